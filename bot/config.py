@@ -1,0 +1,89 @@
+"""Settings, read once in main() from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class EngineChoice(StrEnum):
+    AUTO = "auto"
+    ASPOSE = "aspose"
+    TESSERACT = "tesseract"
+
+
+def _default_workers() -> int:
+    # Aspose workers take 0.5-1.3 GB each; one per core, capped by memory.
+    cores = os.cpu_count() or 1
+    try:
+        mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem_gb = 4
+    return max(1, min(cores, int(mem_gb // 1.5), 8))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr = SecretStr("")
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
+    webhook_port: int = 8443
+    webhook_secret_token: SecretStr | None = None
+
+    ocr_engine: EngineChoice = EngineChoice.AUTO
+    ocr_workers: int = Field(default_factory=_default_workers, ge=1, le=64)
+    ocr_timeout_seconds: float = Field(default=120.0, gt=0)
+    ocr_queue_size: int = Field(default=32, ge=1)
+    ocr_max_side: int = Field(default=2000, ge=200)
+
+    aspose_license_path: Path | None = None
+    aspose_license_base64: SecretStr | None = None
+    aspose_models_dir: Path = Path("data/aspose-models")
+
+    default_language: str = "en"
+    default_threshold: int = Field(default=75, ge=0, le=100)
+
+    max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_pixels: int = Field(default=60_000_000, ge=1)
+    user_max_in_flight: int = Field(default=3, ge=1)
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    allowed_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    log_level: str = "INFO"
+
+    @field_validator("allowed_user_ids", "allowed_chat_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @property
+    def aspose_licensed(self) -> bool:
+        """A license is configured (whether it is valid is checked in the workers)."""
+        return bool(self.aspose_license_path) or bool(
+            self.aspose_license_base64 and self.aspose_license_base64.get_secret_value()
+        )
+
+    @property
+    def resolved_engine(self) -> EngineChoice:
+        if self.ocr_engine is EngineChoice.AUTO:
+            return EngineChoice.ASPOSE if self.aspose_licensed else EngineChoice.TESSERACT
+        return self.ocr_engine
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'notes.sqlite3'}"

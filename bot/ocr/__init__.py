@@ -1,0 +1,1 @@
+"""Recognition: engines, preprocessing, line detection, confidence. No Telegram here."""

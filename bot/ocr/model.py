@@ -1,0 +1,94 @@
+"""The result of reading one image: a page of lines, each with how sure we are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ConfidenceSource(StrEnum):
+    """Where a line's confidence came from."""
+
+    ENGINE = "engine"  # the engine's own score, calibrated
+    VERIFIED = "verified"  # a second engine re-read the line's crop and we combined both
+    DETECTED = "detected"  # writing was found there but nothing could be read
+    UNKNOWN = "unknown"  # the engine gave no usable score (e.g. Aspose trial: 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle in image pixels (of the image as the user sent it, after EXIF rotation)."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    def vertical_overlap(self, other: Box) -> float:
+        """Share of the shorter box's height that the two boxes have in common."""
+        inter = min(self.bottom, other.bottom) - max(self.top, other.top)
+        if inter <= 0:
+            return 0.0
+        return inter / max(1, min(self.height, other.height))
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of writing. ``confidence`` is 0..1, or None when nothing honest is known."""
+
+    text: str
+    confidence: float | None
+    box: Box | None = None
+    source: ConfidenceSource = ConfidenceSource.ENGINE
+
+    def is_flagged(self, threshold: int) -> bool:
+        """True when the user should check this line. ``threshold`` is 0..100."""
+        if not self.text.strip() or self.confidence is None:
+            return True
+        return self.confidence * 100 < threshold
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """All lines read from one image, top to bottom."""
+
+    engine: str
+    language: str
+    lines: tuple[Line, ...]
+    width: int = 0
+    height: int = 0
+    # The Aspose trial cut the text short: what is here is not the whole page.
+    truncated: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines if line.text)
+
+    def to_json(self, threshold: int) -> dict[str, object]:
+        return {
+            "engine": self.engine,
+            "language": self.language,
+            "truncated": self.truncated,
+            "warnings": list(self.warnings),
+            "lines": [
+                {
+                    "text": line.text,
+                    "confidence": None if line.confidence is None else round(line.confidence, 3),
+                    "flagged": line.is_flagged(threshold),
+                    "source": line.source.value,
+                    "box": None
+                    if line.box is None
+                    else [line.box.left, line.box.top, line.box.width, line.box.height],
+                }
+                for line in self.lines
+            ],
+        }

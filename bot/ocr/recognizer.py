@@ -1,0 +1,37 @@
+"""The one seam between the bot and recognition: ``await recognizer.recognize(image, lang)``.
+
+The handlers depend on this protocol only; tests and the app pass any implementation in
+(the real worker pool in ``bot.ocr.pool``, or a scripted one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.ocr.model import Page
+
+# Called with the number of jobs ahead of this one whenever it changes (0 = being read now).
+QueueCallback = Callable[[int], Awaitable[None]]
+
+
+class Recognizer(Protocol):
+    @property
+    def engine_name(self) -> str: ...
+
+    async def start(self) -> None:
+        """Create workers (and warm them up). Called once before the first job."""
+
+    async def close(self) -> None:
+        """Stop workers; pending jobs fail with OcrError."""
+
+    async def recognize(
+        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+    ) -> Page:
+        """Read ``image`` (encoded bytes as sent by the user) in ``language`` (any code
+        :func:`bot.ocr.languages.resolve` accepts). Raises a subclass of BotError."""
+        ...
+
+    def available_languages(self) -> list[str]:
+        """Codes of the languages that work on this server right now (offline)."""
+        ...

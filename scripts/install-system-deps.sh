@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what pip cannot: Tesseract with its language data, OpenSSL 1.1 for the
+# .NET Core 3.1 runtime bundled in aspose-ocr-python-net, and fonts the tests draw with.
+# Idempotent; runs as root or through sudo. Debian bookworm (and bullseye) only.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+TESS_LANGS="eng vie chi-sim deu fra rus"
+PACKAGES="tesseract-ocr libtesseract-dev libleptonica-dev pkg-config
+  fonts-dejavu-core fonts-noto-cjk fonts-urw-base35 fonts-comic-neue
+  fonts-dancingscript fonts-arphic-ukai postgresql python3-venv"
+for lang in $TESS_LANGS; do PACKAGES="$PACKAGES tesseract-ocr-$lang"; done
+
+missing=""
+for p in $PACKAGES libssl1.1; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages to install:$missing"
+
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+if [[ " $missing " == *" libssl1.1 "* ]] && [ "$codename" != "bullseye" ]; then
+  # libssl1.1 left Debian after bullseye. Take only that package from bullseye,
+  # pinned low so nothing else is ever upgraded from there.
+  $SUDO tee /etc/apt/sources.list.d/notes-ocr-bullseye.list >/dev/null <<'LIST'
+deb http://deb.debian.org/debian bullseye main
+LIST
+  $SUDO tee /etc/apt/preferences.d/notes-ocr-bullseye >/dev/null <<'PIN'
+Package: *
+Pin: release n=bullseye
+Pin-Priority: 100
+PIN
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "system packages: installed"
