@@ -1,0 +1,197 @@
+"""Command line: `notes-ocr-bot run | ocr | doctor | fetch-models`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import EngineChoice, Settings
+from bot.errors import BotError, ConfigError
+
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and .env; ConfigError with one sentence if bad."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise ConfigError(f"setting {field} is invalid: {first['msg']}") from None
+
+
+def check_token(settings: Settings) -> None:
+    token = settings.telegram_bot_token.get_secret_value()
+    if not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (put it in the environment or .env)")
+    if not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed (expected 123456:ABC... from @BotFather)")
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper()
+    )
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    check_token(settings)
+    setup_logging(settings.log_level)
+    from bot.app import run_application
+
+    run_application(settings)
+    return 0
+
+
+async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.ocr.pool import build_recognizer
+
+    recognizer = build_recognizer(settings)
+    await recognizer.start()
+    rc = 0
+    try:
+        for path in args.images:
+            try:
+                page = await recognizer.recognize(Path(path).read_bytes(), args.lang)
+            except (BotError, OSError) as exc:
+                print(f"{path}: {exc}", file=sys.stderr)
+                rc = 1
+                continue
+            if args.json:
+                print(json.dumps({"image": path, **page.to_json(args.threshold)}, ensure_ascii=False))
+                continue
+            print(f"== {path} ({page.engine}, {page.language})")
+            if page.truncated:
+                print("!! Aspose trial: the text below is cut short; configure a license")
+            for line in page.lines:
+                mark = "FLAG" if line.is_flagged(args.threshold) else "ok  "
+                conf = "  ?" if line.confidence is None else f"{line.confidence * 100:3.0f}"
+                print(f"{mark} {conf}% {line.text or '(could not read this line)'}")
+    finally:
+        await recognizer.close()
+    return rc
+
+
+def _cmd_ocr(args: argparse.Namespace) -> int:
+    overrides: dict[str, object] = {"default_threshold": args.threshold}
+    if args.engine:
+        overrides["ocr_engine"] = EngineChoice(args.engine)
+    settings = load_settings(**overrides)
+    setup_logging("WARNING")
+    return asyncio.run(_ocr_images(args, settings))
+
+
+_ASPOSE_PROBE = """
+import json, os
+os.environ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1"
+from bot.ocr.aspose import probe
+print(json.dumps(probe(%r)))
+"""
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    import ctypes.util
+
+    from bot.ocr.languages import LANGUAGES
+
+    settings = load_settings()
+    ok = True
+    print(f"engine in use: {settings.resolved_engine.value} (OCR_ENGINE={settings.ocr_engine.value})")
+    for lib in ("ssl.so.1.1", "crypto.so.1.1"):
+        try:
+            ctypes.CDLL(f"lib{lib}")
+            print(f"[ok] lib{lib}")
+        except OSError:
+            ok = False
+            print(f"[!!] lib{lib} missing: Aspose's .NET runtime needs OpenSSL 1.1")
+    icu = ctypes.util.find_library("icuuc")
+    print(f"[ok] ICU: {icu}" if icu else "[..] ICU absent: workers run with invariant globalization")
+    try:
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        import tesserocr
+
+        tess_langs = set(tesserocr.get_languages()[1])
+        print(f"[ok] Tesseract {tesserocr.tesseract_version().splitlines()[0]}")
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        ok = False
+        tess_langs = set()
+        print(f"[!!] Tesseract unusable: {exc}")
+    # Aspose runs in a child: a missing native library aborts the whole process.
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", _ASPOSE_PROBE % str(settings.aspose_models_dir)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    aspose: dict[str, object] = {}
+    if proc.returncode == 0:
+        aspose = json.loads(proc.stdout.strip().splitlines()[-1])
+        lic = "licensed" if aspose.get("licensed") else "TRIAL (text is cut short)"
+        print(f"[ok] Aspose OCR {aspose.get('version')}: {lic}")
+    else:
+        ok = False
+        print(f"[!!] Aspose OCR failed to start (exit {proc.returncode}): {proc.stderr[-300:]}")
+    local_models = set(map(str, aspose.get("local_models", []) or []))  # type: ignore[call-overload]
+    print("languages (offline):")
+    for lang in LANGUAGES:
+        tess = "yes" if lang.tesseract in tess_langs else "no"
+        if lang.aspose_model is None:
+            asp = "yes"
+        else:
+            asp = "yes" if lang.aspose_model in local_models else f"needs {lang.aspose_model}"
+        print(f"  {lang.code:3} {lang.name:14} tesseract={tess:4} aspose={asp}")
+    return 0 if ok else 1
+
+
+def _cmd_fetch_models(args: argparse.Namespace) -> int:
+    from bot.ocr.aspose import fetch_models
+
+    settings = load_settings()
+    fetch_models(args.languages, settings.aspose_models_dir, handwriting=args.handwriting)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="notes-ocr-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the Telegram bot").set_defaults(func=_cmd_run)
+
+    ocr = sub.add_parser("ocr", help="read images and show which lines are flagged")
+    ocr.add_argument("images", nargs="+", metavar="IMAGE")
+    ocr.add_argument("--lang", default="en", help="en, vi, zh, ... or eng, vie, chi_sim, ...")
+    ocr.add_argument("--engine", choices=[e.value for e in EngineChoice])
+    ocr.add_argument("--threshold", type=int, default=75, choices=range(101), metavar="0-100")
+    ocr.add_argument("--json", action="store_true", help="one JSON object per image")
+    ocr.set_defaults(func=_cmd_ocr)
+
+    sub.add_parser("doctor", help="check native libraries, license, engines, languages").set_defaults(
+        func=_cmd_doctor
+    )
+    fetch = sub.add_parser("fetch-models", help="download Aspose models (needs internet)")
+    fetch.add_argument("languages", nargs="*", metavar="LANG")
+    fetch.add_argument("--handwriting", action="store_true", help="also the handwriting model")
+    fetch.set_defaults(func=_cmd_fetch_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"notes-ocr-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
