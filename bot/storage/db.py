@@ -1,0 +1,81 @@
+"""The database handle: one AsyncEngine + session factory, and the repositories built on it.
+
+``open_database(url)`` is the only entry point; it creates missing tables (and the dialect's
+full-text index) so a fresh SQLite file or an empty PostgreSQL database just works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from bot.storage.notes import NotesRepo
+from bot.storage.reviews import ReviewsRepo
+from bot.storage.schema import POSTGRES_SEARCH_DDL, SQLITE_SEARCH_DDL, metadata
+from bot.storage.users import UsersRepo
+
+
+class Database:
+    """Holds the engine and exposes ``notes``, ``users`` and ``reviews`` repositories."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, expire_on_commit=False
+        )
+        self.dialect: str = engine.dialect.name
+        self.notes = NotesRepo(engine, self.dialect)
+        self.users = UsersRepo(engine)
+        self.reviews = ReviewsRepo(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (list/search) run while a note is being written; foreign keys are
+    # off by default in SQLite; busy_timeout avoids "database is locked" under bursts.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+async def _create_schema(conn: AsyncConnection) -> None:
+    await conn.run_sync(metadata.create_all)
+    ddl = SQLITE_SEARCH_DDL if conn.dialect.name == "sqlite" else POSTGRES_SEARCH_DDL
+    for statement in ddl:
+        await conn.exec_driver_sql(statement)
+
+
+async def open_database(url: str, *, echo: bool = False) -> Database:
+    """Connect to ``url`` (sqlite+aiosqlite:/// or postgresql+asyncpg://) and ensure the schema."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    elif parsed.get_backend_name() == "postgresql":
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+    try:
+        async with engine.begin() as conn:
+            await _create_schema(conn)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Database(engine)

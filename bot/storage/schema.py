@@ -1,0 +1,127 @@
+"""Table definitions shared by SQLite and PostgreSQL, plus the per-dialect search DDL.
+
+The ORM-free Core tables live here so that ``open_database`` (create_all) and the alembic
+migration describe one and the same schema.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC.
+
+    SQLite has no timezone-aware type and hands back naive datetimes; without this the same
+    code would see aware values on PostgreSQL and naive ones on SQLite.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# Integer primary keys: SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid),
+# PostgreSQL gets a bigint identity.
+_NoteId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+user_settings = Table(
+    "user_settings",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("language", String(16), nullable=True),
+    Column("threshold", Integer, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+review_sessions = Table(
+    "review_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_review_sessions_user_chat", "user_id", "chat_id", "updated_at"),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", _NoteId, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("engine", String(32), nullable=False),
+    Column("file_ids", JSON, nullable=False),
+    Column("lines", JSON, nullable=False),
+    # What the full-text index sees: diacritics folded, lower-cased, CJK split into
+    # bigrams (see notes.search_text). Kept in the row so the index can be rebuilt.
+    Column("search_text", Text, nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    UniqueConstraint("user_id", "idempotency_key", name="uq_notes_user_idempotency"),
+    Index("ix_notes_user_created", "user_id", "created_at"),
+)
+
+# SQLite: an external-content FTS5 index over notes.search_text, kept in sync by triggers so
+# that every way a note row disappears (delete_note, forget_user, manual SQL) also clears it.
+SQLITE_SEARCH_DDL: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS notes_fts USING fts5("
+    "search_text, content='notes', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS notes_fts_ai AFTER INSERT ON notes BEGIN "
+    "INSERT INTO notes_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS notes_fts_ad AFTER DELETE ON notes BEGIN "
+    "INSERT INTO notes_fts(notes_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS notes_fts_au AFTER UPDATE OF search_text ON notes BEGIN "
+    "INSERT INTO notes_fts(notes_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO notes_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+
+# PostgreSQL: a stored tsvector of both the 'simple' words (exact and prefix matches in any
+# language) and the 'english' stems ("meetings" finds "meeting"), with a GIN index.
+POSTGRES_SEARCH_DDL: tuple[str, ...] = (
+    "ALTER TABLE notes ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text) || "
+    "to_tsvector('english'::regconfig, search_text)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_notes_search_vector ON notes USING gin (search_vector)",
+)
