@@ -1,0 +1,134 @@
+"""Wires settings, the OCR recognizer and storage into a PTB Application."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import cast
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InvalidCallbackData,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.config import Settings
+from bot.ocr.recognizer import Recognizer
+from bot.storage.db import Database, open_database
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("start", "What this bot does"),
+    ("help", "How to use it"),
+    ("language", "Choose the recognition language"),
+    ("strictness", "How strict the checking is (lenient, normal, strict or 0-100)"),
+    ("cancel", "Drop the open review"),
+    ("notes", "Your saved notes"),
+    ("search", "Search your notes: /search words"),
+    ("export", "Export your notes: /export [md|json|txt]"),
+    ("forget", "Delete all your notes and settings"),
+)
+
+
+@dataclass
+class Services:
+    """What handlers need, built once in build_application and kept in bot_data."""
+
+    settings: Settings
+    recognizer: Recognizer
+    # Opened in post_init (it needs the running event loop).
+    db: Database = field(init=False)
+    albums: dict[str, object] = field(default_factory=dict)
+    in_flight: dict[int, int] = field(default_factory=dict)
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return cast(Services, context.bot_data["services"])
+
+
+def build_application(
+    settings: Settings,
+    *,
+    recognizer: Recognizer | None = None,
+    request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot. Pass ``recognizer`` or ``request`` to swap real parts for others."""
+    from bot.handlers import commands, errors, library, photos, review
+    from bot.ocr.pool import build_recognizer
+    recognizer = recognizer or build_recognizer(settings)
+    svc = Services(settings=settings, recognizer=recognizer)
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        await recognizer.start()
+        svc.db = await open_database(settings.effective_database_url)
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        log.info("bot ready: engine=%s", recognizer.engine_name)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await recognizer.close()
+        await svc.db.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    else:
+        builder = builder.request(HTTPXRequest(connection_pool_size=16, read_timeout=30))
+    app = builder.build()
+    app.bot_data["services"] = svc
+
+    app.add_handler(TypeHandler(Update, commands.gatekeeper), group=-1)
+    app.add_handler(CommandHandler("start", commands.on_start))
+    app.add_handler(CommandHandler("help", commands.on_help))
+    app.add_handler(CommandHandler("language", commands.on_language))
+    app.add_handler(CommandHandler(["threshold", "strictness"], commands.on_strictness))
+    app.add_handler(CommandHandler("cancel", review.on_cancel))
+    app.add_handler(CommandHandler("notes", library.on_notes))
+    app.add_handler(CommandHandler("search", library.on_search))
+    app.add_handler(CommandHandler("export", library.on_export))
+    app.add_handler(CommandHandler("forget", library.on_forget))
+    app.add_handler(MessageHandler(filters.PHOTO, photos.on_photo))
+    app.add_handler(MessageHandler(filters.Document.ALL, photos.on_document))
+    app.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION, photos.on_unsupported))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, review.on_text))
+    app.add_handler(CallbackQueryHandler(commands.on_language_button, pattern=r"^l1:"))
+    app.add_handler(CallbackQueryHandler(library.on_library_button, pattern=r"^n1:"))
+    app.add_handler(CallbackQueryHandler(review.on_button))
+    app.add_handler(CallbackQueryHandler(review.on_expired_button, pattern=InvalidCallbackData))
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+def run_application(settings: Settings) -> None:
+    """Run until interrupted: webhook when WEBHOOK_URL is set, long polling otherwise."""
+    app = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret_token
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

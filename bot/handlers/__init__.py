@@ -1,0 +1,1 @@
+"""Where Telegram meets the domain: one module per kind of update."""

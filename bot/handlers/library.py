@@ -1,0 +1,143 @@
+"""The notes library: /notes (paged), opening and deleting a note, /search, /export, /forget."""
+
+from __future__ import annotations
+
+import html
+import io
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import ContextTypes
+
+from bot.app import services
+from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
+
+PAGE_SIZE = 5
+EXPORT_FORMATS = {"md", "json", "txt"}
+
+
+def _button(text: str, action: NoteAction) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=pack(action))
+
+
+async def _notes_page(user_id: int, context: ContextTypes.DEFAULT_TYPE, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    notes, total = await services(context).db.notes.list_notes(user_id, offset, PAGE_SIZE)
+    if total == 0:
+        return "You have no saved notes yet. Send me a photo of your notes.", None
+    lines = [f"<b>Your notes</b> ({offset + 1}-{offset + len(notes)} of {total}):"]
+    rows = []
+    for n in notes:
+        when = n.created_at.strftime("%Y-%m-%d %H:%M")
+        lines.append(f"• {when} — {html.escape(n.preview)}")
+        rows.append([_button(f"📄 {when} {n.preview[:30]}", NoteAction.open(n.id))])
+    nav = []
+    if offset > 0:
+        nav.append(_button("◀", NoteAction.page(max(0, offset - PAGE_SIZE))))
+    if offset + PAGE_SIZE < total:
+        nav.append(_button("▶", NoteAction.page(offset + PAGE_SIZE)))
+    if nav:
+        rows.append(nav)
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def on_notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user sees their latest notes, paged with ◀ ▶, each openable."""
+    msg, user = update.effective_message, update.effective_user
+    assert msg and user
+    text, markup = await _notes_page(user.id, context, 0)
+    await msg.reply_html(text, reply_markup=markup)
+
+
+async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/search words` lists matching notes, best first, with the match in bold."""
+    msg, user = update.effective_message, update.effective_user
+    assert msg and user
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await msg.reply_text("Tell me what to look for, e.g. /search dentist")
+        return
+    hits = await services(context).db.notes.search(user.id, query, limit=10)
+    if not hits:
+        await msg.reply_text(f"No notes match “{query}”.")
+        return
+    lines = [f"<b>Found {len(hits)}</b> for “{html.escape(query)}”:"]
+    rows = []
+    for hit in hits:
+        when = hit.created_at.strftime("%Y-%m-%d")
+        lines.append(f"• {when}: {hit.snippet}")
+        rows.append([_button(f"📄 Open note of {when} (#{hit.note_id})", NoteAction.open(hit.note_id))])
+    await msg.reply_html("\n".join(lines)[:4000], reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/export [md|json|txt]` sends all the user's notes as one file."""
+    from bot.storage.export import export_notes
+
+    msg, user = update.effective_message, update.effective_user
+    assert msg and user
+    fmt = (context.args[0].lower() if context.args else "md").lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        await msg.reply_text("Choose a format: /export md, /export json or /export txt.")
+        return
+    notes = await services(context).db.notes.get_notes(user.id)
+    if not notes:
+        await msg.reply_text("You have no saved notes to export yet.")
+        return
+    data, filename = export_notes(notes, fmt)  # type: ignore[arg-type]
+    await msg.reply_document(
+        InputFile(io.BytesIO(data), filename=filename), caption=f"{len(notes)} notes."
+    )
+
+
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/forget` asks once, then deletes every note and setting of this user."""
+    msg = update.effective_message
+    assert msg
+    await msg.reply_text(
+        "Delete all your notes and settings? This cannot be undone.",
+        reply_markup=InlineKeyboardMarkup(
+            [[_button("🗑 Yes, delete everything", NoteAction.forget_yes()),
+              _button("Keep my notes", NoteAction.forget_no())]]
+        ),
+    )
+
+
+async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ ▶ page, open a note (text + original photo), delete it, confirm /forget."""
+    query, user = update.callback_query, update.effective_user
+    assert query and user
+    try:
+        action = unpack(query.data or "")
+    except CallbackDataError:
+        await query.answer("This button is out of date.")
+        return
+    if not isinstance(action, NoteAction):
+        await query.answer("This button is out of date.")
+        return
+    await query.answer()
+    db = services(context).db
+    verb, number = action.verb, action.number or 0
+    if verb is NoteVerb.PAGE:
+        text, markup = await _notes_page(user.id, context, number)
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    elif verb is NoteVerb.OPEN:
+        # Every lookup is by (user, note): another user's id finds nothing.
+        note = await db.notes.get_note(user.id, number)
+        chat_id = query.message.chat.id if query.message else user.id
+        if note is None:
+            await context.bot.send_message(chat_id, "That note no longer exists.")
+            return
+        for file_id in note.file_ids[:10]:
+            await context.bot.send_photo(chat_id, file_id)
+        body = f"<b>Note of {note.created_at:%Y-%m-%d %H:%M}</b>\n{html.escape(note.text)}"
+        await context.bot.send_message(
+            chat_id, body[:4096], parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup([[_button("🗑 Delete this note", NoteAction.delete(note.id))]]),
+        )
+    elif verb is NoteVerb.DELETE:
+        deleted = await db.notes.delete_note(user.id, number)
+        await query.edit_message_text("Note deleted." if deleted else "That note no longer exists.")
+    elif verb is NoteVerb.FORGET_YES:
+        await db.notes.forget_user(user.id)
+        await query.edit_message_text("Done: all your notes and settings are deleted.")
+    elif verb is NoteVerb.FORGET_NO:
+        await query.edit_message_text("Nothing was deleted.")

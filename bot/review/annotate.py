@@ -1,0 +1,61 @@
+"""One picture of the photo with the lines to check boxed and numbered like their buttons."""
+
+from __future__ import annotations
+
+import io
+from typing import Protocol
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+
+class _Reviewable(Protocol):
+    lines: list  # type: ignore[type-arg]
+    pending: list[int]
+
+
+MAX_SIDE = 1600
+
+
+def annotate_pages(session: _Reviewable, images: list[bytes]) -> bytes | None:
+    """JPEG of the pages with the pending lines boxed in red and numbered; None if no boxes."""
+    boxes: dict[int, list[tuple[int, tuple[int, int, int, int]]]] = {}
+    for i in session.pending:
+        line = session.lines[i]
+        if line.box:
+            boxes.setdefault(line.page, []).append((i, tuple(line.box)))
+    if not boxes:
+        return None
+    drawn: list[Image.Image] = []
+    for page_no, data in enumerate(images):
+        if page_no not in boxes:
+            continue
+        img = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+        draw = ImageDraw.Draw(img)
+        width = max(2, img.width // 400)
+        size = max(14, img.width // 45)
+        try:
+            font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype(
+                "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", size
+            )
+        except OSError:
+            font = ImageFont.load_default()
+        for i, (left, top, w, h) in boxes[page_no]:
+            draw.rectangle((left - 3, top - 3, left + w + 3, top + h + 3), outline=(220, 30, 30), width=width)
+            label = str(i + 1)
+            tx, ty = max(0, left - size - 6), max(0, top - 2)
+            draw.rectangle((tx, ty, tx + size * len(label) * 0.7 + 6, ty + size + 4), fill=(220, 30, 30))
+            draw.text((tx + 3, ty), label, fill="white", font=font)
+        drawn.append(img)
+    if len(drawn) == 1:
+        out = drawn[0]
+    else:
+        w = max(im.width for im in drawn)
+        out = Image.new("RGB", (w, sum(im.height for im in drawn)), "white")
+        y = 0
+        for im in drawn:
+            out.paste(im, (0, y))
+            y += im.height
+    out.thumbnail((MAX_SIDE, MAX_SIDE))
+    buf = io.BytesIO()
+    out.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
