@@ -85,15 +85,17 @@ def _cjk_tokens(run: str) -> list[str]:
 
 def search_text(text: str) -> str:
     """What the full-text index stores for ``text``."""
+    # Only bare words separated by spaces: PostgreSQL's parser would otherwise read "<b>"
+    # as an HTML tag or "a@b.com" as one e-mail token, and find different things than FTS5.
     text = unicodedata.normalize("NFC", text)
     parts: list[str] = []
     pos = 0
     for match in _CJK_RUN.finditer(text):
-        parts.append(fold(text[pos : match.start()]))
-        parts.append(" " + " ".join(_cjk_tokens(match.group())) + " ")
+        parts += _WORD.findall(fold(text[pos : match.start()]))
+        parts += _cjk_tokens(match.group())
         pos = match.end()
-    parts.append(fold(text[pos:]))
-    return "".join(parts)
+    parts += _WORD.findall(fold(text[pos:]))
+    return " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
