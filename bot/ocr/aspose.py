@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import LicenseProblem, OcrError
-from bot.ocr.languages import resolve
+from bot.ocr.languages import ASPOSE_HANDWRITING_MODEL, resolve
 
 # Aspose appends this line to the text (and says "Trial Licenses" in the warnings) when no
 # license is applied; it is not the user's writing.
@@ -178,7 +178,11 @@ def _recognize(image_png: bytes, language_code: str) -> WorkerResult:
         missing = _MISSING_MODEL.search(str(exc))
         if missing:
             return WorkerResult(
-                (), width, height, truncated=False, licensed=_licensed,
+                (),
+                width,
+                height,
+                truncated=False,
+                licensed=_licensed,
                 missing_model=missing.group(1),
             )
         raise OcrError(detail=f"Aspose failed: {exc}") from None
@@ -207,7 +211,11 @@ def _recognize(image_png: bytes, language_code: str) -> WorkerResult:
     # Repeated per page in trial mode; once is enough for the log.
     unique_warnings = tuple(dict.fromkeys(warnings))
     return WorkerResult(
-        tuple(lines), width, height, truncated=trial, warnings=unique_warnings,
+        tuple(lines),
+        width,
+        height,
+        truncated=trial,
+        warnings=unique_warnings,
         licensed=_licensed,
     )
 
@@ -217,7 +225,9 @@ def worker_pid() -> int:
     return os.getpid()
 
 
-def fetch_models(codes: list[str] | tuple[str, ...], models_dir: str | Path) -> list[str]:
+def fetch_models(
+    codes: list[str] | tuple[str, ...], models_dir: str | Path, *, handwriting: bool = False
+) -> list[str]:
     """Download the Aspose models ``codes`` need into ``models_dir`` (CLI, needs network).
 
     Returns the model file names fetched or already present. Call it from a CLI process,
@@ -225,22 +235,26 @@ def fetch_models(codes: list[str] | tuple[str, ...], models_dir: str | Path) -> 
     """
     ocr = _import_aspose(str(models_dir), downloads=True)
     wanted = list(dict.fromkeys(m for m in (resolve(c).aspose_model for c in codes) if m))
+    if handwriting:
+        wanted.append(ASPOSE_HANDWRITING_MODEL)
     for model in wanted:
         if not (Path(models_dir) / model).exists():
             ocr.Resources.fetch_resource(model)
     return wanted
 
 
-def probe(config: AsposeWorkerConfig | None = None) -> dict[str, object]:
-    """What ``doctor`` reports: Aspose version, whether the license applies, local models."""
-    models_dir = config.models_dir if config else "data/aspose-models"
+def probe(config: AsposeWorkerConfig | str | Path | None = None) -> dict[str, object]:
+    """What ``doctor`` reports: Aspose version, whether the license applies, local models.
+
+    Given only a models directory, no license is applied, so ``licensed`` is False.
+    """
+    if config is None or isinstance(config, (str, Path)):
+        config = AsposeWorkerConfig(None, None, str(config or "data/aspose-models"))
+    models_dir = config.models_dir
     ocr = _import_aspose(models_dir, downloads=False)
     info: dict[str, object] = {"version": str(ocr.VERSION), "models_dir": str(models_dir)}
     try:
-        info["licensed"] = _apply_license(
-            ocr, config.license_path if config else None,
-            config.license_base64 if config else None,
-        )
+        info["licensed"] = _apply_license(ocr, config.license_path, config.license_base64)
         info["license_error"] = None
     except LicenseProblem as exc:
         info["licensed"] = False

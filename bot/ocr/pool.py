@@ -1,0 +1,422 @@
+"""Aspose recognition for the bot: a pool of spawned worker processes behind the Recognizer seam.
+
+The bot process never imports Aspose (it holds the GIL for seconds and breaks forked
+children). Here the parent validates and downscales the photo, waits for a free worker in a
+bounded queue, ships a PNG to a worker, and then, back in the parent, maps boxes to the
+user's photo, adds lines Aspose missed (found by line detection) and puts an honest
+confidence on every line (Aspose's own is 0 in trial mode; Tesseract re-reads each crop).
+
+Each worker is its own single-process executor: a stuck or dead worker is killed and
+replaced alone, without failing the jobs running on the other workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import ModelMissing, OcrError, OcrTimeout, QueueFull, WorkerCrashed
+from bot.ocr.aspose import (
+    AsposeWorkerConfig,
+    WorkerResult,
+    init_worker,
+    recognize_in_worker,
+    worker_pid,
+)
+from bot.ocr.languages import LANGUAGES, resolve
+from bot.ocr.model import Box, ConfidenceSource, Line, Page
+from bot.ocr.recognizer import QueueCallback
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from bot.config import Settings
+    from bot.ocr.preprocess import PreparedImage
+    from bot.ocr.recognizer import Recognizer
+
+log = logging.getLogger(__name__)
+
+TRIAL_WARNING = "Aspose trial: text is cut short; configure a license"
+# A fresh worker imports .NET and Aspose and warms up the models: seconds, not minutes.
+_START_TIMEOUT = 120.0
+
+
+@dataclass(slots=True)
+class _Waiter:
+    ready: asyncio.Future[int]  # resolves to the slot index handed to this job
+    on_queue: QueueCallback | None
+
+
+class _Worker:
+    """One spawned process (a one-worker executor) and its pid once started."""
+
+    def __init__(self, config: AsposeWorkerConfig) -> None:
+        self.executor = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(config,),
+        )
+        # Submitted first, so it runs the initializer before any job; its result is the pid.
+        self.started: Future[int] = self.executor.submit(worker_pid)
+
+    def pid(self) -> int | None:
+        if self.started.done() and not self.started.cancelled() and not self.started.exception():
+            return self.started.result()
+        return None
+
+    def kill(self) -> None:
+        """Kill the process now (a running task cannot be cancelled any other way)."""
+        # _processes is the only handle on the child; ProcessPoolExecutor has no public one.
+        processes: dict[int, Any] = dict(getattr(self.executor, "_processes", None) or {})
+        for proc in processes.values():
+            with contextlib.suppress(Exception):
+                proc.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for proc in processes.values():
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
+
+
+class AsposePool:
+    """Recognizer backed by ``workers`` Aspose processes. Create, ``await start()``, use."""
+
+    def __init__(
+        self,
+        config: AsposeWorkerConfig,
+        *,
+        workers: int = 1,
+        timeout_seconds: float = 120.0,
+        queue_size: int = 32,
+        max_side: int = 2000,
+        max_bytes: int = 20 * 1024 * 1024,
+        max_pixels: int = 60_000_000,
+        verify_threads: int = 2,
+    ) -> None:
+        self.config = config
+        self.workers = max(1, workers)
+        # Public and mutable on purpose: read per job, so operators and tests can change it.
+        self.timeout_seconds = timeout_seconds
+        self.queue_size = queue_size
+        self.max_side = max_side
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self._verify_threads = verify_threads
+        self._slots: list[_Worker] = []
+        self._busy: list[bool] = []
+        self._waiters: deque[_Waiter] = deque()
+        self._verify_pool: ThreadPoolExecutor | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def engine_name(self) -> str:
+        return "aspose"
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Spawn the workers and wait until each is initialised and warmed up."""
+        if self._slots:
+            return
+        self._closed = False
+        self._verify_pool = ThreadPoolExecutor(
+            max_workers=self._verify_threads, thread_name_prefix="ocr-verify"
+        )
+        self._slots = [_Worker(self.config) for _ in range(self.workers)]
+        self._busy = [False] * self.workers
+        try:
+            await asyncio.gather(*(self._wait_started(w) for w in self._slots))
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _wait_started(self, worker: _Worker) -> None:
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(worker.started), _START_TIMEOUT)
+        except (BrokenProcessPool, TimeoutError) as exc:
+            raise OcrError(detail=f"Aspose worker failed to start: {exc!r}") from exc
+
+    async def close(self) -> None:
+        """Stop the workers; jobs waiting for one fail with OcrError."""
+        self._closed = True
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.ready.done():
+                waiter.ready.set_exception(OcrError(detail="recognizer closed"))
+        slots, self._slots, self._busy = self._slots, [], []
+        for worker in slots:
+            await asyncio.to_thread(worker.kill)
+        if self._verify_pool is not None:
+            self._verify_pool.shutdown(wait=False, cancel_futures=True)
+            self._verify_pool = None
+
+    def worker_pids(self) -> list[int]:
+        """Pids of the started worker processes (for ``doctor`` and tests)."""
+        return [pid for w in self._slots if (pid := w.pid()) is not None]
+
+    def available_languages(self) -> list[str]:
+        models = Path(self.config.models_dir)
+        return [
+            lang.code
+            for lang in LANGUAGES
+            if lang.aspose_model is None or (models / lang.aspose_model).is_file()
+        ]
+
+    # ---- one job ---------------------------------------------------------------------
+
+    async def recognize(
+        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+    ) -> Page:
+        if self._closed or not self._slots:
+            raise OcrError(detail="recognizer not started")
+        lang = resolve(language)  # LanguageUnavailable before any work
+        # Refuse early when full: no point decoding a photo we will not read.
+        if self._all_busy() and len(self._waiters) >= self.queue_size:
+            raise QueueFull(detail=f"{len(self._waiters)} jobs waiting")
+        # Validated before queueing: a bad file is reported at once, not after the wait.
+        prepared = await asyncio.to_thread(self._prepare, image)
+        png = await asyncio.to_thread(_png_bytes, prepared.image)
+
+        slot = await self._acquire(on_queue)
+        try:
+            result = await self._run(slot, png, lang.code)
+        finally:
+            self._release(slot)
+        if result.missing_model:
+            raise ModelMissing(result.missing_model, lang.code)
+        return await self._finish(prepared, result, lang.code)
+
+    def _prepare(self, image: bytes) -> PreparedImage:
+        from bot.ocr.preprocess import prepare
+
+        return prepare(
+            image, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.max_side
+        )
+
+    async def _run(self, slot: int, png: bytes, language: str) -> WorkerResult:
+        worker = self._slots[slot]
+        try:
+            future = worker.executor.submit(recognize_in_worker, png, language)
+        except (BrokenProcessPool, RuntimeError) as exc:
+            # The process died between jobs (or was killed): replace it, report this job.
+            self._replace(slot)
+            raise WorkerCrashed(detail=f"worker unusable at submit: {exc!r}") from exc
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_seconds)
+        except TimeoutError as exc:
+            # The worker is still inside Aspose and cannot be interrupted: kill it, so the
+            # slot is free for the next photo.
+            self._replace(slot)
+            raise OcrTimeout(detail=f"over {self.timeout_seconds}s") from exc
+        except BrokenProcessPool as exc:
+            self._replace(slot)
+            raise WorkerCrashed(detail=f"worker died: {exc!r}") from exc
+
+    def _replace(self, slot: int) -> None:
+        """Swap a dead or stuck worker for a fresh one in the same slot."""
+        if self._closed or slot >= len(self._slots):
+            return
+        worker = self._slots[slot]
+        self._slots[slot] = _Worker(self.config)
+        # Killing and joining blocks briefly; keep it off the event loop.
+        self._spawn(asyncio.to_thread(worker.kill))
+        log.warning("replaced Aspose worker %s", worker.pid())
+
+    # ---- the bounded queue -----------------------------------------------------------
+
+    def _all_busy(self) -> bool:
+        return all(self._busy)
+
+    def _free_slot(self) -> int | None:
+        return next((i for i, busy in enumerate(self._busy) if not busy), None)
+
+    async def _acquire(self, on_queue: QueueCallback | None) -> int:
+        """Wait for a free worker slot (first come, first served); return its index."""
+        slot = self._free_slot() if not self._waiters else None
+        if slot is not None:
+            self._busy[slot] = True
+        else:
+            if len(self._waiters) >= self.queue_size:
+                raise QueueFull(detail=f"{len(self._waiters)} jobs waiting")
+            waiter = _Waiter(asyncio.get_running_loop().create_future(), on_queue)
+            self._waiters.append(waiter)
+            await _notify(on_queue, len(self._waiters))
+            try:
+                slot = await waiter.ready
+            except BaseException:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                    self._notify_positions()
+                elif (
+                    waiter.ready.done()
+                    and not waiter.ready.cancelled()
+                    and waiter.ready.exception() is None
+                ):
+                    # A slot was handed to us just as we were cancelled: pass it on.
+                    self._release(waiter.ready.result())
+                raise
+        await _notify(on_queue, 0)
+        return slot
+
+    def _release(self, slot: int) -> None:
+        if slot < len(self._busy):
+            self._busy[slot] = False
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give free slots to the jobs that have waited longest."""
+        moved = False
+        while self._waiters and (slot := self._free_slot()) is not None:
+            waiter = self._waiters.popleft()
+            if waiter.ready.done():
+                continue
+            self._busy[slot] = True
+            waiter.ready.set_result(slot)
+            moved = True
+        if moved:
+            self._notify_positions()
+
+    def _notify_positions(self) -> None:
+        for position, waiter in enumerate(self._waiters, start=1):
+            if waiter.on_queue is not None:
+                self._spawn(_notify(waiter.on_queue, position))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ---- back in the parent: boxes, missed lines, confidence ---------------------------
+
+    async def _finish(self, prepared: PreparedImage, result: WorkerResult, language: str) -> Page:
+        image = prepared.image
+        aspose_lines = [
+            Line(
+                text=wl.text,
+                # Aspose says 0.0 when it has no score (always in trial): unknown, not low.
+                confidence=wl.confidence if wl.confidence > 0 else None,
+                box=Box(*wl.box),
+                source=ConfidenceSource.ENGINE if wl.confidence > 0 else ConfidenceSource.UNKNOWN,
+            )
+            for wl in result.lines
+        ]
+        verified = await asyncio.gather(
+            *(self._verify(image, line, language) for line in aspose_lines)
+        )
+        detected = await asyncio.to_thread(_detect_lines, image)
+        lines = _reconcile(detected, list(verified))
+        scale = prepared.scale
+        lines = [replace(line, box=_scale_box(line.box, scale)) for line in lines]
+        warnings = list(result.warnings)
+        if result.truncated:
+            warnings = [TRIAL_WARNING] + [w for w in warnings if "Trial Licenses" not in w]
+        width, height = prepared.original_size
+        return Page(
+            engine=self.engine_name,
+            language=language,
+            lines=tuple(lines),
+            width=width,
+            height=height,
+            truncated=result.truncated,
+            warnings=tuple(warnings),
+        )
+
+    async def _verify(self, image: Image.Image, line: Line, language: str) -> Line:
+        """Re-read the line's crop with Tesseract and combine both readings."""
+        if line.box is None:
+            return line
+        try:
+            from bot.ocr.confidence import verified_confidence
+            from bot.ocr.tesseract import verify_crop
+        except ImportError:
+            return line
+        loop = asyncio.get_running_loop()
+        try:
+            tess_text, tess_conf = await loop.run_in_executor(
+                self._verify_pool, verify_crop, image, line.box, language
+            )
+        except Exception:
+            # A second opinion that fails leaves the first one as it was.
+            log.exception("verifying a line with Tesseract failed")
+            return line
+        confidence = verified_confidence(line.text, tess_text, tess_conf)
+        return replace(line, confidence=confidence, source=ConfidenceSource.VERIFIED)
+
+
+async def _notify(on_queue: QueueCallback | None, position: int) -> None:
+    if on_queue is None:
+        return
+    try:
+        await on_queue(position)
+    except Exception:
+        # A failed "you are number 3" message must not cost the user their photo.
+        log.exception("on_queue callback failed")
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    from bot.ocr.preprocess import to_png_bytes
+
+    return to_png_bytes(image)
+
+
+def _detect_lines(image: Image.Image) -> list[Box]:
+    try:
+        from bot.ocr.segment import detect_lines
+    except ImportError:
+        return []
+    return detect_lines(image)
+
+
+def _reconcile(detected: list[Box], lines: list[Line]) -> list[Line]:
+    try:
+        from bot.ocr.segment import reconcile
+    except ImportError:
+        return sorted(lines, key=lambda ln: ln.box.top if ln.box else 0)
+    return reconcile(detected, lines)
+
+
+def _scale_box(box: Box | None, scale: float) -> Box | None:
+    if box is None or scale == 1.0:
+        return box
+    return Box(
+        left=round(box.left * scale),
+        top=round(box.top * scale),
+        width=round(box.width * scale),
+        height=round(box.height * scale),
+    )
+
+
+def build_recognizer(settings: Settings) -> Recognizer:
+    """The recognizer the settings ask for: the Aspose pool, or Tesseract in threads."""
+    from bot.config import EngineChoice
+
+    if settings.resolved_engine is EngineChoice.ASPOSE:
+        secret = settings.aspose_license_base64
+        config = AsposeWorkerConfig(
+            license_path=str(settings.aspose_license_path)
+            if settings.aspose_license_path
+            else None,
+            license_base64=secret.get_secret_value() if secret else None,
+            models_dir=str(settings.aspose_models_dir),
+        )
+        return AsposePool(
+            config,
+            workers=settings.ocr_workers,
+            timeout_seconds=settings.ocr_timeout_seconds,
+            queue_size=settings.ocr_queue_size,
+            max_side=settings.ocr_max_side,
+            max_bytes=settings.max_image_bytes,
+            max_pixels=settings.max_pixels,
+        )
+    from bot.ocr.tesseract import TesseractEngine
+
+    return TesseractEngine(settings)  # type: ignore[call-arg]
