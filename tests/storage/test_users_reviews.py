@@ -1,0 +1,53 @@
+"""User settings and open review sessions round-trip, also across a restart."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage import Database, UserSettings, open_database
+
+
+async def test_settings_default_to_none_and_are_kept(db: Database) -> None:
+    assert await db.users.get_settings(1) == UserSettings(language=None, threshold=None)
+
+    await db.users.set_language(1, "vi")
+    assert await db.users.get_settings(1) == UserSettings(language="vi", threshold=None)
+    await db.users.set_threshold(1, 80)
+    await db.users.set_language(1, "zh")
+    assert await db.users.get_settings(1) == UserSettings(language="zh", threshold=80)
+    assert await db.users.get_settings(2) == UserSettings()
+
+
+async def test_threshold_outside_0_to_100_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        await db.users.set_threshold(1, 101)
+    assert await db.users.get_settings(1) == UserSettings()
+
+
+async def test_review_session_survives_a_restart(db: Database, db_url: str) -> None:
+    data = {"lines": [{"text": "Xin chào", "state": "flagged", "confidence": None}], "rev": 3}
+    await db.reviews.save_review("s1", 5, 500, data)
+    await db.close()
+
+    reopened = await open_database(db_url)
+    try:
+        assert await reopened.reviews.load_review("s1") == data
+        assert await reopened.reviews.open_review_for(5, 500) == ("s1", data)
+    finally:
+        await reopened.close()
+
+
+async def test_latest_review_of_the_chat_is_the_open_one(db: Database) -> None:
+    await db.reviews.save_review("old", 5, 500, {"n": 1})
+    await db.reviews.save_review("other-chat", 5, 600, {"n": 2})
+    await db.reviews.save_review("new", 5, 500, {"n": 3})
+    assert await db.reviews.open_review_for(5, 500) == ("new", {"n": 3})
+    assert await db.reviews.open_review_for(6, 500) is None
+
+    await db.reviews.save_review("old", 5, 500, {"n": 4})  # touched again -> latest
+    assert await db.reviews.open_review_for(5, 500) == ("old", {"n": 4})
+
+    await db.reviews.delete_review("old")
+    assert await db.reviews.load_review("old") is None
+    assert await db.reviews.open_review_for(5, 500) == ("new", {"n": 3})
+    await db.reviews.delete_review("missing")  # deleting twice is harmless
