@@ -246,6 +246,9 @@ def render_flagged_line(session: ReviewSession, i: int) -> MessageSpec:
         rows.append(_code(line.text))
     if line.state is not LineState.FLAGGED:
         return MessageSpec("\n".join(rows))
+    if line.original_text is not None:
+        # A re-read from a closer photo (see ReviewSession.offer), up for confirmation.
+        rows.append("<i>Read again from your new photo.</i>")
     if session.awaiting_resend == i:
         rows.append("<i>⏳ Waiting for your text or photo of this line.</i>")
     rev = session.revision

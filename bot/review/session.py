@@ -403,7 +403,7 @@ class ReviewSession:
         created = datetime.fromisoformat(str(data["created_at"]))
         if created.tzinfo is None:
             created = created.replace(tzinfo=UTC)
-        return cls(
+        session = cls(
             id=str(data["id"]),
             owner_user_id=int(data["owner_user_id"]),
             chat_id=int(data["chat_id"]),
@@ -417,3 +417,12 @@ class ReviewSession:
             revision=int(data["revision"]),
             truncated=bool(data["truncated"]),
         )
+        # Actions index ``lines`` by ``line.index``: a record where they disagree would make
+        # buttons act on the wrong line, so refuse it rather than guess.
+        if any(line.index != n for n, line in enumerate(session.lines)):
+            raise ValueError("review session lines are out of order")
+        if session.awaiting_resend is not None and not (
+            0 <= session.awaiting_resend < len(session.lines)
+        ):
+            raise ValueError("review session waits for a line it does not have")
+        return session

@@ -240,3 +240,13 @@ def test_strictness_rejects_the_rest_with_a_sentence(words: str) -> None:
 def test_strictness_is_described_by_name() -> None:
     assert describe_strictness(75) == "normal (75)"
     assert describe_strictness(80) == "80"
+
+
+def test_reread_line_is_offered_for_confirmation(session: ReviewSession) -> None:
+    session.request_resend(2)
+    assert "Waiting for your text or photo" in render_flagged_line(session, 2).text
+    session.offer(2, "Pay rent")
+    spec = render_flagged_line(session, 2)
+    assert "<code>Pay rent</code>" in spec.text
+    assert "Read again" in spec.text
+    assert [b.text for b in _buttons(spec)] == ["✅ Confirm", "🔁 Resend", "🗑 Drop"]

@@ -234,3 +234,10 @@ def test_building_needs_matching_pages_and_ids() -> None:
 def test_truncated_pages_are_remembered() -> None:
     s = _session(_page(("a", 0.9), truncated=True))
     assert s.truncated
+
+
+def test_from_dict_refuses_lines_out_of_order(session: ReviewSession) -> None:
+    data = session.to_dict()
+    data["lines"].reverse()
+    with pytest.raises(ValueError):
+        ReviewSession.from_dict(data)
