@@ -1,0 +1,122 @@
+"""Make "75% sure" mean the same thing whichever engine read the line.
+
+Engines report scores on their own scales: Tesseract says 0.80 for a line that is wrong a
+third of the time. A :class:`Calibration` maps an engine's raw score onto an estimate of
+"how likely this line is exactly right", so the one user threshold works for every engine.
+Maps live in ``bot/ocr/calibration/<engine>.json`` as ``{"points": [[raw, calibrated], ...]}``.
+
+When a second engine re-reads a line, :func:`verified_confidence` turns the agreement of
+the two readings into a confidence.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+CALIBRATION_DIR = Path(__file__).with_name("calibration")
+
+# Below this agreement the two readings are different texts: nothing is confirmed.
+_MIN_AGREEMENT = 0.5
+_AGREEMENT_WEIGHT = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A monotone piecewise-linear map from raw engine scores (0..1) to calibrated ones."""
+
+    points: Sequence[tuple[float, float]]
+
+    def __post_init__(self) -> None:
+        pts = tuple(sorted((float(r), float(c)) for r, c in self.points))
+        if len(pts) < 2:
+            raise ValueError("a calibration needs at least two points")
+        raws = [r for r, _ in pts]
+        cals = [c for _, c in pts]
+        if len(set(raws)) != len(raws):
+            raise ValueError("calibration raw scores must be distinct")
+        if any(b < a for a, b in pairwise(cals)):
+            raise ValueError("a calibration must never lower a higher raw score")
+        if not all(0.0 <= v <= 1.0 for v in raws + cals):
+            raise ValueError("calibration points must lie in 0..1")
+        object.__setattr__(self, "points", pts)
+
+    def __call__(self, raw: float) -> float:
+        pts = self.points
+        raw = min(max(raw, 0.0), 1.0)
+        if raw <= pts[0][0]:
+            return pts[0][1]
+        if raw >= pts[-1][0]:
+            return pts[-1][1]
+        i = bisect_right([r for r, _ in pts], raw)
+        (r0, c0), (r1, c1) = pts[i - 1], pts[i]
+        return c0 + (c1 - c0) * (raw - r0) / (r1 - r0)
+
+    @classmethod
+    def identity(cls) -> Calibration:
+        return cls(((0.0, 0.0), (1.0, 1.0)))
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        data = json.loads(text)
+        points = data["points"] if isinstance(data, dict) else data
+        return cls(tuple((float(r), float(c)) for r, c in points))
+
+    @classmethod
+    def load(cls, engine: str, directory: Path = CALIBRATION_DIR) -> Calibration:
+        """The map for ``engine``; identity when none is shipped (an honest raw score)."""
+        path = directory / f"{engine}.json"
+        if not path.exists():
+            return cls.identity()
+        return cls.from_json(path.read_text(encoding="utf-8"))
+
+
+def calibrate(raw: float | None, calibration: Calibration | None) -> float | None:
+    """Apply ``calibration`` to a raw 0..1 score; None stays None (nothing honest known)."""
+    if raw is None:
+        return None
+    if calibration is None:
+        return min(max(raw, 0.0), 1.0)
+    return calibration(raw)
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions), two rows of memory."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _normalise(text: str) -> str:
+    # Spacing differences are how engines differ, not what the user wrote.
+    return " ".join(text.split())
+
+
+def agreement(a: str, b: str) -> float:
+    """1 - normalised edit distance between two readings of a line (1.0 = identical)."""
+    a, b = _normalise(a), _normalise(b)
+    if not a and not b:
+        return 0.0  # two empty readings confirm nothing
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+def verified_confidence(aspose_text: str, tesseract_text: str, tesseract_conf: float) -> float:
+    """Confidence in ``aspose_text`` after Tesseract re-read the same crop.
+
+    ``tesseract_conf`` is Tesseract's calibrated 0..1 score for its own reading.
+    """
+    agree = agreement(aspose_text, tesseract_text)
+    if agree < _MIN_AGREEMENT:
+        return 0.0
+    conf = min(max(tesseract_conf, 0.0), 1.0)
+    return _AGREEMENT_WEIGHT * agree + (1.0 - _AGREEMENT_WEIGHT) * conf

@@ -1,0 +1,393 @@
+"""Tesseract as a Recognizer: the engine that runs without a license, in threads.
+
+tesserocr releases the GIL while Tesseract works, so a small thread pool reads several
+photos at once in one process. Each thread keeps its own ``PyTessBaseAPI`` per language
+(the API is not thread-safe, and loading a traineddata file costs ~0.1-0.5 s).
+
+Also home of :func:`verify_crop`, the second opinion the Aspose pool asks for one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from bot.errors import LanguageUnavailable, OcrError, OcrTimeout, QueueFull
+from bot.ocr.confidence import Calibration, calibrate
+from bot.ocr.languages import LANGUAGES, Language, resolve
+from bot.ocr.model import Box, ConfidenceSource, Line, Page
+from bot.ocr.preprocess import PreparedImage, prepare
+from bot.ocr.recognizer import QueueCallback
+from bot.ocr.segment import detect_lines, reconcile
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "tesseract"
+
+# Where distributions put traineddata; the tesserocr wheel bundles its own libtesseract
+# whose compiled-in default ("./") finds nothing, so we look for the system's files.
+_TESSDATA_CANDIDATES = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+    "/opt/homebrew/share/tessdata",
+    "/usr/local/share/tesseract-ocr/tessdata",
+)
+# Defaults of bot.config.Settings, for an engine built without settings (CLI, tests).
+_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_DEFAULT_MAX_PIXELS = 60_000_000
+# A line crop is padded by this share of its height: Tesseract misreads glyphs that touch
+# the image border.
+_CROP_PAD = 0.25
+
+
+def _tesserocr() -> Any:
+    """Import tesserocr on first use, after capping OpenMP (2-5x slower otherwise)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import tesserocr
+
+    return tesserocr
+
+
+@lru_cache(maxsize=1)
+def find_tessdata() -> str:
+    """The tessdata directory: $TESSDATA_PREFIX, else the first system one with files."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    candidates = ([env, str(Path(env) / "tessdata")] if env else []) + list(_TESSDATA_CANDIDATES)
+    for candidate in candidates:
+        if any(Path(candidate).glob("*.traineddata")):
+            return candidate.rstrip("/") + "/"
+    # Let tesserocr's compiled-in default have a go; get_languages() will say what it finds.
+    path: str = _tesserocr().get_languages()[0]
+    return path
+
+
+@lru_cache(maxsize=1)
+def installed_traineddata() -> frozenset[str]:
+    """Names of the installed traineddata files (``eng``, ``vie``...)."""
+    _, langs = _tesserocr().get_languages(find_tessdata())
+    return frozenset(langs)
+
+
+def _language(code: str) -> Language:
+    lang = resolve(code)  # LanguageUnavailable for codes we do not know
+    if lang.tesseract not in installed_traineddata():
+        raise LanguageUnavailable(code)
+    return lang
+
+
+# One PyTessBaseAPI per (thread, traineddata): the API object must never be shared.
+_local = threading.local()
+
+
+def _api(tess_lang: str) -> Any:
+    apis: dict[str, Any] | None = getattr(_local, "apis", None)
+    if apis is None:
+        apis = _local.apis = {}
+    api = apis.get(tess_lang)
+    if api is None:
+        tesserocr = _tesserocr()
+        api = tesserocr.PyTessBaseAPI(path=find_tessdata(), lang=tess_lang)
+        apis[tess_lang] = api
+    return api
+
+
+def read_lines(api: Any, image: Image.Image, *, timeout_ms: int = 0) -> list[Line]:
+    """Read ``image`` page-wise with ``api``: non-empty lines with RAW confidences (0..1).
+
+    Boxes are in ``image``'s pixels. Calibration is the caller's job.
+    Raises OcrTimeout when ``timeout_ms`` (> 0) passes first.
+    """
+    tesserocr = _tesserocr()
+    api.SetPageSegMode(tesserocr.PSM.AUTO)
+    api.SetImage(image)
+    if not api.Recognize(timeout=timeout_ms):
+        raise OcrTimeout(detail=f"Tesseract gave up after {timeout_ms} ms")
+    level = tesserocr.RIL.TEXTLINE
+    lines: list[Line] = []
+    iterator = api.GetIterator()
+    if iterator is None:
+        return lines
+    for item in tesserocr.iterate_level(iterator, level):
+        text = (item.GetUTF8Text(level) or "").strip()
+        if not text:
+            continue
+        bbox = item.BoundingBox(level)
+        box = None
+        if bbox is not None:
+            x0, y0, x1, y1 = bbox
+            box = Box(left=x0, top=y0, width=max(1, x1 - x0), height=max(1, y1 - y0))
+        conf = max(0.0, min(1.0, item.Confidence(level) / 100))
+        lines.append(Line(text=text, confidence=conf, box=box, source=ConfidenceSource.ENGINE))
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _shipped_calibration() -> Calibration:
+    return Calibration.load(ENGINE_NAME)
+
+
+def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float]:
+    """Read one line, ``box`` of ``image`` (same coordinates), as a single line.
+
+    Returns (text, calibrated confidence 0..1); ("", 0.0) when nothing is legible.
+    Thread-safe: each calling thread uses its own Tesseract API.
+    """
+    tesserocr = _tesserocr()
+    lang = _language(language)
+    pad = max(4, round(box.height * _CROP_PAD))
+    crop = image.crop(
+        (
+            max(0, box.left - pad),
+            max(0, box.top - pad),
+            min(image.width, box.right + pad),
+            min(image.height, box.bottom + pad),
+        )
+    )
+    if crop.width < 4 or crop.height < 4:
+        return "", 0.0
+    api = _api(lang.tesseract)
+    api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+    api.SetImage(crop)
+    api.Recognize()
+    level = tesserocr.RIL.TEXTLINE
+    texts: list[str] = []
+    weighted = 0.0
+    iterator = api.GetIterator()
+    if iterator is not None:
+        for item in tesserocr.iterate_level(iterator, level):
+            text = (item.GetUTF8Text(level) or "").strip()
+            if text:
+                texts.append(text)
+                weighted += len(text) * item.Confidence(level) / 100
+    text = " ".join(texts)
+    if not text:
+        return "", 0.0
+    raw = max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
+    return text, _shipped_calibration()(raw)
+
+
+def recognize_prepared(
+    prepared: PreparedImage,
+    language: Language,
+    *,
+    calibration: Calibration | None = None,
+    timeout_ms: int = 0,
+) -> Page:
+    """The whole synchronous job: read, add missed lines, calibrate, map boxes back."""
+    image = prepared.image
+    raw_lines = read_lines(_api(language.tesseract), image, timeout_ms=timeout_ms)
+    lines = [replace(ln, confidence=calibrate(ln.confidence, calibration)) for ln in raw_lines]
+    lines = reconcile(detect_lines(image), lines)
+    lines = [replace(ln, box=_scale_box(ln.box, prepared.scale)) for ln in lines]
+    width, height = prepared.original_size
+    return Page(
+        engine=ENGINE_NAME,
+        language=language.code,
+        lines=tuple(lines),
+        width=width,
+        height=height,
+    )
+
+
+def _scale_box(box: Box | None, scale: float) -> Box | None:
+    if box is None or scale == 1.0:
+        return box
+    return Box(
+        left=round(box.left * scale),
+        top=round(box.top * scale),
+        width=max(1, round(box.width * scale)),
+        height=max(1, round(box.height * scale)),
+    )
+
+
+@dataclass(eq=False)
+class _Waiter:
+    ready: asyncio.Future[None]
+    on_queue: QueueCallback | None
+
+
+class TesseractEngine:
+    """Recognizer reading photos with Tesseract in a pool of threads."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        workers: int = 2,
+        max_bytes: int | None = None,
+        max_pixels: int | None = None,
+        max_side: int = 2000,
+        timeout: float = 120,
+        queue_size: int = 32,
+        calibration: Calibration | None = None,
+    ) -> None:
+        if settings is not None:
+            # Built by bot.ocr.pool.build_recognizer from the app's settings.
+            workers = settings.ocr_workers
+            max_bytes = settings.max_image_bytes
+            max_pixels = settings.max_pixels
+            max_side = settings.ocr_max_side
+            timeout = settings.ocr_timeout_seconds
+            queue_size = settings.ocr_queue_size
+        self.workers = max(1, workers)
+        self.max_bytes = max_bytes if max_bytes is not None else _DEFAULT_MAX_BYTES
+        self.max_pixels = max_pixels if max_pixels is not None else _DEFAULT_MAX_PIXELS
+        self.max_side = max_side
+        self.timeout = timeout
+        self.queue_size = queue_size
+        self._calibration = calibration
+        self._executor: ThreadPoolExecutor | None = None
+        self._active = 0
+        self._waiters: deque[_Waiter] = deque()
+        self._background: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def engine_name(self) -> str:
+        return ENGINE_NAME
+
+    async def start(self) -> None:
+        if self._executor is not None:
+            return
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        if self._calibration is None:
+            self._calibration = await asyncio.to_thread(_shipped_calibration)
+        langs = await asyncio.to_thread(installed_traineddata)
+        if not langs:
+            log.warning("no Tesseract traineddata found (looked in %s)", find_tessdata())
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="tesseract"
+        )
+        self._closed = False
+
+    async def close(self) -> None:
+        self._closed = True
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.ready.done():
+                waiter.ready.set_exception(OcrError(detail="recognizer closed"))
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            # Running jobs finish in their threads; nothing new is taken.
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def available_languages(self) -> list[str]:
+        installed = installed_traineddata()
+        return [lang.code for lang in LANGUAGES if lang.tesseract in installed]
+
+    async def recognize(
+        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+    ) -> Page:
+        if self._executor is None or self._closed:
+            raise OcrError(detail="recognizer not started")
+        lang = _language(language)
+        if self._active >= self.workers and len(self._waiters) >= self.queue_size:
+            raise QueueFull(detail=f"{len(self._waiters)} photos waiting")
+        # A bad file is reported at once, not after waiting in the queue.
+        prepared = await asyncio.to_thread(self._prepare, image)
+        await self._acquire(on_queue)
+        try:
+            executor = self._executor
+            if executor is None:
+                raise OcrError(detail="recognizer closed")
+            job = self._job(prepared, lang)
+            loop = asyncio.get_running_loop()
+            try:
+                return await asyncio.wait_for(loop.run_in_executor(executor, job), self.timeout)
+            except TimeoutError as exc:
+                raise OcrTimeout(detail=f"over {self.timeout}s") from exc
+        finally:
+            self._release()
+
+    def _prepare(self, image: bytes) -> PreparedImage:
+        return prepare(
+            image, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.max_side
+        )
+
+    def _job(self, prepared: PreparedImage, lang: Language) -> Callable[[], Page]:
+        calibration = self._calibration
+        # Tesseract stops itself a little after our deadline, freeing the thread.
+        timeout_ms = int(self.timeout * 1000) + 1000
+
+        def run() -> Page:
+            return recognize_prepared(
+                prepared, lang, calibration=calibration, timeout_ms=timeout_ms
+            )
+
+        return run
+
+    # ---- a fair queue: first come, first read -----------------------------------------
+
+    async def _acquire(self, on_queue: QueueCallback | None) -> None:
+        if self._active < self.workers and not self._waiters:
+            self._active += 1
+            await self._started(on_queue)
+            return
+        if len(self._waiters) >= self.queue_size:
+            raise QueueFull(detail=f"{len(self._waiters)} photos waiting")
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), on_queue)
+        self._waiters.append(waiter)
+        await _notify(on_queue, len(self._waiters))
+        try:
+            await waiter.ready
+        except asyncio.CancelledError:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                self._notify_positions()
+            elif waiter.ready.done() and not waiter.ready.cancelled():
+                # The slot was handed over just as we were cancelled: pass it on.
+                self._release()
+            raise
+        await self._started(on_queue)
+
+    async def _started(self, on_queue: QueueCallback | None) -> None:
+        """Tell the user reading has begun; a cancel right here must not leak the slot."""
+        try:
+            await _notify(on_queue, 0)
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if waiter.ready.done():
+                continue
+            # The slot moves to the next photo; _active stays the same.
+            waiter.ready.set_result(None)
+            self._notify_positions()
+            return
+        self._active -= 1
+
+    def _notify_positions(self) -> None:
+        for position, waiter in enumerate(self._waiters, start=1):
+            if waiter.on_queue is not None:
+                task = asyncio.get_running_loop().create_task(_notify(waiter.on_queue, position))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+
+async def _notify(on_queue: QueueCallback | None, position: int) -> None:
+    if on_queue is None:
+        return
+    try:
+        await on_queue(position)
+    except Exception:
+        # A failed "you are number 3" message must not cost the user their photo.
+        log.exception("on_queue callback failed")
