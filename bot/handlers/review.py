@@ -220,7 +220,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_user.id != s.owner_user_id:
         await query.answer(NOT_YOURS, show_alert=True)
         return
-    if action.revision != s.revision:
+    if s.is_stale(action.line, action.revision):
         await query.answer("This button is out of date; use the newest message.")
         return
     verb, line = action.verb, action.line
