@@ -1,0 +1,207 @@
+"""Helpers for end-to-end tests: run the real PTB Application against ``FakeBotApi`` and talk to
+it like a user in one chat.
+
+``running_bot`` / ``running_webhook_bot`` own the Application lifecycle (initialize, start the
+updater, start, and the reverse on exit even when the test fails), so a failing test does not leave
+a poller hammering the fake. ``Conversation`` keeps a "since my last action" mark so
+``await_reply`` only accepts bot messages sent or edited after what the user just did.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from tests.fakes.bot_api import JSON, BotMessage, FakeBotApi
+
+if TYPE_CHECKING:
+    # Type-only: the harness drives whatever Application the test built.
+    from telegram.ext import Application
+
+    AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+__all__ = ["Conversation", "free_port", "running_bot", "running_webhook_bot"]
+
+
+def free_port() -> int:
+    """A port that was free a moment ago on 127.0.0.1 (for the bot's webhook server)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def running_bot(app: AnyApp, *, poll_timeout: int = 1) -> AsyncIterator[AnyApp]:
+    """Initialize and start ``app`` with long polling; stop and shut it down on exit."""
+    await app.initialize()
+    try:
+        updater = app.updater
+        if updater is None:
+            raise RuntimeError("the Application was built without an Updater")
+        await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        try:
+            await app.start()
+            try:
+                yield app
+            finally:
+                await app.stop()
+        finally:
+            if updater.running:
+                await updater.stop()
+    finally:
+        await app.shutdown()
+
+
+@asynccontextmanager
+async def running_webhook_bot(
+    app: AnyApp,
+    fake: FakeBotApi,
+    port: int,
+    secret: str,
+    *,
+    url_path: str = "telegram",
+) -> AsyncIterator[AnyApp]:
+    """Run ``app`` with PTB's webhook server on 127.0.0.1:``port``; the fake then POSTs updates
+    to it with ``secret`` in X-Telegram-Bot-Api-Secret-Token."""
+    webhook_url = f"http://127.0.0.1:{port}/{url_path}"
+    await app.initialize()
+    try:
+        updater = app.updater
+        if updater is None:
+            raise RuntimeError("the Application was built without an Updater")
+        await updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path=url_path,
+            webhook_url=webhook_url,
+            secret_token=secret,
+        )
+        try:
+            if fake.webhook_url != webhook_url:
+                raise RuntimeError(f"setWebhook did not reach the fake: {fake.webhook_url!r}")
+            await app.start()
+            try:
+                yield app
+            finally:
+                await app.stop()
+        finally:
+            if updater.running:
+                await updater.stop()
+    finally:
+        await app.shutdown()
+
+
+class Conversation:
+    """One user in one private chat with the bot."""
+
+    def __init__(self, fake: FakeBotApi, chat_id: int, user_id: int | None = None) -> None:
+        self.fake = fake
+        self.chat_id = chat_id
+        self.user_id = chat_id if user_id is None else user_id
+        self._mark = fake.revision
+
+    def _act(self) -> None:
+        # Replies must come after this action; earlier bot messages are not answers to it.
+        self._mark = self.fake.revision
+
+    def send_text(self, text: str, reply_to: int | None = None) -> JSON:
+        self._act()
+        return self.fake.user_sends_text(self.chat_id, self.user_id, text, reply_to)
+
+    def send_command(self, command: str, args: str = "") -> JSON:
+        self._act()
+        return self.fake.user_sends_command(self.chat_id, self.user_id, command, args)
+
+    def send_photo(
+        self,
+        image_bytes: bytes,
+        caption: str | None = None,
+        *,
+        media_group_id: str | None = None,
+        file_size: int | None = None,
+    ) -> JSON:
+        self._act()
+        return self.fake.user_sends_photo(
+            self.chat_id,
+            self.user_id,
+            image_bytes,
+            caption,
+            media_group_id,
+            file_size=file_size,
+        )
+
+    def send_document(
+        self,
+        data: bytes,
+        file_name: str,
+        mime_type: str,
+        *,
+        caption: str | None = None,
+        file_size: int | None = None,
+    ) -> JSON:
+        self._act()
+        return self.fake.user_sends_document(
+            self.chat_id,
+            self.user_id,
+            data,
+            file_name,
+            mime_type,
+            caption=caption,
+            file_size=file_size,
+        )
+
+    def press(self, button: str, message_id: int | None = None) -> str:
+        """Press the button whose text or callback_data is ``button`` on ``message_id`` (default:
+        the newest bot message that has such a button). Returns the callback query id."""
+        candidates = self.fake.bot_messages(self.chat_id)
+        if message_id is not None:
+            candidates = [m for m in candidates if m.message_id == message_id]
+        for msg in reversed(candidates):
+            for row in msg.buttons:
+                for text, data in row:
+                    if button in (text, data) and data is not None:
+                        self._act()
+                        return self.fake.user_presses(
+                            self.chat_id, self.user_id, msg.message_id, data
+                        )
+        raise AssertionError(
+            f"no button {button!r} on "
+            f"{'message ' + str(message_id) if message_id else 'any bot message'}; have "
+            f"{[(m.message_id, m.buttons) for m in candidates]}"
+        )
+
+    def bot_messages(self) -> list[BotMessage]:
+        return self.fake.bot_messages(self.chat_id)
+
+    def last_bot_message(self) -> BotMessage:
+        msg = self.fake.last_bot_message(self.chat_id)
+        if msg is None:
+            raise AssertionError(f"the bot has not written in chat {self.chat_id}")
+        return msg
+
+    async def await_reply(
+        self,
+        predicate: Callable[[BotMessage], bool] | None = None,
+        *,
+        contains: str | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - handed to the fake's event wait
+    ) -> BotMessage:
+        """The newest bot message sent or edited since the user's last action that matches
+        ``predicate`` and contains ``contains`` (in text or caption). Does not move the mark, so
+        several awaits after one action see the same window."""
+        mark = self._mark
+
+        def match() -> BotMessage | None:
+            for msg in reversed(self.fake.bot_messages(self.chat_id)):
+                if msg.revision <= mark:
+                    continue
+                if contains is not None and contains not in msg.body:
+                    continue
+                if predicate is not None and not predicate(msg):
+                    continue
+                return msg
+            return None
+
+        return await self.fake.wait_for(match, timeout=timeout)

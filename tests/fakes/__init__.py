@@ -1,0 +1,1 @@
+"""Fakes of external services (the Telegram Bot API) that the end-to-end tests run against."""
