@@ -124,7 +124,7 @@ def read_lines(api: Any, image: Image.Image, *, timeout_ms: int = 0) -> list[Lin
     if iterator is None:
         return lines
     for item in tesserocr.iterate_level(iterator, level):
-        text = (item.GetUTF8Text(level) or "").strip()
+        text = _item_text(item, level)
         if not text:
             continue
         bbox = item.BoundingBox(level)
@@ -135,6 +135,15 @@ def read_lines(api: Any, image: Image.Image, *, timeout_ms: int = 0) -> list[Lin
         conf = max(0.0, min(1.0, item.Confidence(level) / 100))
         lines.append(Line(text=text, confidence=conf, box=box, source=ConfidenceSource.ENGINE))
     return lines
+
+
+def _item_text(item: Any, level: int) -> str:
+    try:
+        text: str | None = item.GetUTF8Text(level)
+    except RuntimeError:
+        # tesserocr raises "No text returned" for an element with no symbols in it.
+        return ""
+    return (text or "").strip()
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +180,7 @@ def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float
     iterator = api.GetIterator()
     if iterator is not None:
         for item in tesserocr.iterate_level(iterator, level):
-            text = (item.GetUTF8Text(level) or "").strip()
+            text = _item_text(item, level)
             if text:
                 texts.append(text)
                 weighted += len(text) * item.Confidence(level) / 100
