@@ -10,7 +10,7 @@ a poller hammering the fake. ``Conversation`` keeps a "since my last action" mar
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from tests.fakes.bot_api import JSON, BotMessage, FakeBotApi
 
 if TYPE_CHECKING:
     # Type-only: the harness drives whatever Application the test built.
-    from telegram.ext import Application
+    from telegram.ext import Application, Updater
 
     AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -33,25 +33,49 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def running_bot(app: AnyApp, *, poll_timeout: int = 1) -> AsyncIterator[AnyApp]:
-    """Initialize and start ``app`` with long polling; stop and shut it down on exit."""
+async def _lifecycle(
+    app: AnyApp, start_updater: Callable[[], Awaitable[Any]]
+) -> AsyncIterator[None]:
+    # Same order as Application.run_polling/run_webhook, including the post_* hooks: the bot
+    # opens its database and registers commands in post_init, which initialize() alone skips.
     await app.initialize()
     try:
-        updater = app.updater
-        if updater is None:
-            raise RuntimeError("the Application was built without an Updater")
-        await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        if app.post_init:
+            await app.post_init(app)
+        await start_updater()
         try:
             await app.start()
             try:
-                yield app
+                yield
             finally:
                 await app.stop()
+                if app.post_stop:
+                    await app.post_stop(app)
         finally:
-            if updater.running:
-                await updater.stop()
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
     finally:
         await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+def _updater(app: AnyApp) -> Updater:
+    if app.updater is None:
+        raise RuntimeError("the Application was built without an Updater")
+    return app.updater
+
+
+@asynccontextmanager
+async def running_bot(app: AnyApp, *, poll_timeout: int = 1) -> AsyncIterator[AnyApp]:
+    """Run ``app`` with long polling (post_init .. post_shutdown included) for the block."""
+    updater = _updater(app)
+
+    async def start() -> None:
+        await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+
+    async with _lifecycle(app, start):
+        yield app
 
 
 @asynccontextmanager
@@ -65,12 +89,10 @@ async def running_webhook_bot(
 ) -> AsyncIterator[AnyApp]:
     """Run ``app`` with PTB's webhook server on 127.0.0.1:``port``; the fake then POSTs updates
     to it with ``secret`` in X-Telegram-Bot-Api-Secret-Token."""
+    updater = _updater(app)
     webhook_url = f"http://127.0.0.1:{port}/{url_path}"
-    await app.initialize()
-    try:
-        updater = app.updater
-        if updater is None:
-            raise RuntimeError("the Application was built without an Updater")
+
+    async def start() -> None:
         await updater.start_webhook(
             listen="127.0.0.1",
             port=port,
@@ -78,19 +100,11 @@ async def running_webhook_bot(
             webhook_url=webhook_url,
             secret_token=secret,
         )
-        try:
-            if fake.webhook_url != webhook_url:
-                raise RuntimeError(f"setWebhook did not reach the fake: {fake.webhook_url!r}")
-            await app.start()
-            try:
-                yield app
-            finally:
-                await app.stop()
-        finally:
-            if updater.running:
-                await updater.stop()
-    finally:
-        await app.shutdown()
+        if fake.webhook_url != webhook_url:
+            raise RuntimeError(f"setWebhook did not reach the fake: {fake.webhook_url!r}")
+
+    async with _lifecycle(app, start):
+        yield app
 
 
 class Conversation:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
@@ -49,6 +49,11 @@ def build_app(fake: FakeBotApi, *, rate_limiter: AIORateLimiter | None = None) -
         # PTB's builder generics pin the limiter's argument type to None; AIORateLimiter is fine.
         builder = builder.rate_limiter(rate_limiter)  # type: ignore[arg-type]
     app = builder.build()
+
+    async def post_init(app: AnyApp) -> None:
+        await app.bot.set_my_commands([BotCommand("start", "Say hello")])
+
+    app.post_init = post_init
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -97,6 +102,8 @@ async def test_polling_echo_round_trip_and_commands(fake: FakeBotApi) -> None:
         greeting = await chat.await_reply(contains="Hello")
         assert greeting.text == "<b>Hello</b> &amp; welcome"
         assert greeting.parse_mode == "HTML"
+    # running_bot runs post_init like run_polling does.
+    assert fake.commands == [("start", "Say hello")]
 
 
 async def test_button_press_is_answered_and_edit_drops_keyboard(fake: FakeBotApi) -> None:
