@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -21,8 +21,16 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.storage.notes import NotesRepo
 from bot.storage.reviews import ReviewsRepo
-from bot.storage.schema import POSTGRES_SEARCH_DDL, SQLITE_SEARCH_DDL, metadata
+from bot.storage.schema import (
+    ALEMBIC_VERSION_DDL,
+    POSTGRES_SEARCH_DDL,
+    SCHEMA_REVISION,
+    SQLITE_SEARCH_DDL,
+    metadata,
+)
 from bot.storage.users import UsersRepo
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 class Database:
@@ -53,19 +61,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ensure_sqlite_dir(url: str) -> None:
+    # SQLite creates the file but not its directory (e.g. data/ on a fresh checkout).
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 async def _create_schema(conn: AsyncConnection) -> None:
     await conn.run_sync(metadata.create_all)
     ddl = SQLITE_SEARCH_DDL if conn.dialect.name == "sqlite" else POSTGRES_SEARCH_DDL
     for statement in ddl:
         await conn.exec_driver_sql(statement)
+    await conn.exec_driver_sql(ALEMBIC_VERSION_DDL)
+    stamped = (await conn.exec_driver_sql("SELECT count(*) FROM alembic_version")).scalar_one()
+    if not stamped:
+        await conn.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:rev)"),
+            {"rev": SCHEMA_REVISION},
+        )
 
 
 async def open_database(url: str, *, echo: bool = False) -> Database:
     """Connect to ``url`` (sqlite+aiosqlite:/// or postgresql+asyncpg://) and ensure the schema."""
     parsed = make_url(url)
+    _ensure_sqlite_dir(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     elif parsed.get_backend_name() == "postgresql":
@@ -79,3 +100,18 @@ async def open_database(url: str, *, echo: bool = False) -> Database:
         await engine.dispose()
         raise
     return Database(engine)
+
+
+def run_migrations(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` with alembic (blocking; it runs its own
+    event loop, so call it before the bot's loop starts or via ``asyncio.to_thread``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    _ensure_sqlite_dir(url)
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # "%" would be read as ini interpolation (URL-encoded passwords contain it).
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, revision)

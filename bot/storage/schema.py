@@ -125,3 +125,11 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
     "to_tsvector('english'::regconfig, search_text)) STORED",
     "CREATE INDEX IF NOT EXISTS ix_notes_search_vector ON notes USING gin (search_vector)",
 )
+
+# The alembic revision that the tables above correspond to. open_database stamps fresh
+# databases with it so that later `alembic upgrade head` only runs newer revisions.
+SCHEMA_REVISION = "0001"
+ALEMBIC_VERSION_DDL = (
+    "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+)

@@ -74,33 +74,31 @@ def postgres_server() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """URL of an empty database (a new file, or a new database on the test server)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/data/notes.sqlite3"
         return
-    dsn = request.getfixturevalue("postgres_server")
+    server = request.getfixturevalue("postgres_server")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    yield f"postgresql+asyncpg://{dsn}/{name}"
+    admin = f"postgresql://{server}/postgres"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield f"postgresql+asyncpg://{server}/{name}"
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
-    created: str | None = None
-    if db_url.startswith("postgresql"):
-        server, created = db_url.removeprefix("postgresql+asyncpg://").rsplit("/", 1)
-        conn = await asyncpg.connect(f"postgresql://{server}/postgres")
-        try:
-            await conn.execute(f'CREATE DATABASE "{created}"')
-        finally:
-            await conn.close()
     database = await open_database(db_url)
     try:
         yield database
     finally:
         await database.close()
-        if created is not None:
-            conn = await asyncpg.connect(f"postgresql://{server}/postgres")
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{created}"')
-            finally:
-                await conn.close()
