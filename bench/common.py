@@ -1,0 +1,399 @@
+"""Shared pieces of the quality benchmarks: engines, drawn labelled notes, line matching, scores.
+
+The question every quality bench asks is the bot's promise: "every line you should check is
+flagged". So a page read by an engine is matched line by line against its ground truth, and
+each ground-truth line ends up correct, wrong or missing, and flagged or not.
+
+Matching (:func:`match_page`): OCR lines are taken top to bottom. First, lines whose text
+clearly matches a ground-truth line (similarity >= 0.5) are paired by a sequence alignment
+(order preserved). Between two such anchors, the remaining ground-truth lines and OCR lines
+(including empty DETECTED lines) are paired by vertical order, proportionally: this is how a
+garbled reading of a line, or the empty DETECTED line where it was written, gets counted
+"at that position". A ground-truth line that gets no OCR line at all is missing and
+unflagged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.ocr.confidence import levenshtein
+from bot.ocr.model import ConfidenceSource, Line, Page
+
+if TYPE_CHECKING:
+    from bot.ocr.confidence import Calibration
+    from bot.ocr.recognizer import Recognizer
+
+REPO = Path(__file__).resolve().parents[1]
+THRESHOLD = 75
+# Text similarity from which an OCR line is taken to be a reading of a ground-truth line.
+_ANCHOR_SIM = 0.5
+
+
+def ensure_tests_importable() -> None:
+    """The drawing helpers live in tests/support; make ``tests`` importable from bench."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+
+
+def normalise(text: str, language: str = "en") -> str:
+    """Spacing is how engines differ, not what was written; CJK has no spaces at all."""
+    if language.startswith("zh"):
+        return "".join(text.split())
+    return " ".join(text.split())
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Character error rate: edits / reference length (an empty reference: 0 or 1)."""
+    if not reference:
+        return 0.0 if not hypothesis else 1.0
+    return levenshtein(reference, hypothesis) / len(reference)
+
+
+def similarity(a: str, b: str) -> float:
+    if not a and not b:
+        return 1.0
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+@dataclass(slots=True)
+class GtOutcome:
+    """One ground-truth line after matching."""
+
+    truth: str
+    read: str  # what the engine read there ("" when missing)
+    cer: float
+    wrong: bool
+    missing: bool  # no OCR text at its position (nothing, or only an empty DETECTED line)
+    flagged: bool
+    confidence: float | None = None  # of the (first) OCR line read there
+
+
+@dataclass(slots=True)
+class OcrOutcome:
+    """One OCR line after matching: was it flagged, and was there something to flag."""
+
+    line: Line
+    flagged: bool
+    error: bool  # it reads a wrong/missing line, or is text where nothing was written
+
+
+@dataclass(slots=True)
+class PageScore:
+    gt: list[GtOutcome]
+    ocr: list[OcrOutcome]
+    page_cer: float
+    chars: int
+
+
+def _anchor_alignment(truth: Sequence[str], read: Sequence[str]) -> list[tuple[int, int]]:
+    """Order-preserving pairs (gt, ocr) maximising total similarity of clear matches."""
+    n, m = len(truth), len(read)
+    sims = [[similarity(t, r) if r else 0.0 for r in read] for t in truth]
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best = max(score[i + 1][j], score[i][j + 1])
+            if sims[i][j] >= _ANCHOR_SIM:
+                best = max(best, sims[i][j] + score[i + 1][j + 1])
+            score[i][j] = best
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if sims[i][j] >= _ANCHOR_SIM and score[i][j] == sims[i][j] + score[i + 1][j + 1]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif score[i][j] == score[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _order_key(line: Line) -> tuple[int, int]:
+    return (line.box.top, line.box.left) if line.box is not None else (2**31, 0)
+
+
+def match_page(
+    truth_lines: Sequence[str],
+    page: Page,
+    *,
+    language: str = "en",
+    wrong_cer: float = 0.0,
+    threshold: int = THRESHOLD,
+) -> PageScore:
+    """Score ``page`` against ``truth_lines``. A line is wrong when its CER > ``wrong_cer``."""
+    truth = [normalise(t, language) for t in truth_lines if t.strip()]
+    lines = sorted(page.lines, key=_order_key)
+    read = [normalise(ln.text, language) for ln in lines]
+    flagged = [ln.is_flagged(threshold) for ln in lines]
+    anchors = _anchor_alignment(truth, read)
+
+    assigned: dict[int, list[int]] = {i: [] for i in range(len(truth))}
+    for gi, oi in anchors:
+        assigned[gi].append(oi)
+    # Gaps between anchors (plus before the first and after the last): pair by order.
+    bounds = [(-1, -1), *anchors, (len(truth), len(lines))]
+    for (g0, o0), (g1, o1) in zip(bounds, bounds[1:], strict=False):
+        gts = list(range(g0 + 1, g1))
+        ocrs = list(range(o0 + 1, o1))
+        if not gts or not ocrs:
+            continue
+        k, j = len(gts), len(ocrs)
+        for idx, gi in enumerate(gts):
+            lo = idx * j // k
+            hi = max(lo + 1, -(-(idx + 1) * j // k))
+            assigned[gi].extend(ocrs[lo:hi])
+
+    gt_out: list[GtOutcome] = []
+    ocr_error = [False] * len(lines)
+    used = [False] * len(lines)
+    for gi, text in enumerate(truth):
+        idxs = assigned[gi]
+        got = " ".join(read[o] for o in idxs if read[o])
+        if language.startswith("zh"):
+            got = got.replace(" ", "")
+        line_cer = cer(text, got)
+        missing = not got
+        wrong = missing or line_cer > wrong_cer
+        is_flagged = any(flagged[o] for o in idxs)
+        conf = next((lines[o].confidence for o in idxs if read[o]), None)
+        gt_out.append(GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf))
+        for o in idxs:
+            used[o] = True
+            ocr_error[o] = ocr_error[o] or wrong
+    for o, line in enumerate(lines):
+        if not used[o] and read[o]:
+            ocr_error[o] = True  # text where nothing was written: garbage to be checked
+    ocr_out = [OcrOutcome(ln, flagged[o], ocr_error[o]) for o, ln in enumerate(lines)]
+    sep = "" if language.startswith("zh") else " "
+    ref = sep.join(truth)
+    hyp = sep.join(r for r in read if r)
+    return PageScore(gt_out, ocr_out, cer(ref, hyp), len(ref))
+
+
+@dataclass(slots=True)
+class Tally:
+    """Flag quality over many pages."""
+
+    gt_lines: int = 0
+    wrong: int = 0
+    wrong_flagged: int = 0
+    missing: int = 0
+    flagged_ocr: int = 0
+    flagged_ocr_error: int = 0
+    correct_ocr: int = 0
+    correct_ocr_flagged: int = 0
+    edits: float = 0.0
+    chars: int = 0
+    pages: int = 0
+    misses: list[str] = field(default_factory=list)  # wrong yet unflagged, for the report
+
+    def add(self, score: PageScore) -> None:
+        self.pages += 1
+        for g in score.gt:
+            self.gt_lines += 1
+            if g.wrong:
+                self.wrong += 1
+                self.missing += g.missing
+                if g.flagged:
+                    self.wrong_flagged += 1
+                else:
+                    self.misses.append(f"{g.truth!r} -> {g.read!r} (conf {g.confidence})")
+        for o in score.ocr:
+            if o.flagged:
+                self.flagged_ocr += 1
+                self.flagged_ocr_error += o.error
+            if o.line.text.strip() and not o.error:
+                self.correct_ocr += 1
+                self.correct_ocr_flagged += o.flagged
+        self.edits += score.page_cer * score.chars
+        self.chars += score.chars
+
+    @property
+    def recall(self) -> float:
+        return self.wrong_flagged / self.wrong if self.wrong else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.flagged_ocr_error / self.flagged_ocr if self.flagged_ocr else 1.0
+
+    @property
+    def unflagged_wrong_share(self) -> float:
+        """Share of ground-truth lines that are wrong or missing and NOT flagged."""
+        return (self.wrong - self.wrong_flagged) / self.gt_lines if self.gt_lines else 0.0
+
+    @property
+    def cer(self) -> float:
+        return self.edits / self.chars if self.chars else 0.0
+
+    def row(self, label: str) -> str:
+        return (
+            f"{label:<28} pages={self.pages:3d} gt_lines={self.gt_lines:4d} "
+            f"wrong={self.wrong:4d} (missing {self.missing:3d})  "
+            f"recall={pct(self.recall)}  precision={pct(self.precision)}  "
+            f"unflagged_wrong={pct(self.unflagged_wrong_share)}  "
+            f"correct_flagged={self.correct_ocr_flagged}/{self.correct_ocr}  "
+            f"CER={self.cer:.3f}"
+        )
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+# ---- engines ------------------------------------------------------------------------
+
+
+def make_engine(
+    name: str,
+    *,
+    workers: int = 1,
+    calibration: Calibration | None = None,
+    max_side: int = 2000,
+) -> Recognizer:
+    """A started-later Recognizer for ``name`` ("tesseract" or "aspose", trial, offline)."""
+    if name == "tesseract":
+        from bot.ocr.tesseract import TesseractEngine
+
+        return TesseractEngine(
+            workers=workers, calibration=calibration, max_side=max_side, timeout=600
+        )
+    if name == "aspose":
+        from bot.ocr.aspose import AsposeWorkerConfig
+        from bot.ocr.pool import AsposePool
+
+        # An empty models directory: only the bundled models, as on a fresh offline server.
+        models = tempfile.mkdtemp(prefix="bench-aspose-models-")
+        config = AsposeWorkerConfig(license_path=None, license_base64=None, models_dir=models)
+        return AsposePool(config, workers=workers, timeout_seconds=600, max_side=max_side)
+    raise SystemExit(f"unknown engine {name!r} (tesseract or aspose)")
+
+
+async def read_all(
+    engine: Recognizer, jobs: Sequence[tuple[bytes, str]], *, concurrency: int = 1
+) -> list[Page | Exception]:
+    """Recognise every (image, language); an OcrError comes back in place of its page."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(image: bytes, lang: str) -> Page | Exception:
+        async with sem:
+            try:
+                return await engine.recognize(image, lang)
+            except Exception as exc:  # noqa: BLE001 - reported per image by the caller
+                return exc
+
+    return list(await asyncio.gather(*(one(img, lang) for img, lang in jobs)))
+
+
+# ---- the drawn labelled set ---------------------------------------------------------
+
+EN_LINES = (
+    "Buy milk and eggs tomorrow",
+    "Call the dentist at 3 pm",
+    "Finish the quarterly report",
+    "Meeting notes: budget review",
+    "Pick up the dry cleaning",
+    "Read chapter five again",
+    "Send invoice 2041 to Anna",
+    "Water the plants on Friday",
+    "Book train tickets for May 14",
+    "Ask Tom about the garden fence",
+    "Pay rent before the 1st",
+    "Return library books (3)",
+)
+VI_LINES = (
+    "Hôm nay trời đẹp quá",
+    "Mua sữa và trứng ngày mai",
+    "Gọi cho nha sĩ lúc ba giờ",
+    "Họp nhóm vào thứ Năm",
+    "Đọc lại chương năm",
+    "Trả tiền điện trước ngày mười",
+)
+ZH_LINES = (
+    "今天天气很好",
+    "明天买牛奶和鸡蛋",
+    "下午三点给牙医打电话",
+    "完成季度报告",
+    "星期五给花浇水",
+    "再读一遍第五章",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnNote:
+    name: str
+    language: str
+    lines: tuple[str, ...]
+    image: bytes
+
+
+def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
+    """Labelled notes: print and handwriting-like fonts, photo effects, en/vi/zh.
+
+    Each seed picks different lines, sizes and damage, so calibration (one set of seeds)
+    and evaluation (another) do not share images.
+    """
+    import random
+
+    ensure_tests_importable()
+    from tests.support.drawing import Effects, draw_lines, to_bytes
+
+    styles: list[tuple[str, str, tuple[str, ...]]] = [
+        ("en", "sans", EN_LINES),
+        ("en", "serif", EN_LINES),
+        ("en", "comic", EN_LINES),
+        ("en", "script", EN_LINES),
+        ("en", "chancery", EN_LINES),
+        ("vi", "sans", VI_LINES),
+        ("vi", "comic", VI_LINES),
+        ("zh", "cjk", ZH_LINES),
+        ("zh", "cjk_hand", ZH_LINES),
+    ]
+    effects_choices: list[tuple[str, Effects]] = [
+        ("clean", Effects()),
+        ("skew", Effects(skew_degrees=3.0)),
+        ("shadow", Effects(shadow=True)),
+        ("blur", Effects(blur_radius=1.6)),
+        ("jpeg", Effects(jpeg_quality=25, noise=0.05)),
+        ("photo", Effects(skew_degrees=-2.0, shadow=True, blur_radius=1.0, jpeg_quality=40)),
+    ]
+    notes: list[DrawnNote] = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        for si, (lang, font_name, pool) in enumerate(styles):
+            chosen = effects_choices if not quick else effects_choices[::2]
+            for ei, (effect_name, effects) in enumerate(chosen):
+                if (si + ei + seed) % 2 and not quick:
+                    continue  # half the grid per seed keeps a run in minutes
+                k = 4 if quick else 5
+                lines = tuple(rng.sample(pool, k))
+                size = rng.choice((28, 34, 40))
+                img = draw_lines(lines, font_name=font_name, size=size, effects=effects, seed=seed)
+                data = (
+                    to_bytes(img, "JPEG", effects.jpeg_quality)
+                    if effects.jpeg_quality
+                    else to_bytes(img)
+                )
+                name = f"{lang}/{font_name}/{effect_name}/s{seed}"
+                notes.append(DrawnNote(name, lang, lines, data))
+    return notes
+
+
+def group_of(note_name: str) -> list[str]:
+    """Report groups a drawn note belongs to: language, font kind, effect."""
+    lang, font_name, effect, _ = note_name.split("/")
+    kind = "handwriting-like" if font_name in ("comic", "script", "chancery", "cjk_hand") else (
+        "print"
+    )
+    return [f"lang={lang}", f"font={kind}", f"effect={effect}"]
+
+
+def detected_source(line: Line) -> bool:
+    return line.source is ConfidenceSource.DETECTED

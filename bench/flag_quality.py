@@ -1,0 +1,87 @@
+"""Flag quality on drawn notes: are the lines an engine got wrong the ones it flags?
+
+Run: .venv/bin/python -m bench.flag_quality [--quick] [--engine tesseract|aspose|both]
+
+Draws a labelled set (tests/support/drawing.py: print and handwriting-like fonts, skew,
+shadow, blur, JPEG; English, Vietnamese, Chinese), reads it with each engine as the bot does
+(calibrated confidences, DETECTED lines for bands nothing was read from) and prints, at the
+default threshold 75:
+  recall    = wrong-or-missing lines that are flagged (target >= 95%)
+  precision = flagged lines that really had an error (target >= 70%)
+  CER       = character error rate of the page text
+A drawn line is wrong when its text differs at all (spacing aside). Chinese is reported for
+Tesseract only: Aspose needs the 'aspose-ocr-chinese-v2.ocr' model, which is not installed
+offline. Seeds differ from bench.calibrate's, so the maps are not tested on their training set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import defaultdict
+
+from bench.common import THRESHOLD, DrawnNote, Tally, drawn_set, group_of, make_engine, match_page
+from bot.ocr.model import Page
+
+EVAL_SEEDS = (101, 202)
+QUICK_SEEDS = (101,)
+
+
+async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -> None:
+    engine = make_engine(engine_name, workers=2 if engine_name == "tesseract" else 1)
+    if engine_name == "aspose":
+        notes = [n for n in notes if n.language != "zh"]
+    t0 = time.perf_counter()
+    await engine.start()
+    try:
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        failures: list[str] = []
+
+        async def one(note: DrawnNote) -> None:
+            try:
+                page = await engine.recognize(note.image, note.language)
+            except Exception as exc:  # noqa: BLE001 - an engine error is a reported result
+                failures.append(f"{note.name}: {exc!r}")
+                return
+            score(note, page, tallies)
+
+        await asyncio.gather(*(one(n) for n in notes))
+    finally:
+        await engine.close()
+    elapsed = time.perf_counter() - t0
+    print(f"\n== {engine_name}: {len(notes)} drawn notes, threshold {THRESHOLD}, {elapsed:.0f}s")
+    for key in sorted(tallies):
+        print(tallies[key].row(key))
+    overall = tallies["ALL"]
+    print(
+        f"-> {engine_name}: recall {100 * overall.recall:.1f}% (target >= 95%), "
+        f"precision {100 * overall.precision:.1f}% (target >= 70%), CER {overall.cer:.3f}"
+    )
+    for failure in failures:
+        print("   engine error:", failure)
+    if verbose:
+        for miss in overall.misses[:30]:
+            print("   wrong but not flagged:", miss)
+
+
+def score(note: DrawnNote, page: Page, tallies: dict[str, Tally]) -> None:
+    result = match_page(note.lines, page, language=note.language, wrong_cer=0.0)
+    for key in ["ALL", *group_of(note.name)]:
+        tallies[key].add(result)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, fewer variants")
+    parser.add_argument("--engine", default="both", choices=("tesseract", "aspose", "both"))
+    parser.add_argument("-v", "--verbose", action="store_true", help="list unflagged errors")
+    args = parser.parse_args()
+    notes = drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
+    engines = ("tesseract", "aspose") if args.engine == "both" else (args.engine,)
+    for name in engines:
+        asyncio.run(evaluate(name, notes, verbose=args.verbose))
+
+
+if __name__ == "__main__":
+    main()
