@@ -86,3 +86,14 @@ async def test_limit_caps_the_number_of_hits(db: Database) -> None:
     for i in range(5):
         await _add(db, 1, f"shopping list {i}", f"k{i}")
     assert len(await db.notes.search(1, "shopping", limit=3)) == 3
+
+
+async def test_odd_queries_neither_fail_nor_match_wrongly(db: Database) -> None:
+    note_id = await _add(
+        db, 1, "the e-mail about C++ at foo_bar straße İstanbul 한국어 カタカナ", "k"
+    )
+    for query in ("e-mail", "C++", "foo_bar", "strasse", "istanbul", "한국어", "カタカナ"):
+        assert [h.note_id for h in await db.notes.search(1, query)] == [note_id], query
+    for query in ("_", "'", ":*", "\\", "%", "NEAR", "AND OR NOT", "'; drop table notes; --"):
+        assert await db.notes.search(1, query) == [], query
+    assert (await db.notes.list_notes(1, 0, 1))[1] == 1
