@@ -19,7 +19,8 @@ class ReviewsRepo:
     async def save_review(
         self, session_id: str, user_id: int, chat_id: int, data: dict[str, Any]
     ) -> None:
-        """Create or replace the session (the owner never changes once written)."""
+        """Create or replace the session. A session id of another user is left untouched:
+        the owner of a session never changes once written."""
         row = {
             "session_id": session_id,
             "user_id": user_id,
@@ -29,7 +30,9 @@ class ReviewsRepo:
         }
         async with self._engine.begin() as conn:
             await conn.execute(
-                upsert(self._engine.dialect.name, review_sessions, "session_id", row)
+                upsert(
+                    self._engine.dialect.name, review_sessions, "session_id", row, same_user=True
+                )
             )
 
     async def load_review(self, session_id: str) -> dict[str, Any] | None:

@@ -21,12 +21,18 @@ class UserSettings:
     threshold: int | None = None
 
 
-def upsert(engine_dialect: str, table: Table, key: str, values: dict[str, Any]) -> Any:
-    """INSERT .. ON CONFLICT (key) DO UPDATE, in the dialect's own syntax."""
+def upsert(
+    engine_dialect: str, table: Table, key: str, values: dict[str, Any], *, same_user: bool = False
+) -> Any:
+    """INSERT .. ON CONFLICT (key) DO UPDATE, in the dialect's own syntax.
+
+    ``same_user``: only overwrite an existing row that belongs to the same user_id.
+    """
     ins = (sqlite.insert if engine_dialect == "sqlite" else postgresql.insert)(table)
     stmt = ins.values(**values)
     update = {name: stmt.excluded[name] for name in values if name != key}
-    return stmt.on_conflict_do_update(index_elements=[key], set_=update)
+    where = table.c.user_id == stmt.excluded.user_id if same_user else None
+    return stmt.on_conflict_do_update(index_elements=[key], set_=update, where=where)
 
 
 class UsersRepo:

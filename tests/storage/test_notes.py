@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.storage import Database, open_database
@@ -97,3 +98,10 @@ async def test_notes_survive_reopening_the_database(db: Database, db_url: str) -
         assert [h.note_id for h in await reopened.notes.search(5, "quarterly")] == [note_id]
     finally:
         await reopened.close()
+
+
+async def test_double_tap_on_save_at_the_same_moment_stores_one_note(db: Database) -> None:
+    ids = await asyncio.gather(*(_add(db, 3, "Buy milk", "session-x") for _ in range(4)))
+    assert len(set(ids)) == 1
+    _, total = await db.notes.list_notes(3, 0, 10)
+    assert total == 1

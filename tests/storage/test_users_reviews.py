@@ -51,3 +51,10 @@ async def test_latest_review_of_the_chat_is_the_open_one(db: Database) -> None:
     assert await db.reviews.load_review("old") is None
     assert await db.reviews.open_review_for(5, 500) == ("new", {"n": 3})
     await db.reviews.delete_review("missing")  # deleting twice is harmless
+
+
+async def test_another_users_save_cannot_take_over_a_session(db: Database) -> None:
+    await db.reviews.save_review("s1", 5, 500, {"owner": "five"})
+    await db.reviews.save_review("s1", 6, 600, {"owner": "six"})
+    assert await db.reviews.load_review("s1") == {"owner": "five"}
+    assert await db.reviews.open_review_for(6, 600) is None
