@@ -1,6 +1,6 @@
 """Search latency on SQLite: 10,000 notes of one user plus notes of 100 other users.
 
-Run: .venv/bin/python bench/search_latency.py [--notes 10000] [--searches 200]
+Run: .venv/bin/python bench/search_latency.py [--notes 10000] [--searches 200] [--url URL]
 Prints p50/p95/max of ``NotesRepo.search`` for the busy user (target: p95 < 50 ms).
 Notes are inserted in bulk (same rows and FTS triggers as add_note, minus 15k commits) so
 the whole run stays well under two minutes.
@@ -153,10 +153,13 @@ def rows_for(
     return rows
 
 
-async def run(n_notes: int, n_others: int, per_other: int, n_searches: int) -> None:
+async def run(
+    n_notes: int, n_others: int, per_other: int, n_searches: int, url: str | None
+) -> None:
     rng = random.Random(1234)
     with tempfile.TemporaryDirectory() as tmp:
-        db = await open_database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        # --url: an EMPTY database of your own (e.g. PostgreSQL); default: a temp SQLite file.
+        db = await open_database(url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}")
         try:
             start = datetime(2026, 1, 1, tzinfo=UTC)
             t0 = time.perf_counter()
@@ -165,7 +168,7 @@ async def run(n_notes: int, n_others: int, per_other: int, n_searches: int) -> N
                 for user in range(2, 2 + n_others):
                     await conn.execute(notes.insert(), rows_for(user, per_other, rng, start))
             fill = time.perf_counter() - t0
-            print(f"filled {n_notes} + {n_others}x{per_other} notes in {fill:.1f} s")
+            print(f"{db.dialect}: filled {n_notes} + {n_others}x{per_other} notes in {fill:.1f} s")
 
             await db.notes.search(1, "warmup")
             timings: dict[str, list[float]] = {q: [] for q in QUERIES}
@@ -198,8 +201,9 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=100)
     parser.add_argument("--per-other", type=int, default=50)
     parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--url", help="database URL of an empty database (default: temp SQLite)")
     args = parser.parse_args()
-    asyncio.run(run(args.notes, args.others, args.per_other, args.searches))
+    asyncio.run(run(args.notes, args.others, args.per_other, args.searches, args.url))
 
 
 if __name__ == "__main__":
