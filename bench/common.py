@@ -20,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,7 +141,7 @@ def match_page(
         assigned[gi].append(oi)
     # Gaps between anchors (plus before the first and after the last): pair by order.
     bounds = [(-1, -1), *anchors, (len(truth), len(lines))]
-    for (g0, o0), (g1, o1) in zip(bounds, bounds[1:], strict=False):
+    for (g0, o0), (g1, o1) in pairwise(bounds):
         gts = list(range(g0 + 1, g1))
         ocrs = list(range(o0 + 1, o1))
         if not gts or not ocrs:
@@ -168,7 +169,7 @@ def match_page(
         for o in idxs:
             used[o] = True
             ocr_error[o] = ocr_error[o] or wrong
-    for o, line in enumerate(lines):
+    for o in range(len(lines)):
         if not used[o] and read[o]:
             ocr_error[o] = True  # text where nothing was written: garbage to be checked
     ocr_out = [OcrOutcome(ln, flagged[o], ocr_error[o]) for o, ln in enumerate(lines)]
@@ -286,7 +287,7 @@ async def read_all(
         async with sem:
             try:
                 return await engine.recognize(image, lang)
-            except Exception as exc:  # noqa: BLE001 - reported per image by the caller
+            except Exception as exc:  # reported per image by the caller
                 return exc
 
     return list(await asyncio.gather(*(one(img, lang) for img, lang in jobs)))
@@ -389,8 +390,10 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
 def group_of(note_name: str) -> list[str]:
     """Report groups a drawn note belongs to: language, font kind, effect."""
     lang, font_name, effect, _ = note_name.split("/")
-    kind = "handwriting-like" if font_name in ("comic", "script", "chancery", "cjk_hand") else (
-        "print"
+    kind = (
+        "handwriting-like"
+        if font_name in ("comic", "script", "chancery", "cjk_hand")
+        else ("print")
     )
     return [f"lang={lang}", f"font={kind}", f"effect={effect}"]
 

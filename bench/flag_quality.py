@@ -21,7 +21,16 @@ import asyncio
 import time
 from collections import defaultdict
 
-from bench.common import THRESHOLD, DrawnNote, Tally, drawn_set, group_of, make_engine, match_page
+from bench.common import (
+    THRESHOLD,
+    DrawnNote,
+    Tally,
+    drawn_set,
+    group_of,
+    make_engine,
+    match_page,
+    read_all,
+)
 from bot.ocr.model import Page
 
 EVAL_SEEDS = (101, 202)
@@ -35,21 +44,17 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
     t0 = time.perf_counter()
     await engine.start()
     try:
-        tallies: dict[str, Tally] = defaultdict(Tally)
-        failures: list[str] = []
-
-        async def one(note: DrawnNote) -> None:
-            try:
-                page = await engine.recognize(note.image, note.language)
-            except Exception as exc:  # noqa: BLE001 - an engine error is a reported result
-                failures.append(f"{note.name}: {exc!r}")
-                return
-            score(note, page, tallies)
-
-        await asyncio.gather(*(one(n) for n in notes))
+        results = await read_all(engine, [(n.image, n.language) for n in notes], concurrency=4)
     finally:
         await engine.close()
     elapsed = time.perf_counter() - t0
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    failures: list[str] = []
+    for note, result in zip(notes, results, strict=True):
+        if isinstance(result, Exception):
+            failures.append(f"{note.name}: {result!r}")
+        else:
+            score(note, result, tallies)
     print(f"\n== {engine_name}: {len(notes)} drawn notes, threshold {THRESHOLD}, {elapsed:.0f}s")
     for key in sorted(tallies):
         print(tallies[key].row(key))

@@ -1,0 +1,199 @@
+"""Fit the calibration maps raw score -> calibrated confidence, and write them.
+
+Run: .venv/bin/python -m bench.calibrate [--quick] [--engine tesseract|aspose|both]
+                                        [--target 0.95] [--dry-run]
+
+Reads a drawn labelled set (seeds distinct from bench.flag_quality's evaluation set) with
+each engine *uncalibrated*, collects (raw score, line had an error) for every line with
+text, and builds a monotone piecewise-linear map such that at threshold 0.75:
+  - at least ``--target`` of the wrong lines score below 0.75 (flagged), and
+  - as few right lines as possible do (the raw cut is the lowest one meeting the target).
+Above and below the cut the map follows the measured share of right lines per raw-score
+bin (pool-adjacent-violators, so it never decreases). Writes
+bot/ocr/calibration/<engine>.json in the format bot/ocr/confidence.py reads
+(``{"points": [[raw, calibrated], ...]}``) and prints the before/after figures.
+
+For Aspose the "raw" score is the pool's verified confidence (Aspose's reading checked by
+Tesseract; the trial's own score is always 0). NOTE: bot/ocr/pool.py does not apply an
+aspose.json map yet; until it does, that file is informational.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+from dataclasses import replace
+from itertools import pairwise
+
+from bench.common import THRESHOLD, Tally, drawn_set, make_engine, match_page, read_all
+from bot.ocr.confidence import CALIBRATION_DIR, Calibration
+from bot.ocr.model import ConfidenceSource, Page
+
+TRAIN_SEEDS = (11, 22, 33)
+QUICK_SEEDS = (11,)
+CUT = THRESHOLD / 100
+# Raw-score bin edges for the shape of the map away from the cut.
+_EDGES = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 1.0)
+
+Labelled = list[tuple[tuple[str, ...], str, Page]]
+
+
+def pav(values: list[float], weights: list[float]) -> list[float]:
+    """Pool adjacent violators: the closest non-decreasing sequence (weighted)."""
+    blocks: list[tuple[float, float, int]] = []  # value, weight, count
+    for v, w in zip(values, weights, strict=True):
+        blocks.append((v, w, 1))
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, c2 = blocks.pop()
+            v1, w1, c1 = blocks.pop()
+            blocks.append(((v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2))
+    out: list[float] = []
+    for v, _, c in blocks:
+        out.extend([v] * c)
+    return out
+
+
+def fit(samples: list[tuple[float, bool]], target: float) -> tuple[float, Calibration]:
+    """(raw cut, map) from (raw score, had error) samples."""
+    wrong = sorted(raw for raw, err in samples if err)
+    if not wrong:
+        cut = min((raw for raw, _ in samples), default=0.5)
+    else:
+        # The lowest cut with >= target of the wrong lines strictly below it: midway to
+        # the next score seen, so right lines just above are not flagged.
+        k = max(0, math.ceil(target * len(wrong)) - 1)
+        above = [raw for raw, _ in samples if raw > wrong[k]]
+        nxt = min(above, default=min(1.0, wrong[k] + 0.01))
+        cut = min(1.0, (wrong[k] + nxt) / 2)
+    mids: list[float] = []
+    accs: list[float] = []
+    weights: list[float] = []
+    for lo, hi in pairwise(_EDGES):
+        inside = [err for raw, err in samples if lo <= raw < hi or (hi == 1.0 and raw == 1.0)]
+        if inside:
+            mids.append((lo + hi) / 2)
+            accs.append(sum(not e for e in inside) / len(inside))
+            weights.append(len(inside))
+    accs = pav(accs, weights)
+    points: dict[float, float] = {0.0: 0.0, 1.0: 1.0}
+    for mid, acc in zip(mids, accs, strict=True):
+        if abs(mid - cut) < 0.005:
+            continue
+        # The cut alone decides flagging; the measured shape may not move a line across it.
+        points[round(mid, 4)] = min(acc, CUT - 0.01) if mid < cut else max(acc, CUT + 0.005)
+    if cut >= 1.0:
+        # Even a perfect raw score is wrong too often: everything stays flagged.
+        points = {0.0: 0.0, 1.0: CUT - 0.01}
+    else:
+        points[round(cut, 4)] = CUT
+    fixed: list[tuple[float, float]] = []
+    for raw, cal in sorted(points.items()):
+        fixed.append((raw, max(cal, fixed[-1][1]) if fixed else cal))
+    return cut, Calibration(tuple(fixed))
+
+
+def recalibrated(page: Page, calibration: Calibration) -> Page:
+    lines = tuple(
+        replace(ln, confidence=calibration(ln.confidence))
+        if ln.confidence is not None and ln.source is not ConfidenceSource.DETECTED
+        else ln
+        for ln in page.lines
+    )
+    return replace(page, lines=lines)
+
+
+async def read_set(engine_name: str, quick: bool) -> Labelled:
+    notes = drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick)
+    if engine_name == "aspose":
+        notes = [n for n in notes if n.language != "zh"]  # model not installed offline
+    # Uncalibrated Tesseract: identity map, so line confidences are the raw scores.
+    engine = make_engine(
+        engine_name,
+        workers=2 if engine_name == "tesseract" else 1,
+        calibration=Calibration.identity() if engine_name == "tesseract" else None,
+    )
+    await engine.start()
+    try:
+        # Bounded: the engines refuse jobs beyond their queue, as the bot would.
+        results = await read_all(engine, [(n.image, n.language) for n in notes], concurrency=4)
+    finally:
+        await engine.close()
+    out: Labelled = []
+    for note, result in zip(notes, results, strict=True):
+        if isinstance(result, Exception):
+            print(f"   engine error on {note.name}: {result!r}")
+        else:
+            out.append((note.lines, note.language, result))
+    return out
+
+
+def tally(pages: Labelled, calibration: Calibration) -> Tally:
+    t = Tally()
+    for lines, lang, page in pages:
+        t.add(match_page(lines, recalibrated(page, calibration), language=lang))
+    return t
+
+
+def run(engine_name: str, quick: bool, target: float, dry_run: bool) -> None:
+    pages = asyncio.run(read_set(engine_name, quick))
+    samples: list[tuple[float, bool]] = []
+    for lines, lang, page in pages:
+        for o in match_page(lines, page, language=lang).ocr:
+            if o.line.text.strip() and o.line.confidence is not None:
+                samples.append((o.line.confidence, o.error))
+    path = CALIBRATION_DIR / f"{engine_name}.json"
+    shipped = Calibration.load(engine_name)
+    cut, fitted = fit(samples, target)
+    n_wrong = sum(e for _, e in samples)
+    print(
+        f"\n== {engine_name}: {len(pages)} drawn notes, {len(samples)} lines with text, "
+        f"{n_wrong} wrong; raw cut for threshold {THRESHOLD}: {cut:.4f}"
+    )
+    # Aspose's pool does not apply a map: its shipped behaviour is the identity.
+    before = shipped if engine_name == "tesseract" else Calibration.identity()
+    for label, cal in (
+        ("raw (identity map)", Calibration.identity()),
+        ("before (shipped map)", before),
+        ("after (fitted map)", fitted),
+    ):
+        print(tally(pages, cal).row(label))
+    points = [[round(r, 4), round(c, 4)] for r, c in fitted.points]
+    print("map:", points)
+    if dry_run:
+        print(f"(dry run: {path} not written)")
+        return
+    note = (
+        f"Fitted by bench/calibrate.py on {len(samples)} lines ({n_wrong} wrong) of drawn "
+        f"notes, seeds {QUICK_SEEDS if quick else TRAIN_SEEDS}: raw {cut:.4f} -> 0.75 keeps "
+        f">= {target:.0%} of wrong lines flagged; elsewhere the share of right lines per "
+        "raw-score bin (made monotone)."
+    )
+    if engine_name == "aspose":
+        note += " Raw = the pool's verified confidence (Aspose reading checked by Tesseract)."
+    data = {"engine": engine_name, "note": note, "points": points}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, fewer variants")
+    parser.add_argument("--engine", default="tesseract", choices=("tesseract", "aspose", "both"))
+    parser.add_argument("--target", type=float, default=0.95, help="share of wrong lines to flag")
+    parser.add_argument("--dry-run", action="store_true", help="print, do not write the map")
+    args = parser.parse_args()
+    # Tesseract first: Aspose's verified score uses Tesseract's (new) map.
+    engines = ("tesseract", "aspose") if args.engine == "both" else (args.engine,)
+    for name in engines:
+        run(name, args.quick, args.target, args.dry_run)
+        if name == "tesseract" and not args.dry_run:
+            from bot.ocr import tesseract
+
+            # verify_crop caches the shipped map; it must see the one just written.
+            tesseract._shipped_calibration.cache_clear()
+
+
+if __name__ == "__main__":
+    main()
