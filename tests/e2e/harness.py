@@ -203,15 +203,15 @@ class Conversation:
         timeout: float = 10.0,  # noqa: ASYNC109 - handed to the fake's event wait
     ) -> BotMessage:
         """The newest bot message sent or edited since the user's last action that matches
-        ``predicate`` and contains ``contains`` (in text or caption). Does not move the mark, so
-        several awaits after one action see the same window."""
+        ``predicate`` and whose visible text or caption (HTML decoded) contains ``contains``.
+        Does not move the mark, so several awaits after one action see the same window."""
         mark = self._mark
 
         def match() -> BotMessage | None:
             for msg in reversed(self.fake.bot_messages(self.chat_id)):
                 if msg.revision <= mark:
                     continue
-                if contains is not None and contains not in msg.body:
+                if contains is not None and contains not in msg.visible:
                     continue
                 if predicate is not None and not predicate(msg):
                     continue

@@ -153,8 +153,15 @@ class BotMessage:
 
     @property
     def body(self) -> str:
-        """Text or caption, whichever the message has ("" when neither)."""
+        """Text or caption as the bot sent it, markup included ("" when neither)."""
         return self.text if self.text is not None else (self.caption or "")
+
+    @property
+    def visible(self) -> str:
+        """What the user reads: ``body`` with HTML tags removed and entities decoded."""
+        if (self.parse_mode or "").upper() == "HTML":
+            return html_to_plain(self.body)
+        return self.body
 
     def __getitem__(self, key: str) -> Any:
         # Lets tests written against plain dicts (msg["text"]) keep working.
@@ -1238,7 +1245,10 @@ class FakeBotApi:
         return msg
 
     def _apply_edit(self, msg: BotMessage, **changes: Any) -> JSON:
-        if all(getattr(msg, name) == value for name, value in changes.items()):
+        after = copy.copy(msg)
+        for name, value in changes.items():
+            setattr(after, name, value)
+        if _rendered(after) == _rendered(msg):
             raise ApiError(400, NOT_MODIFIED)
         for name, value in changes.items():
             setattr(msg, name, value)
@@ -1462,6 +1472,15 @@ def _check_text(text: str, parse_mode: str | None, limit: int, too_long: str, wh
         raise _bad_request(f"message {what} is empty")
     if _utf16_len(plain) > limit:
         raise _bad_request(too_long)
+
+
+def _rendered(msg: BotMessage) -> tuple[str, tuple[str, ...], str]:
+    """What Telegram compares for "message is not modified": the visible text (trimmed, as
+    Telegram stores it), the formatting, and the keyboard; not the raw markup spelling."""
+    html = (msg.parse_mode or "").upper() == "HTML"
+    tags = tuple(m.group(0) for m in _TAG_RE.finditer(msg.body)) if html else ()
+    keyboard = json.dumps(msg.reply_markup, sort_keys=True) if msg.reply_markup else ""
+    return msg.visible.strip(), tags, keyboard
 
 
 def _check_markup(markup: Any) -> JSON | None:

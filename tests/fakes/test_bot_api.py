@@ -143,6 +143,15 @@ async def test_not_modified_bad_html_long_text_and_bad_button_data(fake: FakeBot
         sent = await bot.send_message(CHAT, "same")
         with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
             await bot.edit_message_text("same", CHAT, sent.message_id)
+        # Telegram compares what the user sees: same words, same formatting -> not modified.
+        html = await bot.send_message(CHAT, "<b>A</b> &amp; B", parse_mode="HTML")
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+            await bot.edit_message_text(
+                "<b>A</b> &#38; B", CHAT, html.message_id, parse_mode="HTML"
+            )
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+            await bot.edit_message_reply_markup(CHAT, html.message_id, reply_markup=None)
+        await bot.edit_message_text("<i>A</i> &amp; B", CHAT, html.message_id, parse_mode="HTML")
         with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
             await bot.send_message(CHAT, "a <b>bold", parse_mode="HTML")
         with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
@@ -162,8 +171,8 @@ async def test_not_modified_bad_html_long_text_and_bad_button_data(fake: FakeBot
         with pytest.raises(EndPointNotFound):
             await bot.do_api_request("noSuchMethod")
 
-    # Only the valid message exists; the rejected ones left no trace.
-    assert [m.text for m in fake.bot_messages(CHAT)] == ["same"]
+    # Only the valid messages exist; the rejected ones left no trace.
+    assert [m.visible for m in fake.bot_messages(CHAT)] == ["same", "A & B"]
 
 
 def test_html_validator_accepts_telegram_subset() -> None:
