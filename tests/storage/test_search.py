@@ -97,3 +97,12 @@ async def test_odd_queries_neither_fail_nor_match_wrongly(db: Database) -> None:
     for query in ("_", "'", ":*", "\\", "%", "NEAR", "AND OR NOT", "'; drop table notes; --"):
         assert await db.notes.search(1, query) == [], query
     assert (await db.notes.list_notes(1, 0, 1))[1] == 1
+
+
+async def test_russian_german_and_french_notes_are_found(db: Database) -> None:
+    ru = await _add(db, 1, "Встреча в понедельник\nКупить молоко", "ru", "ru")  # noqa: RUF001
+    de = await _add(db, 1, "Größere Besprechung am Montag", "de", "de")
+    fr = await _add(db, 1, "Réunion à l'école mercredi", "fr", "fr")
+    cases = {"молоко": ru, "встреч": ru, "grossere": de, "größere": de, "ecole": fr, "réunion": fr}
+    for query, expected in cases.items():
+        assert [h.note_id for h in await db.notes.search(1, query)] == [expected], query
