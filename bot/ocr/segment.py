@@ -46,7 +46,7 @@ def detect_lines(image: Image.Image) -> list[Box]:
     if not ink.any():
         return []
     angle = _best_angle(ink)
-    rotated = _rotate(ink, angle)
+    rotated = _without_rules(_rotate(ink, angle))
     boxes = []
     for top, bottom in _bands(rotated):
         box = _band_box(rotated, top, bottom)
@@ -124,6 +124,46 @@ def _off_page(small: Image.Image, size: tuple[int, int]) -> BoolArray:
     grown = Image.fromarray(dark.astype(np.uint8) * 255, mode="L").filter(ImageFilter.MaxFilter(3))
     mask: BoolArray = np.asarray(grown.resize(size, Image.Resampling.NEAREST)) > 127
     return mask
+
+
+def _without_rules(mask: BoolArray) -> BoolArray:
+    """Remove ruled-paper lines, underlines and margin rules from a deskewed mask.
+
+    Writing never holds a row of ink for a quarter of the page, nor a column for most of
+    its height; rules do, and left in they either become empty "lines" or glue real ones
+    together.
+    """
+    width = mask.shape[1]
+    out = mask.copy()
+    run = max(60, width // 4)
+    out &= ~_long_runs(mask, run)
+    rows = np.flatnonzero(out.any(axis=1))
+    if rows.size:
+        span = out[rows[0] : rows[-1] + 1]
+        tall = span.mean(axis=0) > 0.6
+        # Only on a page-sized span: in a one-line crop a letter's stem is "most of it".
+        if span.shape[0] > 120:
+            out[:, tall] = False
+    return out
+
+
+def _long_runs(mask: BoolArray, length: int) -> BoolArray:
+    """Pixels that belong to a horizontal run of ink at least ``length`` long."""
+    height, width = mask.shape
+    if width < length:
+        return np.zeros_like(mask)
+    csum = np.zeros((height, width + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=csum[:, 1:])
+    # full[y, x]: the window [x, x + length) is all ink (erosion with a 1 x length bar).
+    full = (csum[:, length:] - csum[:, :-length]) == length
+    if not full.any():
+        return np.zeros_like(mask)
+    # Dilate back: a pixel is on a long run when some full window covers it.
+    starts = np.zeros((height, width + 1), dtype=np.int32)
+    starts[:, : full.shape[1]] += full
+    starts[:, length : length + full.shape[1]] -= full
+    covered: BoolArray = np.cumsum(starts[:, :width], axis=1) > 0
+    return covered
 
 
 def _otsu(values: NDArray[np.floating[Any]]) -> float:

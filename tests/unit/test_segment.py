@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from bot.ocr.model import Box, ConfidenceSource, Line
 from bot.ocr.segment import detect_lines, reconcile
-from tests.support.drawing import NOTE_LINES, Effects, draw_lines
+from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
 
 
 def _assert_one_band_per_line(boxes: list[Box], img: Image.Image) -> None:
@@ -55,6 +55,27 @@ def test_page_photographed_on_a_dark_desk() -> None:
     desk = Image.new("RGB", (note.width + 160, note.height + 120), (60, 50, 40))
     desk.paste(note, (100, 40))
     _assert_one_band_per_line(detect_lines(desk), desk)
+
+
+def _ruled(lines: list[str], rule: tuple[int, int, int] = (120, 140, 190)) -> Image.Image:
+    """Notebook paper: a rule under every line and a red margin, photographed a bit askew."""
+    img = draw_lines(lines)
+    d = ImageDraw.Draw(img)
+    for y in range(60 + 44, img.height, 76):
+        d.line([(0, y), (img.width, y)], fill=rule, width=2)
+    d.line([(40, 0), (40, img.height)], fill=(200, 60, 60), width=2)
+    return apply_effects(img, Effects(skew_degrees=1.5, shadow=True))
+
+
+def test_ruled_paper_rules_are_not_lines() -> None:
+    img = _ruled(list(NOTE_LINES))
+    _assert_one_band_per_line(detect_lines(img), img)
+
+
+def test_empty_rules_below_the_writing_are_not_lines() -> None:
+    # Half a page written: the three empty rules must not become "unreadable lines".
+    assert len(detect_lines(_ruled([*NOTE_LINES[:3], "", "", ""]))) == 3
+    assert detect_lines(_ruled([""] * 6, rule=(60, 60, 60))) == []
 
 
 def test_blank_page_has_no_lines() -> None:
