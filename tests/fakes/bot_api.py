@@ -838,7 +838,8 @@ class FakeBotApi:
         )
 
     def delay_method(self, method: str, seconds: float) -> None:
-        """Hold every response of ``method`` for ``seconds`` (0 to clear)."""
+        """Answer every call of ``method`` ``seconds`` late (0 to clear). The call itself takes
+        effect at once, so a bot that times out may still have sent its message."""
         with self._lock:
             if seconds > 0:
                 self._delays[method.lower()] = seconds
@@ -1042,8 +1043,15 @@ class FakeBotApi:
             self._calls.append((method, dict(params.raw)))
             delay = self._delays.get(key, 0.0)
             self._changed()
-        if delay:
-            self._stopping.wait(delay)  # a server-side stall, cut short if the fake stops
+        try:
+            return self._execute(key, params)
+        finally:
+            if delay:
+                # The call has taken effect; only the answer is late (like a slow Telegram:
+                # the message exists even though the bot's request timed out).
+                self._stopping.wait(delay)  # cut short when the fake stops
+
+    def _execute(self, key: str, params: _Params) -> Any:
         with self._lock:
             faults = self._faults.get(key)
             if faults:

@@ -8,13 +8,28 @@ exceptions real Telegram would cause. If these pass, e2e failures are the bot's,
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError, RetryAfter
+from PIL import Image
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -28,6 +43,7 @@ from telegram.ext import (
 
 from tests.e2e.harness import Conversation, free_port, running_bot, running_webhook_bot
 from tests.fakes.bot_api import FakeBotApi, html_to_plain
+from tests.support.drawing import note_png
 
 TOKEN = "424242:fake-token-for-tests"
 CHAT = 5001
@@ -104,6 +120,8 @@ async def test_polling_echo_round_trip_and_commands(fake: FakeBotApi) -> None:
         assert greeting.parse_mode == "HTML"
     # running_bot runs post_init like run_polling does.
     assert fake.commands == [("start", "Say hello")]
+    # PTB confirmed what it handled (getUpdates offset): a restarted bot would not see it again.
+    assert fake.pending_updates == 0
 
 
 async def test_button_press_is_answered_and_edit_drops_keyboard(fake: FakeBotApi) -> None:
@@ -239,3 +257,35 @@ async def test_webhook_delivers_with_secret_and_rejects_wrong_secret(fake: FakeB
     assert response.status_code == 403
     assert [d.status for d in fake.webhook_deliveries] == [200]
     assert fake.pending_updates == 0  # webhook mode never queues for getUpdates
+
+
+async def test_album_photo_sizes_and_media_group_upload(fake: FakeBotApi) -> None:
+    png = note_png(("Album page",))
+    first = fake.user_sends_photo(CHAT, CHAT, png, caption="p1", media_group_id="alb1")
+    second = fake.user_sends_photo(CHAT, CHAT, png, media_group_id="alb1")
+    assert first["media_group_id"] == second["media_group_id"] == "alb1"
+    biggest = first["photo"][-1]
+    with Image.open(io.BytesIO(png)) as image:
+        assert (biggest["width"], biggest["height"]) == image.size
+    assert all(size["file_size"] == len(png) for size in first["photo"])
+
+    async with build_app(fake).bot as bot:
+        sent = await bot.send_media_group(
+            CHAT, [InputMediaPhoto(png, caption="one"), InputMediaPhoto(b"second image")]
+        )
+    assert len({m.media_group_id for m in sent}) == 1
+    stored = fake.bot_messages(CHAT)
+    assert [m.photo.data if m.photo else None for m in stored] == [png, b"second image"]
+    assert stored[0].caption == "one"
+
+
+async def test_delayed_method_times_out_in_ptb(fake: FakeBotApi) -> None:
+    fake.add_chat(CHAT)
+    fake.delay_method("sendChatAction", 30)  # cut short when the fake stops
+    async with build_app(fake).bot as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_chat_action(CHAT, "typing", read_timeout=0.2)
+        fake.delay_method("sendChatAction", 0)
+        await bot.send_chat_action(CHAT, "typing")
+    # The server did act on the slow call; only the answer came too late for the bot.
+    assert fake.chat_actions == [(CHAT, "typing")] * 2
