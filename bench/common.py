@@ -141,12 +141,29 @@ def match_page(
         assigned[gi].append(oi)
     # Gaps between anchors (plus before the first and after the last): pair by order.
     bounds = [(-1, -1), *anchors, (len(truth), len(lines))]
+    boxes = [ln.box for ln in lines if ln.box is not None]
+    span = (min(b.top for b in boxes), max(b.bottom for b in boxes)) if boxes else (0, page.height)
     for (g0, o0), (g1, o1) in pairwise(bounds):
         gts = list(range(g0 + 1, g1))
         ocrs = list(range(o0 + 1, o1))
         if not gts or not ocrs:
             continue
         k, j = len(gts), len(ocrs)
+        if j < k and all(lines[o].box is not None for o in ocrs):
+            # Fewer OCR lines than written ones: a line only counts "at the position" of
+            # the written lines its box actually spans. Written lines are assumed evenly
+            # spaced between the neighbouring anchors (or the outermost boxes read).
+            top = lines[o0].box.bottom if o0 >= 0 and lines[o0].box else span[0]  # type: ignore[union-attr]
+            bottom = lines[o1].box.top if o1 < len(lines) and lines[o1].box else span[1]  # type: ignore[union-attr]
+            pitch = max(1.0, (bottom - top) / k)
+            for idx, gi in enumerate(gts):
+                y = top + (idx + 0.5) * pitch
+                for o in ocrs:
+                    box = lines[o].box
+                    assert box is not None
+                    if box.top - pitch / 2 <= y <= box.bottom + pitch / 2:
+                        assigned[gi].append(o)
+            continue
         for idx, gi in enumerate(gts):
             lo = idx * j // k
             hi = max(lo + 1, -(-(idx + 1) * j // k))
