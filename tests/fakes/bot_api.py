@@ -598,9 +598,13 @@ class FakeBotApi:
         """Queue a photo. All PhotoSizes serve the same bytes; ``file_size`` overrides the size
         Telegram reports (to test size limits without building huge images)."""
         width, height = _image_size(image_bytes)
+        # Thumbnails first, the real size last (as Telegram orders them); the bot should pick
+        # the last one, and its width/height match the bytes it downloads.
+        scales = [
+            limit / max(width, height) for limit in (90, 320, 800) if limit < max(width, height)
+        ]
         sizes: list[JSON] = []
-        for limit in (90, 320, 800, 1280):
-            scale = min(1.0, limit / max(width, height, 1))
+        for scale in [*scales, 1.0]:
             stored = self._register_file(image_bytes, "photos", ".jpg", file_size)
             sizes.append(
                 {
@@ -611,8 +615,6 @@ class FakeBotApi:
                     "file_size": stored.declared_size,
                 }
             )
-            if scale >= 1.0:
-                break
         extra: JSON = {"photo": sizes}
         if caption is not None:
             extra["caption"] = caption
@@ -870,12 +872,11 @@ class FakeBotApi:
                 self._async_waiters.discard((loop, event))
 
     def _user(self, user_id: int, first_name: str, language_code: str | None) -> JSON:
-        user = self._users.get(user_id)
-        if user is None:
-            user = {"id": user_id, "is_bot": False, "first_name": first_name}
-            if language_code:
-                user["language_code"] = language_code
-            self._users[user_id] = user
+        # Rebuilt each time: a test may switch the user's client language between messages.
+        user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        self._users[user_id] = user
         return dict(user)
 
     def _bot_user(self) -> JSON:
@@ -1119,7 +1120,10 @@ class FakeBotApi:
     def _m_get_updates(self, params: _Params) -> list[JSON]:
         offset = params.int_("offset", 0) or 0
         limit = max(1, min(100, params.int_("limit", 100) or 100))
-        timeout = max(0, params.int_("timeout", 0) or 0)
+        try:
+            timeout = max(0.0, float(params.raw.get("timeout") or 0))
+        except (TypeError, ValueError) as exc:
+            raise _bad_request('field "timeout" must be a Number') from exc
         deadline = time.monotonic() + timeout
         with self._cond:
             if self._webhook_url is not None:
