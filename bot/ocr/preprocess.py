@@ -8,7 +8,6 @@ decoding), then EXIF orientation is applied and the page is scaled down to a san
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,11 +97,10 @@ def to_png_bytes(img: Image.Image) -> bytes:
 
 def _open_header(data: bytes) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            # Our own pixel limit applies; PIL's global one would turn this into a warning
-            # (or an error at 2x) with a message the user cannot act on.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+        # PIL's own bomb check raises past 2x Image.MAX_IMAGE_PIXELS and only warns below
+        # that; our max_pixels check right after decides either way. (warnings filters are
+        # process-wide and not thread-safe to change, and this runs in threads.)
+        img = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DecompressionBomb(detail=str(exc)) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
@@ -115,9 +113,7 @@ def _open_header(data: bytes) -> Image.Image:
 def _decode(img: Image.Image) -> Image.Image:
     """Decode all pixels now, so a truncated or corrupt file fails here and not in an engine."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img.load()
+        img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DecompressionBomb(detail=str(exc)) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from bot.errors import LanguageUnavailable, OcrError, OcrTimeout, QueueFull
+from bot.errors import BotError, LanguageUnavailable, OcrError, OcrTimeout, QueueFull
 from bot.ocr.confidence import Calibration, calibrate
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
@@ -102,7 +102,12 @@ def _api(tess_lang: str) -> Any:
     api = apis.get(tess_lang)
     if api is None:
         tesserocr = _tesserocr()
-        api = tesserocr.PyTessBaseAPI(path=find_tessdata(), lang=tess_lang)
+        try:
+            api = tesserocr.PyTessBaseAPI(path=find_tessdata(), lang=tess_lang)
+        except RuntimeError as exc:
+            # "Failed to init API": the traineddata is unreadable or for another version.
+            log.error("Tesseract could not load %s from %s: %s", tess_lang, find_tessdata(), exc)
+            raise LanguageUnavailable(tess_lang) from exc
         apis[tess_lang] = api
     return api
 
@@ -321,6 +326,12 @@ class TesseractEngine:
                 return await asyncio.wait_for(loop.run_in_executor(executor, job), self.timeout)
             except TimeoutError as exc:
                 raise OcrTimeout(detail=f"over {self.timeout}s") from exc
+            except BotError:
+                raise
+            except Exception as exc:
+                # Whatever broke inside Tesseract, the user gets a sentence, the log the rest.
+                log.exception("Tesseract failed on a photo")
+                raise OcrError(detail=f"tesseract failed: {exc!r}") from exc
         finally:
             self._release()
 

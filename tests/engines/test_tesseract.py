@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.config import Settings
 from bot.errors import (
     AnimatedImage,
     BadImageShape,
@@ -252,3 +253,19 @@ def test_verify_crop_of_blank_paper_is_empty() -> None:
 def test_verify_crop_unknown_language() -> None:
     with pytest.raises(LanguageUnavailable):
         verify_crop(draw_lines(["Buy milk"]), Box(0, 0, 100, 50), "xx")
+
+
+def test_built_from_the_app_settings() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        ocr_workers=3,
+        ocr_timeout_seconds=30,
+        ocr_queue_size=5,
+        max_image_bytes=1234,
+        max_pixels=5678,
+        ocr_max_side=1500,
+    )
+    eng = TesseractEngine(settings)
+    assert (eng.workers, eng.timeout, eng.queue_size) == (3, 30, 5)
+    assert (eng.max_bytes, eng.max_pixels, eng.max_side) == (1234, 5678, 1500)
+    assert eng.engine_name == "tesseract"
