@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.bot_api import JSON, BotMessage, FakeBotApi
+from tests.fakes.bot_api import JSON, AnsweredCallback, BotMessage, FakeBotApi
 
 if TYPE_CHECKING:
     # Type-only: the harness drives whatever Application the test built.
@@ -185,6 +185,20 @@ class Conversation:
             f"{'message ' + str(message_id) if message_id else 'any bot message'}; have "
             f"{[(m.message_id, m.buttons) for m in candidates]}"
         )
+
+    async def await_callback_answer(
+        self,
+        query_id: str,
+        timeout: float = 10.0,  # noqa: ASYNC109 - handed to the fake's event wait
+    ) -> AnsweredCallback:
+        """The bot's answerCallbackQuery for a press (Telegram clients spin until it comes)."""
+
+        def answered() -> AnsweredCallback | None:
+            return next(
+                (a for a in self.fake.answered_callbacks if a.callback_query_id == query_id), None
+            )
+
+        return await self.fake.wait_for(answered, timeout=timeout)
 
     def bot_messages(self) -> list[BotMessage]:
         return self.fake.bot_messages(self.chat_id)

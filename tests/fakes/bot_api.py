@@ -19,6 +19,15 @@ one re-entrant lock; every change wakes long-polls (``threading.Condition``) and
 
 Fault switches (``rate_limit``, ``fail_method``, ``fail_get_file``, ``truncate_downloads``,
 ``delay_method``) let tests provoke the failures the bot must survive.
+
+Usage::
+
+    async with FakeBotApi("123:abc") as fake:
+        app = (ApplicationBuilder().token(fake.token)
+               .base_url(fake.base_url).base_file_url(fake.base_file_url).build())
+        async with running_bot(app):                      # tests/e2e/harness.py
+            fake.user_sends_photo(chat_id=1, user_id=1, image_bytes=png)
+            reply = await fake.wait_for(lambda: fake.last_bot_message(1))
 """
 
 from __future__ import annotations
@@ -316,8 +325,10 @@ def _parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
         if field_name is None:
             continue
         if "filename" in disposition or "content-type" in headers:
+            filename = disposition.get("filename")
             params[field_name] = Upload(
-                filename=disposition.get("filename"),
+                # HTTPX writes a quote inside a filename as %22.
+                filename=filename.replace("%22", '"') if filename is not None else None,
                 content_type=headers.get("content-type"),
                 data=content,
             )
