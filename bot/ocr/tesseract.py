@@ -271,6 +271,7 @@ class TesseractEngine:
         self._waiters: deque[_Waiter] = deque()
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._decoding = asyncio.Semaphore(self.workers + 1)
 
     @property
     def engine_name(self) -> str:
@@ -313,8 +314,10 @@ class TesseractEngine:
         lang = _language(language)
         if self._active >= self.workers and len(self._waiters) >= self.queue_size:
             raise QueueFull(detail=f"{len(self._waiters)} photos waiting")
-        # A bad file is reported at once, not after waiting in the queue.
-        prepared = await asyncio.to_thread(self._prepare, image)
+        # A bad file is reported at once, not after waiting in the queue. Decoding is
+        # bounded too: a burst of 20 MB photos must not decode all at once.
+        async with self._decoding:
+            prepared = await asyncio.to_thread(self._prepare, image)
         await self._acquire(on_queue)
         try:
             executor = self._executor
