@@ -1,0 +1,124 @@
+"""A user sends a photo of notes and works through the review, as in chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.harness import Conversation
+from tests.fakes.bot_api import BotMessage, FakeBotApi
+from tests.support.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
+
+CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+
+
+def _line_messages(chat: Conversation) -> list[BotMessage]:
+    """Messages for single flagged lines: they carry a Resend button."""
+    return [m for m in chat.bot_messages() if any("Resend" in t for t in m.button_texts)]
+
+
+def _mixed_note() -> bytes:
+    """Three clean printed lines and one faint, blurred scribble the reader cannot trust."""
+    img = draw_lines([*CLEAN[:2], "", CLEAN[2]], font_name="sans", size=40)
+    smudge = draw_lines(["qzx vwkj pltr"], font_name="script", size=34, ink=(60, 60, 60),
+                        effects=Effects(blur_radius=1.2), margin=10)
+    img.paste(smudge, (60, 60 + 2 * int(40 * 1.9) - 10))
+    return to_bytes(img)
+
+
+async def test_clean_photo_gives_final_note_at_once(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=1001)
+    chat.send_photo(note_png(CLEAN))
+    final = await chat.await_reply(contains="Call the dentist", timeout=60)
+    done = await chat.await_reply(lambda m: "Buy milk and eggs tomorrow" in m.visible
+                                  and "Read chapter five again" in m.visible, timeout=30)
+    assert not done.buttons
+    assert final is not None
+    assert ("1001", "typing") in [(str(c), a) for c, a in fake_api.chat_actions] or any(
+        a == "typing" for _, a in fake_api.chat_actions
+    )
+    assert not _line_messages(chat)
+
+
+async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=1002)
+    chat.send_photo(_mixed_note())
+    controls = await chat.await_reply(contains="keeps a line as read", timeout=60)
+    lines = _line_messages(chat)
+    assert lines, "the scribbled line must be shown for checking"
+    accepted = "\n".join(m.visible for m in chat.bot_messages())
+    assert "Buy milk and eggs tomorrow" in accepted
+    # Resend the first flagged line with typed text.
+    first = lines[0]
+    chat.press("🔁 Resend", message_id=first.message_id)
+    await chat.await_reply(contains="Send the correct text")
+    chat.send_text("Water the plants")
+    # Confirm (or drop) every other flagged line.
+    for msg in lines[1:]:
+        current = fake_api.bot_message(1002, msg.message_id)
+        assert current is not None
+        texts = current.button_texts
+        chat.press("✅ Confirm" if "✅ Confirm" in texts else "🗑 Drop", message_id=msg.message_id)
+    final = await chat.await_reply(
+        lambda m: "Water the plants" in m.visible and "Buy milk" in m.visible, timeout=30
+    )
+    assert final.visible.splitlines()[-4:] == [
+        "Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Water the plants",
+        "Read chapter five again",
+    ]
+    ctl = fake_api.bot_message(1002, controls.message_id)
+    assert ctl is not None and not ctl.buttons
+    for msg in lines:
+        now = fake_api.bot_message(1002, msg.message_id)
+        assert now is not None and not now.buttons, "no live buttons remain on a finished review"
+
+
+async def test_old_button_answers_with_notice(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=1003)
+    chat.send_photo(_mixed_note())
+    await chat.await_reply(contains="keeps a line as read", timeout=60)
+    line = _line_messages(chat)[0]
+    data = next(d for row in line.buttons for t, d in row if "Resend" in t)
+    chat.send_command("cancel")
+    await chat.await_reply(contains="cancelled")
+    qid = fake_api.user_presses(1003, 1003, line.message_id, data, strict=False)
+    answer = await fake_api.wait_for(
+        lambda: next((a for a in fake_api.answered_callbacks if a.callback_query_id == qid), None)
+    )
+    assert "out of date" in (answer.text or "") or "finished" in (answer.text or "")
+
+
+async def test_image_sent_as_file_is_read(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=1004)
+    chat.send_document(note_png(CLEAN), "note.png", "image/png")
+    await chat.await_reply(contains="Call the dentist at 3 pm", timeout=60)
+
+
+async def test_album_of_two_pages_becomes_one_note(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=1005)
+    chat.send_photo(note_png(NOTE_LINES[:3]), media_group_id="alb1")
+    chat.send_photo(note_png(NOTE_LINES[3:]), media_group_id="alb1")
+    final = await chat.await_reply(
+        lambda m: "Buy milk" in m.visible and "Read chapter five again" in m.visible, timeout=90
+    )
+    assert "Meeting notes" in final.visible
+
+
+async def test_pdf_gets_a_short_refusal_and_bot_keeps_serving(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=1006)
+    chat.send_document(b"%PDF-1.4\n%...", "notes.pdf", "application/pdf")
+    await chat.await_reply(contains="not an image")
+    chat.send_command("start")
+    await chat.await_reply(contains="Send me a photo")
+
+
+async def test_commands_are_registered_and_strictness_validated(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    assert "strictness" in [c for c, _ in fake_api.commands]
+    chat = Conversation(fake_api, chat_id=1007)
+    chat.send_command("strictness", "150")
+    await chat.await_reply(contains="0 to 100")
+    chat.send_command("language", "xx")
+    await chat.await_reply(contains="not available")
+    chat.send_text("hello")
+    await chat.await_reply(contains="Send me a photo")
