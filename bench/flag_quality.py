@@ -33,7 +33,7 @@ from bench.common import (
 )
 from bot.ocr.model import Page
 
-EVAL_SEEDS = (101, 202)
+EVAL_SEEDS = (101, 202, 303, 404)
 QUICK_SEEDS = (101,)
 
 
