@@ -35,7 +35,9 @@ def check_token(settings: Settings) -> None:
     if not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (put it in the environment or .env)")
     if not _TOKEN_RE.match(token):
-        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed (expected 123456:ABC... from @BotFather)")
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed (expected 123456:ABC... from @BotFather)"
+        )
 
 
 def setup_logging(level: str) -> None:
@@ -66,13 +68,16 @@ async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
     try:
         for path in args.images:
             try:
-                page = await recognizer.recognize(Path(path).read_bytes(), args.lang)
+                data = await asyncio.to_thread(Path(path).read_bytes)
+                page = await recognizer.recognize(data, args.lang)
             except (BotError, OSError) as exc:
                 print(f"{path}: {exc}", file=sys.stderr)
                 rc = 1
                 continue
             if args.json:
-                print(json.dumps({"image": path, **page.to_json(args.threshold)}, ensure_ascii=False))
+                print(
+                    json.dumps({"image": path, **page.to_json(args.threshold)}, ensure_ascii=False)
+                )
                 continue
             print(f"== {path} ({page.engine}, {page.language})")
             if page.truncated:
@@ -110,7 +115,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     ok = True
-    print(f"engine in use: {settings.resolved_engine.value} (OCR_ENGINE={settings.ocr_engine.value})")
+    print(
+        f"engine in use: {settings.resolved_engine.value} (OCR_ENGINE={settings.ocr_engine.value})"
+    )
     for lib in ("ssl.so.1.1", "crypto.so.1.1"):
         try:
             ctypes.CDLL(f"lib{lib}")
@@ -119,7 +126,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
             ok = False
             print(f"[!!] lib{lib} missing: Aspose's .NET runtime needs OpenSSL 1.1")
     icu = ctypes.util.find_library("icuuc")
-    print(f"[ok] ICU: {icu}" if icu else "[..] ICU absent: workers run with invariant globalization")
+    print(
+        f"[ok] ICU: {icu}" if icu else "[..] ICU absent: workers run with invariant globalization"
+    )
     try:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
@@ -133,7 +142,10 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     # Aspose runs in a child: a missing native library aborts the whole process.
     proc = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", _ASPOSE_PROBE % str(settings.aspose_models_dir)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     aspose: dict[str, object] = {}
     if proc.returncode == 0:
@@ -176,9 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--json", action="store_true", help="one JSON object per image")
     ocr.set_defaults(func=_cmd_ocr)
 
-    sub.add_parser("doctor", help="check native libraries, license, engines, languages").set_defaults(
-        func=_cmd_doctor
-    )
+    sub.add_parser(
+        "doctor", help="check native libraries, license, engines, languages"
+    ).set_defaults(func=_cmd_doctor)
     fetch = sub.add_parser("fetch-models", help="download Aspose models (needs internet)")
     fetch.add_argument("languages", nargs="*", metavar="LANG")
     fetch.add_argument("--handwriting", action="store_true", help="also the handwriting model")

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import io
-from typing import Protocol
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-
-class _Reviewable(Protocol):
-    lines: list  # type: ignore[type-arg]
-    pending: list[int]
-
+from bot.review.session import ReviewSession
 
 MAX_SIDE = 1600
 
 
-def annotate_pages(session: _Reviewable, images: list[bytes]) -> bytes | None:
+def annotate_pages(session: ReviewSession, images: list[bytes]) -> bytes | None:
     """JPEG of the pages with the pending lines boxed in red and numbered; None if no boxes."""
     boxes: dict[int, list[tuple[int, tuple[int, int, int, int]]]] = {}
     for i in session.pending:
@@ -40,10 +35,13 @@ def annotate_pages(session: _Reviewable, images: list[bytes]) -> bytes | None:
         except OSError:
             font = ImageFont.load_default()
         for i, (left, top, w, h) in boxes[page_no]:
-            draw.rectangle((left - 3, top - 3, left + w + 3, top + h + 3), outline=(220, 30, 30), width=width)
+            draw.rectangle(
+                (left - 3, top - 3, left + w + 3, top + h + 3), outline=(220, 30, 30), width=width
+            )
             label = str(i + 1)
             tx, ty = max(0, left - size - 6), max(0, top - 2)
-            draw.rectangle((tx, ty, tx + size * len(label) * 0.7 + 6, ty + size + 4), fill=(220, 30, 30))
+            badge = (tx, ty, tx + size * len(label) * 0.7 + 6, ty + size + 4)
+            draw.rectangle(badge, fill=(220, 30, 30))
             draw.text((tx + 3, ty), label, fill="white", font=font)
         drawn.append(img)
     if len(drawn) == 1:

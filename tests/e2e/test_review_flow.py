@@ -19,8 +19,14 @@ def _line_messages(chat: Conversation) -> list[BotMessage]:
 def _mixed_note() -> bytes:
     """Three clean printed lines and one faint, blurred scribble the reader cannot trust."""
     img = draw_lines([*CLEAN[:2], "", CLEAN[2]], font_name="sans", size=40)
-    smudge = draw_lines(["qzx vwkj pltr"], font_name="script", size=34, ink=(60, 60, 60),
-                        effects=Effects(blur_radius=1.2), margin=10)
+    smudge = draw_lines(
+        ["qzx vwkj pltr"],
+        font_name="script",
+        size=34,
+        ink=(60, 60, 60),
+        effects=Effects(blur_radius=1.2),
+        margin=10,
+    )
     img.paste(smudge, (60, 60 + 2 * int(40 * 1.9) - 10))
     return to_bytes(img)
 
@@ -29,8 +35,12 @@ async def test_clean_photo_gives_final_note_at_once(bot: Any, fake_api: FakeBotA
     chat = Conversation(fake_api, chat_id=1001)
     chat.send_photo(note_png(CLEAN))
     final = await chat.await_reply(contains="Call the dentist", timeout=60)
-    done = await chat.await_reply(lambda m: "Buy milk and eggs tomorrow" in m.visible
-                                  and "Read chapter five again" in m.visible, timeout=30)
+    done = await chat.await_reply(
+        lambda m: (
+            "Buy milk and eggs tomorrow" in m.visible and "Read chapter five again" in m.visible
+        ),
+        timeout=30,
+    )
     assert not done.buttons
     assert final is not None
     assert ("1001", "typing") in [(str(c), a) for c, a in fake_api.chat_actions] or any(
@@ -62,7 +72,9 @@ async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeB
         lambda m: "Water the plants" in m.visible and "Buy milk" in m.visible, timeout=30
     )
     assert final.visible.splitlines()[-4:] == [
-        "Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Water the plants",
+        "Buy milk and eggs tomorrow",
+        "Call the dentist at 3 pm",
+        "Water the plants",
         "Read chapter five again",
     ]
     ctl = fake_api.bot_message(1002, controls.message_id)
@@ -103,7 +115,9 @@ async def test_album_of_two_pages_becomes_one_note(bot: Any, fake_api: FakeBotAp
     assert "Meeting notes" in final.visible
 
 
-async def test_pdf_gets_a_short_refusal_and_bot_keeps_serving(bot: Any, fake_api: FakeBotApi) -> None:
+async def test_pdf_gets_a_short_refusal_and_bot_keeps_serving(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
     chat = Conversation(fake_api, chat_id=1006)
     chat.send_document(b"%PDF-1.4\n%...", "notes.pdf", "application/pdf")
     await chat.await_reply(contains="not an image")

@@ -91,7 +91,9 @@ def apply_effects(img: Image.Image, effects: Effects, *, seed: int = 0) -> Image
         img = Image.composite(img, gray, shade)
     if effects.skew_degrees:
         img = img.rotate(
-            effects.skew_degrees, resample=Image.Resampling.BICUBIC, expand=True,
+            effects.skew_degrees,
+            resample=Image.Resampling.BICUBIC,
+            expand=True,
             fillcolor=effects.paper_tint,
         )
     if effects.blur_radius:
