@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import asyncio
 import io
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -62,6 +66,24 @@ class _Record:
         )
 
 
+@asynccontextmanager
+async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Changes to a chat's review happen one at a time: updates are handled concurrently, and a
+    tap that arrives while the review is still being sent must see it saved."""
+    locks: dict[int, asyncio.Lock] = context.bot_data.setdefault("review_locks", {})
+    lock = locks.setdefault(chat_id, asyncio.Lock())
+    async with lock:
+        yield
+
+
+def _chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asyncio.Lock:
+    """One lock per chat around every load -> change -> save of a review. Updates are handled
+    concurrently, so two quick taps on different lines would otherwise both load the same
+    record and the later save would undo the earlier tap (the review then never finishes)."""
+    locks: dict[int, asyncio.Lock] = context.bot_data.setdefault("review_locks", {})
+    return locks.setdefault(chat_id, asyncio.Lock())
+
+
 async def _save(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     s = rec.session
     await services(context).db.reviews.save_review(
@@ -79,7 +101,7 @@ async def _open_for(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: i
     return None if found is None else _Record.from_dict(found[1])
 
 
-async def start_review(
+async def _start_review(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
     user_id: int,
@@ -200,7 +222,7 @@ async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     await svc.db.reviews.delete_review(s.id)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Confirm / Resend / Drop / Confirm all: the line message updates, the counter drops."""
     query = update.callback_query
     assert query and update.effective_user
@@ -212,6 +234,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(action, callbacks.ReviewAction):
         await query.answer(EXPIRED)
         return
+    chat_id = update.effective_chat.id if update.effective_chat else update.effective_user.id
+    async with _chat_lock(context, chat_id):
+        await _apply_button(update, context, action)
+
+
+async def _apply_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.ReviewAction
+) -> None:
+    query = update.callback_query
+    assert query and update.effective_user
     rec = await _load(context, action.session_id)
     if rec is None:
         await query.answer(EXPIRED)
@@ -264,25 +296,26 @@ async def on_expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await update.callback_query.answer(EXPIRED)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text replaces the line waiting for a resend; otherwise the user gets a hint."""
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
-    rec = await _open_for(context, user.id, chat.id)
-    if rec is None or rec.session.awaiting_resend is None:
-        await msg.reply_text(NO_PENDING_HINT)
-        return
-    i = rec.session.awaiting_resend
-    try:
-        rec.session.replace(i, msg.text or "")
-    except ReviewError as exc:
-        await msg.reply_text(str(exc))
-        return
-    await msg.reply_text(f"Line {i + 1} replaced.")
-    await _refresh(context, rec, [i])
+    async with _chat_lock(context, chat.id):
+        rec = await _open_for(context, user.id, chat.id)
+        if rec is None or rec.session.awaiting_resend is None:
+            await msg.reply_text(NO_PENDING_HINT)
+            return
+        i = rec.session.awaiting_resend
+        try:
+            rec.session.replace(i, msg.text or "")
+        except ReviewError as exc:
+            await msg.reply_text(str(exc))
+            return
+        await msg.reply_text(f"Line {i + 1} replaced.")
+        await _refresh(context, rec, [i])
 
 
-async def take_replacement_photo(
+async def _take_replacement_photo(
     update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
 ) -> bool:
     """A photo sent while a line awaits its replacement is read and offered back as that line."""
@@ -307,18 +340,30 @@ async def take_replacement_photo(
     if not text:
         await msg.reply_text("I could not read that photo either. Please type the line instead.")
         return True
-    # Offered back for confirmation: the line now holds the new reading, still to be checked.
-    rec.session.offer(i, text)
-    await msg.reply_text(f"Read line {i + 1} again; confirm it below.")
-    await _refresh(context, rec, [i])
+    async with _chat_lock(context, chat.id):
+        # Reloaded: taps during the reading changed the stored review, not ``rec``.
+        rec = await _load(context, rec.session.id)
+        if rec is None or rec.session.awaiting_resend != i:
+            await msg.reply_text(EXPIRED)
+            return True
+        # Offered back for confirmation: the line now holds the new reading, still to be checked.
+        rec.session.offer(i, text)
+        await msg.reply_text(f"Read line {i + 1} again; confirm it below.")
+        await _refresh(context, rec, [i])
     return True
 
 
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel drops the open review and its buttons."""
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
-    rec = await _open_for(context, user.id, chat.id)
+    async with _chat_lock(context, chat.id):
+        await _cancel(context, user.id, chat.id, msg)
+
+
+async def _cancel(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, msg: Any) -> None:
+    chat = msg.chat
+    rec = await _open_for(context, user_id, chat_id)
     if rec is None:
         await msg.reply_text("There is no open review to cancel.")
         return
@@ -329,3 +374,53 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             pass
     await services(context).db.reviews.delete_review(rec.session.id)
     await msg.reply_text("Review cancelled.")
+
+
+# Public entry points: each takes the chat's review lock around the work above.
+
+
+async def start_review(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    user_id: int,
+    pages: list[Page],
+    file_ids: list[str],
+    *,
+    threshold: int,
+    images: list[bytes],
+) -> None:
+    """Send the accepted text, then each flagged line with its buttons (or the final note)."""
+    async with chat_lock(context, chat_id):
+        await _start_review(
+            context, chat_id, user_id, pages, file_ids, threshold=threshold, images=images
+        )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Confirm / Resend / Drop / Confirm all: the line message updates, the counter drops."""
+    assert update.effective_chat
+    async with chat_lock(context, update.effective_chat.id):
+        await _on_button(update, context)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text replaces the line waiting for a resend; otherwise the user gets a hint."""
+    assert update.effective_chat
+    async with chat_lock(context, update.effective_chat.id):
+        await _on_text(update, context)
+
+
+async def take_replacement_photo(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
+) -> bool:
+    """A photo sent while a line awaits its replacement is read and offered back as that line."""
+    assert update.effective_chat
+    async with chat_lock(context, update.effective_chat.id):
+        return await _take_replacement_photo(update, context, file_id)
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel drops the open review and its buttons."""
+    assert update.effective_chat
+    async with chat_lock(context, update.effective_chat.id):
+        await _on_cancel(update, context)

@@ -17,7 +17,8 @@ def annotate_pages(session: ReviewSession, images: list[bytes]) -> bytes | None:
     for i in session.pending:
         line = session.lines[i]
         if line.box:
-            boxes.setdefault(line.page, []).append((i, tuple(line.box)))
+            left, top, w, h = line.box
+            boxes.setdefault(line.page, []).append((i, (left, top, w, h)))
     if not boxes:
         return None
     drawn: list[Image.Image] = []
