@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator
@@ -74,14 +73,6 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
     lock = locks.setdefault(chat_id, asyncio.Lock())
     async with lock:
         yield
-
-
-def _chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asyncio.Lock:
-    """One lock per chat around every load -> change -> save of a review. Updates are handled
-    concurrently, so two quick taps on different lines would otherwise both load the same
-    record and the later save would undo the earlier tap (the review then never finishes)."""
-    locks: dict[int, asyncio.Lock] = context.bot_data.setdefault("review_locks", {})
-    return locks.setdefault(chat_id, asyncio.Lock())
 
 
 async def _save(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
@@ -234,16 +225,6 @@ async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not isinstance(action, callbacks.ReviewAction):
         await query.answer(EXPIRED)
         return
-    chat_id = update.effective_chat.id if update.effective_chat else update.effective_user.id
-    async with _chat_lock(context, chat_id):
-        await _apply_button(update, context, action)
-
-
-async def _apply_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.ReviewAction
-) -> None:
-    query = update.callback_query
-    assert query and update.effective_user
     rec = await _load(context, action.session_id)
     if rec is None:
         await query.answer(EXPIRED)
@@ -300,19 +281,18 @@ async def _on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text replaces the line waiting for a resend; otherwise the user gets a hint."""
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
-    async with _chat_lock(context, chat.id):
-        rec = await _open_for(context, user.id, chat.id)
-        if rec is None or rec.session.awaiting_resend is None:
-            await msg.reply_text(NO_PENDING_HINT)
-            return
-        i = rec.session.awaiting_resend
-        try:
-            rec.session.replace(i, msg.text or "")
-        except ReviewError as exc:
-            await msg.reply_text(str(exc))
-            return
-        await msg.reply_text(f"Line {i + 1} replaced.")
-        await _refresh(context, rec, [i])
+    rec = await _open_for(context, user.id, chat.id)
+    if rec is None or rec.session.awaiting_resend is None:
+        await msg.reply_text(NO_PENDING_HINT)
+        return
+    i = rec.session.awaiting_resend
+    try:
+        rec.session.replace(i, msg.text or "")
+    except ReviewError as exc:
+        await msg.reply_text(str(exc))
+        return
+    await msg.reply_text(f"Line {i + 1} replaced.")
+    await _refresh(context, rec, [i])
 
 
 async def _take_replacement_photo(
@@ -340,16 +320,10 @@ async def _take_replacement_photo(
     if not text:
         await msg.reply_text("I could not read that photo either. Please type the line instead.")
         return True
-    async with _chat_lock(context, chat.id):
-        # Reloaded: taps during the reading changed the stored review, not ``rec``.
-        rec = await _load(context, rec.session.id)
-        if rec is None or rec.session.awaiting_resend != i:
-            await msg.reply_text(EXPIRED)
-            return True
-        # Offered back for confirmation: the line now holds the new reading, still to be checked.
-        rec.session.offer(i, text)
-        await msg.reply_text(f"Read line {i + 1} again; confirm it below.")
-        await _refresh(context, rec, [i])
+    # Offered back for confirmation: the line now holds the new reading, still to be checked.
+    rec.session.offer(i, text)
+    await msg.reply_text(f"Read line {i + 1} again; confirm it below.")
+    await _refresh(context, rec, [i])
     return True
 
 
@@ -357,13 +331,7 @@ async def _on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """/cancel drops the open review and its buttons."""
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
-    async with _chat_lock(context, chat.id):
-        await _cancel(context, user.id, chat.id, msg)
-
-
-async def _cancel(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, msg: Any) -> None:
-    chat = msg.chat
-    rec = await _open_for(context, user_id, chat_id)
+    rec = await _open_for(context, user.id, chat.id)
     if rec is None:
         await msg.reply_text("There is no open review to cancel.")
         return
