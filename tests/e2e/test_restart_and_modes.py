@@ -97,15 +97,19 @@ async def test_webhook_mode_serves_users_and_refuses_forged_posts(
         await chat.await_reply(contains="Send me a photo")
         chat.send_photo(note_png(CLEAN))
         await chat.await_reply(
-            lambda m: "Buy milk and eggs tomorrow" in m.visible
-            and "Read chapter five again" in m.visible and not m.buttons,
+            lambda m: (
+                "Buy milk and eggs tomorrow" in m.visible
+                and "Read chapter five again" in m.visible
+                and not m.buttons
+            ),
             timeout=60,
         )
         # Someone who knows the URL but not the secret posts a /help in the user's chat.
         forged = {
             "update_id": 999_001,
             "message": {
-                "message_id": 9001, "date": 0,
+                "message_id": 9001,
+                "date": 0,
                 "chat": {"id": 2101, "type": "private", "first_name": "Tester"},
                 "from": {"id": 2101, "is_bot": False, "first_name": "Tester"},
                 "text": "/help",
