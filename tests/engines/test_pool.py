@@ -1,0 +1,112 @@
+"""The worker pool as the bot sees it: photos wait their turn, a dead or stuck worker costs
+only its own photo, and the bot keeps answering while Aspose reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from bot.errors import OcrTimeout, QueueFull, WorkerCrashed
+from bot.ocr.pool import AsposePool
+from tests.support.drawing import NOTE_LINES, note_png
+
+pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def _reads_a_note(pool: AsposePool) -> None:
+    page = await pool.recognize(note_png(), "en")
+    assert len(page.lines) == len(NOTE_LINES)
+    assert page.lines[0].text
+
+
+async def test_worker_killed_mid_job_fails_that_job_only(aspose_pool: AsposePool) -> None:
+    [pid] = aspose_pool.worker_pids()
+
+    async def kill_worker() -> None:
+        os.kill(pid, signal.SIGKILL)
+
+    kills: list[asyncio.Task[None]] = []
+
+    async def on_queue(position: int) -> None:
+        if position == 0:
+            # Runs once recognize() has handed the photo to the worker and is waiting.
+            kills.append(asyncio.create_task(kill_worker()))
+
+    with pytest.raises(WorkerCrashed):
+        await aspose_pool.recognize(note_png(), "en", on_queue=on_queue)
+    await asyncio.gather(*kills)
+
+    await _reads_a_note(aspose_pool)
+    assert aspose_pool.worker_pids() != [pid]
+
+
+async def test_job_over_the_time_limit_times_out_and_frees_the_worker(
+    aspose_pool: AsposePool,
+) -> None:
+    aspose_pool.timeout_seconds = 0.01
+    try:
+        with pytest.raises(OcrTimeout):
+            await aspose_pool.recognize(note_png(), "en")
+    finally:
+        aspose_pool.timeout_seconds = 120.0
+    await _reads_a_note(aspose_pool)
+
+
+async def test_event_loop_keeps_running_during_recognition(aspose_pool: AsposePool) -> None:
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    try:
+        await _reads_a_note(aspose_pool)
+    finally:
+        stop.set()
+        await task
+    assert ticks >= 5
+
+
+async def test_queue_positions_and_queue_full(aspose_pool: AsposePool) -> None:
+    aspose_pool.queue_size = 1
+    first_positions: list[int] = []
+    second_positions: list[int] = []
+    first_has_worker = asyncio.Event()
+    let_first_go = asyncio.Event()
+    second_waiting = asyncio.Event()
+
+    async def first_cb(position: int) -> None:
+        first_positions.append(position)
+        if position == 0:
+            first_has_worker.set()
+            # Holding the callback holds the worker: the next photos must queue.
+            await let_first_go.wait()
+
+    async def second_cb(position: int) -> None:
+        second_positions.append(position)
+        if position > 0:
+            second_waiting.set()
+
+    try:
+        first = asyncio.create_task(aspose_pool.recognize(note_png(), "en", on_queue=first_cb))
+        await first_has_worker.wait()
+        second = asyncio.create_task(aspose_pool.recognize(note_png(), "en", on_queue=second_cb))
+        await second_waiting.wait()
+        with pytest.raises(QueueFull):
+            await aspose_pool.recognize(note_png(), "en")
+        let_first_go.set()
+        pages = await asyncio.gather(first, second)
+    finally:
+        let_first_go.set()
+        aspose_pool.queue_size = 4
+    assert first_positions == [0]
+    assert second_positions == [1, 0]
+    assert all(page.lines for page in pages)
