@@ -1,0 +1,95 @@
+"""One user's slow photo must not make the bot slow for anyone else.
+
+A test double wraps the real Tesseract engine and holds chosen photos on an ``asyncio.Event``,
+so "user A's photo is still being read" is a state the test controls, not a timing guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.ocr.model import Page
+from bot.ocr.recognizer import QueueCallback
+from bot.ocr.tesseract import TesseractEngine
+from tests.e2e.harness import Conversation, running_bot
+from tests.fakes.bot_api import FakeBotApi
+from tests.support.drawing import note_png
+
+NOTE_A = ("Pick up the parcel", "Send the invoice today")
+NOTE_B = ("Book the train tickets", "Ask Anna about Friday")
+
+
+class HoldingRecognizer:
+    """Recognizer protocol: delegates to a real engine, but a photo whose bytes are in
+    ``held`` waits until its event is set (``entered`` tells the test it is waiting)."""
+
+    def __init__(self, inner: TesseractEngine) -> None:
+        self.inner = inner
+        self.held: dict[bytes, asyncio.Event] = {}
+        self.entered: dict[bytes, asyncio.Event] = {}
+
+    def hold(self, image: bytes) -> asyncio.Event:
+        self.entered[image] = asyncio.Event()
+        release = self.held[image] = asyncio.Event()
+        return release
+
+    @property
+    def engine_name(self) -> str:
+        return self.inner.engine_name
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def close(self) -> None:
+        # A held job must not keep shutdown waiting.
+        for event in self.held.values():
+            event.set()
+        await self.inner.close()
+
+    def available_languages(self) -> list[str]:
+        return self.inner.available_languages()
+
+    async def recognize(
+        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+    ) -> Page:
+        if image in self.held:
+            self.entered[image].set()
+            await self.held[image].wait()
+        return await self.inner.recognize(image, language, on_queue=on_queue)
+
+
+async def test_second_user_is_served_while_first_photo_is_read(
+    fake_api: FakeBotApi, bot_settings: Settings
+) -> None:
+    recognizer = HoldingRecognizer(TesseractEngine(bot_settings))
+    image_a = note_png(NOTE_A)
+    release_a = recognizer.hold(image_a)
+    app = build_application(bot_settings, recognizer=recognizer)
+    async with running_bot(app):
+        alice = Conversation(fake_api, chat_id=3001)
+        bob = Conversation(fake_api, chat_id=3002)
+        alice.send_photo(image_a)
+        await asyncio.wait_for(recognizer.entered[image_a].wait(), timeout=30)
+        await alice.await_reply(contains="Reading")  # A sees progress, not silence
+
+        # While A's photo is being read, B's command and B's photo are answered.
+        bob.send_command("start")
+        await bob.await_reply(contains="Send me a photo")
+        bob.send_photo(note_png(NOTE_B))
+        await bob.await_reply(
+            lambda m: "Book the train tickets" in m.visible and "Ask Anna" in m.visible,
+            timeout=60,
+        )
+        assert not release_a.is_set()
+        assert not any("Pick up the parcel" in m.visible for m in alice.bot_messages())
+
+        release_a.set()
+        await alice.await_reply(
+            lambda m: "Pick up the parcel" in m.visible and "Send the invoice" in m.visible,
+            timeout=60,
+        )
+        # Nobody's note leaked into the other chat.
+        assert not any("Pick up the parcel" in m.visible for m in bob.bot_messages())
+        assert not any("Book the train" in m.visible for m in alice.bot_messages())
