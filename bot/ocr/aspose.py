@@ -20,14 +20,21 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import LicenseProblem, OcrError
 from bot.ocr.languages import ASPOSE_HANDWRITING_MODEL, resolve
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 # Aspose appends this line to the text (and says "Trial Licenses" in the warnings) when no
 # license is applied; it is not the user's writing.
 _TRIAL_MARKER = re.compile(r"\**\s*Trial Licenses\s*\**", re.IGNORECASE)
+# Straightening resamples the page (slight blur): not worth it for a fraction of a degree.
+# Beyond 20 degrees the estimate is more likely wrong (or the page is sideways) than right.
+MIN_SKEW_DEGREES = 0.5
+MAX_SKEW_DEGREES = 20.0
 # RuntimeError text when a language needs a model file that is not installed.
 _MISSING_MODEL = re.compile(r"Please install the '([^']+\.ocr)'")
 
@@ -63,6 +70,9 @@ class WorkerResult:
     # Set instead of raising ModelMissing: that exception does not survive pickling intact
     # (its __init__ takes the model name, but unpickling passes it the user sentence).
     missing_model: str | None = None
+    # The page was turned by this many degrees (PIL's counter-clockwise convention, see
+    # deskew()) before reading; boxes and width/height are those of the turned page.
+    deskew_angle: float = 0.0
 
 
 # Per-worker state, set by init_worker. Module globals because a ProcessPoolExecutor
@@ -158,17 +168,23 @@ def recognize_in_worker(image_png: bytes, language_code: str) -> WorkerResult:
 
 def _recognize(image_png: bytes, language_code: str) -> WorkerResult:
     import aspose.ocr as ocr
-    from aspose.ocr.models.preprocessingfilters import PreprocessingFilter
     from PIL import Image
 
     lang = resolve(language_code)
     with Image.open(io.BytesIO(image_png)) as probe_img:
         width, height = probe_img.size
 
-    filters = PreprocessingFilter()
-    # Photos of notes are rarely straight; Aspose's line finder wants horizontal lines.
-    filters.add(PreprocessingFilter.auto_skew())
-    inp = ocr.OcrInput(ocr.InputType.BASE64, filters)
+    # Photos of notes are rarely straight and Aspose's line finder wants horizontal lines.
+    # We straighten the page ourselves rather than with Aspose's auto_skew filter: its boxes
+    # would then be in a rotated frame we cannot reproduce, and the parent needs boxes it
+    # can map onto the user's photo (and crop for the second reading).
+    angle = _skew_angle(ocr, image_png)
+    if angle:
+        with Image.open(io.BytesIO(image_png)) as original:
+            straight = deskew(original, angle)
+        width, height = straight.size
+        image_png = _png(straight)
+    inp = ocr.OcrInput(ocr.InputType.BASE64)
     inp.add_base64(base64.b64encode(image_png).decode("ascii"))
     settings = ocr.RecognitionSettings()
     settings.language = getattr(ocr.Language, lang.aspose)
@@ -187,7 +203,9 @@ def _recognize(image_png: bytes, language_code: str) -> WorkerResult:
             )
         raise OcrError(detail=f"Aspose failed: {exc}") from None
     if not results:
-        return WorkerResult((), width, height, truncated=False, licensed=_licensed)
+        return WorkerResult(
+            (), width, height, truncated=False, licensed=_licensed, deskew_angle=angle
+        )
     res = results[0]
 
     warnings = tuple(str(w) for w in (res.warnings or ()))
@@ -217,7 +235,42 @@ def _recognize(image_png: bytes, language_code: str) -> WorkerResult:
         truncated=trial,
         warnings=unique_warnings,
         licensed=_licensed,
+        deskew_angle=angle,
     )
+
+
+def _skew_angle(ocr: Any, image_png: bytes) -> float:
+    """Aspose's estimate of how far the text is turned; 0.0 when too small to bother."""
+    inp = ocr.OcrInput(ocr.InputType.BASE64)
+    inp.add_base64(base64.b64encode(image_png).decode("ascii"))
+    try:
+        skews = _api.calculate_skew(inp)
+        angle = float(skews[0].angle) if skews else 0.0
+    except Exception:
+        # Reading a page as it is beats not reading it at all.
+        return 0.0
+    if abs(angle) < MIN_SKEW_DEGREES or abs(angle) > MAX_SKEW_DEGREES:
+        return 0.0
+    return angle
+
+
+def deskew(image: Image.Image, angle: float) -> Image.Image:
+    """Turn ``image`` by ``angle`` degrees counter-clockwise onto a larger white page.
+
+    Deterministic: the parent repeats it on its own copy to get the page the worker read.
+    """
+    from PIL import Image
+
+    fill: int | tuple[int, int, int] = 255 if image.mode == "L" else (255, 255, 255)
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    return image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
 
 
 def worker_pid() -> int:

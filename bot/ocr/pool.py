@@ -15,31 +15,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import multiprocessing
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ModelMissing, OcrError, OcrTimeout, QueueFull, WorkerCrashed
+from bot.errors import (
+    LanguageUnavailable,
+    ModelMissing,
+    OcrError,
+    OcrTimeout,
+    QueueFull,
+    WorkerCrashed,
+)
 from bot.ocr.aspose import (
     AsposeWorkerConfig,
     WorkerResult,
+    deskew,
     init_worker,
     recognize_in_worker,
     worker_pid,
 )
+from bot.ocr.confidence import verified_confidence
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
+from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
 from bot.ocr.recognizer import QueueCallback
+from bot.ocr.segment import detect_lines, reconcile
+from bot.ocr.tesseract import verify_crop
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from bot.config import Settings
-    from bot.ocr.preprocess import PreparedImage
     from bot.ocr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
@@ -184,7 +197,7 @@ class AsposePool:
             raise QueueFull(detail=f"{len(self._waiters)} jobs waiting")
         # Validated before queueing: a bad file is reported at once, not after the wait.
         prepared = await asyncio.to_thread(self._prepare, image)
-        png = await asyncio.to_thread(_png_bytes, prepared.image)
+        png = await asyncio.to_thread(to_png_bytes, prepared.image)
 
         slot = await self._acquire(on_queue)
         try:
@@ -196,8 +209,6 @@ class AsposePool:
         return await self._finish(prepared, result, lang.code)
 
     def _prepare(self, image: bytes) -> PreparedImage:
-        from bot.ocr.preprocess import prepare
-
         return prepare(
             image, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.max_side
         )
@@ -298,7 +309,10 @@ class AsposePool:
     # ---- back in the parent: boxes, missed lines, confidence ---------------------------
 
     async def _finish(self, prepared: PreparedImage, result: WorkerResult, language: str) -> Page:
-        image = prepared.image
+        angle = result.deskew_angle
+        # The worker read a straightened page; work on the same page here so boxes, crops
+        # and detected bands agree, and map back to the photo only at the end.
+        image = await asyncio.to_thread(deskew, prepared.image, angle) if angle else prepared.image
         aspose_lines = [
             Line(
                 text=wl.text,
@@ -312,10 +326,18 @@ class AsposePool:
         verified = await asyncio.gather(
             *(self._verify(image, line, language) for line in aspose_lines)
         )
-        detected = await asyncio.to_thread(_detect_lines, image)
-        lines = _reconcile(detected, list(verified))
-        scale = prepared.scale
-        lines = [replace(line, box=_scale_box(line.box, scale)) for line in lines]
+        # Bands of writing Aspose returned nothing for (the trial stops early; faint or odd
+        # lines get skipped) still reach the user, as empty flagged lines.
+        detected = await asyncio.to_thread(detect_lines, image)
+        lines = reconcile(detected, list(verified))
+        to_photo = partial(
+            _box_on_photo,
+            angle=angle,
+            straight_size=image.size,
+            prepared_size=prepared.image.size,
+            scale=prepared.scale,
+        )
+        lines = [replace(line, box=to_photo(line.box)) for line in lines]
         warnings = list(result.warnings)
         if result.truncated:
             warnings = [TRIAL_WARNING] + [w for w in warnings if "Trial Licenses" not in w]
@@ -334,16 +356,14 @@ class AsposePool:
         """Re-read the line's crop with Tesseract and combine both readings."""
         if line.box is None:
             return line
-        try:
-            from bot.ocr.confidence import verified_confidence
-            from bot.ocr.tesseract import verify_crop
-        except ImportError:
-            return line
         loop = asyncio.get_running_loop()
         try:
             tess_text, tess_conf = await loop.run_in_executor(
                 self._verify_pool, verify_crop, image, line.box, language
             )
+        except LanguageUnavailable:
+            # No Tesseract data for this language here: the line keeps Aspose's own score.
+            return line
         except Exception:
             # A second opinion that fails leaves the first one as it was.
             log.exception("verifying a line with Tesseract failed")
@@ -362,36 +382,38 @@ async def _notify(on_queue: QueueCallback | None, position: int) -> None:
         log.exception("on_queue callback failed")
 
 
-def _png_bytes(image: Image.Image) -> bytes:
-    from bot.ocr.preprocess import to_png_bytes
-
-    return to_png_bytes(image)
-
-
-def _detect_lines(image: Image.Image) -> list[Box]:
-    try:
-        from bot.ocr.segment import detect_lines
-    except ImportError:
-        return []
-    return detect_lines(image)
-
-
-def _reconcile(detected: list[Box], lines: list[Line]) -> list[Line]:
-    try:
-        from bot.ocr.segment import reconcile
-    except ImportError:
-        return sorted(lines, key=lambda ln: ln.box.top if ln.box else 0)
-    return reconcile(detected, lines)
-
-
-def _scale_box(box: Box | None, scale: float) -> Box | None:
-    if box is None or scale == 1.0:
-        return box
+def _box_on_photo(
+    box: Box | None,
+    *,
+    angle: float,
+    straight_size: tuple[int, int],
+    prepared_size: tuple[int, int],
+    scale: float,
+) -> Box | None:
+    """Map a box on the straightened, downscaled page onto the user's photo."""
+    if box is None:
+        return None
+    left, top, right, bottom = float(box.left), float(box.top), float(box.right), float(box.bottom)
+    if angle:
+        # Undo deskew(): turn the corners back about the page centre, keep their bounds.
+        t = math.radians(angle)
+        cos, sin = math.cos(t), math.sin(t)
+        sw, sh = straight_size[0] / 2, straight_size[1] / 2
+        pw, ph = prepared_size[0] / 2, prepared_size[1] / 2
+        xs, ys = [], []
+        for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+            rx, ry = x - sw, y - sh
+            xs.append(pw + rx * cos - ry * sin)
+            ys.append(ph + rx * sin + ry * cos)
+        left = max(0.0, min(xs))
+        top = max(0.0, min(ys))
+        right = min(float(prepared_size[0]), max(xs))
+        bottom = min(float(prepared_size[1]), max(ys))
     return Box(
-        left=round(box.left * scale),
-        top=round(box.top * scale),
-        width=round(box.width * scale),
-        height=round(box.height * scale),
+        left=round(left * scale),
+        top=round(top * scale),
+        width=max(1, round((right - left) * scale)),
+        height=max(1, round((bottom - top) * scale)),
     )
 
 
@@ -419,4 +441,4 @@ def build_recognizer(settings: Settings) -> Recognizer:
         )
     from bot.ocr.tesseract import TesseractEngine
 
-    return TesseractEngine(settings)  # type: ignore[call-arg]
+    return TesseractEngine(settings)

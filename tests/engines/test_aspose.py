@@ -90,6 +90,10 @@ async def test_skewed_photo_like_note(aspose_pool: AsposePool) -> None:
     assert read
     assert _similar(read[0].text, NOTE_LINES[0]) > 0.8
     assert all(_best_match(line.text) > 0.7 for line in read)
+    # The page was straightened for reading; the second reading must still crop the right
+    # place (a crop off the line would give a correct line no confidence at all).
+    assert read[0].source is ConfidenceSource.VERIFIED
+    assert read[0].confidence is not None and read[0].confidence > 0.3
     assert len(page.lines) >= len(NOTE_LINES) - 1
 
 
