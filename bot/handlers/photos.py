@@ -11,6 +11,7 @@ from pathlib import Path
 import aiofiles
 from telegram import Message, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import services
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 # Telegram delivers an album as separate messages sharing a media_group_id, close together.
 ALBUM_WAIT_SECONDS = 1.5
 IMAGE_MIME_PREFIX = "image/"
+DOWNLOAD_FAILED = "I could not download this photo from Telegram. Please send it again."
 
 
 @dataclass
@@ -106,9 +108,15 @@ async def _collect_album(
 
 
 async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Path) -> bytes:
-    """getFile, then write the bytes with aiofiles into this job's folder and read them back."""
-    tg_file = await context.bot.get_file(file_id)
-    data = bytes(await tg_file.download_as_bytearray())
+    """getFile, then write the bytes with aiofiles into this job's folder and read them back.
+
+    Any Telegram failure on the way (getFile refused, 429 after retries, a cut-off or timed-out
+    download) becomes a BotError with one sentence, so every caller tells the user the same."""
+    try:
+        tg_file = await context.bot.get_file(file_id)
+        data = bytes(await tg_file.download_as_bytearray())
+    except TelegramError as exc:
+        raise BotError(DOWNLOAD_FAILED, detail=f"download of {file_id}: {exc!r}") from exc
     # The name is ours, never the user's file name.
     path = folder / f"{len(list(folder.iterdir()))}.img"
     async with aiofiles.open(path, "wb") as fh:
