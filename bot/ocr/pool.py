@@ -41,7 +41,7 @@ from bot.ocr.aspose import (
     recognize_in_worker,
     worker_pid,
 )
-from bot.ocr.confidence import verified_confidence
+from bot.ocr.confidence import Calibration, verified_confidence
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
@@ -113,6 +113,7 @@ class AsposePool:
         max_bytes: int = 20 * 1024 * 1024,
         max_pixels: int = 60_000_000,
         verify_threads: int = 2,
+        calibration: Calibration | None = None,
     ) -> None:
         self.config = config
         self.workers = max(1, workers)
@@ -123,6 +124,9 @@ class AsposePool:
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self._verify_threads = verify_threads
+        # Maps the verified score (Aspose checked by Tesseract) onto "how likely this line is
+        # right", measured on drawn notes (bot/ocr/calibration/aspose.json).
+        self._calibration = calibration or Calibration.load("aspose")
         self._slots: list[_Worker] = []
         self._busy: list[bool] = []
         self._waiters: deque[_Waiter] = deque()
@@ -368,7 +372,7 @@ class AsposePool:
             # A second opinion that fails leaves the first one as it was.
             log.exception("verifying a line with Tesseract failed")
             return line
-        confidence = verified_confidence(line.text, tess_text, tess_conf)
+        confidence = self._calibration(verified_confidence(line.text, tess_text, tess_conf))
         return replace(line, confidence=confidence, source=ConfidenceSource.VERIFIED)
 
 

@@ -93,7 +93,7 @@ async def test_skewed_photo_like_note(aspose_pool: AsposePool) -> None:
     # The page was straightened for reading; the second reading must still crop the right
     # place (a crop off the line would give a correct line no confidence at all).
     assert read[0].source is ConfidenceSource.VERIFIED
-    assert read[0].confidence is not None and read[0].confidence > 0.3
+    assert read[0].confidence is not None and read[0].confidence > 0.1
     assert len(page.lines) >= len(NOTE_LINES) - 1
 
 
