@@ -218,13 +218,16 @@ class AsposePool:
         )
 
     async def _run(self, slot: int, png: bytes, language: str) -> WorkerResult:
-        worker = self._slots[slot]
         try:
-            future = worker.executor.submit(recognize_in_worker, png, language)
-        except (BrokenProcessPool, RuntimeError) as exc:
-            # The process died between jobs (or was killed): replace it, report this job.
+            future = self._slots[slot].executor.submit(recognize_in_worker, png, language)
+        except RuntimeError:  # BrokenProcessPool is one
+            # The process died between jobs (killed for memory, say). This photo never
+            # reached it, so it goes to a fresh worker instead of failing.
             self._replace(slot)
-            raise WorkerCrashed(detail=f"worker unusable at submit: {exc!r}") from exc
+            try:
+                future = self._slots[slot].executor.submit(recognize_in_worker, png, language)
+            except RuntimeError as exc:
+                raise WorkerCrashed(detail=f"fresh worker unusable: {exc!r}") from exc
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_seconds)
         except TimeoutError as exc:

@@ -7,11 +7,14 @@ warning, and never the marker.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from difflib import SequenceMatcher
+from pathlib import Path
 
 import pytest
 
-from bot.errors import ModelMissing
+from bot.errors import LicenseProblem, ModelMissing
+from bot.ocr.aspose import AsposeWorkerConfig
 from bot.ocr.model import ConfidenceSource, Page
 from bot.ocr.pool import TRIAL_WARNING, AsposePool
 from tests.support.drawing import NOTE_LINES, Effects, note_png
@@ -112,3 +115,19 @@ async def test_language_without_installed_model_names_the_model(
     # The worker is fine afterwards.
     page = await aspose_pool.recognize(note_png(), "en")
     assert page.lines
+
+
+async def test_unreadable_license_tells_the_user_the_server_is_misconfigured(
+    aspose_config: AsposeWorkerConfig, tmp_path: Path
+) -> None:
+    bad = tmp_path / "Aspose.OCR.lic"
+    bad.write_text("not a license")
+    pool = AsposePool(replace(aspose_config, license_path=str(bad)), workers=1)
+    await pool.start()
+    try:
+        with pytest.raises(LicenseProblem) as caught:
+            await pool.recognize(note_png(), "en")
+    finally:
+        await pool.close()
+    assert str(caught.value) == LicenseProblem.user_message
+    assert str(bad) in caught.value.detail

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
+from bot.config import EngineChoice, Settings
 from bot.errors import OcrTimeout, QueueFull, WorkerCrashed
-from bot.ocr.pool import AsposePool
+from bot.ocr.pool import AsposePool, build_recognizer
 from tests.support.drawing import NOTE_LINES, note_png
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
@@ -110,3 +112,25 @@ async def test_queue_positions_and_queue_full(aspose_pool: AsposePool) -> None:
     assert first_positions == [0]
     assert second_positions == [1, 0]
     assert all(page.lines for page in pages)
+
+
+async def test_settings_choose_the_engine_and_its_limits(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        ocr_engine=EngineChoice.ASPOSE,
+        ocr_workers=3,
+        ocr_timeout_seconds=42,
+        ocr_queue_size=7,
+        ocr_max_side=1500,
+        aspose_models_dir=tmp_path,
+    )
+    pool = build_recognizer(settings)
+    assert isinstance(pool, AsposePool)
+    assert (pool.workers, pool.timeout_seconds, pool.queue_size, pool.max_side) == (3, 42, 7, 1500)
+    assert pool.config.models_dir == str(tmp_path)
+    assert pool.engine_name == "aspose"
+
+    tesseract = build_recognizer(
+        Settings(_env_file=None, ocr_engine=EngineChoice.TESSERACT)  # type: ignore[call-arg]
+    )
+    assert tesseract.engine_name == "tesseract"
