@@ -1,7 +1,9 @@
-"""Anything unexpected: full traceback in the log, one short sentence to the user."""
+"""Anything unexpected: full traceback in the log, one short sentence to the user; and the log
+redaction that keeps the bot token (part of every Bot API URL) out of log records."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -11,6 +13,12 @@ from telegram.ext import ContextTypes
 from bot.errors import BotError
 
 log = logging.getLogger(__name__)
+
+REDACTED = "<bot-token>"
+# Loggers that see Bot API URLs (https://.../bot<token>/method, .../file/bot<token>/path).
+# httpcore creates its loggers on first use, so they are named here, not discovered.
+_URL_LOGGERS = ("httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
+_URL_LOGGER_ROOTS = ("httpx", "httpcore", "telegram", "bot")
 
 FALLBACK = "Sorry, something went wrong on my side. Please try again."
 
@@ -32,13 +40,68 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update):
         return
     if update.callback_query:
-        try:
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer(text[:190])
-        except TelegramError:
-            pass
         return
     if update.effective_chat:
         try:
             await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             log.warning("could not tell the user about an error")
+
+
+class TokenRedactor(logging.Filter):
+    """Replaces the token (and its secret half) in a record's message and traceback.
+
+    The message is formatted here, once, and frozen into ``record.msg``: PTB logs API results
+    lazily (``%s`` of a dict it later rewrites to a full file URL with the token), so a handler
+    that formats later would otherwise print what the dict became, not what it was."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def add(self, token: str) -> None:
+        # Longest first: the whole token, then the part after "id:" in case a URL was split.
+        self.secrets.update(s for s in (token, token.partition(":")[2]) if len(s) >= 8)
+
+    def _clean(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: let the handler report it as usual
+            return True
+        record.msg, record.args = self._clean(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Formatted here so the traceback text can be cleaned; handlers reuse exc_text.
+            record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+_redactor: TokenRedactor | None = None
+
+
+def redact_token_in_logs(token: str) -> TokenRedactor:
+    """Attach one shared redactor to every logger that can see Bot API URLs (idempotent).
+
+    Filters on a logger only see records created on that very logger, so each existing
+    logger under httpx/httpcore/telegram/bot gets it; call after telegram is imported."""
+    global _redactor
+    if _redactor is None:
+        _redactor = TokenRedactor()
+    _redactor.add(token)
+    names = {
+        name
+        for name in logging.Logger.manager.loggerDict
+        if name.split(".", 1)[0] in _URL_LOGGER_ROOTS
+    }
+    for name in sorted(names | set(_URL_LOGGERS) | set(_URL_LOGGER_ROOTS)):
+        logger = logging.getLogger(name)
+        if _redactor not in logger.filters:
+            logger.addFilter(_redactor)
+    return _redactor

@@ -1,0 +1,190 @@
+"""Telegram misbehaving (getFile errors, cut-off downloads, 429s) and who may use the bot; plus
+what a run leaves behind: no token in logs or data files, no temporary image folders."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.handlers.errors import redact_token_in_logs
+from tests.e2e.conftest import TOKEN, make_settings
+from tests.e2e.harness import Conversation, running_bot
+from tests.fakes.bot_api import FakeBotApi
+from tests.support.drawing import note_png
+
+CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+DOWNLOAD_FAILED = "could not download this photo"
+
+
+def _final_note(m: Any) -> bool:
+    return all(line in m.visible for line in CLEAN) and not m.buttons
+
+
+async def test_get_file_failure_is_one_sentence_and_a_retry_works(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    fake_api.fail_get_file(times=1)
+    chat = Conversation(fake_api, chat_id=4001)
+    chat.send_photo(note_png(CLEAN))
+    reply = await chat.await_reply(contains=DOWNLOAD_FAILED)
+    assert reply.visible.count(".") <= 2 and len(reply.visible) < 120
+    assert "Downloading" not in " ".join(m.visible for m in chat.bot_messages()), (
+        "no status message is left saying it is still downloading"
+    )
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(_final_note, timeout=60)
+
+
+async def test_cut_off_download_gets_a_clear_message(bot: Any, fake_api: FakeBotApi) -> None:
+    fake_api.truncate_downloads(keep_bytes=100, times=1)
+    chat = Conversation(fake_api, chat_id=4002)
+    chat.send_photo(note_png(CLEAN))
+    reply = await chat.await_reply(contains=DOWNLOAD_FAILED, timeout=30)
+    assert "send it again" in reply.visible
+    chat.send_command("start")
+    await chat.await_reply(contains="Send me a photo")
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(_final_note, timeout=60)
+
+
+async def test_reply_arrives_despite_429(bot: Any, fake_api: FakeBotApi) -> None:
+    fake_api.rate_limit("sendMessage", times=1, retry_after=1)
+    chat = Conversation(fake_api, chat_id=4003)
+    chat.send_command("start")
+    await chat.await_reply(contains="Send me a photo", timeout=15)
+    assert [m.visible for m in chat.bot_messages()].count(
+        next(m.visible for m in chat.bot_messages())
+    ) == 1, "the retried reply is sent once"
+
+
+@pytest.fixture
+async def private_bot(fake_api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Settings]:
+    settings = make_settings(fake_api, tmp_path / "data", allowed_user_ids=frozenset({1}))
+    async with running_bot(build_application(settings)):
+        yield settings
+
+
+def _count(settings: Settings, table: str, user_id: int) -> int:
+    path = Path(settings.effective_database_url.split(":///", 1)[1])
+    with sqlite3.connect(path) as conn:
+        sql = f"SELECT COUNT(*) FROM {table} WHERE user_id = ?"  # table: a fixed name
+        (n,) = conn.execute(sql, (user_id,)).fetchone()
+    return int(n)
+
+
+async def test_strangers_get_one_polite_refusal_and_nothing_is_processed(
+    private_bot: Settings, fake_api: FakeBotApi
+) -> None:
+    stranger = Conversation(fake_api, chat_id=4004)
+    stranger.send_command("start")
+    refusal = await stranger.await_reply(contains="private")
+    assert len(refusal.visible) < 80
+    stranger.send_photo(note_png(CLEAN))
+    stranger.send_command("language", "de")
+    stranger.send_text("hello")
+    stranger.send_document(note_png(CLEAN), "note.png", "image/png")
+    # The owner's message is answered after the stranger's: the stranger's are handled by then.
+    owner = Conversation(fake_api, chat_id=1)
+    owner.send_command("start")
+    await owner.await_reply(contains="Send me a photo")
+    assert [m.visible for m in stranger.bot_messages()] == [refusal.visible]
+    assert fake_api.call_count("getFile") == 0
+    assert _count(private_bot, "user_settings", 4004) == 0
+    assert _count(private_bot, "notes", 4004) == 0
+    assert _count(private_bot, "review_sessions", 4004) == 0
+
+
+@pytest.fixture
+def log_filters() -> Iterator[None]:
+    """Give back every logger's filters as they were (redact_token_in_logs is process-wide)."""
+    saved = {name: list(logging.getLogger(name).filters) for name in _logger_names()}
+    yield
+    for name in _logger_names():
+        logging.getLogger(name).filters[:] = saved.get(name, [])
+
+
+def _logger_names() -> list[str]:
+    return [n for n in logging.Logger.manager.loggerDict if not n.startswith("_")]
+
+
+async def _photo_flow_leaks(fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """A whole photo flow at DEBUG, through an error path too; returns leaking records."""
+    secret = TOKEN.split(":", 1)[1]
+    caplog.set_level(logging.DEBUG)
+    fake_api.fail_get_file(times=1)
+    chat = Conversation(fake_api, chat_id=4005)
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(contains=DOWNLOAD_FAILED)
+    fake_api.truncate_downloads(keep_bytes=100, times=1)
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(contains=DOWNLOAD_FAILED)
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(_final_note, timeout=60)
+    # The final note is sent before it is stored: ask again until the export has it.
+    for _ in range(20):
+        chat.send_command("export")
+        reply = await chat.await_reply(lambda m: m.document is not None or "no saved" in m.visible)
+        if reply.document is not None:
+            break
+    else:
+        raise AssertionError("the confirmed note never reached /export")
+    formatter = logging.Formatter("%(name)s %(message)s")
+    texts = [formatter.format(r) for r in caplog.records]
+    return [t[:200] for t in texts if secret in t]
+
+
+async def test_token_stays_out_of_log_records_once_redaction_is_on(
+    fake_api: FakeBotApi,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    log_filters: None,
+) -> None:
+    app = build_application(bot_settings)
+    # What build_application should do itself (see the xfail below).
+    redact_token_in_logs(bot_settings.telegram_bot_token.get_secret_value())
+    async with running_bot(app):
+        assert await _photo_flow_leaks(fake_api, caplog) == []
+    files = [p for p in bot_settings.data_dir.rglob("*") if p.is_file()]
+    assert files, "the database lives under data_dir"
+    secret = TOKEN.split(":", 1)[1].encode()
+    assert not [p for p in files if secret in p.read_bytes()]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app.py does not call errors.redact_token_in_logs(token) yet: with DEBUG logging "
+    "and no cli.setup_logging, httpx INFO records and PTB's getFile result carry the token",
+)
+async def test_token_stays_out_of_log_records_of_the_app_as_built(
+    bot: Any, fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture, log_filters: None
+) -> None:
+    assert await _photo_flow_leaks(fake_api, caplog) == []
+
+
+async def test_temporary_image_folders_are_removed(
+    fake_api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A private temp root: other test runs on this machine create notes-ocr-* folders too.
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    settings = make_settings(fake_api, tmp_path / "data")
+    async with running_bot(build_application(settings)):
+        chat = Conversation(fake_api, chat_id=4006)
+        chat.send_photo(note_png(CLEAN))
+        await chat.await_reply(_final_note, timeout=60)
+        fake_api.truncate_downloads(keep_bytes=100, times=1)
+        chat.send_photo(note_png(CLEAN))
+        await chat.await_reply(contains=DOWNLOAD_FAILED, timeout=30)
+        chat.send_document(b"not an image at all", "x.png", "image/png")
+        await chat.await_reply(contains="not an image", timeout=30)
+        assert not list(root.glob("notes-ocr-*"))
+    assert not list(root.glob("notes-ocr-*"))
