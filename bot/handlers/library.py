@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import services
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
+from bot.review.render import split_message
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 EXPORT_FORMATS = {"md", "json", "txt"}
@@ -19,10 +24,16 @@ def _button(text: str, action: NoteAction) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=pack(action))
 
 
-async def _notes_page(user_id: int, context: ContextTypes.DEFAULT_TYPE, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _notes_page(
+    user_id: int, context: ContextTypes.DEFAULT_TYPE, offset: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     notes, total = await services(context).db.notes.list_notes(user_id, offset, PAGE_SIZE)
     if total == 0:
         return "You have no saved notes yet. Send me a photo of your notes.", None
+    if not notes:
+        # ▶ on a list whose last page was deleted meanwhile: show the last page that exists.
+        offset = max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE)
+        notes, total = await services(context).db.notes.list_notes(user_id, offset, PAGE_SIZE)
     lines = [f"<b>Your notes</b> ({offset + 1}-{offset + len(notes)} of {total}):"]
     rows = []
     for n in notes:
@@ -37,6 +48,21 @@ async def _notes_page(user_id: int, context: ContextTypes.DEFAULT_TYPE, offset: 
     if nav:
         rows.append(nav)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def _send_original(context: ContextTypes.DEFAULT_TYPE, chat_id: int, file_id: str) -> None:
+    """Send a stored page again. An image the user sent as a file has a document file_id,
+    which sendPhoto refuses ("type of file mismatch"): then it goes back as a document. The
+    note's text is worth more than its picture, so a picture that fails is only logged."""
+    try:
+        await context.bot.send_photo(chat_id, file_id)
+        return
+    except BadRequest:
+        pass
+    try:
+        await context.bot.send_document(chat_id, file_id)
+    except TelegramError as exc:
+        log.info("could not resend page %s of a note: %r", file_id, exc)
 
 
 async def on_notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,8 +90,11 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     for hit in hits:
         when = hit.created_at.strftime("%Y-%m-%d")
         lines.append(f"• {when}: {hit.snippet}")
-        rows.append([_button(f"📄 Open note of {when} (#{hit.note_id})", NoteAction.open(hit.note_id))])
-    await msg.reply_html("\n".join(lines)[:4000], reply_markup=InlineKeyboardMarkup(rows))
+        label = f"📄 Open note of {when} (#{hit.note_id})"
+        rows.append([_button(label, NoteAction.open(hit.note_id))])
+    # split_message never cuts inside a tag or entity (a very long query could overflow).
+    text = split_message("\n".join(lines))[0]
+    await msg.reply_html(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -127,15 +156,23 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             await context.bot.send_message(chat_id, "That note no longer exists.")
             return
         for file_id in note.file_ids[:10]:
-            await context.bot.send_photo(chat_id, file_id)
+            await _send_original(context, chat_id, file_id)
         body = f"<b>Note of {note.created_at:%Y-%m-%d %H:%M}</b>\n{html.escape(note.text)}"
-        await context.bot.send_message(
-            chat_id, body[:4096], parse_mode="HTML",
-            reply_markup=InlineKeyboardMarkup([[_button("🗑 Delete this note", NoteAction.delete(note.id))]]),
-        )
+        # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
+        chunks = split_message(body)
+        for n, chunk in enumerate(chunks, start=1):
+            last = n == len(chunks)
+            await context.bot.send_message(
+                chat_id, chunk, parse_mode="HTML",
+                reply_markup=InlineKeyboardMarkup(
+                    [[_button("🗑 Delete this note", NoteAction.delete(note.id))]]
+                ) if last else None,
+            )
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
-        await query.edit_message_text("Note deleted." if deleted else "That note no longer exists.")
+        await query.edit_message_text(
+            "Note deleted." if deleted else "That note no longer exists."
+        )
     elif verb is NoteVerb.FORGET_YES:
         await db.notes.forget_user(user.id)
         await query.edit_message_text("Done: all your notes and settings are deleted.")

@@ -176,3 +176,54 @@ async def test_another_user_cannot_open_or_delete_a_note_by_forged_data(
 
     assert not any(m.photo or "Seeded note" in m.visible for m in mallory.bot_messages())
     assert len(_rows(bot_settings, "SELECT id FROM notes WHERE user_id = ?", 2005)) == 1
+
+
+async def test_note_from_a_file_opens_when_telegram_refuses_it_as_photo(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    chat = Conversation(fake_api, chat_id=2007)
+    original = note_png(LINES)
+    chat.send_document(original, "note.png", "image/png")
+    await chat.await_reply(lambda m: all(line in m.visible for line in LINES), timeout=60)
+    listing = await _list_notes(chat)
+    # Telegram refuses a document's file_id in sendPhoto.
+    fake_api.fail_method("sendPhoto", description="Bad Request: type of file mismatch")
+    chat.press(next(t for t in listing.button_texts if t.startswith("📄")))
+    await chat.await_reply(lambda m: "🗑 Delete this note" in m.button_texts
+                           and "Water the orchids" in m.visible)
+    resent = [m.document for m in chat.bot_messages() if m.document is not None]
+    assert [d.data for d in resent] == [original], "the page comes back as the file it was"
+
+
+async def test_long_note_opens_in_several_messages(bot: Any, fake_api: FakeBotApi) -> None:
+    long_text = "\n".join(f"Line {i}: " + "words & <more> words " * 6 for i in range(60))
+    assert len(long_text) > 6000
+    await bot.bot_data["services"].db.notes.add_note(
+        2008, text=long_text, language="en", engine="test", file_ids=[], lines=[],
+        idempotency_key="long",
+    )
+    chat = Conversation(fake_api, chat_id=2008)
+    chat.send_command("notes")
+    listing = await chat.await_reply(contains="Your notes")
+    chat.press(next(t for t in listing.button_texts if t.startswith("📄")))
+    last = await chat.await_reply(lambda m: "🗑 Delete this note" in m.button_texts)
+    parts = [m for m in chat.bot_messages() if m.message_id > listing.message_id]
+    assert len(parts) >= 2 and parts[-1].message_id == last.message_id
+    shown = "".join(m.visible for m in parts)
+    assert "Line 0: words & <more> words" in shown and "Line 59:" in shown
+
+
+async def test_paging_past_deleted_notes_shows_the_last_page(
+    bot: Any, fake_api: FakeBotApi, bot_settings: Settings
+) -> None:
+    await _seed(bot, 2009, 6)
+    chat = Conversation(fake_api, chat_id=2009)
+    chat.send_command("notes")
+    first = await chat.await_reply(contains="1-5 of 6")
+    db = bot.bot_data["services"].db
+    for (note_id,) in _rows(bot_settings, "SELECT id FROM notes WHERE user_id = ?", 2009)[:2]:
+        await db.notes.delete_note(2009, note_id)
+    chat.press("▶", message_id=first.message_id)
+    page = await chat.await_reply(contains="of 4")
+    assert "1-4 of 4" in page.visible
+    assert sum(t.startswith("📄") for t in page.button_texts) == 4
