@@ -129,6 +129,8 @@ class AsposePool:
         self._calibration = calibration or Calibration.load("aspose")
         self._slots: list[_Worker] = []
         self._busy: list[bool] = []
+        # The job each slot's worker was last given (to tell when a cancelled one ends).
+        self._running: dict[int, Future[WorkerResult]] = {}
         self._waiters: deque[_Waiter] = deque()
         self._verify_pool: ThreadPoolExecutor | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -204,10 +206,17 @@ class AsposePool:
         png = await asyncio.to_thread(to_png_bytes, prepared.image)
 
         slot = await self._acquire(on_queue)
+        released = False
         try:
             result = await self._run(slot, png, lang.code)
+        except asyncio.CancelledError:
+            # The caller gave up, but the worker is still reading: keep its slot busy until
+            # it is done, so the next photo's time limit does not run while it waits.
+            released = self._release_when_idle(slot)
+            raise
         finally:
-            self._release(slot)
+            if not released:
+                self._release(slot)
         if result.missing_model:
             raise ModelMissing(result.missing_model, lang.code)
         return await self._finish(prepared, result, lang.code)
@@ -228,6 +237,7 @@ class AsposePool:
                 future = self._slots[slot].executor.submit(recognize_in_worker, png, language)
             except RuntimeError as exc:
                 raise WorkerCrashed(detail=f"fresh worker unusable: {exc!r}") from exc
+        self._running[slot] = future
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_seconds)
         except TimeoutError as exc:
@@ -238,6 +248,22 @@ class AsposePool:
         except BrokenProcessPool as exc:
             self._replace(slot)
             raise WorkerCrashed(detail=f"worker died: {exc!r}") from exc
+
+    def _release_when_idle(self, slot: int) -> bool:
+        """Release ``slot`` once its worker finishes the job it is running; False if idle."""
+        if slot >= len(self._slots):
+            return False
+        running = self._running.get(slot)
+        if running is None or running.done():
+            return False
+        loop = asyncio.get_running_loop()
+
+        def done(_: Future[WorkerResult]) -> None:
+            with contextlib.suppress(RuntimeError):  # loop closed: nothing left to free
+                loop.call_soon_threadsafe(self._release, slot)
+
+        running.add_done_callback(done)
+        return True
 
     def _replace(self, slot: int) -> None:
         """Swap a dead or stuck worker for a fresh one in the same slot."""
