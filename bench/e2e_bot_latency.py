@@ -1,7 +1,7 @@
 """What the bot adds on top of OCR, as a user feels it: the real bot (Tesseract) against the fake
 Bot API server, driven like a chat.
 
-Run: .venv/bin/python -m bench.e2e_bot_latency [--photos 8] [--probes 40] [--workers 2]
+Run: .venv/bin/python -m bench.e2e_bot_latency [--photos 8] [--probes 40] [--workers 2] [--phone]
 
 (a) Per photo: end to end = from the user's photo reaching the server to the bot's last reply
     (the final note, or the controls message when lines are left to check) vs the engine's own
@@ -62,15 +62,33 @@ class TimedRecognizer:
             self.seconds[image] = time.perf_counter() - t0
 
 
-def notes(n: int, first_seed: int = 0) -> list[bytes]:
+def notes(n: int, first_seed: int = 0, *, phone: bool = False) -> list[bytes]:
+    """Drawn notes, different bytes per photo (no photo is read twice). ``phone``: the note on a
+    1600x1200 JPEG page with a little skew and blur, the size Telegram passes on for a photo."""
     ensure_tests_importable()
-    from tests.support.drawing import NOTE_LINES, note_png
+    from PIL import Image
 
-    # Different bytes per photo: no photo is read twice.
-    return [
-        note_png(NOTE_LINES[i % 3 :] + NOTE_LINES[: i % 3], seed=i)
-        for i in range(first_seed, first_seed + n)
-    ]
+    from tests.support.drawing import (
+        NOTE_LINES,
+        Effects,
+        apply_effects,
+        draw_lines,
+        note_png,
+        to_bytes,
+    )
+
+    out: list[bytes] = []
+    for i in range(first_seed, first_seed + n):
+        lines = NOTE_LINES[i % 3 :] + NOTE_LINES[: i % 3]
+        if not phone:
+            out.append(note_png(lines, seed=i))
+            continue
+        note = draw_lines(lines, font_name="sans", size=40, seed=i)
+        page = Image.new("RGB", (1600, 1200), (242, 240, 234))
+        page.paste(note, ((1600 - note.width) // 2, (1200 - note.height) // 2))
+        page = apply_effects(page, Effects(skew_degrees=1.0, blur_radius=0.6), seed=i)
+        out.append(to_bytes(page, "JPEG", quality=85))
+    return out
 
 
 def pctl(values: list[float], q: float) -> float:
@@ -110,23 +128,22 @@ async def probe_start(fake: Any, chat_id: int) -> float:
     return time.perf_counter() - t0
 
 
-async def run(photos: int, probes: int, workers: int = 2) -> None:
+async def run(photos: int, probes: int, workers: int = 2, *, phone: bool = False) -> None:
     ensure_tests_importable()
     from bot.app import build_application
     from bot.config import EngineChoice, Settings
     from bot.ocr.pool import build_recognizer
     from tests.e2e.harness import Conversation, running_bot
+    from tests.fakes import bot_api as fake_module
     from tests.fakes.bot_api import FakeBotApi
 
-    # Drawn before the bot runs: drawing is CPU work in this process that would count as lag.
     # The fake answers one request per connection and socketserver listens with a backlog of
     # 5: a burst of connects overflows it, the kernel drops the SYN and the client retries
     # after 1 s. Telegram keeps connections alive, so that stall is the fake's, not the bot's.
-    import tests.fakes.bot_api as fake_module
-
     fake_module._Server.request_queue_size = 128
 
-    images = notes(photos)
+    # Drawn before the bot runs: drawing is CPU work in this process that would count as lag.
+    images = notes(photos, phone=phone)
     warm_image = notes(1, first_seed=100)[0]
     busy_images = notes(8, first_seed=200)
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, FakeBotApi(TOKEN) as fake:
@@ -148,9 +165,10 @@ async def run(photos: int, probes: int, workers: int = 2) -> None:
             await last_reply(warm)
             await probe_start(fake, PROBE_CHAT)
 
+            kind = "phone-sized 1600x1200 JPEG" if phone else "small PNG"
             print(
                 f"(a) {photos} photos one after another, engine={recognizer.engine_name}, "
-                f"{workers} worker(s)"
+                f"{workers} worker(s), {kind} notes"
             )
             print("    photo   direct engine    in the bot      end to end   e2e/direct")
             direct_all: list[float] = []
@@ -208,8 +226,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=8)
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2, help="OCR_WORKERS (Tesseract threads)")
+    parser.add_argument("--phone", action="store_true", help="(a) on phone-sized JPEG photos")
     args = parser.parse_args()
-    asyncio.run(run(args.photos, args.probes, args.workers))
+    asyncio.run(run(args.photos, args.probes, args.workers, phone=args.phone))
 
 
 if __name__ == "__main__":
