@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bench.common import ensure_tests_importable
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
@@ -149,7 +151,7 @@ async def run(photos: int, probes: int, workers: int = 2, *, phone: bool = False
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, FakeBotApi(TOKEN) as fake:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=TOKEN,
+            telegram_bot_token=SecretStr(TOKEN),
             telegram_api_base_url=fake.base_url,
             telegram_file_base_url=fake.base_file_url,
             ocr_engine=EngineChoice.TESSERACT,
