@@ -7,7 +7,14 @@ import contextlib
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ContextTypes
 
 from bot.errors import BotError
@@ -23,19 +30,35 @@ _URL_LOGGER_ROOTS = ("httpx", "httpcore", "telegram", "bot")
 FALLBACK = "Sorry, something went wrong on my side. Please try again."
 
 
+BUSY = "Telegram asked me to slow down. Please send it again in a minute."
+NETWORK = "I could not reach Telegram's servers just now. Please send it again."
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user reads one sentence; the bot keeps serving everyone else."""
     error = context.error
     if isinstance(error, BotError):
         text = str(error)
         log.info("user-facing error: %s %s", type(error).__name__, error.detail)
+    elif isinstance(error, Forbidden):
+        # The user blocked the bot or left the chat: there is nobody to tell.
+        log.info("forbidden: %s", error)
+        return
+    elif isinstance(error, RetryAfter):
+        text = BUSY
+        log.warning("rate limited by Telegram beyond the limiter's retries: %s", error)
+    elif isinstance(error, (BadRequest, InvalidToken)):
+        # PTB derives these from NetworkError, but they are our bugs (bad HTML, a stale
+        # message id...), not the network: full traceback, and no blaming the connection.
+        text = FALLBACK
+        log.error("Telegram refused a request: %s", error, exc_info=error)
     elif isinstance(error, NetworkError):
-        text = "I could not reach Telegram's servers just now. Please send it again."
+        text = NETWORK
         log.warning("network error: %s", error)
     else:
         text = FALLBACK
-        # exc_info carries the traceback; the token is never part of our messages and
-        # httpx's URL logging is silenced in setup_logging.
+        # exc_info carries the traceback; Bot API URLs (with the token) are redacted by
+        # redact_token_in_logs, and httpx's URL logging is silenced in setup_logging.
         log.error("unhandled error", exc_info=error)
     if not isinstance(update, Update):
         return

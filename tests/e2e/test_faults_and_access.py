@@ -193,3 +193,20 @@ async def test_temporary_image_folders_are_removed(
         await chat.await_reply(contains="not an image", timeout=30)
         assert not list(root.glob("notes-ocr-*"))
     assert not list(root.glob("notes-ocr-*"))
+
+
+async def test_a_refused_request_is_our_bug_not_the_network(
+    bot: Any, fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A BadRequest (PTB derives it from NetworkError) must not be blamed on the connection,
+    # and must leave a traceback in the log for whoever fixes it.
+    fake_api.fail_method(
+        "editMessageText", description="Bad Request: can't parse entities: unclosed tag"
+    )
+    chat = Conversation(fake_api, chat_id=4007)
+    chat.send_photo(note_png(CLEAN))
+    reply = await chat.await_reply(contains="something went wrong", timeout=30)
+    assert "reach Telegram" not in reply.visible
+    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(_final_note, timeout=60)
