@@ -116,6 +116,9 @@ async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Pat
         tg_file = await context.bot.get_file(file_id)
         data = bytes(await tg_file.download_as_bytearray())
     except TelegramError as exc:
+        if "too big" in exc.message.lower():
+            # Telegram omitted file_size, so the size check before getFile could not stop it.
+            raise ImageTooLarge(detail=f"getFile of {file_id}: {exc.message}") from exc
         raise BotError(DOWNLOAD_FAILED, detail=f"download of {file_id}: {exc!r}") from exc
     # The name is ours, never the user's file name.
     path = folder / f"{len(list(folder.iterdir()))}.img"

@@ -210,3 +210,14 @@ async def test_a_refused_request_is_our_bug_not_the_network(
     assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
     chat.send_photo(note_png(CLEAN))
     await chat.await_reply(_final_note, timeout=60)
+
+
+async def test_file_telegram_calls_too_big_is_called_too_large(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    # When the update has no file_size the bot can only learn the size from getFile's refusal.
+    fake_api.fail_get_file(description="Bad Request: file is too big")
+    chat = Conversation(fake_api, chat_id=4008)
+    chat.send_photo(note_png(CLEAN))
+    reply = await chat.await_reply(contains="too large")
+    assert DOWNLOAD_FAILED not in reply.visible
