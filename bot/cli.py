@@ -103,8 +103,16 @@ def _cmd_ocr(args: argparse.Namespace) -> int:
 _ASPOSE_PROBE = """
 import json, os
 os.environ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1"
-from bot.ocr.aspose import probe
-print(json.dumps(probe(%r)))
+from bot.config import Settings
+from bot.ocr.aspose import AsposeWorkerConfig, probe
+s = Settings()
+b = s.aspose_license_base64
+config = AsposeWorkerConfig(
+    str(s.aspose_license_path) if s.aspose_license_path else None,
+    b.get_secret_value() if b else None,
+    str(s.aspose_models_dir),
+)
+print(json.dumps(probe(config)))
 """
 
 
@@ -133,15 +141,18 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
 
-        tess_langs = set(tesserocr.get_languages()[1])
-        print(f"[ok] Tesseract {tesserocr.tesseract_version().splitlines()[0]}")
+        from bot.ocr.tesseract import find_tessdata, installed_traineddata
+
+        tess_langs = set(installed_traineddata())
+        version = tesserocr.tesseract_version().splitlines()[0]
+        print(f"[ok] Tesseract {version}, data in {find_tessdata()}")
     except Exception as exc:  # pragma: no cover - depends on the machine
         ok = False
         tess_langs = set()
         print(f"[!!] Tesseract unusable: {exc}")
     # Aspose runs in a child: a missing native library aborts the whole process.
     proc = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", _ASPOSE_PROBE % str(settings.aspose_models_dir)],
+        [sys.executable, "-c", _ASPOSE_PROBE],
         capture_output=True,
         text=True,
         timeout=120,

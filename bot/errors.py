@@ -33,6 +33,18 @@ class BotError(Exception):
         self.detail = detail
         super().__init__(self.user_message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (OCR workers): rebuild without calling __init__,
+        # whose parameters differ between subclasses.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[BotError], state: dict[str, object]) -> BotError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("user_message", ""))
+    error.__dict__.update(state)
+    return error
+
 
 class OcrError(BotError):
     user_message = "I could not read this photo. Please try again."
