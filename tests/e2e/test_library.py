@@ -3,6 +3,7 @@ deleted, and forgotten; nobody else can reach it by forging button data."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from pathlib import Path
@@ -43,6 +44,10 @@ async def _list_notes(chat: Conversation) -> BotMessage:
         if "Your notes" in reply.visible:
             return reply
     raise AssertionError("the confirmed note never appeared in /notes")
+
+
+def _changed_since(chat: Conversation, mark: int) -> BotMessage | None:
+    return next((m for m in reversed(chat.bot_messages()) if m.revision > mark), None)
 
 
 async def _seed(app: Any, user_id: int, count: int) -> None:
@@ -166,11 +171,7 @@ async def test_another_user_cannot_open_or_delete_a_note_by_forged_data(
         mark = fake_api.revision
         qid = fake_api.user_presses(2006, 2006, own.message_id, pack(action), strict=False)
         await mallory.await_callback_answer(qid)
-        reply = await fake_api.wait_for(
-            lambda mark=mark: next(
-                (m for m in reversed(mallory.bot_messages()) if m.revision > mark), None
-            )
-        )
+        reply = await fake_api.wait_for(functools.partial(_changed_since, mallory, mark))
         assert "no longer exists" in reply.visible
         assert "Seeded note" not in reply.visible
 
