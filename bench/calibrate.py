@@ -16,9 +16,9 @@ bin (pool-adjacent-violators, so it never decreases). Writes
 bot/ocr/calibration/<engine>.json in the format bot/ocr/confidence.py reads
 (``{"points": [[raw, calibrated], ...]}``) and prints the before/after figures.
 
-For Aspose the "raw" score is the pool's verified confidence (Aspose's reading checked by
-Tesseract; the trial's own score is always 0). NOTE: bot/ocr/pool.py does not apply an
-aspose.json map yet; until it does, that file is informational.
+For Aspose the "raw" score is the pool's verified confidence before its map (Aspose's
+reading checked by Tesseract; the trial's own score is always 0): the pool is built with an
+identity calibration here, and applies aspose.json in the bot.
 """
 
 from __future__ import annotations
@@ -111,11 +111,12 @@ async def read_set(engine_name: str, quick: bool) -> Labelled:
     notes = drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick)
     if engine_name == "aspose":
         notes = [n for n in notes if n.language != "zh"]  # model not installed offline
-    # Uncalibrated Tesseract: identity map, so line confidences are the raw scores.
+    # Identity maps, so line confidences are the raw scores. (Aspose's verification still
+    # uses Tesseract's shipped map inside verify_crop: that is part of its raw score.)
     engine = make_engine(
         engine_name,
         workers=2 if engine_name == "tesseract" else 1,
-        calibration=Calibration.identity() if engine_name == "tesseract" else None,
+        calibration=Calibration.identity(),
     )
     await engine.start()
     try:
@@ -154,8 +155,7 @@ def run(engine_name: str, quick: bool, target: float, dry_run: bool) -> None:
         f"\n== {engine_name}: {len(pages)} drawn notes, {len(samples)} lines with text, "
         f"{n_wrong} wrong; raw cut for threshold {THRESHOLD}: {cut:.4f}"
     )
-    # Aspose's pool does not apply a map: its shipped behaviour is the identity.
-    before = shipped if engine_name == "tesseract" else Calibration.identity()
+    before = shipped
     for label, cal in (
         ("raw (identity map)", Calibration.identity()),
         ("before (shipped map)", before),

@@ -290,7 +290,13 @@ def make_engine(
         # An empty models directory: only the bundled models, as on a fresh offline server.
         models = tempfile.mkdtemp(prefix="bench-aspose-models-")
         config = AsposeWorkerConfig(license_path=None, license_base64=None, models_dir=models)
-        return AsposePool(config, workers=workers, timeout_seconds=600, max_side=max_side)
+        return AsposePool(
+            config,
+            workers=workers,
+            timeout_seconds=600,
+            max_side=max_side,
+            calibration=calibration,
+        )
     raise SystemExit(f"unknown engine {name!r} (tesseract or aspose)")
 
 
