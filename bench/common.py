@@ -153,8 +153,10 @@ def match_page(
             # Fewer OCR lines than written ones: a line only counts "at the position" of
             # the written lines its box actually spans. Written lines are assumed evenly
             # spaced between the neighbouring anchors (or the outermost boxes read).
-            top = lines[o0].box.bottom if o0 >= 0 and lines[o0].box else span[0]  # type: ignore[union-attr]
-            bottom = lines[o1].box.top if o1 < len(lines) and lines[o1].box else span[1]  # type: ignore[union-attr]
+            above = lines[o0].box if o0 >= 0 else None
+            below = lines[o1].box if o1 < len(lines) else None
+            top = above.bottom if above is not None else span[0]
+            bottom = below.top if below is not None else span[1]
             pitch = max(1.0, (bottom - top) / k)
             for idx, gi in enumerate(gts):
                 y = top + (idx + 0.5) * pitch
