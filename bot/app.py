@@ -65,6 +65,7 @@ def build_application(
     """Build the bot. Pass ``recognizer`` or ``request`` to swap real parts for others."""
     from bot.handlers import commands, errors, library, photos, review
     from bot.ocr.pool import build_recognizer
+
     recognizer = recognizer or build_recognizer(settings)
     svc = Services(settings=settings, recognizer=recognizer)
 
@@ -98,6 +99,8 @@ def build_application(
     else:
         builder = builder.request(HTTPXRequest(connection_pool_size=16, read_timeout=30))
     app = builder.build()
+    # After telegram/httpx are imported: their loggers exist now and get the redactor.
+    errors.redact_token_in_logs(settings.telegram_bot_token.get_secret_value())
     app.bot_data["services"] = svc
 
     app.add_handler(TypeHandler(Update, commands.gatekeeper), group=-1)

@@ -68,7 +68,9 @@ def _language_keyboard(codes: list[str], current: str) -> InlineKeyboardMarkup:
     for code in codes:
         lang = resolve(code)
         mark = "• " if lang.code == current else ""
-        buttons.append(InlineKeyboardButton(f"{mark}{lang.name}", callback_data=LANG_PREFIX + code))
+        buttons.append(
+            InlineKeyboardButton(f"{mark}{lang.name}", callback_data=LANG_PREFIX + code)
+        )
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return InlineKeyboardMarkup(rows)
 

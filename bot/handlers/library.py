@@ -124,8 +124,12 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await msg.reply_text(
         "Delete all your notes and settings? This cannot be undone.",
         reply_markup=InlineKeyboardMarkup(
-            [[_button("🗑 Yes, delete everything", NoteAction.forget_yes()),
-              _button("Keep my notes", NoteAction.forget_no())]]
+            [
+                [
+                    _button("🗑 Yes, delete everything", NoteAction.forget_yes()),
+                    _button("Keep my notes", NoteAction.forget_no()),
+                ]
+            ]
         ),
     )
 
@@ -163,10 +167,14 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         for n, chunk in enumerate(chunks, start=1):
             last = n == len(chunks)
             await context.bot.send_message(
-                chat_id, chunk, parse_mode="HTML",
+                chat_id,
+                chunk,
+                parse_mode="HTML",
                 reply_markup=InlineKeyboardMarkup(
                     [[_button("🗑 Delete this note", NoteAction.delete(note.id))]]
-                ) if last else None,
+                )
+                if last
+                else None,
             )
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,7 +100,10 @@ async def _collect_album(
         await asyncio.sleep(ALBUM_WAIT_SECONDS)
         svc.albums.pop(group_id, None)
         await process_images(
-            context, album.chat_id, album.user_id, [fid for fid, _ in album.items],
+            context,
+            album.chat_id,
+            album.user_id,
+            [fid for fid, _ in album.items],
             reply_to=update.effective_message,
         )
         return
@@ -121,7 +125,7 @@ async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Pat
             raise ImageTooLarge(detail=f"getFile of {file_id}: {exc.message}") from exc
         raise BotError(DOWNLOAD_FAILED, detail=f"download of {file_id}: {exc!r}") from exc
     # The name is ours, never the user's file name.
-    path = folder / f"{len(list(folder.iterdir()))}.img"
+    path = folder / f"{uuid.uuid4().hex}.img"
     async with aiofiles.open(path, "wb") as fh:
         await fh.write(data)
     async with aiofiles.open(path, "rb") as fh:
@@ -150,7 +154,9 @@ async def process_images(
         language = await current_language(context, user_id)
         threshold = await current_threshold(context, user_id)
         status = await context.bot.send_message(
-            chat_id, "⏳ Downloading…", reply_to_message_id=reply_to.message_id if reply_to else None
+            chat_id,
+            "⏳ Downloading…",
+            reply_to_message_id=reply_to.message_id if reply_to else None,
         )
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
         pages: list[Page] = []
@@ -160,7 +166,9 @@ async def process_images(
             label = f" page {number} of {len(images)}" if len(images) > 1 else ""
             shown = {"text": ""}
 
-            async def on_queue(ahead: int, label: str = label, shown: dict[str, str] = shown) -> None:
+            async def on_queue(
+                ahead: int, label: str = label, shown: dict[str, str] = shown
+            ) -> None:
                 text = f"🔎 Reading{label}…" if ahead == 0 else f"⏳ Queued{label}: {ahead} ahead"
                 if text != shown["text"] and status is not None:
                     shown["text"] = text
@@ -168,7 +176,10 @@ async def process_images(
 
             await on_queue(0)
             pages.append(await svc.recognizer.recognize(image, language, on_queue=on_queue))
-        await status.edit_text("✅ Done." if any(p.lines for p in pages) else "✅ Done: no text.")
+        if not any(p.lines for p in pages):
+            await status.edit_text(review.NO_TEXT)
+            return
+        await status.edit_text("✅ Done.")
         await review.start_review(
             context, chat_id, user_id, pages, file_ids, threshold=threshold, images=images
         )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 EXPIRED = "This review is finished or out of date."
 NOT_YOURS = "Only the person who sent this photo can check its lines."
+NO_TEXT = "I found no text in this photo. Try a closer, sharper photo in good light."
 NO_PENDING_HINT = (
     "Send me a photo of your notes and I will read it. "
     "To correct a line, tap 🔁 Resend under it first."
@@ -36,8 +38,10 @@ def _markup(spec: render.MessageSpec) -> InlineKeyboardMarkup | None:
     if not spec.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-         for row in spec.buttons]
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
+            for row in spec.buttons
+        ]
     )
 
 
@@ -77,9 +81,7 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
 
 async def _save(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     s = rec.session
-    await services(context).db.reviews.save_review(
-        s.id, s.owner_user_id, s.chat_id, rec.to_dict()
-    )
+    await services(context).db.reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
 
 
 async def _load(context: ContextTypes.DEFAULT_TYPE, session_id: str) -> _Record | None:
@@ -87,7 +89,9 @@ async def _load(context: ContextTypes.DEFAULT_TYPE, session_id: str) -> _Record 
     return None if data is None else _Record.from_dict(data)
 
 
-async def _open_for(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> _Record | None:
+async def _open_for(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
+) -> _Record | None:
     found = await services(context).db.reviews.open_review_for(user_id, chat_id)
     return None if found is None else _Record.from_dict(found[1])
 
@@ -104,9 +108,7 @@ async def _start_review(
 ) -> None:
     """Send the accepted text, then each flagged line with its buttons (or the final note)."""
     if not any(line.text.strip() or line.box for page in pages for line in page.lines):
-        await context.bot.send_message(
-            chat_id, "I found no text in this photo. Try a closer, sharper photo in good light."
-        )
+        await context.bot.send_message(chat_id, NO_TEXT)
         return
     # A new photo replaces an open review in this chat; its confirmed lines stay in the
     # review it belonged to only until the user finishes or cancels it, so say so.
@@ -126,7 +128,8 @@ async def _start_review(
     annotated = render_annotated(session, images)
     if annotated is not None:
         await context.bot.send_photo(
-            chat_id, InputFile(io.BytesIO(annotated), filename="lines.jpg"),
+            chat_id,
+            InputFile(io.BytesIO(annotated), filename="lines.jpg"),
             caption="The lines to check are boxed and numbered.",
         )
     rec = _Record(session, {}, None)
@@ -176,7 +179,10 @@ async def _edit(
 ) -> None:
     try:
         await context.bot.edit_message_text(
-            spec.text, chat_id=chat_id, message_id=message_id, parse_mode="HTML",
+            spec.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode="HTML",
             reply_markup=_markup(spec),
         )
     except BadRequest as exc:
@@ -188,14 +194,7 @@ async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     """Send the final note (and a .txt when long), save it, close the review's buttons."""
     s = rec.session
     svc = services(context)
-    for chunk in render.render_done(s):
-        await context.bot.send_message(s.chat_id, chunk, parse_mode="HTML")
-    if render.needs_document(s):
-        await context.bot.send_document(
-            s.chat_id,
-            InputFile(io.BytesIO(s.final_text().encode("utf-8")), filename=render.final_filename(s)),
-            caption="Your note as a text file.",
-        )
+    # Stored before it is shown: a /notes right after the final note must find it.
     await svc.db.notes.add_note(
         s.owner_user_id,
         text=s.final_text(),
@@ -208,8 +207,19 @@ async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
         ],
         idempotency_key=s.id,
     )
+    for chunk in render.render_done(s):
+        await context.bot.send_message(s.chat_id, chunk, parse_mode="HTML")
+    if render.needs_document(s):
+        await context.bot.send_document(
+            s.chat_id,
+            InputFile(
+                io.BytesIO(s.final_text().encode("utf-8")), filename=render.final_filename(s)
+            ),
+            caption="Your note as a text file.",
+        )
     if rec.controls is not None:
-        await _edit(context, s.chat_id, rec.controls, render.MessageSpec("✅ Done: all lines checked.", []))
+        done = render.MessageSpec("✅ Done: all lines checked.", [])
+        await _edit(context, s.chat_id, rec.controls, done)
     await svc.db.reviews.delete_review(s.id)
 
 
@@ -336,10 +346,9 @@ async def _on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await msg.reply_text("There is no open review to cancel.")
         return
     for mid in [*rec.messages.values(), *([rec.controls] if rec.controls else [])]:
-        try:
+        # A message whose keyboard is already gone is fine as it is.
+        with contextlib.suppress(BadRequest):
             await context.bot.edit_message_reply_markup(chat.id, mid, reply_markup=None)
-        except BadRequest:
-            pass
     await services(context).db.reviews.delete_review(rec.session.id)
     await msg.reply_text("Review cancelled.")
 
