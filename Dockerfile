@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 COPY scripts/install-system-deps.sh scripts/
-RUN bash scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
+RUN bash scripts/install-system-deps.sh --runtime && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so code changes do not reinstall them.
 COPY pyproject.toml README.md ./

@@ -7,10 +7,15 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+# --runtime: only what the bot needs to run (the Docker image); default adds what the
+# tests need too (fonts they draw notes with, PostgreSQL, headers to build tesserocr).
 TESS_LANGS="eng vie chi-sim deu fra rus"
-PACKAGES="tesseract-ocr libtesseract-dev libleptonica-dev pkg-config
-  fonts-dejavu-core fonts-noto-cjk fonts-urw-base35 fonts-comic-neue
-  fonts-dancingscript fonts-arphic-ukai postgresql python3-venv"
+PACKAGES="tesseract-ocr fonts-dejavu-core"
+if [ "${1:-}" != "--runtime" ]; then
+  PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
+    fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai
+    postgresql"
+fi
 for lang in $TESS_LANGS; do PACKAGES="$PACKAGES tesseract-ocr-$lang"; done
 
 missing=""
