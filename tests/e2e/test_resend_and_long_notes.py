@@ -1,0 +1,79 @@
+"""Resending a line as a closer photo, and notes longer than one Telegram message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.ocr.model import Box, Line, Page
+from bot.ocr.recognizer import QueueCallback
+from tests.e2e.harness import Conversation, running_bot
+from tests.e2e.test_review_flow import _line_messages, _mixed_note
+from tests.fakes.bot_api import FakeBotApi
+from tests.support.drawing import note_png
+
+
+async def test_closer_photo_of_a_line_is_offered_back_for_confirmation(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    chat = Conversation(fake_api, chat_id=2001)
+    chat.send_photo(_mixed_note())
+    await chat.await_reply(contains="keeps a line as read", timeout=60)
+    line = _line_messages(chat)[0]
+    chat.press("🔁 Resend", message_id=line.message_id)
+    await chat.await_reply(contains="closer photo")
+    chat.send_photo(note_png(("Water the plants",)))
+    offered = await chat.await_reply(
+        lambda m: m.message_id == line.message_id and "Water the plants" in m.visible, timeout=60
+    )
+    assert "✅ Confirm" in offered.button_texts, "the new reading still waits for the user"
+    chat.press("✅ Confirm", message_id=line.message_id)
+    final = await chat.await_reply(
+        lambda m: "Buy milk" in m.visible and "Water the plants" in m.visible, timeout=30
+    )
+    assert "Read chapter five again" in final.visible
+
+
+class LongNoteRecognizer:
+    """A recognizer that 'reads' a long, confident page, so the note outgrows one message."""
+
+    engine_name = "scripted"
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def available_languages(self) -> list[str]:
+        return ["en"]
+
+    async def recognize(
+        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+    ) -> Page:
+        lines = tuple(
+            Line(text, 0.99, Box(10, 10 + 40 * i, 900, 30)) for i, text in enumerate(self.lines)
+        )
+        return Page("scripted", language, lines, 1000, 40 * len(lines) + 20)
+
+
+async def test_long_note_is_split_and_sent_as_txt(
+    fake_api: FakeBotApi, bot_settings: Settings
+) -> None:
+    lines = [f"{i:03d} a long line of notes with <tags> & ampersands" for i in range(130)]
+    app = build_application(bot_settings, recognizer=LongNoteRecognizer(lines))
+    async with running_bot(app):
+        chat = Conversation(fake_api, chat_id=2002)
+        chat.send_photo(note_png(("x",)))
+        doc = await chat.await_reply(lambda m: m.document is not None, timeout=30)
+    assert doc.document is not None
+    assert doc.document.file_name is not None and doc.document.file_name.endswith(".txt")
+    assert doc.document.data.decode("utf-8") == "\n".join(lines)
+    texts = [m.visible for m in chat.bot_messages() if m.text]
+    assert all(len(m.text or "") <= 4096 for m in chat.bot_messages())
+    shown = "\n".join(texts)
+    assert lines[0] in shown and lines[-1] in shown, "the whole note is readable in chat too"
