@@ -77,3 +77,22 @@ async def test_long_note_is_split_and_sent_as_txt(
     assert all(len(m.text or "") <= 4096 for m in chat.bot_messages())
     shown = "\n".join(texts)
     assert lines[0] in shown and lines[-1] in shown, "the whole note is readable in chat too"
+
+
+async def test_someone_else_cannot_press_the_owners_buttons(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    chat = Conversation(fake_api, chat_id=2003)
+    chat.send_photo(_mixed_note())
+    await chat.await_reply(contains="keeps a line as read", timeout=60)
+    line = _line_messages(chat)[0]
+    data = next(d for row in line.buttons for t, d in row if t == "✅ Confirm")
+    assert data is not None
+    # Another member of the (group) chat presses the owner's button.
+    qid = fake_api.user_presses(2003, 777, line.message_id, data)
+    answer = await fake_api.wait_for(
+        lambda: next((a for a in fake_api.answered_callbacks if a.callback_query_id == qid), None)
+    )
+    assert "Only the person who sent this photo" in (answer.text or "")
+    still = fake_api.bot_message(2003, line.message_id)
+    assert still is not None and "✅ Confirm" in still.button_texts
