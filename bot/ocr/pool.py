@@ -45,7 +45,7 @@ from bot.ocr.confidence import Calibration, verified_confidence
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import QueueCallback, notify_queue
 from bot.ocr.segment import detect_lines, reconcile
 from bot.ocr.tesseract import verify_crop
 
@@ -293,7 +293,7 @@ class AsposePool:
                 raise QueueFull(detail=f"{len(self._waiters)} jobs waiting")
             waiter = _Waiter(asyncio.get_running_loop().create_future(), on_queue)
             self._waiters.append(waiter)
-            await _notify(on_queue, len(self._waiters))
+            await notify_queue(on_queue, len(self._waiters))
             try:
                 slot = await waiter.ready
             except BaseException:
@@ -308,7 +308,7 @@ class AsposePool:
                     # A slot was handed to us just as we were cancelled: pass it on.
                     self._release(waiter.ready.result())
                 raise
-        await _notify(on_queue, 0)
+        await notify_queue(on_queue, 0)
         return slot
 
     def _release(self, slot: int) -> None:
@@ -332,7 +332,7 @@ class AsposePool:
     def _notify_positions(self) -> None:
         for position, waiter in enumerate(self._waiters, start=1):
             if waiter.on_queue is not None:
-                self._spawn(_notify(waiter.on_queue, position))
+                self._spawn(notify_queue(waiter.on_queue, position))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -403,16 +403,6 @@ class AsposePool:
             return line
         confidence = self._calibration(verified_confidence(line.text, tess_text, tess_conf))
         return replace(line, confidence=confidence, source=ConfidenceSource.VERIFIED)
-
-
-async def _notify(on_queue: QueueCallback | None, position: int) -> None:
-    if on_queue is None:
-        return
-    try:
-        await on_queue(position)
-    except Exception:
-        # A failed "you are number 3" message must not cost the user their photo.
-        log.exception("on_queue callback failed")
 
 
 def _box_on_photo(

@@ -6,10 +6,13 @@ The handlers depend on this protocol only; tests and the app pass any implementa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.ocr.model import Page
+
+log = logging.getLogger(__name__)
 
 # Called with the number of jobs ahead of this one whenever it changes (0 = being read now).
 QueueCallback = Callable[[int], Awaitable[None]]
@@ -35,3 +38,13 @@ class Recognizer(Protocol):
     def available_languages(self) -> list[str]:
         """Codes of the languages that work on this server right now (offline)."""
         ...
+
+
+async def notify_queue(on_queue: QueueCallback | None, position: int) -> None:
+    """Tell a waiting job its place; a failure here never costs the user their photo."""
+    if on_queue is None:
+        return
+    try:
+        await on_queue(position)
+    except Exception:
+        log.exception("on_queue callback failed")

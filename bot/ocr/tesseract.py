@@ -28,7 +28,7 @@ from bot.ocr.confidence import Calibration, calibrate
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import QueueCallback, notify_queue
 from bot.ocr.segment import detect_lines, reconcile
 
 if TYPE_CHECKING:
@@ -366,7 +366,7 @@ class TesseractEngine:
             raise QueueFull(detail=f"{len(self._waiters)} photos waiting")
         waiter = _Waiter(asyncio.get_running_loop().create_future(), on_queue)
         self._waiters.append(waiter)
-        await _notify(on_queue, len(self._waiters))
+        await notify_queue(on_queue, len(self._waiters))
         try:
             await waiter.ready
         except asyncio.CancelledError:
@@ -382,7 +382,7 @@ class TesseractEngine:
     async def _started(self, on_queue: QueueCallback | None) -> None:
         """Tell the user reading has begun; a cancel right here must not leak the slot."""
         try:
-            await _notify(on_queue, 0)
+            await notify_queue(on_queue, 0)
         except BaseException:
             self._release()
             raise
@@ -401,16 +401,9 @@ class TesseractEngine:
     def _notify_positions(self) -> None:
         for position, waiter in enumerate(self._waiters, start=1):
             if waiter.on_queue is not None:
-                task = asyncio.get_running_loop().create_task(_notify(waiter.on_queue, position))
+                notice = notify_queue(waiter.on_queue, position)
+                task = asyncio.get_running_loop().create_task(notice)
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
 
 
-async def _notify(on_queue: QueueCallback | None, position: int) -> None:
-    if on_queue is None:
-        return
-    try:
-        await on_queue(position)
-    except Exception:
-        # A failed "you are number 3" message must not cost the user their photo.
-        log.exception("on_queue callback failed")
