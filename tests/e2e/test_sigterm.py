@@ -1,0 +1,202 @@
+"""The bot as it is deployed: `python -m bot run` in its own process, stopped with SIGTERM (what
+systemd, Docker and Kubernetes send) and started again.
+
+What a user must not notice: a line confirmed just before the stop is still in the note the
+next process finishes; a photo being read when the stop came is either answered or leaves
+nothing broken, and the next photo works. What an operator must see: exit code 0, no
+traceback in the log, and never the token. A missing token is one line on stderr and exit 2.
+
+The bot runs in a subprocess against the FakeBotApi of this test process; its stdout/stderr go
+to files (a pipe nobody drains would block the bot once its log fills the pipe buffer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from tests.e2e.conftest import TOKEN
+from tests.e2e.harness import Conversation
+from tests.fakes.bot_api import BotMessage, FakeBotApi
+from tests.support.drawing import note_png
+
+CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+# Generous: the machine is shared by several engineers, and OCR plus interpreter start-up
+# in a fresh process is seconds of CPU. These bound a hang, they do not measure anything.
+EXIT_TIMEOUT = 60.0
+REPLY_TIMEOUT = 90.0
+
+
+def _bot_env(fake: FakeBotApi, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a deployed bot: ours, minus any setting the caller's shell has set
+    (a developer's TELEGRAM_BOT_TOKEN or DATA_DIR must not leak into the test)."""
+    setting_names = {name.upper() for name in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in setting_names}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_FILE_BASE_URL=fake.base_file_url,
+        OCR_ENGINE="tesseract",
+        OCR_WORKERS="2",
+        DATA_DIR=str(data_dir),
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class BotProcess:
+    proc: asyncio.subprocess.Process
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    async def terminate(self) -> int:
+        """SIGTERM, then the exit code (a hang past EXIT_TIMEOUT fails the test)."""
+        self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
+
+
+@asynccontextmanager
+async def bot_process(
+    fake: FakeBotApi, workdir: Path, name: str, **extra_env: str
+) -> AsyncIterator[BotProcess]:
+    """`python -m bot run` with stdout+stderr in ``workdir/name.log``; killed on the way out
+    if the test left it running (a failing test must not leave a poller behind)."""
+    log_path = workdir / f"{name}.log"
+    with log_path.open("wb") as log_file:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            # cwd without a .env: only the environment below configures the bot.
+            cwd=workdir,
+            env=_bot_env(fake, workdir / "data", **extra_env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    try:
+        yield BotProcess(proc, log_path)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+def assert_clean_exit(bot: BotProcess, code: int) -> None:
+    log = bot.log()
+    assert code == 0, f"exit code {code}; log:\n{log[-3000:]}"
+    assert "Traceback" not in log, log[-3000:]
+    assert TOKEN not in log and TOKEN.split(":", 1)[1] not in log, "the token is in the log"
+
+
+def line_messages(chat: Conversation) -> list[BotMessage]:
+    """Messages of single flagged lines (they carry a Resend button)."""
+    return [m for m in chat.bot_messages() if any("Resend" in t for t in m.button_texts)]
+
+
+def shown_line(msg: BotMessage) -> str:
+    rows = [r for r in msg.visible.splitlines()[1:] if r.strip()]
+    return rows[0] if rows else ""
+
+
+def is_note(msg: BotMessage, lines: tuple[str, ...]) -> bool:
+    """The final note: every line, no header, no buttons."""
+    return (
+        not msg.buttons and "Read in" not in msg.visible and all(t in msg.visible for t in lines)
+    )
+
+
+async def test_confirmed_line_survives_sigterm_and_restart(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    chat = Conversation(fake_api, chat_id=4101)
+    # Strictness 100 flags every line, so one can be confirmed before the stop and the rest
+    # after it.
+    async with bot_process(fake_api, tmp_path, "first", DEFAULT_THRESHOLD="100") as first:
+        chat.send_photo(note_png(CLEAN))
+        await chat.await_reply(contains="keeps a line as read", timeout=REPLY_TIMEOUT)
+        lines = line_messages(chat)
+        confirmable = [m for m in lines if "✅ Confirm" in m.button_texts and shown_line(m)]
+        assert len(lines) >= 2 and confirmable, [m.visible for m in chat.bot_messages()]
+        before = confirmable[0]
+        kept = shown_line(before)
+        chat.press("✅ Confirm", message_id=before.message_id)
+        await chat.await_reply(lambda m: m.message_id == before.message_id and not m.buttons)
+        assert_clean_exit(first, await first.terminate())
+
+    async with bot_process(fake_api, tmp_path, "second", DEFAULT_THRESHOLD="100") as second:
+        for msg in lines:
+            if msg.message_id == before.message_id:
+                continue
+            current = fake_api.bot_message(chat.chat_id, msg.message_id)
+            assert current is not None
+            label = "✅ Confirm" if "✅ Confirm" in current.button_texts else "🗑 Drop"
+            query = chat.press(label, message_id=msg.message_id)
+            answer = await chat.await_callback_answer(query, timeout=REPLY_TIMEOUT)
+            assert "out of date" not in (answer.text or "")
+        final = await chat.await_reply(
+            lambda m: not m.buttons and "Read in" not in m.visible and kept in m.visible,
+            timeout=REPLY_TIMEOUT,
+        )
+        assert kept in final.visible, "a line confirmed before the restart must stay in the note"
+        for msg in lines:
+            now = fake_api.bot_message(chat.chat_id, msg.message_id)
+            assert now is not None and not now.buttons, "no live buttons on a finished review"
+        assert_clean_exit(second, await second.terminate())
+
+
+async def test_sigterm_while_a_photo_is_read_then_the_next_photo_works(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    chat = Conversation(fake_api, chat_id=4201)
+    async with bot_process(fake_api, tmp_path, "first") as first:
+        # getFile answers 2 s late: the stop comes while the job is in flight.
+        fake_api.delay_method("getFile", 2)
+        chat.send_photo(note_png(CLEAN))
+        await fake_api.wait_for(lambda: fake_api.call_count("getFile") >= 1, timeout=REPLY_TIMEOUT)
+        assert_clean_exit(first, await first.terminate())
+    fake_api.delay_method("getFile", 0)
+    # PTB's stop waits for the updates being handled: the photo in flight was answered with
+    # its note before the process exited, and no error was shown.
+    screen = [m.visible for m in chat.bot_messages()]
+    assert any(is_note(m, CLEAN) for m in chat.bot_messages()), screen
+    assert not any("⚠️" in text or "went wrong" in text.lower() for text in screen), screen
+
+    async with bot_process(fake_api, tmp_path, "second") as second:
+        chat.send_photo(note_png(CLEAN[::-1]))
+        await chat.await_reply(lambda m: is_note(m, CLEAN), timeout=REPLY_TIMEOUT)
+        assert_clean_exit(second, await second.terminate())
+
+
+async def test_missing_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    setting_names = {name.upper() for name in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in setting_names}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), EXIT_TIMEOUT)
+    assert proc.returncode == 2
+    assert out == b""
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0], lines
