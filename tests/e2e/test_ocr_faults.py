@@ -87,11 +87,15 @@ async def test_killed_aspose_worker_costs_one_retry_and_nobody_else_waits_foreve
         # Bob's photo waits behind Alice's on the only worker.
         bob.send_photo(note_png(NOTE_B))
         await bob.await_reply(contains="Queued", timeout=30)
+        # Queueing takes milliseconds, the big page seconds: Alice's job is still in there.
+        assert _job_in_worker(pool), "Alice's page was read before the kill; draw a bigger one"
 
         os.kill(victim, signal.SIGKILL)
         told = await alice.await_reply(contains="try again", timeout=60)
         assert _short(told.visible), told.visible
-        assert READ not in " ".join(m.visible for m in alice.bot_messages())
+        shown = " ".join(m.visible for m in alice.bot_messages())
+        assert READ not in shown
+        assert "Reading" not in shown, "no status is left claiming the photo is still read"
 
         # Bob's photo is read by the replacement worker, not lost with the killed one.
         await bob.await_reply(contains=READ, timeout=180)
