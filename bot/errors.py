@@ -56,12 +56,21 @@ class ModelMissing(OcrError):
     def __init__(self, model: str, language: str = "") -> None:
         self.model = model
         self.language = language
-        lang = f" for {language}" if language else ""
         super().__init__(
-            f"Recognition{lang} is not available on this server (model {model} is not "
-            "installed). Choose another language with /language.",
+            f"{_language_name(language)} is not available on this server right now (model "
+            f"{model} is not installed). Choose another language with /language.",
             detail=f"missing Aspose model {model}",
         )
+
+
+def _language_name(code: str) -> str:
+    # Imported here: bot.ocr.languages itself raises LanguageUnavailable from this module.
+    from bot.ocr.languages import resolve
+
+    try:
+        return f"{resolve(code).name} ({code})" if code else "This language"
+    except LanguageUnavailable:
+        return code
 
 
 class LanguageUnavailable(OcrError):
