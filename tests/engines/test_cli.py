@@ -18,7 +18,7 @@ def _ocr(tmp_path: Path, *args: str) -> dict[str, object]:
     image.write_bytes(note_png())
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
     env.pop("ASPOSE_LICENSE_PATH", None)
-    proc = subprocess.run(  # noqa: S603 - our own interpreter and module
+    proc = subprocess.run(
         [sys.executable, "-m", "bot", "ocr", "--json", *args, str(image)],
         capture_output=True,
         text=True,
@@ -59,7 +59,7 @@ def test_ocr_json_with_aspose_reports_trial_truncation(tmp_path: Path) -> None:
 
 def test_run_without_token_says_so_in_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    proc = subprocess.run(  # noqa: S603
+    proc = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         capture_output=True,
         text=True,
