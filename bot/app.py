@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -50,6 +51,8 @@ class Services:
     db: Database = field(init=False)
     albums: dict[str, object] = field(default_factory=dict)
     in_flight: dict[int, int] = field(default_factory=dict)
+    # Times of each user's recent photos, for the per-minute limit.
+    recent: dict[int, deque[float]] = field(default_factory=dict)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

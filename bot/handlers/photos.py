@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +134,17 @@ async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Pat
         return await fh.read()
 
 
+def _over_rate(times: deque[float], per_minute: int) -> bool:
+    """Sliding one-minute window: True (and nothing recorded) when the user is over the limit."""
+    now = time.monotonic()
+    while times and now - times[0] > 60:
+        times.popleft()
+    if len(times) >= per_minute:
+        return True
+    times.append(now)
+    return False
+
+
 async def process_images(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
@@ -142,6 +155,11 @@ async def process_images(
 ) -> None:
     """Read every page, then hand the result to the review flow. Errors become one sentence."""
     svc = services(context)
+    if _over_rate(svc.recent.setdefault(user_id, deque()), svc.settings.user_photos_per_minute):
+        await context.bot.send_message(
+            chat_id, "You are sending photos very fast. Please wait a minute and send it again."
+        )
+        return
     in_flight = svc.in_flight.get(user_id, 0)
     if in_flight >= svc.settings.user_max_in_flight:
         await context.bot.send_message(
