@@ -213,26 +213,30 @@ async def run_user(fake: Any, user: User, deadline: float, idle: float) -> None:
                 continue  # line messages and controls being settled
             if WAIT in ev.text:
                 waiting = next(
-                    p for p in user.photos if p.outcome == "unanswered" and p.status_id is None
+                    (p for p in user.photos if p.outcome == "unanswered" and p.status_id is None),
+                    None,
                 )
-                waiting.replied, waiting.outcome = ev.t, "wait"
+                if waiting is not None:
+                    waiting.replied, waiting.outcome = ev.t, "wait"
             elif ev.text.startswith("📝 Read in"):
                 user.summary_slot = slot_of(ev.text, len(user.photos))
                 user.review_lines = []
             elif any(t.endswith("Resend") for t, _ in ev.buttons):
                 user.review_lines.append(ev)
             elif CONTROLS in ev.text:
-                photo = _photo_for(user, user.summary_slot, ev.text)
+                photo = _photo_for(user, user.summary_slot)
                 if photo is not None:
                     photo.replied, photo.outcome, photo.reviewed = ev.t, "review", True
                 review_open = True
                 await settle_review(fake, user)
-            elif ev.is_media or not ev.text or "OCR engine runs without a license" in ev.text:
+            elif (
+                ev.is_media or not ev.text or "without a license" in ev.text or NO_TEXT in ev.text
+            ):
                 continue
             else:
                 # The final note: the text alone, no header, no buttons.
                 slot = slot_of(ev.text, len(user.photos))
-                photo = _photo_for(user, slot if slot is not None else user.summary_slot, "")
+                photo = _photo_for(user, slot if slot is not None else user.summary_slot)
                 if photo is not None:
                     photo.note_shown = ev.t
                     if photo.outcome == "unanswered":
@@ -241,7 +245,7 @@ async def run_user(fake: Any, user: User, deadline: float, idle: float) -> None:
                 review_open = any(p.outcome == "review" for p in user.photos)
 
 
-def _photo_for(user: User, slot: int | None, _text: str) -> Photo | None:
+def _photo_for(user: User, slot: int | None) -> Photo | None:
     return next((p for p in user.photos if p.slot == slot), None)
 
 
