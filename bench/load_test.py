@@ -324,7 +324,7 @@ async def run(
             f"{users} users x {photos} photos at once, engine=tesseract, "
             f"workers={settings.ocr_workers}, OCR_QUEUE_SIZE={settings.ocr_queue_size}, "
             f"USER_MAX_IN_FLIGHT={settings.user_max_in_flight}, limit {limit_s:.0f} s, "
-            f"HTTP pool timeout {'PTB default' if pool_timeout is None else pool_timeout}"
+            f"HTTP pool timeout {'as the app sets it' if pool_timeout is None else pool_timeout}"
         )
         request = None
         if pool_timeout is not None:

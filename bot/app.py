@@ -100,7 +100,11 @@ def build_application(
     if request is not None:
         builder = builder.request(request)
     else:
-        builder = builder.request(HTTPXRequest(connection_pool_size=16, read_timeout=30))
+        # Under a burst every photo's status edits compete for connections; PTB's 1 s wait
+        # for a free one dropped replies in the load test, so wait longer with a larger pool.
+        builder = builder.request(
+            HTTPXRequest(connection_pool_size=32, read_timeout=30, pool_timeout=15)
+        )
     app = builder.build()
     # After telegram/httpx are imported: their loggers exist now and get the redactor.
     errors.redact_token_in_logs(settings.telegram_bot_token.get_secret_value())

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     ocr_engine: EngineChoice = EngineChoice.AUTO
     ocr_workers: int = Field(default_factory=_default_workers, ge=1, le=64)
     ocr_timeout_seconds: float = Field(default=120.0, gt=0)
-    ocr_queue_size: int = Field(default=32, ge=1)
+    ocr_queue_size: int = Field(default=64, ge=1)
     ocr_max_side: int = Field(default=2000, ge=200)
 
     aspose_license_path: Path | None = None
