@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import logging
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
@@ -79,6 +80,25 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
         yield
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+ChatHandler = Callable[Concatenate[Update, ContextTypes.DEFAULT_TYPE, P], Coroutine[Any, Any, R]]
+
+
+def _per_chat(handler: ChatHandler[P, R]) -> ChatHandler[P, R]:
+    """Run an update handler under its chat's review lock."""
+
+    @functools.wraps(handler)
+    async def locked(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        assert update.effective_chat
+        async with chat_lock(context, update.effective_chat.id):
+            return await handler(update, context, *args, **kwargs)
+
+    return locked
+
+
 async def _save(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     s = rec.session
     await services(context).db.reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
@@ -96,7 +116,7 @@ async def _open_for(
     return None if found is None else _Record.from_dict(found[1])
 
 
-async def _start_review(
+async def start_review(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
     user_id: int,
@@ -107,44 +127,46 @@ async def _start_review(
     images: list[bytes],
 ) -> None:
     """Send the accepted text, then each flagged line with its buttons (or the final note)."""
-    if not any(line.text.strip() or line.box for page in pages for line in page.lines):
-        await context.bot.send_message(chat_id, NO_TEXT)
-        return
-    # A new photo replaces an open review in this chat; its confirmed lines stay in the
-    # review it belonged to only until the user finishes or cancels it, so say so.
-    session = ReviewSession.from_pages(
-        pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
-    )
-    lang = resolve(pages[0].language).name if pages else ""
-    for chunk in render.render_summary(session, lang):
-        await context.bot.send_message(chat_id, chunk, parse_mode="HTML")
-    if any(p.truncated for p in pages):
-        await context.bot.send_message(
-            chat_id, "⚠️ The OCR engine runs without a license here, so the text may be cut short."
+    async with chat_lock(context, chat_id):
+        if not any(line.text.strip() or line.box for page in pages for line in page.lines):
+            await context.bot.send_message(chat_id, NO_TEXT)
+            return
+        # An earlier open review in this chat keeps working through its own buttons (nothing
+        # confirmed there is lost); typed replacements go to the newest review.
+        session = ReviewSession.from_pages(
+            pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
         )
-    if session.is_done:
-        await finish(context, _Record(session, {}, None))
-        return
-    annotated = render_annotated(session, images)
-    if annotated is not None:
-        await context.bot.send_photo(
-            chat_id,
-            InputFile(io.BytesIO(annotated), filename="lines.jpg"),
-            caption="The lines to check are boxed and numbered.",
-        )
-    rec = _Record(session, {}, None)
-    for i in session.pending:
-        spec = render.render_flagged_line(session, i)
+        lang = resolve(pages[0].language).name if pages else ""
+        for chunk in render.render_summary(session, lang):
+            await context.bot.send_message(chat_id, chunk, parse_mode="HTML")
+        if any(p.truncated for p in pages):
+            await context.bot.send_message(
+                chat_id,
+                "⚠️ The OCR engine runs without a license here, so the text may be cut short.",
+            )
+        if session.is_done:
+            await finish(context, _Record(session, {}, None))
+            return
+        annotated = render_annotated(session, images)
+        if annotated is not None:
+            await context.bot.send_photo(
+                chat_id,
+                InputFile(io.BytesIO(annotated), filename="lines.jpg"),
+                caption="The lines to check are boxed and numbered.",
+            )
+        rec = _Record(session, {}, None)
+        for i in session.pending:
+            spec = render.render_flagged_line(session, i)
+            sent = await context.bot.send_message(
+                chat_id, spec.text, parse_mode="HTML", reply_markup=_markup(spec)
+            )
+            rec.messages[i] = sent.message_id
+        controls = render.render_controls(session)
         sent = await context.bot.send_message(
-            chat_id, spec.text, parse_mode="HTML", reply_markup=_markup(spec)
+            chat_id, controls.text, parse_mode="HTML", reply_markup=_markup(controls)
         )
-        rec.messages[i] = sent.message_id
-    controls = render.render_controls(session)
-    sent = await context.bot.send_message(
-        chat_id, controls.text, parse_mode="HTML", reply_markup=_markup(controls)
-    )
-    rec.controls = sent.message_id
-    await _save(context, rec)
+        rec.controls = sent.message_id
+        await _save(context, rec)
 
 
 def render_annotated(session: ReviewSession, images: list[bytes]) -> bytes | None:
@@ -223,7 +245,8 @@ async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     await svc.db.reviews.delete_review(s.id)
 
 
-async def _on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@_per_chat
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Confirm / Resend / Drop / Confirm all: the line message updates, the counter drops."""
     query = update.callback_query
     assert query and update.effective_user
@@ -287,7 +310,8 @@ async def on_expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await update.callback_query.answer(EXPIRED)
 
 
-async def _on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@_per_chat
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text replaces the line waiting for a resend; otherwise the user gets a hint."""
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
@@ -305,7 +329,8 @@ async def _on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _refresh(context, rec, [i])
 
 
-async def _take_replacement_photo(
+@_per_chat
+async def take_replacement_photo(
     update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
 ) -> bool:
     """A photo sent while a line awaits its replacement is read and offered back as that line."""
@@ -337,7 +362,8 @@ async def _take_replacement_photo(
     return True
 
 
-async def _on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@_per_chat
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel drops the open review and its buttons."""
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
@@ -351,53 +377,3 @@ async def _on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await context.bot.edit_message_reply_markup(chat.id, mid, reply_markup=None)
     await services(context).db.reviews.delete_review(rec.session.id)
     await msg.reply_text("Review cancelled.")
-
-
-# Public entry points: each takes the chat's review lock around the work above.
-
-
-async def start_review(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    user_id: int,
-    pages: list[Page],
-    file_ids: list[str],
-    *,
-    threshold: int,
-    images: list[bytes],
-) -> None:
-    """Send the accepted text, then each flagged line with its buttons (or the final note)."""
-    async with chat_lock(context, chat_id):
-        await _start_review(
-            context, chat_id, user_id, pages, file_ids, threshold=threshold, images=images
-        )
-
-
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Confirm / Resend / Drop / Confirm all: the line message updates, the counter drops."""
-    assert update.effective_chat
-    async with chat_lock(context, update.effective_chat.id):
-        await _on_button(update, context)
-
-
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text replaces the line waiting for a resend; otherwise the user gets a hint."""
-    assert update.effective_chat
-    async with chat_lock(context, update.effective_chat.id):
-        await _on_text(update, context)
-
-
-async def take_replacement_photo(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
-) -> bool:
-    """A photo sent while a line awaits its replacement is read and offered back as that line."""
-    assert update.effective_chat
-    async with chat_lock(context, update.effective_chat.id):
-        return await _take_replacement_photo(update, context, file_id)
-
-
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel drops the open review and its buttons."""
-    assert update.effective_chat
-    async with chat_lock(context, update.effective_chat.id):
-        await _on_cancel(update, context)
