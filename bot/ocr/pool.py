@@ -17,6 +17,7 @@ import contextlib
 import logging
 import math
 import multiprocessing
+import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -150,6 +151,7 @@ class AsposePool:
         self._verify_pool = ThreadPoolExecutor(
             max_workers=self._verify_threads, thread_name_prefix="ocr-verify"
         )
+        _log_license_problem(self.config)
         self._slots = [_Worker(self.config) for _ in range(self.workers)]
         self._busy = [False] * self.workers
         try:
@@ -438,6 +440,23 @@ def _box_on_photo(
         width=max(1, round((right - left) * scale)),
         height=max(1, round((bottom - top) * scale)),
     )
+
+
+def _log_license_problem(config: AsposeWorkerConfig) -> None:
+    """Say once, at start, what the workers will refuse every photo for: the bot still starts
+    and users are told the engine is misconfigured."""
+    import base64
+    import binascii
+
+    if config.license_path and not os.access(config.license_path, os.R_OK):
+        log.error(
+            "Aspose license file %s cannot be read: photos will be refused", config.license_path
+        )
+    elif config.license_base64:
+        try:
+            base64.b64decode(config.license_base64, validate=True)
+        except (binascii.Error, ValueError):
+            log.error("ASPOSE_LICENSE_BASE64 is not valid base64: photos will be refused")
 
 
 def build_recognizer(settings: Settings) -> Recognizer:

@@ -7,6 +7,7 @@ warning, and never the marker.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -131,3 +132,19 @@ async def test_unreadable_license_tells_the_user_the_server_is_misconfigured(
         await pool.close()
     assert str(caught.value) == LicenseProblem.user_message
     assert str(bad) in caught.value.detail
+
+
+async def test_missing_license_file_is_logged_once_at_start_and_the_pool_still_starts(
+    aspose_config: AsposeWorkerConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = tmp_path / "nowhere" / "Aspose.OCR.lic"
+    pool = AsposePool(replace(aspose_config, license_path=str(missing)), workers=1)
+    with caplog.at_level(logging.ERROR, logger="bot.ocr.pool"):
+        await pool.start()
+    try:
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1 and str(missing) in errors[0].getMessage()
+        with pytest.raises(LicenseProblem):
+            await pool.recognize(note_png(), "en")
+    finally:
+        await pool.close()
