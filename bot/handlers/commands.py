@@ -75,17 +75,21 @@ def _language_keyboard(codes: list[str], current: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def current_language(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str:
+async def user_choices(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[str, int]:
+    """The user's language and threshold, with the server's defaults, in one read."""
     svc = services(context)
     prefs = await svc.db.users.get_settings(user_id)
-    return prefs.language or svc.settings.default_language
+    language = prefs.language or svc.settings.default_language
+    threshold = svc.settings.default_threshold if prefs.threshold is None else prefs.threshold
+    return language, int(threshold)
+
+
+async def current_language(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str:
+    return (await user_choices(context, user_id))[0]
 
 
 async def current_threshold(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> int:
-    svc = services(context)
-    prefs = await svc.db.users.get_settings(user_id)
-    value = prefs.threshold
-    return svc.settings.default_threshold if value is None else int(value)
+    return (await user_choices(context, user_id))[1]
 
 
 async def _set_language(context: ContextTypes.DEFAULT_TYPE, user_id: int, code: str) -> str:

@@ -20,7 +20,7 @@ from telegram.ext import ContextTypes
 from bot.app import services
 from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
 from bot.handlers import review
-from bot.handlers.commands import current_language, current_threshold
+from bot.handlers.commands import user_choices
 from bot.ocr.model import Page
 
 log = logging.getLogger(__name__)
@@ -169,14 +169,17 @@ async def process_images(
     svc.in_flight[user_id] = in_flight + 1
     status: Message | None = None
     try:
-        language = await current_language(context, user_id)
-        threshold = await current_threshold(context, user_id)
-        status = await context.bot.send_message(
-            chat_id,
-            "⏳ Downloading…",
-            reply_to_message_id=reply_to.message_id if reply_to else None,
+        language, threshold = await user_choices(context, user_id)
+        # Two independent round trips to Telegram: not one after the other.
+        sent, _ = await asyncio.gather(
+            context.bot.send_message(
+                chat_id,
+                "⏳ Downloading…",
+                reply_to_message_id=reply_to.message_id if reply_to else None,
+            ),
+            context.bot.send_chat_action(chat_id, ChatAction.TYPING),
         )
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        status = sent
         pages: list[Page] = []
         with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
             images = [await download(context, fid, Path(tmp)) for fid in file_ids]
@@ -195,9 +198,9 @@ async def process_images(
             await on_queue(0)
             pages.append(await svc.recognizer.recognize(image, language, on_queue=on_queue))
         if not any(p.lines for p in pages):
-            await status.edit_text(review.NO_TEXT)
+            await sent.edit_text(review.NO_TEXT)
             return
-        await status.edit_text("✅ Done.")
+        await sent.edit_text("✅ Done.")
         await review.start_review(
             context, chat_id, user_id, pages, file_ids, threshold=threshold, images=images
         )
