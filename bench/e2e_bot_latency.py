@@ -29,30 +29,20 @@ from bench.common import ensure_tests_importable
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
 
+# bench runs from the repo root (python -m bench...), so tests/ is importable.
+from tests.support.recognizers import DelegatingRecognizer
+
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 PROBE_CHAT = 9_000
 
 
-class TimedRecognizer:
+class TimedRecognizer(DelegatingRecognizer):
     """Passes through to the real engine; remembers the engine time of the last job per image
     (so the bench can show what the bot itself spends outside recognition)."""
 
     def __init__(self, inner: Recognizer) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.seconds: dict[bytes, float] = {}
-
-    @property
-    def engine_name(self) -> str:
-        return self.inner.engine_name
-
-    async def start(self) -> None:
-        await self.inner.start()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    def available_languages(self) -> list[str]:
-        return self.inner.available_languages()
 
     async def recognize(
         self, image: bytes, language: str, *, on_queue: QueueCallback | None = None

@@ -141,7 +141,7 @@ def draw(users: int, photos: int) -> dict[tuple[int, int], tuple[bytes, bool]]:
     """(user, slot) -> (image, has a flagged scribble). Drawn before the bot starts: drawing
     is CPU work in this process that would otherwise count as bot latency."""
     ensure_tests_importable()
-    from tests.support.drawing import Effects, draw_lines, note_png, to_bytes
+    from tests.support.drawing import note_png, scribbled_note, to_bytes
 
     out: dict[tuple[int, int], tuple[bytes, bool]] = {}
     for u in range(users):
@@ -149,16 +149,7 @@ def draw(users: int, photos: int) -> dict[tuple[int, int], tuple[bytes, bool]]:
             lines = SLOTS[s % len(SLOTS)]
             if s == 0 and u % 10 == 0:
                 # Clean lines plus a faint blurred scribble the reader cannot trust.
-                img = draw_lines([*lines[:2], "", lines[2]], font_name="sans", size=40, seed=u)
-                smudge = draw_lines(
-                    ["qzx vwkj pltr"],
-                    font_name="script",
-                    size=34,
-                    ink=(60, 60, 60),
-                    effects=Effects(blur_radius=1.2),
-                    margin=10,
-                )
-                img.paste(smudge, (60, 60 + 2 * int(40 * 1.9) - 10))
+                img = scribbled_note(lines, seed=u)
                 out[(u, s)] = (to_bytes(img), True)
             else:
                 out[(u, s)] = (note_png(lines, seed=u * 10 + s), False)

@@ -10,12 +10,11 @@ import asyncio
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback
 from bot.ocr.tesseract import TesseractEngine
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import note_png
+from tests.support.recognizers import HoldingRecognizer
 
 NOTE_A = ("Pick up the parcel", "Send the invoice today")
 NOTE_B = ("Book the train tickets", "Ask Anna about Friday")
@@ -30,45 +29,6 @@ async def shows_all(chat: Conversation, *texts: str) -> None:
         return all(t in screen for t in texts)
 
     await chat.fake.wait_for(seen, timeout=60)
-
-
-class HoldingRecognizer:
-    """Recognizer protocol: delegates to a real engine, but a photo whose bytes are in
-    ``held`` waits until its event is set (``entered`` tells the test it is waiting)."""
-
-    def __init__(self, inner: TesseractEngine) -> None:
-        self.inner = inner
-        self.held: dict[bytes, asyncio.Event] = {}
-        self.entered: dict[bytes, asyncio.Event] = {}
-
-    def hold(self, image: bytes) -> asyncio.Event:
-        self.entered[image] = asyncio.Event()
-        release = self.held[image] = asyncio.Event()
-        return release
-
-    @property
-    def engine_name(self) -> str:
-        return self.inner.engine_name
-
-    async def start(self) -> None:
-        await self.inner.start()
-
-    async def close(self) -> None:
-        # A held job must not keep shutdown waiting.
-        for event in self.held.values():
-            event.set()
-        await self.inner.close()
-
-    def available_languages(self) -> list[str]:
-        return self.inner.available_languages()
-
-    async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
-    ) -> Page:
-        if image in self.held:
-            self.entered[image].set()
-            await self.held[image].wait()
-        return await self.inner.recognize(image, language, on_queue=on_queue)
 
 
 async def test_second_user_is_served_while_first_photo_is_read(

@@ -16,14 +16,13 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import EngineChoice, Settings
-from bot.ocr.model import Page
 from bot.ocr.pool import AsposePool
-from bot.ocr.recognizer import QueueCallback
 from bot.ocr.tesseract import TesseractEngine
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import NOTE_LINES, note_png
+from tests.support.recognizers import SlotHoldingRecognizer
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 NOTE_B = ("Book the train tickets", "Ask Anna about Friday")
@@ -180,49 +179,6 @@ async def test_missing_aspose_model_is_refused_plainly_and_english_still_works(
         await chat.await_reply(contains="Language set to English")
         chat.send_photo(note_png(CLEAN))
         await chat.await_reply(contains=READ, timeout=180)
-
-
-class SlotHoldingRecognizer:
-    """Recognizer protocol around a real engine: a photo whose bytes are in ``held`` keeps the
-    engine's worker slot (it waits inside the engine's "reading starts now" callback) until
-    its event is set, so "the only worker is busy" is a state the test controls."""
-
-    def __init__(self, inner: TesseractEngine) -> None:
-        self.inner = inner
-        self.held: dict[bytes, asyncio.Event] = {}
-        self.entered: dict[bytes, asyncio.Event] = {}
-
-    def hold(self, image: bytes) -> asyncio.Event:
-        self.entered[image] = asyncio.Event()
-        release = self.held[image] = asyncio.Event()
-        return release
-
-    @property
-    def engine_name(self) -> str:
-        return self.inner.engine_name
-
-    async def start(self) -> None:
-        await self.inner.start()
-
-    async def close(self) -> None:
-        for event in self.held.values():
-            event.set()  # a held job must not keep shutdown waiting
-        await self.inner.close()
-
-    def available_languages(self) -> list[str]:
-        return self.inner.available_languages()
-
-    async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
-    ) -> Page:
-        async def holding(ahead: int) -> None:
-            if ahead == 0 and image in self.held:
-                self.entered[image].set()
-                await self.held[image].wait()
-            if on_queue is not None:
-                await on_queue(ahead)
-
-        return await self.inner.recognize(image, language, on_queue=holding)
 
 
 async def test_full_queue_tells_the_third_user_to_retry_and_the_others_get_their_notes(

@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.e2e.harness import Conversation
 from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
+from tests.support.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 
@@ -18,17 +18,7 @@ def _line_messages(chat: Conversation) -> list[BotMessage]:
 
 def _mixed_note() -> bytes:
     """Three clean printed lines and one faint, blurred scribble the reader cannot trust."""
-    img = draw_lines([*CLEAN[:2], "", CLEAN[2]], font_name="sans", size=40)
-    smudge = draw_lines(
-        ["qzx vwkj pltr"],
-        font_name="script",
-        size=34,
-        ink=(60, 60, 60),
-        effects=Effects(blur_radius=1.2),
-        margin=10,
-    )
-    img.paste(smudge, (60, 60 + 2 * int(40 * 1.9) - 10))
-    return to_bytes(img)
+    return to_bytes(scribbled_note(CLEAN))
 
 
 async def test_clean_photo_gives_final_note_at_once(bot: Any, fake_api: FakeBotApi) -> None:

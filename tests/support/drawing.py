@@ -124,3 +124,19 @@ def note_png(lines: tuple[str, ...] = NOTE_LINES, **kwargs: object) -> bytes:
     if isinstance(effects, Effects) and effects.jpeg_quality:
         return to_bytes(img, "JPEG", effects.jpeg_quality)
     return to_bytes(img)
+
+
+def scribbled_note(lines: tuple[str, ...] | list[str], *, seed: int = 0) -> Image.Image:
+    """Three clean printed lines with a blurred scribble between the 2nd and 3rd: a line of
+    writing the reader finds but cannot trust."""
+    img = draw_lines([*lines[:2], "", lines[2]], font_name="sans", size=40, seed=seed)
+    smudge = draw_lines(
+        ["qzx vwkj pltr"],
+        font_name="script",
+        size=34,
+        ink=(60, 60, 60),
+        effects=Effects(blur_radius=1.2),
+        margin=10,
+    )
+    img.paste(smudge, (60, 60 + 2 * int(40 * 1.9) - 10))
+    return img
