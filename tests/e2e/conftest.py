@@ -39,6 +39,13 @@ def make_settings(fake: FakeBotApi, data_dir: Path, **overrides: Any) -> Setting
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def aspose_settings(fake: FakeBotApi, data_dir: Path, *, timeout: float = 180) -> Settings:
+    """The real Aspose pool with one worker (trial mode, offline: no Chinese model)."""
+    return make_settings(
+        fake, data_dir, ocr_engine=EngineChoice.ASPOSE, ocr_workers=1, ocr_timeout_seconds=timeout
+    )
+
+
 @pytest.fixture
 def bot_settings(fake_api: FakeBotApi, tmp_path: Path) -> Settings:
     return make_settings(fake_api, tmp_path / "data")

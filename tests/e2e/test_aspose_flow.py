@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_application
-from bot.config import EngineChoice
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import aspose_settings
 from tests.e2e.harness import Conversation, running_bot
 from tests.e2e.test_review_flow import CLEAN, _line_messages
 from tests.fakes.bot_api import FakeBotApi
@@ -24,13 +23,7 @@ def _words(text: str) -> set[str]:
 async def test_aspose_trial_flow_warns_keeps_every_line_and_finishes(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
-    settings = make_settings(
-        fake_api,
-        tmp_path / "data",
-        ocr_engine=EngineChoice.ASPOSE,
-        ocr_workers=1,
-        ocr_timeout_seconds=180,
-    )
+    settings = aspose_settings(fake_api, tmp_path / "data")
     app = build_application(settings)
     async with running_bot(app):
         chat = Conversation(fake_api, chat_id=4001)

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
-from bot.config import EngineChoice, Settings
+from bot.config import Settings
 from bot.ocr.pool import AsposePool
 from bot.ocr.tesseract import TesseractEngine
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import aspose_settings
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import NOTE_LINES, note_png
@@ -66,13 +66,7 @@ def _short(text: str) -> bool:
 async def test_killed_aspose_worker_costs_one_retry_and_nobody_else_waits_forever(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
-    settings = make_settings(
-        fake_api,
-        tmp_path / "data",
-        ocr_engine=EngineChoice.ASPOSE,
-        ocr_workers=1,
-        ocr_timeout_seconds=180,
-    )
+    settings = aspose_settings(fake_api, tmp_path / "data")
     app = build_application(settings)
     async with running_bot(app):
         pool = _pool(app)
@@ -108,13 +102,7 @@ async def test_killed_aspose_worker_costs_one_retry_and_nobody_else_waits_foreve
 async def test_aspose_job_over_time_limit_is_told_and_the_slot_is_freed(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
-    settings = make_settings(
-        fake_api,
-        tmp_path / "data",
-        ocr_engine=EngineChoice.ASPOSE,
-        ocr_workers=1,
-        ocr_timeout_seconds=0.05,
-    )
+    settings = aspose_settings(fake_api, tmp_path / "data", timeout=0.05)
     app = build_application(settings)
     async with running_bot(app):
         pool = _pool(app)
@@ -149,13 +137,7 @@ async def test_missing_aspose_model_is_refused_plainly_and_english_still_works(
     fake_api: FakeBotApi, tmp_path: Path
 ) -> None:
     # aspose_models_dir is an empty folder under tmp_path: no Chinese model there.
-    settings = make_settings(
-        fake_api,
-        tmp_path / "data",
-        ocr_engine=EngineChoice.ASPOSE,
-        ocr_workers=1,
-        ocr_timeout_seconds=180,
-    )
+    settings = aspose_settings(fake_api, tmp_path / "data")
     app = build_application(settings)
     async with running_bot(app):
         chat = Conversation(fake_api, chat_id=5031)

@@ -1390,29 +1390,18 @@ class FakeBotApi:
         return caption or None, parse_mode
 
     def _m_send_document(self, params: _Params) -> JSON:
-        caption, parse_mode = self._caption(params)
-        markup = _check_markup(params.obj("reply_markup"))
-        with self._lock:
-            chat_id = self._chat(params)
-        upload, file_id = self._upload(params, "document", "documents")
-        sent = SentFile(upload.data, upload.filename, upload.content_type, file_id)
-        with self._lock:
-            msg = self._new_bot_message(
-                chat_id,
-                params,
-                caption=caption,
-                parse_mode=parse_mode,
-                reply_markup=markup,
-                document=sent,
-            )
-            return self._message_json(msg)
+        return self._send_file(params, "document", "documents")
 
     def _m_send_photo(self, params: _Params) -> JSON:
+        return self._send_file(params, "photo", "photos")
+
+    def _send_file(self, params: _Params, field: str, folder: str) -> JSON:
+        """sendDocument / sendPhoto: store the upload on a new bot message."""
         caption, parse_mode = self._caption(params)
         markup = _check_markup(params.obj("reply_markup"))
         with self._lock:
             chat_id = self._chat(params)
-        upload, file_id = self._upload(params, "photo", "photos")
+        upload, file_id = self._upload(params, field, folder)
         sent = SentFile(upload.data, upload.filename, upload.content_type, file_id)
         with self._lock:
             msg = self._new_bot_message(
@@ -1421,7 +1410,7 @@ class FakeBotApi:
                 caption=caption,
                 parse_mode=parse_mode,
                 reply_markup=markup,
-                photo=sent,
+                **{field: sent},
             )
             return self._message_json(msg)
 
