@@ -114,7 +114,8 @@ async def _collect_album(
 
 
 async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Path) -> bytes:
-    """getFile, then write the bytes with aiofiles into this job's folder and read them back.
+    """getFile, download, and keep a copy in this job's folder (written with aiofiles); the
+    bytes already in memory are returned, not read back from the disk.
 
     Any Telegram failure on the way (getFile refused, 429 after retries, a cut-off or timed-out
     download) becomes a BotError with one sentence, so every caller tells the user the same."""
@@ -130,8 +131,7 @@ async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Pat
     path = folder / f"{uuid.uuid4().hex}.img"
     async with aiofiles.open(path, "wb") as fh:
         await fh.write(data)
-    async with aiofiles.open(path, "rb") as fh:
-        return await fh.read()
+    return data
 
 
 def _over_rate(times: deque[float], per_minute: int) -> bool:
@@ -167,50 +167,154 @@ async def process_images(
         )
         return
     svc.in_flight[user_id] = in_flight + 1
-    status: Message | None = None
+    count = len(file_ids)
+    # The download is on the way to the first result, so its request goes out first.
+    download_job = asyncio.ensure_future(_download_all(context, file_ids))
+    # The user sees at once that the photo is being read; the status says "Reading" straight
+    # away (downloading is part of reading to the user), so the engine's "reading now" for
+    # the first page costs no edit. Reading does not wait for this message.
+    status = _Status(context, chat_id, _reading(1, count), reply_to)
+    errors_to_status = True
     try:
-        language, threshold = await user_choices(context, user_id)
-        # Two independent round trips to Telegram: not one after the other.
-        sent, _ = await asyncio.gather(
-            context.bot.send_message(
-                chat_id,
-                "⏳ Downloading…",
-                reply_to_message_id=reply_to.message_id if reply_to else None,
-            ),
-            context.bot.send_chat_action(chat_id, ChatAction.TYPING),
+        # Independent of each other: one wait instead of two.
+        choices, downloaded = await asyncio.gather(
+            user_choices(context, user_id), download_job, return_exceptions=True
         )
-        status = sent
+        if isinstance(choices, BaseException):
+            raise choices
+        if isinstance(downloaded, BaseException):
+            raise downloaded
+        language, threshold = choices
         pages: list[Page] = []
-        with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
-            images = [await download(context, fid, Path(tmp)) for fid in file_ids]
-        for number, image in enumerate(images, start=1):
-            label = f" page {number} of {len(images)}" if len(images) > 1 else ""
-            shown = {"text": ""}
+        for number, image in enumerate(downloaded, start=1):
 
-            async def on_queue(
-                ahead: int, label: str = label, shown: dict[str, str] = shown
-            ) -> None:
-                text = f"🔎 Reading{label}…" if ahead == 0 else f"⏳ Queued{label}: {ahead} ahead"
-                if text != shown["text"] and status is not None:
-                    shown["text"] = text
-                    await status.edit_text(text)
+            async def on_queue(ahead: int, number: int = number) -> None:
+                label = f" page {number} of {count}" if count > 1 else ""
+                status.show(
+                    f"⏳ Queued{label}: {ahead} ahead" if ahead else _reading(number, count)
+                )
 
-            await on_queue(0)
             pages.append(await svc.recognizer.recognize(image, language, on_queue=on_queue))
+        # A status message that could not be sent ends the photo here, as an error the user
+        # is told about (bot/handlers/errors.py); nothing is saved.
+        message = await status.settled()
         if not any(p.lines for p in pages):
-            await sent.edit_text(review.NO_TEXT)
+            await message.edit_text(review.NO_TEXT)
             return
-        await sent.edit_text("✅ Done.")
+        # From here the status message is the summary's first message (no "Done" edit, one
+        # round trip fewer); anything that goes wrong later is told in a new message.
+        errors_to_status = False
         await review.start_review(
-            context, chat_id, user_id, pages, file_ids, threshold=threshold, images=images
+            context,
+            chat_id,
+            user_id,
+            pages,
+            file_ids,
+            threshold=threshold,
+            images=downloaded,
+            status=message,
         )
     except QueueFull as exc:
-        await _tell(context, chat_id, status, str(exc))
+        await _tell(
+            context, chat_id, await status.settled() if errors_to_status else None, str(exc)
+        )
     except BotError as exc:
         log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
-        await _tell(context, chat_id, status, str(exc))
+        await _tell(
+            context, chat_id, await status.settled() if errors_to_status else None, str(exc)
+        )
     finally:
         svc.in_flight[user_id] -= 1
+        status.abandon()
+
+
+class _Status:
+    """The status message of one photo job.
+
+    Sent at once, but nothing waits for it until the result or an error is shown in it. Queue
+    places and page numbers are edits sent one at a time in the background, the newest text
+    winning: the engine calls ``on_queue`` right before it starts, and a worker must not sit
+    idle for a round trip to Telegram."""
+
+    def __init__(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        text: str,
+        reply_to: Message | None,
+    ) -> None:
+        self._sending = asyncio.ensure_future(_send_status(context, chat_id, text, reply_to))
+        self._shown = self._wanted = text
+        self._editing: asyncio.Future[None] | None = None
+        self._final = False
+
+    def show(self, text: str) -> None:
+        if self._final:
+            return
+        self._wanted = text
+        if self._editing is None or self._editing.done():
+            self._editing = asyncio.ensure_future(self._edit())
+
+    async def _edit(self) -> None:
+        try:
+            message = await self._sending
+            while not self._final and self._wanted != self._shown:
+                text = self._wanted
+                await message.edit_text(text)
+                self._shown = text
+        except Exception as exc:  # a missed progress notice must not fail the photo
+            log.info("progress not shown: %r", exc)
+
+    async def settled(self) -> Message:
+        """The message, once no progress edit can land after what is shown next. A status
+        that could not be sent raises here."""
+        self._final = True
+        if self._editing is not None:
+            await self._editing
+        return await self._sending
+
+    def abandon(self) -> None:
+        """The job is over: stop what is still on its way (shutdown, unexpected errors)."""
+        self._final = True
+        for job in (self._editing, self._sending):
+            if job is None:
+                continue
+            if not job.done():
+                job.cancel()
+            elif not job.cancelled():
+                job.exception()  # raised in settled() if it mattered; never "unretrieved"
+
+
+def _reading(number: int, count: int) -> str:
+    return f"🔎 Reading page {number} of {count}…" if count > 1 else "🔎 Reading…"
+
+
+async def _send_status(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, reply_to: Message | None
+) -> Message:
+    sent = await context.bot.send_message(
+        chat_id, text, reply_to_message_id=reply_to.message_id if reply_to else None
+    )
+    # After the status, not with it: a message from the bot clears its "typing" indicator.
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:
+        log.info("typing indicator not shown: %s", exc)
+    return sent
+
+
+async def _download_all(context: ContextTypes.DEFAULT_TYPE, file_ids: list[str]) -> list[bytes]:
+    """Every page of an album at once; the job's folder is removed only after all are done."""
+    with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
+        got = await asyncio.gather(
+            *(download(context, fid, Path(tmp)) for fid in file_ids), return_exceptions=True
+        )
+    images: list[bytes] = []
+    for item in got:
+        if isinstance(item, BaseException):
+            raise item
+        images.append(item)
+    return images
 
 
 async def _tell(

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -125,29 +125,44 @@ async def start_review(
     *,
     threshold: int,
     images: list[bytes],
+    status: Message | None = None,
 ) -> None:
-    """Send the accepted text, then each flagged line with its buttons (or the final note)."""
+    """Send the accepted text, then each flagged line with its buttons (or the final note).
+
+    ``status`` is the photo's progress message: it is edited into the first message of the
+    summary, so it stays the reply to the photo and costs no extra round trip."""
     async with chat_lock(context, chat_id):
         if not any(line.text.strip() or line.box for page in pages for line in page.lines):
-            await context.bot.send_message(chat_id, NO_TEXT)
+            await _say(context, chat_id, NO_TEXT, status)
             return
         # An earlier open review in this chat keeps working through its own buttons (nothing
         # confirmed there is lost); typed replacements go to the newest review.
         session = ReviewSession.from_pages(
             pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
         )
-        lang = resolve(pages[0].language).name if pages else ""
-        for chunk in render.render_summary(session, lang):
-            await context.bot.send_message(chat_id, chunk, parse_mode="HTML")
-        if any(p.truncated for p in pages):
-            await context.bot.send_message(
-                chat_id,
-                "⚠️ The OCR engine runs without a license here, so the text may be cut short.",
-            )
-        if session.is_done:
-            await finish(context, _Record(session, {}, None))
-            return
-        annotated = render_annotated(session, images)
+        # Drawing the picture is CPU work: in a thread, so it never stalls other chats, and
+        # while the summary is on its way.
+        drawing = (
+            None
+            if session.is_done
+            else asyncio.ensure_future(asyncio.to_thread(render_annotated, session, images))
+        )
+        try:
+            lang = resolve(pages[0].language).name if pages else ""
+            for n, chunk in enumerate(render.render_summary(session, lang)):
+                await _say(context, chat_id, chunk, status if n == 0 else None, html=True)
+            if any(p.truncated for p in pages):
+                await context.bot.send_message(
+                    chat_id,
+                    "⚠️ The OCR engine runs without a license here, so the text may be cut short.",
+                )
+            if drawing is None:
+                await finish(context, _Record(session, {}, None))
+                return
+            annotated = await drawing
+        finally:
+            if drawing is not None and not drawing.done():
+                drawing.cancel()  # the thread finishes on its own; nobody waits for it
         if annotated is not None:
             await context.bot.send_photo(
                 chat_id,
@@ -167,6 +182,22 @@ async def start_review(
         )
         rec.controls = sent.message_id
         await _save(context, rec)
+
+
+async def _say(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    text: str,
+    status: Message | None,
+    *,
+    html: bool = False,
+) -> None:
+    """``text`` in place of the status message when there is one, else as a new message."""
+    parse_mode = "HTML" if html else None
+    if status is not None:
+        await status.edit_text(text, parse_mode=parse_mode)
+    else:
+        await context.bot.send_message(chat_id, text, parse_mode=parse_mode)
 
 
 def render_annotated(session: ReviewSession, images: list[bytes]) -> bytes | None:

@@ -186,6 +186,8 @@ async def test_full_queue_tells_the_third_user_to_retry_and_the_others_get_their
         release_a.set()
         await alice.await_reply(contains=READ, timeout=60)
         await bob.await_reply(contains=READ, timeout=60)
+        # Bob's status became his summary: nothing still says he is waiting in line.
+        assert not any("ahead" in m.visible for m in bob.bot_messages())
         # Carol's retry, once the queue has room, is read like any other photo.
         carol.send_photo(note_png(NOTE_C))
         await carol.await_reply(contains=READ, timeout=60)

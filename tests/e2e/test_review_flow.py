@@ -39,6 +39,37 @@ async def test_clean_photo_gives_final_note_at_once(bot: Any, fake_api: FakeBotA
     assert not _line_messages(chat)
 
 
+async def test_the_summary_answers_the_photo_where_the_status_was(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    # The status the user got at once turns into the summary: it stays the reply to the
+    # photo, and no "Reading" or "Done" message is left behind in the chat.
+    chat = Conversation(fake_api, chat_id=1008)
+    photo = chat.send_photo(note_png(CLEAN))
+    final = await chat.await_reply(
+        lambda m: all(line in m.visible for line in CLEAN) and "Read in" not in m.visible,
+        timeout=60,
+    )
+    summary, *rest = chat.bot_messages()
+    assert summary.reply_to_message_id == photo["message_id"]
+    assert summary.visible.startswith("📝 Read in English")
+    assert [m.message_id for m in rest] == [final.message_id]
+    assert not final.buttons
+
+
+async def test_review_messages_come_in_reading_order(bot: Any, fake_api: FakeBotApi) -> None:
+    # Summary (the reply to the photo), the boxed picture, each line to check, the controls.
+    chat = Conversation(fake_api, chat_id=1009)
+    photo = chat.send_photo(_mixed_note())
+    controls = await chat.await_reply(contains="keeps a line as read", timeout=60)
+    summary, picture, *lines, last = chat.bot_messages()
+    assert summary.reply_to_message_id == photo["message_id"]
+    assert "Read in English" in summary.visible and "Buy milk" in summary.visible
+    assert picture.photo is not None and "boxed" in (picture.caption or "")
+    assert lines and all(any("Resend" in t for t in m.button_texts) for m in lines)
+    assert last.message_id == controls.message_id
+
+
 async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeBotApi) -> None:
     chat = Conversation(fake_api, chat_id=1002)
     chat.send_photo(_mixed_note())
