@@ -2,6 +2,7 @@
 Bot API server, driven like a chat.
 
 Run: .venv/bin/python -m bench.e2e_bot_latency [--photos 8] [--probes 40] [--workers 2] [--phone]
+     [--quick]  (3 photos, 10 idle probes: for iterating; (b) still reads 8 photos)
 
 (a) Per photo: end to end = from the user's photo reaching the server to the bot's last reply
     (the final note, or the controls message when lines are left to check) vs the engine's own
@@ -219,7 +220,12 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2, help="OCR_WORKERS (Tesseract threads)")
     parser.add_argument("--phone", action="store_true", help="(a) on phone-sized JPEG photos")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 photos and 10 idle probes (busy part unchanged)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.photos, args.probes = 3, 10
     asyncio.run(run(args.photos, args.probes, args.workers, phone=args.phone))
 
 
