@@ -10,6 +10,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiofiles
 from telegram import Message, Update
@@ -17,7 +18,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.app import services
+from bot.app import Services, services
 from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
 from bot.handlers import review
 from bot.handlers.commands import user_choices
@@ -74,13 +75,25 @@ async def _take_image(
     if file_size and file_size > svc.settings.max_image_bytes:
         await msg.reply_text(ImageTooLarge().user_message)
         return
-    # A photo while a line waits for its replacement is that replacement.
-    if await review.take_replacement_photo(update, context, file_id):
-        return
-    if msg.media_group_id:
-        await _collect_album(update, context, msg.media_group_id, file_id, file_size)
-        return
-    await process_images(context, chat.id, user.id, [file_id], reply_to=msg)
+    prefetched: asyncio.Future[list[bytes]] | None = None
+    if not msg.media_group_id and _admits(svc, user.id):
+        # Whatever the photo turns out to be, it is downloaded: the download goes out while
+        # the database says whether it replaces a line. (A photo the limits refuse is still
+        # never fetched.)
+        prefetched = asyncio.ensure_future(_download_all(context, [file_id]))
+    try:
+        # A photo while a line waits for its replacement is that replacement.
+        if await review.take_replacement_photo(update, context, file_id, prefetched=prefetched):
+            return
+        if msg.media_group_id:
+            await _collect_album(update, context, msg.media_group_id, file_id, file_size)
+            return
+        await process_images(
+            context, chat.id, user.id, [file_id], reply_to=msg, prefetched=prefetched
+        )
+    finally:
+        if prefetched is not None:
+            _drop(prefetched)
 
 
 async def _collect_album(
@@ -134,15 +147,35 @@ async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Pat
     return data
 
 
-def _over_rate(times: deque[float], per_minute: int) -> bool:
-    """Sliding one-minute window: True (and nothing recorded) when the user is over the limit."""
+def _over_rate(times: deque[float], per_minute: int, *, record: bool = True) -> bool:
+    """Sliding one-minute window: True (and nothing recorded) when the user is over the limit.
+    ``record=False`` only asks."""
     now = time.monotonic()
     while times and now - times[0] > 60:
         times.popleft()
     if len(times) >= per_minute:
         return True
-    times.append(now)
+    if record:
+        times.append(now)
     return False
+
+
+def _admits(svc: Services, user_id: int) -> bool:
+    """Whether process_images would take a photo from this user now (nothing recorded)."""
+    recent = svc.recent.setdefault(user_id, deque())
+    return (
+        not _over_rate(recent, svc.settings.user_photos_per_minute, record=False)
+        and svc.in_flight.get(user_id, 0) < svc.settings.user_max_in_flight
+    )
+
+
+def _drop(job: asyncio.Future[Any]) -> None:
+    """A background job nobody needs any more: stopped, and its error (if any) not reported
+    as "never retrieved" (whoever needed the result has seen it)."""
+    if not job.done():
+        job.cancel()
+    elif not job.cancelled():
+        job.exception()
 
 
 async def process_images(
@@ -152,8 +185,10 @@ async def process_images(
     file_ids: list[str],
     *,
     reply_to: Message | None = None,
+    prefetched: asyncio.Future[list[bytes]] | None = None,
 ) -> None:
-    """Read every page, then hand the result to the review flow. Errors become one sentence."""
+    """Read every page, then hand the result to the review flow. Errors become one sentence.
+    ``prefetched``: the download of ``file_ids``, already on its way."""
     svc = services(context)
     if _over_rate(svc.recent.setdefault(user_id, deque()), svc.settings.user_photos_per_minute):
         await context.bot.send_message(
@@ -169,7 +204,11 @@ async def process_images(
     svc.in_flight[user_id] = in_flight + 1
     count = len(file_ids)
     # The download is on the way to the first result, so its request goes out first.
-    download_job = asyncio.ensure_future(_download_all(context, file_ids))
+    download_job = (
+        prefetched
+        if prefetched is not None
+        else asyncio.ensure_future(_download_all(context, file_ids))
+    )
     # The user sees at once that the photo is being read; the status says "Reading" straight
     # away (downloading is part of reading to the user), so the engine's "reading now" for
     # the first page costs no edit. Reading does not wait for this message.
@@ -185,6 +224,7 @@ async def process_images(
         if isinstance(downloaded, BaseException):
             raise downloaded
         language, threshold = choices
+        status.typing()
         pages: list[Page] = []
         for number, image in enumerate(downloaded, start=1):
 
@@ -243,10 +283,29 @@ class _Status:
         text: str,
         reply_to: Message | None,
     ) -> None:
-        self._sending = asyncio.ensure_future(_send_status(context, chat_id, text, reply_to))
+        self._context, self._chat_id = context, chat_id
+        self._sending = asyncio.ensure_future(
+            context.bot.send_message(
+                chat_id, text, reply_to_message_id=reply_to.message_id if reply_to else None
+            )
+        )
         self._shown = self._wanted = text
         self._editing: asyncio.Future[None] | None = None
+        self._typing: asyncio.Future[None] | None = None
         self._final = False
+
+    def typing(self) -> None:
+        """Show "typing…" while the engine reads (after the status: a message from the bot
+        clears the indicator; and not during the download, which it would only slow down)."""
+        if self._typing is None:
+            self._typing = asyncio.ensure_future(self._send_typing())
+
+    async def _send_typing(self) -> None:
+        try:
+            await self._sending
+            await self._context.bot.send_chat_action(self._chat_id, ChatAction.TYPING)
+        except Exception as exc:  # only a hint: never worth failing the photo for
+            log.info("typing indicator not shown: %r", exc)
 
     def show(self, text: str) -> None:
         if self._final:
@@ -276,31 +335,13 @@ class _Status:
     def abandon(self) -> None:
         """The job is over: stop what is still on its way (shutdown, unexpected errors)."""
         self._final = True
-        for job in (self._editing, self._sending):
-            if job is None:
-                continue
-            if not job.done():
-                job.cancel()
-            elif not job.cancelled():
-                job.exception()  # raised in settled() if it mattered; never "unretrieved"
+        for job in (self._editing, self._typing, self._sending):
+            if job is not None:
+                _drop(job)
 
 
 def _reading(number: int, count: int) -> str:
     return f"🔎 Reading page {number} of {count}…" if count > 1 else "🔎 Reading…"
-
-
-async def _send_status(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, reply_to: Message | None
-) -> Message:
-    sent = await context.bot.send_message(
-        chat_id, text, reply_to_message_id=reply_to.message_id if reply_to else None
-    )
-    # After the status, not with it: a message from the bot clears its "typing" indicator.
-    try:
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    except TelegramError as exc:
-        log.info("typing indicator not shown: %s", exc)
-    return sent
 
 
 async def _download_all(context: ContextTypes.DEFAULT_TYPE, file_ids: list[str]) -> list[bytes]:

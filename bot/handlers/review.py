@@ -140,25 +140,34 @@ async def start_review(
         session = ReviewSession.from_pages(
             pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
         )
-        # Drawing the picture is CPU work: in a thread, so it never stalls other chats, and
-        # while the summary is on its way.
-        drawing = (
-            None
-            if session.is_done
-            else asyncio.ensure_future(asyncio.to_thread(render_annotated, session, images))
-        )
+        # While the summary is on its way: a note with nothing to check is stored, or the
+        # picture of the lines to check is drawn (CPU work, in a thread, so it never stalls
+        # other chats).
+        storing: asyncio.Future[int] | None = None
+        drawing: asyncio.Future[bytes | None] | None = None
+        if session.is_done:
+            storing = asyncio.ensure_future(_store_note(context, session))
+        else:
+            drawing = asyncio.ensure_future(asyncio.to_thread(render_annotated, session, images))
         try:
-            lang = resolve(pages[0].language).name if pages else ""
-            for n, chunk in enumerate(render.render_summary(session, lang)):
-                await _say(context, chat_id, chunk, status if n == 0 else None, html=True)
-            if any(p.truncated for p in pages):
-                await context.bot.send_message(
-                    chat_id,
-                    "⚠️ The OCR engine runs without a license here, so the text may be cut short.",
-                )
-            if drawing is None:
-                await finish(context, _Record(session, {}, None))
+            try:
+                lang = resolve(pages[0].language).name if pages else ""
+                for n, chunk in enumerate(render.render_summary(session, lang)):
+                    await _say(context, chat_id, chunk, status if n == 0 else None, html=True)
+                if any(p.truncated for p in pages):
+                    await context.bot.send_message(
+                        chat_id,
+                        "⚠️ The OCR engine runs without a license here, so the text may be cut "
+                        "short.",
+                    )
+            except BaseException:
+                if storing is not None:
+                    await _take_back(context, session, storing)
+                raise
+            if storing is not None:
+                await finish(context, _Record(session, {}, None), stored=storing, saved=False)
                 return
+            assert drawing is not None
             annotated = await drawing
         finally:
             if drawing is not None and not drawing.done():
@@ -243,12 +252,8 @@ async def _edit(
             raise
 
 
-async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
-    """Send the final note (and a .txt when long), save it, close the review's buttons."""
-    s = rec.session
-    svc = services(context)
-    # Stored before it is shown: a /notes right after the final note must find it.
-    await svc.db.notes.add_note(
+async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> int:
+    return await services(context).db.notes.add_note(
         s.owner_user_id,
         text=s.final_text(),
         language=s.language,
@@ -260,6 +265,38 @@ async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
         ],
         idempotency_key=s.id,
     )
+
+
+async def _take_back(
+    context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, storing: asyncio.Future[int]
+) -> None:
+    """The note was stored while its summary was being sent, and sending failed: the user
+    never saw it, and will send the photo again, so the library must not keep this copy."""
+    try:
+        note_id = await storing
+        await services(context).db.notes.delete_note(s.owner_user_id, note_id)
+    except Exception:
+        log.exception("could not take back note of review %s", s.id)
+
+
+async def finish(
+    context: ContextTypes.DEFAULT_TYPE,
+    rec: _Record,
+    *,
+    stored: asyncio.Future[int] | None = None,
+    saved: bool = True,
+) -> None:
+    """Send the final note (and a .txt when long), save it, close the review's buttons.
+
+    ``stored``: the note's storing, already started. ``saved=False``: the review was never
+    saved (nothing was left to check), so there is no saved review to delete."""
+    s = rec.session
+    svc = services(context)
+    # Stored before it is shown: a /notes right after the final note must find it.
+    if stored is not None:
+        await stored
+    else:
+        await _store_note(context, s)
     for chunk in render.render_done(s):
         await context.bot.send_message(s.chat_id, chunk, parse_mode="HTML")
     if render.needs_document(s):
@@ -273,7 +310,8 @@ async def finish(context: ContextTypes.DEFAULT_TYPE, rec: _Record) -> None:
     if rec.controls is not None:
         done = render.MessageSpec("✅ Done: all lines checked.", [])
         await _edit(context, s.chat_id, rec.controls, done)
-    await svc.db.reviews.delete_review(s.id)
+    if saved:
+        await svc.db.reviews.delete_review(s.id)
 
 
 @_per_chat
@@ -362,9 +400,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @_per_chat
 async def take_replacement_photo(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    file_id: str,
+    *,
+    prefetched: asyncio.Future[list[bytes]] | None = None,
 ) -> bool:
-    """A photo sent while a line awaits its replacement is read and offered back as that line."""
+    """A photo sent while a line awaits its replacement is read and offered back as that line.
+    ``prefetched``: its download, already on its way (not waited for if it is no replacement).
+    """
     from bot.handlers.commands import current_language
     from bot.handlers.photos import download
 
@@ -376,8 +420,11 @@ async def take_replacement_photo(
     i = rec.session.awaiting_resend
     svc = services(context)
     try:
-        with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
-            image = await download(context, file_id, Path(tmp))
+        if prefetched is not None:
+            [image] = await prefetched
+        else:
+            with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
+                image = await download(context, file_id, Path(tmp))
         page = await svc.recognizer.recognize(image, await current_language(context, user.id))
     except BotError as exc:
         await msg.reply_text(str(exc))

@@ -208,6 +208,23 @@ async def test_a_refused_request_is_our_bug_not_the_network(
     await chat.await_reply(_final_note, timeout=60)
 
 
+async def test_a_note_whose_summary_telegram_refused_is_not_kept_twice(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    # The note is stored while its summary goes out. When Telegram refuses the summary, the
+    # user is told and sends the photo again; /notes then lists that note once, not also
+    # the copy the user never saw.
+    fake_api.fail_method("editMessageText", description="Bad Request: message to edit not found")
+    chat = Conversation(fake_api, chat_id=4009)
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(contains="something went wrong", timeout=30)
+    chat.send_photo(note_png(CLEAN))
+    await chat.await_reply(_final_note, timeout=60)
+    chat.send_command("notes")
+    listing = await chat.await_reply(contains="Your notes")
+    assert "(1-1 of 1)" in listing.visible, listing.visible
+
+
 async def test_file_telegram_calls_too_big_is_called_too_large(
     bot: Any, fake_api: FakeBotApi
 ) -> None:
