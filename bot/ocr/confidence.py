@@ -6,7 +6,11 @@ third of the time. A :class:`Calibration` maps an engine's raw score onto an est
 Maps live in ``bot/ocr/calibration/<engine>.json`` as ``{"points": [[raw, calibrated], ...]}``.
 
 When a second engine re-reads a line, :func:`verified_confidence` turns the agreement of
-the two readings into a confidence.
+the two readings into a confidence. When the same engine re-reads a line's crop at other
+scales, :class:`RereadModel` combines its own score with how many re-reads agree: a line
+read the same way three times is far more often right than its score alone says, and a
+confident line that reads differently at another scale is a confident mistake ("Ist" for
+"1st", a stray full stop from JPEG noise).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from math import exp, log
 from pathlib import Path
 
 CALIBRATION_DIR = Path(__file__).with_name("calibration")
@@ -73,6 +78,59 @@ class Calibration:
         if not path.exists():
             return cls.identity()
         return cls.from_json(path.read_text(encoding="utf-8"))
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)), with p kept off 0 and 1."""
+    p = min(max(p, 1e-3), 1 - 1e-3)
+    return log(p / (1 - p))
+
+
+@dataclass(frozen=True, slots=True)
+class RereadModel:
+    """P(line right) from the engine's raw line score and how many re-reads agree with it.
+
+    Logistic: ``sigmoid(intercept + conf_weight * logit(raw) + agree_weight * agreed)``,
+    fitted by ``bench/calibrate.py`` and shifted so that the fitted cut lands on 0.75 (the
+    default threshold). ``scales`` are the sizes the line's crop is re-read at.
+    """
+
+    scales: tuple[float, ...]
+    intercept: float
+    conf_weight: float
+    agree_weight: float
+
+    def __post_init__(self) -> None:
+        if not self.scales or any(s <= 0 for s in self.scales):
+            raise ValueError("re-read scales must be positive")
+        if self.conf_weight <= 0 or self.agree_weight < 0:
+            raise ValueError("a higher score or more agreement must never lower confidence")
+
+    def __call__(self, raw: float, agreed: int) -> float:
+        z = self.intercept + self.conf_weight * logit(raw) + self.agree_weight * agreed
+        return 1.0 / (1.0 + exp(-z))
+
+    def least_raw(self, threshold: float, agreed: int) -> float:
+        """The raw score from which a line with ``agreed`` re-reads reaches ``threshold``."""
+        z = (logit(threshold) - self.intercept - self.agree_weight * agreed) / self.conf_weight
+        return 1.0 / (1.0 + exp(-z))
+
+    @classmethod
+    def load(cls, engine: str, directory: Path = CALIBRATION_DIR) -> RereadModel | None:
+        """The ``rereads`` section of ``<engine>.json``; None when it has none."""
+        path = directory / f"{engine}.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        model = data.get("rereads") if isinstance(data, dict) else None
+        if model is None:
+            return None
+        return cls(
+            scales=tuple(float(s) for s in model["scales"]),
+            intercept=float(model["intercept"]),
+            conf_weight=float(model["conf_weight"]),
+            agree_weight=float(model["agree_weight"]),
+        )
 
 
 def calibrate(raw: float | None, calibration: Calibration | None) -> float | None:

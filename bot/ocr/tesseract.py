@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from bot.errors import BotError, LanguageUnavailable, OcrError, OcrTimeout, QueueFull
-from bot.ocr.confidence import Calibration, calibrate
+from bot.ocr.confidence import Calibration, RereadModel, calibrate
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare
@@ -54,6 +55,11 @@ _DEFAULT_MAX_PIXELS = 60_000_000
 # A line crop is padded by this share of its height: Tesseract misreads glyphs that touch
 # the image border.
 _CROP_PAD = 0.25
+# Languages written without spaces between words.
+_UNSPACED = frozenset({"zh", "ja"})
+# A space with a CJK character (or CJK punctuation / full-width form) on both sides.
+_CJK = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_CJK_GAP = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
 
 
 def _tesserocr() -> Any:
@@ -156,14 +162,8 @@ def _shipped_calibration() -> Calibration:
     return Calibration.load(ENGINE_NAME)
 
 
-def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float]:
-    """Read one line, ``box`` of ``image`` (same coordinates), as a single line.
-
-    Returns (text, calibrated confidence 0..1); ("", 0.0) when nothing is legible.
-    Thread-safe: each calling thread uses its own Tesseract API.
-    """
-    tesserocr = _tesserocr()
-    lang = _language(language)
+def _crop(image: Image.Image, box: Box, scale: float = 1.0) -> Image.Image | None:
+    """``box`` of ``image`` with a margin, resized by ``scale``; None when too small to read."""
     pad = max(4, round(box.height * _CROP_PAD))
     crop = image.crop(
         (
@@ -173,9 +173,17 @@ def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float
             min(image.height, box.bottom + pad),
         )
     )
+    if scale != 1.0:
+        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+        crop = crop.resize(size, Image.Resampling.LANCZOS)
     if crop.width < 4 or crop.height < 4:
-        return "", 0.0
-    api = _api(lang.tesseract)
+        return None
+    return crop
+
+
+def _read_single_line(api: Any, crop: Image.Image) -> tuple[str, float]:
+    """(text, RAW confidence 0..1) of ``crop`` read as one line; ("", 0.0) when illegible."""
+    tesserocr = _tesserocr()
     api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
     api.SetImage(crop)
     api.Recognize()
@@ -192,8 +200,73 @@ def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float
     text = " ".join(texts)
     if not text:
         return "", 0.0
-    raw = max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
+    return text, max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
+
+
+def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float]:
+    """Read one line, ``box`` of ``image`` (same coordinates), as a single line.
+
+    Returns (text, calibrated confidence 0..1); ("", 0.0) when nothing is legible.
+    Thread-safe: each calling thread uses its own Tesseract API.
+    """
+    lang = _language(language)
+    crop = _crop(image, box)
+    if crop is None:
+        return "", 0.0
+    text, raw = _read_single_line(_api(lang.tesseract), crop)
+    if not text:
+        return "", 0.0
     return text, _shipped_calibration()(raw)
+
+
+def same_reading(a: str, b: str, language: Language) -> bool:
+    """Two readings say the same, spacing aside (CJK is written without spaces at all)."""
+    if language.code in _UNSPACED:
+        return "".join(a.split()) == "".join(b.split())
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+@dataclass(frozen=True, slots=True)
+class LineEvidence:
+    """A line read on the page (RAW confidence) and how many re-reads of its crop agree."""
+
+    line: Line
+    agreed: int
+
+
+def read_evidence(
+    api: Any,
+    image: Image.Image,
+    language: Language,
+    scales: tuple[float, ...],
+    *,
+    timeout_ms: int = 0,
+) -> list[LineEvidence]:
+    """Read ``image`` page-wise, then re-read each line's crop at each of ``scales``.
+
+    The page reading is kept; the re-reads only count as agreeing or not. Tesseract's
+    mistakes at one scale (a stray full stop from JPEG noise, "Ist" for "1st") are often
+    not made at another, while a line it reads right it reads right at every scale.
+    """
+    evidence: list[LineEvidence] = []
+    for line in read_lines(api, image, timeout_ms=timeout_ms):
+        agreed = 0
+        if line.box is not None:
+            for scale in scales:
+                crop = _crop(image, line.box, scale)
+                if crop is not None:
+                    agreed += same_reading(_read_single_line(api, crop)[0], line.text, language)
+        evidence.append(LineEvidence(line, agreed))
+    return evidence
+
+
+def page_evidence(
+    prepared: PreparedImage, language: Language, scales: tuple[float, ...]
+) -> tuple[list[LineEvidence], list[Box]]:
+    """What :class:`RereadModel` is fitted on (bench/calibrate.py): every line's evidence, and
+    the bands of writing (in ``prepared.image`` pixels). Uses this thread's Tesseract API."""
+    image = prepared.image
+    return read_evidence(_api(language.tesseract), image, language, scales), detect_lines(image)
 
 
 def recognize_prepared(
@@ -201,12 +274,26 @@ def recognize_prepared(
     language: Language,
     *,
     calibration: Calibration | None = None,
+    rereads: RereadModel | None = None,
     timeout_ms: int = 0,
 ) -> Page:
-    """The whole synchronous job: read, add missed lines, calibrate, map boxes back."""
+    """The whole synchronous job: read, add missed lines, calibrate, map boxes back.
+
+    With ``rereads``, each line's confidence combines its score with how many re-reads of
+    its crop agree (``calibration`` is then not used); without, it is its calibrated score.
+    """
     image = prepared.image
-    raw_lines = read_lines(_api(language.tesseract), image, timeout_ms=timeout_ms)
-    lines = [replace(ln, confidence=calibrate(ln.confidence, calibration)) for ln in raw_lines]
+    api = _api(language.tesseract)
+    if rereads is not None:
+        evidence = read_evidence(api, image, language, rereads.scales, timeout_ms=timeout_ms)
+        lines = [
+            replace(e.line, confidence=rereads(e.line.confidence or 0.0, e.agreed))
+            for e in evidence
+        ]
+    else:
+        raw_lines = read_lines(api, image, timeout_ms=timeout_ms)
+        lines = [replace(ln, confidence=calibrate(ln.confidence, calibration)) for ln in raw_lines]
+    lines = [replace(ln, text=_tidy(ln.text, language)) for ln in lines]
     lines = reconcile(detect_lines(image), lines)
     lines = [replace(ln, box=_scale_box(ln.box, prepared.scale)) for ln in lines]
     width, height = prepared.original_size
@@ -217,6 +304,13 @@ def recognize_prepared(
         width=width,
         height=height,
     )
+
+
+def _tidy(text: str, language: Language) -> str:
+    """Tesseract puts a space between Chinese/Japanese characters; the writer did not."""
+    if language.code not in _UNSPACED:
+        return text
+    return _CJK_GAP.sub("", text)
 
 
 def _scale_box(box: Box | None, scale: float) -> Box | None:
@@ -250,7 +344,10 @@ class TesseractEngine:
         timeout: float = 120,
         queue_size: int = 32,
         calibration: Calibration | None = None,
+        rereads: RereadModel | None = None,
     ) -> None:
+        """Without ``calibration`` and ``rereads`` the shipped ones are used; with either,
+        only what is given (an identity ``calibration`` alone = raw engine scores)."""
         if settings is not None:
             # Built by bot.ocr.pool.build_recognizer from the app's settings.
             workers = settings.ocr_workers
@@ -266,6 +363,8 @@ class TesseractEngine:
         self.timeout = timeout
         self.queue_size = queue_size
         self._calibration = calibration
+        self._rereads = rereads
+        self._shipped = calibration is None and rereads is None
         self._executor: ThreadPoolExecutor | None = None
         self._active = 0
         self._waiters: deque[_Waiter] = deque()
@@ -281,8 +380,9 @@ class TesseractEngine:
         if self._executor is not None:
             return
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        if self._calibration is None:
+        if self._shipped:
             self._calibration = await asyncio.to_thread(_shipped_calibration)
+            self._rereads = await asyncio.to_thread(RereadModel.load, ENGINE_NAME)
         langs = await asyncio.to_thread(installed_traineddata)
         if not langs:
             log.warning("no Tesseract traineddata found (looked in %s)", find_tessdata())
@@ -344,13 +444,13 @@ class TesseractEngine:
         )
 
     def _job(self, prepared: PreparedImage, lang: Language) -> Callable[[], Page]:
-        calibration = self._calibration
+        calibration, rereads = self._calibration, self._rereads
         # Tesseract stops itself a little after our deadline, freeing the thread.
         timeout_ms = int(self.timeout * 1000) + 1000
 
         def run() -> Page:
             return recognize_prepared(
-                prepared, lang, calibration=calibration, timeout_ms=timeout_ms
+                prepared, lang, calibration=calibration, rereads=rereads, timeout_ms=timeout_ms
             )
 
         return run
@@ -405,5 +505,3 @@ class TesseractEngine:
                 task = asyncio.get_running_loop().create_task(notice)
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
-
-

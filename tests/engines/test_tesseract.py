@@ -21,7 +21,7 @@ from bot.errors import (
     QueueFull,
     UnsupportedImage,
 )
-from bot.ocr.confidence import agreement
+from bot.ocr.confidence import RereadModel, agreement
 from bot.ocr.model import Box, ConfidenceSource, Page
 from bot.ocr.tesseract import TesseractEngine, verify_crop
 from tests.support.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
@@ -105,6 +105,28 @@ async def test_vietnamese_keeps_its_diacritics(engine: TesseractEngine) -> None:
     page = await engine.recognize(note_png(("Xin chào các bạn",)), "vi")
     assert _texts(page) == ["Xin chào các bạn"]
     assert page.language == "vi"
+
+
+async def test_chinese_comes_back_without_spaces_between_characters(
+    engine: TesseractEngine,
+) -> None:
+    # Tesseract separates every Chinese character with a space; the writer did not.
+    written = ("明天买牛奶和鸡蛋", "完成季度报告", "星期五给花浇水")
+    page = await engine.recognize(note_png(written, font_name="cjk", size=40), "zh")
+    texts = [ln.text for ln in page.lines if ln.text]
+    assert texts and all(" " not in text for text in texts), texts
+    assert agreement("".join(written), "".join(texts)) > 0.8, texts
+
+
+async def test_a_confident_line_that_reads_differently_when_reread_is_flagged() -> None:
+    # The re-read model at work: the same crop read at another scale disagreeing costs a
+    # line its acceptance, however sure the page reading was.
+    rereads = RereadModel.load("tesseract")
+    assert rereads is not None
+    assert rereads(0.96, len(rereads.scales)) >= THRESHOLD / 100
+    assert rereads(0.96, 0) < THRESHOLD / 100
+    # ...and a middling score is never rescued by agreement alone.
+    assert rereads(0.6, len(rereads.scales)) < THRESHOLD / 100
 
 
 async def test_unknown_language(engine: TesseractEngine) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.ocr.confidence import (
     Calibration,
+    RereadModel,
     agreement,
     calibrate,
     levenshtein,
@@ -104,3 +105,26 @@ def test_verified_confidence_is_zero_when_readings_disagree() -> None:
 def test_verified_confidence_needs_tesseract_to_be_sure_too() -> None:
     # Same text, but Tesseract was guessing: the line should still be checked.
     assert verified_confidence("Buy milk", "Buy milk", 0.1) * 100 < 75
+
+
+def test_reread_model_trusts_agreement_and_score_together(tmp_path: Path) -> None:
+    model = {"scales": [0.6, 0.8], "intercept": -6.0, "conf_weight": 1.4, "agree_weight": 2.3}
+    (tmp_path / "demo.json").write_text(json.dumps({"points": [[0, 0], [1, 1]], "rereads": model}))
+    rereads = RereadModel.load("demo", tmp_path)
+    assert rereads is not None and rereads.scales == (0.6, 0.8)
+    # More agreement or a higher score never lowers confidence.
+    assert rereads(0.9, 0) < rereads(0.9, 1) < rereads(0.9, 2)
+    assert rereads(0.8, 2) < rereads(0.9, 2) < rereads(0.99, 2)
+    # least_raw is where a line with that much agreement reaches the threshold.
+    for agreed in (0, 1, 2):
+        assert rereads(rereads.least_raw(0.75, agreed), agreed) == pytest.approx(0.75)
+    # A map without a re-read section has no model.
+    (tmp_path / "plain.json").write_text(json.dumps({"points": [[0, 0], [1, 1]]}))
+    assert RereadModel.load("plain", tmp_path) is None
+
+
+def test_reread_model_refuses_weights_that_punish_agreement() -> None:
+    with pytest.raises(ValueError):
+        RereadModel(scales=(0.6,), intercept=0.0, conf_weight=1.0, agree_weight=-1.0)
+    with pytest.raises(ValueError):
+        RereadModel(scales=(), intercept=0.0, conf_weight=1.0, agree_weight=1.0)
