@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import services
@@ -130,7 +130,8 @@ async def start_review(
     """Send the accepted text, then each flagged line with its buttons (or the final note).
 
     ``status`` is the photo's progress message: it is edited into the first message of the
-    summary, so it stays the reply to the photo and costs no extra round trip."""
+    summary, so it stays the reply to the photo and costs no extra round trip. With nothing
+    to check, the final note does not wait for that edit (see below)."""
     async with chat_lock(context, chat_id):
         if not any(line.text.strip() or line.box for page in pages for line in page.lines):
             await _say(context, chat_id, NO_TEXT, status)
@@ -149,10 +150,18 @@ async def start_review(
             storing = asyncio.ensure_future(_store_note(context, session))
         else:
             drawing = asyncio.ensure_future(asyncio.to_thread(render_annotated, session, images))
+        lang = resolve(pages[0].language).name if pages else ""
+        chunks = render.render_summary(session, lang)
+        editing: asyncio.Future[None] | None = None
+        if storing is not None and status is not None:
+            # Nothing to check: the status turns into the summary while the rest goes out. An
+            # edited message keeps its place in the chat, so the order the user reads is the
+            # same; the final note just does not wait for the edit's answer.
+            editing = asyncio.ensure_future(_say(context, chat_id, chunks[0], status, html=True))
+            chunks, status = chunks[1:], None
         try:
             try:
-                lang = resolve(pages[0].language).name if pages else ""
-                for n, chunk in enumerate(render.render_summary(session, lang)):
+                for n, chunk in enumerate(chunks):
                     await _say(context, chat_id, chunk, status if n == 0 else None, html=True)
                 if any(p.truncated for p in pages):
                     await context.bot.send_message(
@@ -172,6 +181,8 @@ async def start_review(
         finally:
             if drawing is not None and not drawing.done():
                 drawing.cancel()  # the thread finishes on its own; nobody waits for it
+            if editing is not None:
+                await _edited_alongside(editing)
         if annotated is not None:
             await context.bot.send_photo(
                 chat_id,
@@ -250,6 +261,15 @@ async def _edit(
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
+
+
+async def _edited_alongside(editing: asyncio.Future[None]) -> None:
+    """The summary edit sent alongside the final note. If Telegram refused it, the user has
+    the note anyway (or is told why not); the log gets the details for whoever fixes it."""
+    try:
+        await editing
+    except TelegramError as exc:
+        log.error("the status message did not become the summary: %s", exc, exc_info=exc)
 
 
 async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> int:

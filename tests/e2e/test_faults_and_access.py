@@ -3,6 +3,7 @@ what a run leaves behind: no token in logs or data files, no temporary image fol
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import tempfile
@@ -14,14 +15,33 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.ocr.model import Page
+from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import NoteAction, pack
 from tests.e2e.conftest import TOKEN, make_settings
 from tests.e2e.harness import Conversation, running_bot
+from tests.e2e.test_resend_and_long_notes import LongNoteRecognizer
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import note_png
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 DOWNLOAD_FAILED = "could not download this photo"
+
+
+class GatedRecognizer(LongNoteRecognizer):
+    """Reads the scripted long note once ``gate`` is set; ``entered``: a photo is waiting."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(lines)
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def recognize(
+        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+    ) -> Page:
+        self.entered.set()
+        await self.gate.wait()
+        return await super().recognize(image, language, on_queue=on_queue)
 
 
 def _final_note(m: Any) -> bool:
@@ -192,37 +212,56 @@ async def test_a_refused_request_is_our_bug_not_the_network(
 ) -> None:
     # A BadRequest (PTB derives it from NetworkError) must not be blamed on the connection,
     # and must leave a traceback in the log for whoever fixes it.
+    # The status message is the photo's first new message.
     fake_api.fail_method(
-        "editMessageText", description="Bad Request: can't parse entities: unclosed tag"
+        "sendMessage", description="Bad Request: can't parse entities: unclosed tag"
     )
     chat = Conversation(fake_api, chat_id=4007)
     chat.send_photo(note_png(CLEAN))
     reply = await chat.await_reply(contains="something went wrong", timeout=30)
     assert "reach Telegram" not in reply.visible
     # The token redactor formats the traceback into exc_text (cleaned of the token).
-    assert any(
-        r.levelno == logging.ERROR and (r.exc_info or r.exc_text)
-        for r in caplog.records
-    )
+    assert any(r.levelno == logging.ERROR and (r.exc_info or r.exc_text) for r in caplog.records)
     chat.send_photo(note_png(CLEAN))
     await chat.await_reply(_final_note, timeout=60)
 
 
-async def test_a_note_whose_summary_telegram_refused_is_not_kept_twice(
-    bot: Any, fake_api: FakeBotApi
+async def test_a_summary_telegram_refuses_still_leaves_the_note_once(
+    bot: Any, fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The note is stored while its summary goes out. When Telegram refuses the summary, the
-    # user is told and sends the photo again; /notes then lists that note once, not also
-    # the copy the user never saw.
+    # With nothing to check, the final note goes out while the status turns into the
+    # summary. If Telegram refuses that edit, the user still has the note, stored once, and
+    # the log has the traceback.
     fake_api.fail_method("editMessageText", description="Bad Request: message to edit not found")
     chat = Conversation(fake_api, chat_id=4009)
-    chat.send_photo(note_png(CLEAN))
-    await chat.await_reply(contains="something went wrong", timeout=30)
     chat.send_photo(note_png(CLEAN))
     await chat.await_reply(_final_note, timeout=60)
     chat.send_command("notes")
     listing = await chat.await_reply(contains="Your notes")
     assert "(1-1 of 1)" in listing.visible, listing.visible
+    assert not any("went wrong" in m.visible for m in chat.bot_messages())
+    assert any(r.levelno == logging.ERROR and (r.exc_info or r.exc_text) for r in caplog.records)
+
+
+async def test_a_note_whose_summary_could_not_be_sent_is_not_kept(
+    fake_api: FakeBotApi, bot_settings: Settings
+) -> None:
+    # A long note's summary takes several messages. When one of them is refused, the user is
+    # told and never sees the note, so the library does not keep it either (sending the
+    # photo again must not leave two copies).
+    lines = [f"{i:03d} a long line of notes to keep" for i in range(160)]
+    recognizer = GatedRecognizer(lines)
+    async with running_bot(build_application(bot_settings, recognizer=recognizer)):
+        chat = Conversation(fake_api, chat_id=4010)
+        chat.send_photo(note_png(CLEAN))
+        await chat.await_reply(contains="Reading")
+        await asyncio.wait_for(recognizer.entered.wait(), timeout=30)
+        # The next new message is the summary's second part.
+        fake_api.fail_method("sendMessage", description="Bad Request: injected failure")
+        recognizer.gate.set()
+        await chat.await_reply(contains="something went wrong", timeout=30)
+        chat.send_command("notes")
+        await chat.await_reply(contains="no saved notes")
 
 
 async def test_file_telegram_calls_too_big_is_called_too_large(
