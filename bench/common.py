@@ -278,10 +278,15 @@ def make_engine(
     calibration: Calibration | None = None,
     max_side: int = 2000,
 ) -> Recognizer:
-    """A started-later Recognizer for ``name`` ("tesseract" or "aspose", trial, offline)."""
-    if name == "tesseract":
+    """A started-later Recognizer for ``name``: "tesseract" (as the bot runs it),
+    "tesseract-score-only" (line scores alone, no re-reads) or "aspose" (trial, offline)."""
+    if name in ("tesseract", "tesseract-score-only"):
+        from bot.ocr.confidence import Calibration
         from bot.ocr.tesseract import TesseractEngine
 
+        if name == "tesseract-score-only":
+            # Each line's own score through the map, no re-reads: the engine before 62796c4.
+            calibration = calibration or Calibration.load("tesseract")
         return TesseractEngine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
