@@ -2,7 +2,8 @@
 Bot API server, driven like a chat.
 
 Run: .venv/bin/python -m bench.e2e_bot_latency [--photos 8] [--probes 40] [--workers 2] [--phone]
-     [--quick]  (3 photos, 10 idle probes: for iterating; (b) still reads 8 photos)
+     [--api-delay MS] [--quick]
+--quick: 3 photos and 10 idle probes, for iterating ((b) still reads 8 photos).
 
 (a) Per photo: end to end = from the user's photo reaching the server to the bot's last reply
     (the final note, or the controls message when lines are left to check) vs the engine's own
@@ -12,6 +13,10 @@ Run: .venv/bin/python -m bench.e2e_bot_latency [--photos 8] [--probes 40] [--wor
     8 users are being recognised. Target p99 < 100 ms.
 Everything runs in this one process (bot, fake server threads, engine threads), like the e2e
 tests; the machine is shared, so read the ratios, not the absolute times.
+
+The fake answers in well under a millisecond; a real server waits tens of milliseconds for each
+Bot API answer. ``--api-delay MS`` makes the fake answer every Bot API call (not getUpdates,
+not file downloads) that much later, so the bot's *serial* round trips show up as they would.
 """
 
 from __future__ import annotations
@@ -121,7 +126,23 @@ async def probe_start(fake: Any, chat_id: int) -> float:
     return time.perf_counter() - t0
 
 
-async def run(photos: int, probes: int, workers: int = 2, *, phone: bool = False) -> None:
+# The calls the bot makes while answering; getUpdates is a long poll and is left alone.
+DELAYED_METHODS = (
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "deleteMessage",
+    "sendChatAction",
+    "getFile",
+    "sendPhoto",
+    "sendDocument",
+    "answerCallbackQuery",
+)
+
+
+async def run(
+    photos: int, probes: int, workers: int = 2, *, phone: bool = False, api_delay_ms: float = 0
+) -> None:
     ensure_tests_importable()
     from bot.app import build_application
     from bot.config import EngineChoice, Settings
@@ -149,6 +170,8 @@ async def run(photos: int, probes: int, workers: int = 2, *, phone: bool = False
             ocr_workers=workers,
             data_dir=Path(tmp),
         )
+        for method in DELAYED_METHODS if api_delay_ms else ():
+            fake.delay_method(method, api_delay_ms / 1000)
         recognizer = TimedRecognizer(build_recognizer(settings))
         app = build_application(settings, recognizer=recognizer)
         async with running_bot(app):
@@ -159,9 +182,10 @@ async def run(photos: int, probes: int, workers: int = 2, *, phone: bool = False
             await probe_start(fake, PROBE_CHAT)
 
             kind = "phone-sized 1600x1200 JPEG" if phone else "small PNG"
+            delay = f", Bot API answers {api_delay_ms:g} ms late" if api_delay_ms else ""
             print(
                 f"(a) {photos} photos one after another, engine={recognizer.engine_name}, "
-                f"{workers} worker(s), {kind} notes"
+                f"{workers} worker(s), {kind} notes{delay}"
             )
             print("    photo   direct engine    in the bot      end to end   e2e/direct")
             direct_all: list[float] = []
@@ -221,12 +245,27 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="OCR_WORKERS (Tesseract threads)")
     parser.add_argument("--phone", action="store_true", help="(a) on phone-sized JPEG photos")
     parser.add_argument(
+        "--api-delay",
+        type=float,
+        default=0,
+        metavar="MS",
+        help="answer each Bot API call (not getUpdates, not downloads) MS ms late",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="3 photos and 10 idle probes (busy part unchanged)"
     )
     args = parser.parse_args()
     if args.quick:
         args.photos, args.probes = 3, 10
-    asyncio.run(run(args.photos, args.probes, args.workers, phone=args.phone))
+    asyncio.run(
+        run(
+            args.photos,
+            args.probes,
+            args.workers,
+            phone=args.phone,
+            api_delay_ms=args.api_delay,
+        )
+    )
 
 
 if __name__ == "__main__":
