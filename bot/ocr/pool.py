@@ -18,10 +18,9 @@ import logging
 import math
 import multiprocessing
 import os
-from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,6 @@ from bot.errors import (
     ModelMissing,
     OcrError,
     OcrTimeout,
-    QueueFull,
     WorkerCrashed,
 )
 from bot.ocr.aspose import (
@@ -46,7 +44,8 @@ from bot.ocr.confidence import Calibration, verified_confidence
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
-from bot.ocr.recognizer import QueueCallback, notify_queue
+from bot.ocr.queue import SlotQueue
+from bot.ocr.recognizer import QueueCallback
 from bot.ocr.segment import detect_lines, reconcile
 from bot.ocr.tesseract import verify_crop
 
@@ -54,19 +53,14 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from bot.config import Settings
-    from bot.ocr.recognizer import Recognizer
+    from bot.ocr.queue import SlotQueue
+from bot.ocr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
 
 TRIAL_WARNING = "Aspose trial: text is cut short; configure a license"
 # A fresh worker imports .NET and Aspose and warms up the models: seconds, not minutes.
 _START_TIMEOUT = 120.0
-
-
-@dataclass(slots=True)
-class _Waiter:
-    ready: asyncio.Future[int]  # resolves to the slot index handed to this job
-    on_queue: QueueCallback | None
 
 
 class _Worker:
@@ -120,7 +114,7 @@ class AsposePool:
         self.workers = max(1, workers)
         # Public and mutable on purpose: read per job, so operators and tests can change it.
         self.timeout_seconds = timeout_seconds
-        self.queue_size = queue_size
+        self._queue = SlotQueue(self.workers, queue_size)
         self.max_side = max_side
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
@@ -129,10 +123,8 @@ class AsposePool:
         # right", measured on drawn notes (bot/ocr/calibration/aspose.json).
         self._calibration = calibration or Calibration.load("aspose")
         self._slots: list[_Worker] = []
-        self._busy: list[bool] = []
         # The job each slot's worker was last given (to tell when a cancelled one ends).
         self._running: dict[int, Future[WorkerResult]] = {}
-        self._waiters: deque[_Waiter] = deque()
         self._verify_pool: ThreadPoolExecutor | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -140,6 +132,15 @@ class AsposePool:
     @property
     def engine_name(self) -> str:
         return "aspose"
+
+    @property
+    def queue_size(self) -> int:
+        """How many photos may wait for a worker; changeable while running, like the timeout."""
+        return self._queue.limit
+
+    @queue_size.setter
+    def queue_size(self, value: int) -> None:
+        self._queue.limit = value
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -153,7 +154,7 @@ class AsposePool:
         )
         _log_license_problem(self.config)
         self._slots = [_Worker(self.config) for _ in range(self.workers)]
-        self._busy = [False] * self.workers
+        self._queue = SlotQueue(self.workers, self.queue_size)
         try:
             await asyncio.gather(*(self._wait_started(w) for w in self._slots))
         except BaseException:
@@ -169,11 +170,8 @@ class AsposePool:
     async def close(self) -> None:
         """Stop the workers; jobs waiting for one fail with OcrError."""
         self._closed = True
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.ready.done():
-                waiter.ready.set_exception(OcrError(detail="recognizer closed"))
-        slots, self._slots, self._busy = self._slots, [], []
+        self._queue.close()
+        slots, self._slots = self._slots, []
         for worker in slots:
             await asyncio.to_thread(worker.kill)
         if self._verify_pool is not None:
@@ -201,24 +199,27 @@ class AsposePool:
             raise OcrError(detail="recognizer not started")
         lang = resolve(language)  # LanguageUnavailable before any work
         # Refuse early when full: no point decoding a photo we will not read.
-        if self._all_busy() and len(self._waiters) >= self.queue_size:
-            raise QueueFull(detail=f"{len(self._waiters)} jobs waiting")
+        self._queue.refuse_if_full()
         # Validated before queueing: a bad file is reported at once, not after the wait.
         prepared = await asyncio.to_thread(self._prepare, image)
         png = await asyncio.to_thread(to_png_bytes, prepared.image)
 
-        slot = await self._acquire(on_queue)
+        queue = self._queue
+        slot = await queue.acquire(on_queue)
+        if self._closed:
+            queue.release(slot)
+            raise OcrError(detail="recognizer closed")
         released = False
         try:
             result = await self._run(slot, png, lang.code)
         except asyncio.CancelledError:
             # The caller gave up, but the worker is still reading: keep its slot busy until
             # it is done, so the next photo's time limit does not run while it waits.
-            released = self._release_when_idle(slot)
+            released = self._release_when_idle(queue, slot)
             raise
         finally:
             if not released:
-                self._release(slot)
+                queue.release(slot)
         if result.missing_model:
             raise ModelMissing(result.missing_model, lang.code)
         return await self._finish(prepared, result, lang.code)
@@ -251,7 +252,7 @@ class AsposePool:
             self._replace(slot)
             raise WorkerCrashed(detail=f"worker died: {exc!r}") from exc
 
-    def _release_when_idle(self, slot: int) -> bool:
+    def _release_when_idle(self, queue: SlotQueue, slot: int) -> bool:
         """Release ``slot`` once its worker finishes the job it is running; False if idle."""
         if slot >= len(self._slots):
             return False
@@ -262,7 +263,7 @@ class AsposePool:
 
         def done(_: Future[WorkerResult]) -> None:
             with contextlib.suppress(RuntimeError):  # loop closed: nothing left to free
-                loop.call_soon_threadsafe(self._release, slot)
+                loop.call_soon_threadsafe(queue.release, slot)
 
         running.add_done_callback(done)
         return True
@@ -276,65 +277,6 @@ class AsposePool:
         # Killing and joining blocks briefly; keep it off the event loop.
         self._spawn(asyncio.to_thread(worker.kill))
         log.warning("replaced Aspose worker %s", worker.pid())
-
-    # ---- the bounded queue -----------------------------------------------------------
-
-    def _all_busy(self) -> bool:
-        return all(self._busy)
-
-    def _free_slot(self) -> int | None:
-        return next((i for i, busy in enumerate(self._busy) if not busy), None)
-
-    async def _acquire(self, on_queue: QueueCallback | None) -> int:
-        """Wait for a free worker slot (first come, first served); return its index."""
-        slot = self._free_slot() if not self._waiters else None
-        if slot is not None:
-            self._busy[slot] = True
-        else:
-            if len(self._waiters) >= self.queue_size:
-                raise QueueFull(detail=f"{len(self._waiters)} jobs waiting")
-            waiter = _Waiter(asyncio.get_running_loop().create_future(), on_queue)
-            self._waiters.append(waiter)
-            await notify_queue(on_queue, len(self._waiters))
-            try:
-                slot = await waiter.ready
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                    self._notify_positions()
-                elif (
-                    waiter.ready.done()
-                    and not waiter.ready.cancelled()
-                    and waiter.ready.exception() is None
-                ):
-                    # A slot was handed to us just as we were cancelled: pass it on.
-                    self._release(waiter.ready.result())
-                raise
-        await notify_queue(on_queue, 0)
-        return slot
-
-    def _release(self, slot: int) -> None:
-        if slot < len(self._busy):
-            self._busy[slot] = False
-        self._hand_over()
-
-    def _hand_over(self) -> None:
-        """Give free slots to the jobs that have waited longest."""
-        moved = False
-        while self._waiters and (slot := self._free_slot()) is not None:
-            waiter = self._waiters.popleft()
-            if waiter.ready.done():
-                continue
-            self._busy[slot] = True
-            waiter.ready.set_result(slot)
-            moved = True
-        if moved:
-            self._notify_positions()
-
-    def _notify_positions(self) -> None:
-        for position, waiter in enumerate(self._waiters, start=1):
-            if waiter.on_queue is not None:
-                self._spawn(notify_queue(waiter.on_queue, position))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

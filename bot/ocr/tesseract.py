@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import threading
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -24,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from bot.errors import BotError, LanguageUnavailable, OcrError, OcrTimeout, QueueFull
+from bot.errors import BotError, LanguageUnavailable, OcrError, OcrTimeout
 from bot.ocr.confidence import Calibration, RereadModel, calibrate
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare
-from bot.ocr.recognizer import QueueCallback, notify_queue
+from bot.ocr.queue import SlotQueue
+from bot.ocr.recognizer import QueueCallback
 from bot.ocr.segment import detect_lines, reconcile
 
 if TYPE_CHECKING:
@@ -324,12 +324,6 @@ def _scale_box(box: Box | None, scale: float) -> Box | None:
     )
 
 
-@dataclass(eq=False)
-class _Waiter:
-    ready: asyncio.Future[None]
-    on_queue: QueueCallback | None
-
-
 class TesseractEngine:
     """Recognizer reading photos with Tesseract in a pool of threads."""
 
@@ -361,20 +355,26 @@ class TesseractEngine:
         self.max_pixels = max_pixels if max_pixels is not None else _DEFAULT_MAX_PIXELS
         self.max_side = max_side
         self.timeout = timeout
-        self.queue_size = queue_size
+        self._queue = SlotQueue(self.workers, queue_size)
         self._calibration = calibration
         self._rereads = rereads
         self._shipped = calibration is None and rereads is None
         self._executor: ThreadPoolExecutor | None = None
-        self._active = 0
-        self._waiters: deque[_Waiter] = deque()
-        self._background: set[asyncio.Task[None]] = set()
         self._closed = False
         self._decoding = asyncio.Semaphore(self.workers + 1)
 
     @property
     def engine_name(self) -> str:
         return ENGINE_NAME
+
+    @property
+    def queue_size(self) -> int:
+        """How many photos may wait for a thread."""
+        return self._queue.limit
+
+    @queue_size.setter
+    def queue_size(self, value: int) -> None:
+        self._queue.limit = value
 
     async def start(self) -> None:
         if self._executor is not None:
@@ -389,14 +389,12 @@ class TesseractEngine:
         self._executor = ThreadPoolExecutor(
             max_workers=self.workers, thread_name_prefix="tesseract"
         )
+        self._queue = SlotQueue(self.workers, self.queue_size)
         self._closed = False
 
     async def close(self) -> None:
         self._closed = True
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.ready.done():
-                waiter.ready.set_exception(OcrError(detail="recognizer closed"))
+        self._queue.close()
         if self._executor is not None:
             executor, self._executor = self._executor, None
             # Running jobs finish in their threads; nothing new is taken.
@@ -412,13 +410,13 @@ class TesseractEngine:
         if self._executor is None or self._closed:
             raise OcrError(detail="recognizer not started")
         lang = _language(language)
-        if self._active >= self.workers and len(self._waiters) >= self.queue_size:
-            raise QueueFull(detail=f"{len(self._waiters)} photos waiting")
+        self._queue.refuse_if_full()
         # A bad file is reported at once, not after waiting in the queue. Decoding is
         # bounded too: a burst of 20 MB photos must not decode all at once.
         async with self._decoding:
             prepared = await asyncio.to_thread(self._prepare, image)
-        await self._acquire(on_queue)
+        queue = self._queue
+        slot = await queue.acquire(on_queue)
         try:
             executor = self._executor
             if executor is None:
@@ -436,7 +434,7 @@ class TesseractEngine:
                 log.exception("Tesseract failed on a photo")
                 raise OcrError(detail=f"tesseract failed: {exc!r}") from exc
         finally:
-            self._release()
+            queue.release(slot)
 
     def _prepare(self, image: bytes) -> PreparedImage:
         return prepare(
@@ -454,54 +452,3 @@ class TesseractEngine:
             )
 
         return run
-
-    # ---- a fair queue: first come, first read -----------------------------------------
-
-    async def _acquire(self, on_queue: QueueCallback | None) -> None:
-        if self._active < self.workers and not self._waiters:
-            self._active += 1
-            await self._started(on_queue)
-            return
-        if len(self._waiters) >= self.queue_size:
-            raise QueueFull(detail=f"{len(self._waiters)} photos waiting")
-        waiter = _Waiter(asyncio.get_running_loop().create_future(), on_queue)
-        self._waiters.append(waiter)
-        await notify_queue(on_queue, len(self._waiters))
-        try:
-            await waiter.ready
-        except asyncio.CancelledError:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-                self._notify_positions()
-            elif waiter.ready.done() and not waiter.ready.cancelled():
-                # The slot was handed over just as we were cancelled: pass it on.
-                self._release()
-            raise
-        await self._started(on_queue)
-
-    async def _started(self, on_queue: QueueCallback | None) -> None:
-        """Tell the user reading has begun; a cancel right here must not leak the slot."""
-        try:
-            await notify_queue(on_queue, 0)
-        except BaseException:
-            self._release()
-            raise
-
-    def _release(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if waiter.ready.done():
-                continue
-            # The slot moves to the next photo; _active stays the same.
-            waiter.ready.set_result(None)
-            self._notify_positions()
-            return
-        self._active -= 1
-
-    def _notify_positions(self) -> None:
-        for position, waiter in enumerate(self._waiters, start=1):
-            if waiter.on_queue is not None:
-                notice = notify_queue(waiter.on_queue, position)
-                task = asyncio.get_running_loop().create_task(notice)
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
