@@ -9,7 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --runtime: only what the bot needs to run (the Docker image); default adds what the
 # tests need too (fonts they draw notes with, PostgreSQL, headers to build tesserocr).
-TESS_LANGS="eng vie chi-sim deu fra rus"
+# osd: orientation detection, to turn photos taken sideways without EXIF upright.
+TESS_LANGS="eng vie chi-sim deu fra rus osd"
 PACKAGES="tesseract-ocr fonts-dejavu-core"
 if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv

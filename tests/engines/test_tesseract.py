@@ -212,6 +212,26 @@ async def test_exif_rotated_photo_reads_upright(engine: TesseractEngine) -> None
     assert (page.width, page.height) == note.size
 
 
+@pytest.mark.parametrize("turned", [90, 180, 270])
+async def test_photo_turned_without_exif_reads_upright(
+    engine: TesseractEngine, turned: int
+) -> None:
+    # No EXIF to say so: the page itself is sideways or upside down.
+    note = draw_lines(NOTE_LINES)
+    stored = note.rotate(turned, expand=True)
+    page = await engine.recognize(to_bytes(stored), "en")
+    assert _texts(page) == list(NOTE_LINES)
+    assert not [line.text for line in page.lines if line.is_flagged(THRESHOLD)]
+    # Boxes stay in the photo as sent, so the boxed picture marks the right place.
+    assert (page.width, page.height) == stored.size
+    for line in page.lines:
+        assert line.box is not None
+        assert line.box.left >= 0 and line.box.right <= stored.width
+        assert line.box.top >= 0 and line.box.bottom <= stored.height
+        if turned in (90, 270):
+            assert line.box.height > line.box.width  # a sideways line stands tall
+
+
 async def test_large_photo_boxes_are_in_the_photos_pixels(engine: TesseractEngine) -> None:
     img = draw_lines(NOTE_LINES, size=40)
     big = img.resize((img.width * 4, img.height * 4), Image.Resampling.LANCZOS)
