@@ -146,6 +146,10 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         tess_langs = set(installed_traineddata())
         version = tesserocr.tesseract_version().splitlines()[0]
         print(f"[ok] Tesseract {version}, data in {find_tessdata()}")
+        if "osd" in tess_langs:
+            print("[ok] orientation detection (osd): sideways photos are turned upright")
+        else:
+            print("[..] no osd.traineddata: photos taken sideways without EXIF are not turned")
     except Exception as exc:  # pragma: no cover - depends on the machine
         ok = False
         tess_langs = set()
