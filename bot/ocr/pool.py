@@ -43,18 +43,18 @@ from bot.ocr.aspose import (
 from bot.ocr.confidence import Calibration, verified_confidence
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
+from bot.ocr.orientation import looks_turned, sure_chars, turned_size, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
 from bot.ocr.queue import SlotQueue
 from bot.ocr.recognizer import QueueCallback
 from bot.ocr.segment import detect_lines, reconcile
-from bot.ocr.tesseract import verify_crop
+from bot.ocr.tesseract import upright_turn, verify_crop
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from bot.config import Settings
-    from bot.ocr.queue import SlotQueue
-from bot.ocr.recognizer import Recognizer
+    from bot.ocr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +202,18 @@ class AsposePool:
         self._queue.refuse_if_full()
         # Validated before queueing: a bad file is reported at once, not after the wait.
         prepared = await asyncio.to_thread(self._prepare, image)
-        png = await asyncio.to_thread(to_png_bytes, prepared.image)
+        page = await self._read(prepared, lang.code, on_queue)
+        if looks_turned(page.lines):
+            turned = await self._read_turned(prepared, lang.code)
+            if turned is not None and sure_chars(turned.lines) > sure_chars(page.lines):
+                page = turned
+        return page
 
+    async def _read(
+        self, prepared: PreparedImage, language: str, on_queue: QueueCallback | None
+    ) -> Page:
+        """One trip through a worker: queue, read, verify, map boxes onto the photo."""
+        png = await asyncio.to_thread(to_png_bytes, prepared.image)
         queue = self._queue
         slot = await queue.acquire(on_queue)
         if self._closed:
@@ -211,7 +221,7 @@ class AsposePool:
             raise OcrError(detail="recognizer closed")
         released = False
         try:
-            result = await self._run(slot, png, lang.code)
+            result = await self._run(slot, png, language)
         except asyncio.CancelledError:
             # The caller gave up, but the worker is still reading: keep its slot busy until
             # it is done, so the next photo's time limit does not run while it waits.
@@ -221,8 +231,25 @@ class AsposePool:
             if not released:
                 queue.release(slot)
         if result.missing_model:
-            raise ModelMissing(result.missing_model, lang.code)
-        return await self._finish(prepared, result, lang.code)
+            raise ModelMissing(result.missing_model, language)
+        return await self._finish(prepared, result, language)
+
+    async def _read_turned(self, prepared: PreparedImage, language: str) -> Page | None:
+        """The page read again turned upright, if Tesseract can tell which way is up; boxes
+        on the photo as sent. None when it cannot tell (handwriting, too little text)."""
+        try:
+            turn = await asyncio.to_thread(upright_turn, prepared.image)
+        except Exception:  # orientation is a rescue attempt, never a new way to fail
+            log.exception("orientation detection failed")
+            return None
+        if not turn:
+            return None
+        image = await asyncio.to_thread(prepared.image.rotate, turn, expand=True)
+        size = turned_size(prepared.original_size, turn)
+        page = await self._read(PreparedImage(image, prepared.scale, size), language, None)
+        lines = tuple(replace(ln, box=unturn_box(ln.box, turn, size)) for ln in page.lines)
+        width, height = prepared.original_size
+        return replace(page, lines=lines, width=width, height=height)
 
     def _prepare(self, image: bytes) -> PreparedImage:
         return prepare(

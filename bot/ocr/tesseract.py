@@ -27,6 +27,7 @@ from bot.errors import BotError, LanguageUnavailable, OcrError, OcrTimeout
 from bot.ocr.confidence import Calibration, RereadModel, calibrate
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
+from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.queue import SlotQueue
 from bot.ocr.recognizer import QueueCallback
@@ -58,8 +59,6 @@ _CROP_PAD = 0.25
 # Orientation detection below this confidence is a guess (measured: upright print 3-11,
 # handwriting-like fonts mostly under 1.5, often naming the wrong script).
 _OSD_MIN_CONF = 2.0
-# A page where no line reaches this confidence may be sideways: worth asking which way is up.
-_TURN_SURE = 0.5
 # Languages written without spaces between words.
 _UNSPACED = frozenset({"zh", "ja"})
 # A space with a CJK character (or CJK punctuation / full-width form) on both sides.
@@ -289,7 +288,7 @@ def recognize_prepared(
     """
     image = prepared.image
     lines = _read_page(image, language, calibration, rereads, timeout_ms)
-    if _looks_turned(lines):
+    if looks_turned(lines):
         # A photo taken sideways (or upside down) with no EXIF to say so reads as gibberish
         # or not at all. Tesseract's orientation detection says how to turn it; the turned
         # page is kept only if it reads better, with its boxes mapped back to the photo.
@@ -297,9 +296,9 @@ def recognize_prepared(
         if turn:
             turned = image.rotate(turn, expand=True)
             again = _read_page(turned, language, calibration, rereads, timeout_ms)
-            if _sure_chars(again) > _sure_chars(lines):
+            if sure_chars(again) > sure_chars(lines):
                 size = turned.size
-                lines = [replace(ln, box=_unturn_box(ln.box, turn, size)) for ln in again]
+                lines = [replace(ln, box=unturn_box(ln.box, turn, size)) for ln in again]
     lines = [replace(ln, box=_scale_box(ln.box, prepared.scale)) for ln in lines]
     width, height = prepared.original_size
     return Page(
@@ -333,16 +332,6 @@ def _read_page(
     return reconcile(detect_lines(image), lines)
 
 
-def _sure_chars(lines: list[Line]) -> int:
-    """Characters read with at least middling confidence: how well a page was read."""
-    return sum(len(ln.text) for ln in lines if (ln.confidence or 0.0) >= _TURN_SURE)
-
-
-def _looks_turned(lines: list[Line]) -> bool:
-    """Nothing on the page was read with even middling confidence, yet there is writing."""
-    return bool(lines) and _sure_chars(lines) == 0
-
-
 def upright_turn(image: Image.Image) -> int:
     """Degrees (counter-clockwise: 0, 90, 180, 270) to turn ``image`` so its text stands
     upright, by Tesseract's orientation detection; 0 when it is not sure or cannot tell."""
@@ -359,23 +348,6 @@ def upright_turn(image: Image.Image) -> int:
     if not found or found.get("orient_conf", 0.0) < _OSD_MIN_CONF:
         return 0
     return int(found["orient_deg"]) % 360
-
-
-def _unturn_box(box: Box | None, turn: int, turned_size: tuple[int, int]) -> Box | None:
-    """``box`` in the page turned by ``turn`` degrees counter-clockwise, back in the page."""
-    if box is None or turn == 0:
-        return box
-    tw, th = turned_size
-    left, top, right, bottom = box.left, box.top, box.right, box.bottom
-    if turn == 90:  # the page was W x H; turned it is H x W, (x, y) -> (y, W - x)
-        x0, y0, x1, y1 = th - bottom, left, th - top, right
-    elif turn == 180:
-        x0, y0, x1, y1 = tw - right, th - bottom, tw - left, th - top
-    elif turn == 270:  # (x, y) -> (H - y, x)
-        x0, y0, x1, y1 = top, tw - right, bottom, tw - left
-    else:
-        return box
-    return Box(left=x0, top=y0, width=max(1, x1 - x0), height=max(1, y1 - y0))
 
 
 def _tidy(text: str, language: Language) -> str:

@@ -14,7 +14,7 @@ import pytest
 from bot.config import EngineChoice, Settings
 from bot.errors import OcrTimeout, QueueFull, WorkerCrashed
 from bot.ocr.pool import AsposePool, build_recognizer
-from tests.support.drawing import NOTE_LINES, note_png
+from tests.support.drawing import NOTE_LINES, draw_lines, note_png, to_bytes
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
 
@@ -112,6 +112,22 @@ async def test_queue_positions_and_queue_full(aspose_pool: AsposePool) -> None:
     assert first_positions == [0]
     assert second_positions == [1, 0]
     assert all(page.lines for page in pages)
+
+
+async def test_a_sideways_photo_without_exif_is_read_upright(aspose_pool: AsposePool) -> None:
+    note = draw_lines(NOTE_LINES)
+    stored = note.rotate(90, expand=True)  # the page lies on its side, no EXIF says so
+    page = await aspose_pool.recognize(to_bytes(stored), "en")
+    assert (page.width, page.height) == stored.size
+    read = [line for line in page.lines if line.text]
+    # The trial cuts the text short, but what it reads is the note, the right way up...
+    assert read and read[0].text == NOTE_LINES[0], [line.text for line in page.lines]
+    # ...and every line, read or not, is boxed where it stands on the photo as sent.
+    assert len(page.lines) == len(NOTE_LINES)
+    for line in page.lines:
+        assert line.box is not None
+        assert line.box.right <= stored.width and line.box.bottom <= stored.height
+        assert line.box.height > line.box.width
 
 
 async def test_settings_choose_the_engine_and_its_limits(tmp_path: Path) -> None:
