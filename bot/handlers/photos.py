@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # Telegram delivers an album as separate messages sharing a media_group_id, close together.
 ALBUM_WAIT_SECONDS = 1.5
+# The status message shows a new queue place or page at most this often (see _Status).
+PROGRESS_EDIT_SECONDS = 1.0
 IMAGE_MIME_PREFIX = "image/"
 DOWNLOAD_FAILED = "I could not download this photo from Telegram. Please send it again."
 
@@ -274,7 +276,9 @@ class _Status:
     Sent at once, but nothing waits for it until the result or an error is shown in it. Queue
     places and page numbers are edits sent one at a time in the background, the newest text
     winning: the engine calls ``on_queue`` right before it starts, and a worker must not sit
-    idle for a round trip to Telegram."""
+    idle for a round trip to Telegram. At most one such edit per PROGRESS_EDIT_SECONDS: each
+    photo that finishes moves every waiting photo up one place, and an edit for each of them
+    every time is load (and Telegram's flood limits) for news a second later is as good."""
 
     def __init__(
         self,
@@ -293,6 +297,8 @@ class _Status:
         self._editing: asyncio.Future[None] | None = None
         self._typing: asyncio.Future[None] | None = None
         self._final = False
+        self._in_flight = False
+        self._next_edit = 0.0
 
     def typing(self) -> None:
         """Show "typing…" while the engine reads (after the status: a message from the bot
@@ -302,7 +308,7 @@ class _Status:
 
     async def _send_typing(self) -> None:
         try:
-            await self._sending
+            await asyncio.shield(self._sending)
             await self._context.bot.send_chat_action(self._chat_id, ChatAction.TYPING)
         except Exception as exc:  # only a hint: never worth failing the photo for
             log.info("typing indicator not shown: %r", exc)
@@ -315,12 +321,23 @@ class _Status:
             self._editing = asyncio.ensure_future(self._edit())
 
     async def _edit(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            message = await self._sending
+            # Shielded: dropping this edit must not cancel the status message itself.
+            message = await asyncio.shield(self._sending)
             while not self._final and self._wanted != self._shown:
+                wait = self._next_edit - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
                 text = self._wanted
-                await message.edit_text(text)
+                self._in_flight = True
+                try:
+                    await message.edit_text(text)
+                finally:
+                    self._in_flight = False
                 self._shown = text
+                self._next_edit = loop.time() + PROGRESS_EDIT_SECONDS
         except Exception as exc:  # a missed progress notice must not fail the photo
             log.info("progress not shown: %r", exc)
 
@@ -328,8 +345,11 @@ class _Status:
         """The message, once no progress edit can land after what is shown next. A status
         that could not be sent raises here."""
         self._final = True
-        if self._editing is not None:
-            await self._editing
+        if self._editing is not None and not self._editing.done():
+            if self._in_flight:
+                await self._editing  # an edit on its way lands first
+            else:
+                _drop(self._editing)  # one waiting for its turn is simply not sent
         return await self._sending
 
     def abandon(self) -> None:
