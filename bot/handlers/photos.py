@@ -39,6 +39,8 @@ class _Album:
     chat_id: int
     user_id: int
     items: list[tuple[str, int | None]] = field(default_factory=list)  # (file_id, file_size)
+    # Each page's download, started as the page arrives (None: the limits said not yet).
+    downloads: list[asyncio.Future[list[bytes]] | None] = field(default_factory=list)
 
 
 async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,17 +80,19 @@ async def _take_image(
         await msg.reply_text(ImageTooLarge().user_message)
         return
     prefetched: asyncio.Future[list[bytes]] | None = None
-    if not msg.media_group_id and _admits(svc, user.id):
+    if _admits(svc, user.id):
         # Whatever the photo turns out to be, it is downloaded: the download goes out while
-        # the database says whether it replaces a line. (A photo the limits refuse is still
-        # never fetched.)
+        # the database says whether it replaces a line, or while an album gathers. (A photo
+        # the limits refuse is still never fetched.)
         prefetched = asyncio.ensure_future(_download_all(context, [file_id]))
     try:
         # A photo while a line waits for its replacement is that replacement.
         if await review.take_replacement_photo(update, context, file_id, prefetched=prefetched):
             return
         if msg.media_group_id:
-            await _collect_album(update, context, msg.media_group_id, file_id, file_size)
+            # The album takes the download over; it is dropped with the album.
+            page, prefetched = prefetched, None
+            await _collect_album(update, context, msg.media_group_id, file_id, file_size, page)
             return
         await process_images(
             context, chat.id, user.id, [file_id], reply_to=msg, prefetched=prefetched
@@ -104,6 +108,7 @@ async def _collect_album(
     group_id: str,
     file_id: str,
     file_size: int | None,
+    download: asyncio.Future[list[bytes]] | None,
 ) -> None:
     svc = services(context)
     assert update.effective_chat and update.effective_user
@@ -113,19 +118,46 @@ async def _collect_album(
         svc.albums[group_id] = album
         assert isinstance(album, _Album)
         album.items.append((file_id, file_size))
-        # The first photo of the album waits for the rest, then reads them all as one note.
-        await asyncio.sleep(ALBUM_WAIT_SECONDS)
-        svc.albums.pop(group_id, None)
-        await process_images(
-            context,
-            album.chat_id,
-            album.user_id,
-            [fid for fid, _ in album.items],
-            reply_to=update.effective_message,
-        )
+        album.downloads.append(download)
+        pages: asyncio.Future[list[bytes]] | None = None
+        try:
+            # The first photo of the album waits for the rest, then reads them all as one note.
+            await asyncio.sleep(ALBUM_WAIT_SECONDS)
+            svc.albums.pop(group_id, None)
+            started = [job for job in album.downloads if job is not None]
+            # Pages downloaded while the album gathered; if the limits held one back,
+            # process_images fetches them all once it has said yes.
+            if len(started) == len(album.items):
+                pages = asyncio.ensure_future(_pages(started))
+            await process_images(
+                context,
+                album.chat_id,
+                album.user_id,
+                [fid for fid, _ in album.items],
+                reply_to=update.effective_message,
+                prefetched=pages,
+            )
+        finally:
+            if svc.albums.get(group_id) is album:
+                del svc.albums[group_id]
+            for job in [pages, *album.downloads]:
+                if job is not None:
+                    _drop(job)
         return
     assert isinstance(album, _Album)
     album.items.append((file_id, file_size))
+    album.downloads.append(download)
+
+
+async def _pages(downloads: list[asyncio.Future[list[bytes]]]) -> list[bytes]:
+    """The album's pages in order, once every download is done (the first error raised)."""
+    got = await asyncio.gather(*downloads, return_exceptions=True)
+    images: list[bytes] = []
+    for item in got:
+        if isinstance(item, BaseException):
+            raise item
+        images.extend(item)
+    return images
 
 
 async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Path) -> bytes:

@@ -63,6 +63,23 @@ async def test_get_file_failure_is_one_sentence_and_a_retry_works(
     await chat.await_reply(_final_note, timeout=60)
 
 
+async def test_an_album_page_that_cannot_be_fetched_is_told_once_and_a_resend_works(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    # Album pages are fetched as they arrive; a refused one still ends in one sentence in the
+    # album's status, not a note with a page missing.
+    fake_api.fail_get_file(times=1)
+    chat = Conversation(fake_api, chat_id=4011)
+    chat.send_photo(note_png(CLEAN[:2]), media_group_id="a1")
+    chat.send_photo(note_png(CLEAN[2:]), media_group_id="a1")
+    reply = await chat.await_reply(contains=DOWNLOAD_FAILED, timeout=30)
+    assert reply.reply_to_message_id is not None, "told in the album's status message"
+    assert sum(DOWNLOAD_FAILED in m.visible for m in chat.bot_messages()) == 1
+    chat.send_photo(note_png(CLEAN[:2]), media_group_id="a2")
+    chat.send_photo(note_png(CLEAN[2:]), media_group_id="a2")
+    await chat.await_reply(_final_note, timeout=60)
+
+
 async def test_cut_off_download_gets_a_clear_message(bot: Any, fake_api: FakeBotApi) -> None:
     fake_api.truncate_downloads(keep_bytes=100, times=1)
     chat = Conversation(fake_api, chat_id=4002)
