@@ -199,6 +199,10 @@ async def run_user(fake: Any, user: User, deadline: float, idle: float) -> None:
                     photo.outcome = "busy" if BUSY in ev.text else "error"
                 elif NO_TEXT in ev.text and photo.outcome == "unanswered":
                     photo.replied, photo.outcome = ev.t, "no-text"
+                elif ev.text.startswith("📝 Read in"):
+                    # The status message becomes the summary (no separate summary message).
+                    user.summary_slot = slot_of(ev.text, len(user.photos))
+                    user.review_lines = []
                 continue
             if ev.edit:
                 continue  # line messages and controls being settled
