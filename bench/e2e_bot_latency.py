@@ -148,13 +148,7 @@ async def run(
     from bot.config import EngineChoice, Settings
     from bot.ocr.pool import build_recognizer
     from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes import bot_api as fake_module
     from tests.fakes.bot_api import FakeBotApi
-
-    # The fake answers one request per connection and socketserver listens with a backlog of
-    # 5: a burst of connects overflows it, the kernel drops the SYN and the client retries
-    # after 1 s. Telegram keeps connections alive, so that stall is the fake's, not the bot's.
-    fake_module._Server.request_queue_size = 128
 
     # Drawn before the bot runs: drawing is CPU work in this process that would count as lag.
     images = notes(photos, phone=phone)

@@ -298,10 +298,6 @@ async def run(
     from bot.config import EngineChoice, Settings
     from bot.storage.db import open_database
     from tests.e2e.harness import running_bot
-    from tests.fakes import bot_api as fake_module
-
-    # See bench/e2e_bot_latency.py: the fake's listen backlog of 5 drops SYNs under bursts.
-    fake_module._Server.request_queue_size = 128
 
     images = draw(users, photos)
     rss_before = vm_kib("VmRSS")

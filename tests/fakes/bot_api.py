@@ -407,6 +407,9 @@ class _Params:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of new connections (a load test's
+    # users all starting at once) overflows it, the kernel drops SYNs and clients stall 1 s.
+    request_queue_size = 128
     # Long-polls may still be parked when we stop; they are woken, but do not wait for them.
     block_on_close = False
 
@@ -417,6 +420,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; on a kept-alive connection Nagle's
+    # algorithm would hold the body until the client's delayed ACK (~40 ms per request).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
@@ -436,12 +442,16 @@ class _Handler(BaseHTTPRequestHandler):
     def respond(
         self, status: int, body: bytes, content_type: str, *, truncate_to: int | None = None
     ) -> None:
-        # One request per connection: simple, and HTTPX's pool copes with Connection: close.
-        self.close_connection = True
+        # Connections are kept alive, as Telegram's are: a new TCP connection (and server
+        # thread) per request would be this fake's cost, not the bot's. A cut-off body must
+        # end its connection, or the client would wait for the rest.
+        cut = truncate_to is not None
+        self.close_connection = cut
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        if cut:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body if truncate_to is None else body[:truncate_to])
         self.wfile.flush()
