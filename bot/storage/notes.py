@@ -217,9 +217,6 @@ class NotesRepo:
         idempotency_key: str,
     ) -> int:
         """Store a confirmed note; the same ``idempotency_key`` returns the existing note's id."""
-        existing = await self._id_for_key(user_id, idempotency_key)
-        if existing is not None:
-            return existing
         text = unicodedata.normalize("NFC", text)
         row = {
             "user_id": user_id,
@@ -237,7 +234,8 @@ class NotesRepo:
                 result = await conn.execute(notes.insert().values(**row).returning(notes.c.id))
                 return int(result.scalar_one())
         except IntegrityError:
-            # A double tap on "Save" raced us between the lookup and the insert.
+            # Stored before (a double tap, a retried update): the insert is tried first and
+            # the unique key decides, so the usual case costs one round trip, not two.
             existing = await self._id_for_key(user_id, idempotency_key)
             if existing is None:
                 raise
