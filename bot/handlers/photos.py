@@ -8,9 +8,10 @@ import tempfile
 import time
 import uuid
 from collections import deque
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiofiles
 from telegram import Message, Update
@@ -25,6 +26,7 @@ from bot.handlers.commands import user_choices
 from bot.ocr.model import Page
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Telegram delivers an album as separate messages sharing a media_group_id, close together.
 ALBUM_WAIT_SECONDS = 1.5
@@ -151,13 +153,7 @@ async def _collect_album(
 
 async def _pages(downloads: list[asyncio.Future[list[bytes]]]) -> list[bytes]:
     """The album's pages in order, once every download is done (the first error raised)."""
-    got = await asyncio.gather(*downloads, return_exceptions=True)
-    images: list[bytes] = []
-    for item in got:
-        if isinstance(item, BaseException):
-            raise item
-        images.extend(item)
-    return images
+    return [image for page in await _all_done(downloads) for image in page]
 
 
 async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Path) -> bytes:
@@ -399,15 +395,17 @@ def _reading(number: int, count: int) -> str:
 async def _download_all(context: ContextTypes.DEFAULT_TYPE, file_ids: list[str]) -> list[bytes]:
     """Every page of an album at once; the job's folder is removed only after all are done."""
     with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
-        got = await asyncio.gather(
-            *(download(context, fid, Path(tmp)) for fid in file_ids), return_exceptions=True
-        )
-    images: list[bytes] = []
+        return await _all_done([download(context, fid, Path(tmp)) for fid in file_ids])
+
+
+async def _all_done(jobs: Sequence[Awaitable[T]]) -> list[T]:
+    """Every result in order, once every job has ended (none left running), or the first
+    error among them."""
+    got = await asyncio.gather(*jobs, return_exceptions=True)
     for item in got:
         if isinstance(item, BaseException):
             raise item
-        images.append(item)
-    return images
+    return cast("list[T]", got)
 
 
 async def _tell(

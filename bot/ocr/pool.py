@@ -45,7 +45,7 @@ from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.orientation import looks_turned, sure_chars, turned_size, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
-from bot.ocr.queue import SlotQueue
+from bot.ocr.queue import QueuedEngine, SlotQueue
 from bot.ocr.recognizer import QueueCallback
 from bot.ocr.segment import detect_lines, reconcile
 from bot.ocr.tesseract import upright_turn, verify_crop
@@ -94,7 +94,7 @@ class _Worker:
                 proc.join(timeout=5)
 
 
-class AsposePool:
+class AsposePool(QueuedEngine):
     """Recognizer backed by ``workers`` Aspose processes. Create, ``await start()``, use."""
 
     def __init__(
@@ -132,15 +132,6 @@ class AsposePool:
     @property
     def engine_name(self) -> str:
         return "aspose"
-
-    @property
-    def queue_size(self) -> int:
-        """How many photos may wait for a worker; changeable while running, like the timeout."""
-        return self._queue.limit
-
-    @queue_size.setter
-    def queue_size(self, value: int) -> None:
-        self._queue.limit = value
 
     # ---- lifecycle -------------------------------------------------------------------
 

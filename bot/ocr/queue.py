@@ -111,3 +111,18 @@ class SlotQueue:
                 )
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
+
+
+class QueuedEngine:
+    """Base of the engines that queue photos in a :class:`SlotQueue` kept in ``_queue``."""
+
+    _queue: SlotQueue
+
+    @property
+    def queue_size(self) -> int:
+        """How many photos may wait for a worker; changeable while running."""
+        return self._queue.limit
+
+    @queue_size.setter
+    def queue_size(self, value: int) -> None:
+        self._queue.limit = value

@@ -29,7 +29,7 @@ from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
-from bot.ocr.queue import SlotQueue
+from bot.ocr.queue import QueuedEngine, SlotQueue
 from bot.ocr.recognizer import QueueCallback
 from bot.ocr.segment import detect_lines, reconcile
 
@@ -368,7 +368,7 @@ def _scale_box(box: Box | None, scale: float) -> Box | None:
     )
 
 
-class TesseractEngine:
+class TesseractEngine(QueuedEngine):
     """Recognizer reading photos with Tesseract in a pool of threads."""
 
     def __init__(
@@ -410,15 +410,6 @@ class TesseractEngine:
     @property
     def engine_name(self) -> str:
         return ENGINE_NAME
-
-    @property
-    def queue_size(self) -> int:
-        """How many photos may wait for a thread."""
-        return self._queue.limit
-
-    @queue_size.setter
-    def queue_size(self, value: int) -> None:
-        self._queue.limit = value
 
     async def start(self) -> None:
         if self._executor is not None:
