@@ -122,6 +122,10 @@ async def _collect_album(
         album.items.append((file_id, file_size))
         album.downloads.append(download)
         pages: asyncio.Future[list[bytes]] | None = None
+        typing = None
+        if download is not None:
+            # The album gathers in silence for a moment: "typing…" says it was received.
+            typing = asyncio.ensure_future(_typing(context, album.chat_id))
         try:
             # The first photo of the album waits for the rest, then reads them all as one note.
             await asyncio.sleep(ALBUM_WAIT_SECONDS)
@@ -142,13 +146,20 @@ async def _collect_album(
         finally:
             if svc.albums.get(group_id) is album:
                 del svc.albums[group_id]
-            for job in [pages, *album.downloads]:
+            for job in [pages, typing, *album.downloads]:
                 if job is not None:
                     _drop(job)
         return
     assert isinstance(album, _Album)
     album.items.append((file_id, file_size))
     album.downloads.append(download)
+
+
+async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except Exception as exc:  # only a hint: never worth failing the photo for
+        log.info("typing indicator not shown: %r", exc)
 
 
 async def _pages(downloads: list[asyncio.Future[list[bytes]]]) -> list[bytes]:
@@ -337,9 +348,9 @@ class _Status:
     async def _send_typing(self) -> None:
         try:
             await asyncio.shield(self._sending)
-            await self._context.bot.send_chat_action(self._chat_id, ChatAction.TYPING)
-        except Exception as exc:  # only a hint: never worth failing the photo for
-            log.info("typing indicator not shown: %r", exc)
+        except Exception:  # the status failed: that error is the one the user is told
+            return
+        await _typing(self._context, self._chat_id)
 
     def show(self, text: str) -> None:
         if self._final:

@@ -130,6 +130,9 @@ async def test_album_of_two_pages_becomes_one_note(bot: Any, fake_api: FakeBotAp
     chat = Conversation(fake_api, chat_id=1005)
     chat.send_photo(note_png(NOTE_LINES[:3]), media_group_id="alb1")
     chat.send_photo(note_png(NOTE_LINES[3:]), media_group_id="alb1")
+    # The album gathers for a moment before anything is read: "typing…" shows it arrived.
+    await chat.await_reply(timeout=30)
+    assert (1005, "typing") in fake_api.chat_actions, "typing shown before the first reply"
     final = await chat.await_reply(
         lambda m: "Buy milk" in m.visible and "Read chapter five again" in m.visible, timeout=90
     )
