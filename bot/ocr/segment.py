@@ -65,13 +65,19 @@ def reconcile(detected: list[Box], lines: list[Line]) -> list[Line]:
     box are kept but cannot cover a band.
     """
     result = list(lines)
-    boxes = [line.box for line in lines if line.box is not None]
-    for band in detected:
-        if not any(band.vertical_overlap(box) > _OVERLAP for box in boxes):
-            result.append(
-                Line(text="", confidence=None, box=band, source=ConfidenceSource.DETECTED)
-            )
+    for band in uncovered(detected, lines):
+        result.append(Line(text="", confidence=None, box=band, source=ConfidenceSource.DETECTED))
     return sorted(result, key=_line_order)
+
+
+def uncovered(detected: list[Box], lines: list[Line]) -> list[Box]:
+    """The bands of ``detected`` that no line of ``lines`` covers (same coordinates)."""
+    boxes = [line.box for line in lines if line.box is not None]
+    return [
+        band
+        for band in detected
+        if not any(band.vertical_overlap(box) > _OVERLAP for box in boxes)
+    ]
 
 
 def _line_order(line: Line) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.queue import QueuedEngine, SlotQueue
 from bot.ocr.recognizer import QueueCallback
-from bot.ocr.segment import detect_lines, reconcile
+from bot.ocr.segment import detect_lines, reconcile, uncovered
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -252,16 +252,42 @@ def read_evidence(
     mistakes at one scale (a stray full stop from JPEG noise, "Ist" for "1st") are often
     not made at another, while a line it reads right it reads right at every scale.
     """
-    evidence: list[LineEvidence] = []
-    for line in read_lines(api, image, timeout_ms=timeout_ms):
-        agreed = 0
-        if line.box is not None:
-            for scale in scales:
-                crop = _crop(image, line.box, scale)
-                if crop is not None:
-                    agreed += same_reading(_read_single_line(api, crop)[0], line.text, language)
-        evidence.append(LineEvidence(line, agreed))
-    return evidence
+    return [
+        LineEvidence(line, _agreeing(api, image, line, language, scales))
+        for line in read_lines(api, image, timeout_ms=timeout_ms)
+    ]
+
+
+def _agreeing(
+    api: Any, image: Image.Image, line: Line, language: Language, scales: tuple[float, ...]
+) -> int:
+    """How many re-reads of ``line``'s crop, one per scale, read what it says."""
+    if line.box is None:
+        return 0
+    agreed = 0
+    for scale in scales:
+        crop = _crop(image, line.box, scale)
+        if crop is not None:
+            agreed += same_reading(_read_single_line(api, crop)[0], line.text, language)
+    return agreed
+
+
+def read_band(
+    api: Any, image: Image.Image, band: Box, language: Language, scales: tuple[float, ...]
+) -> LineEvidence | None:
+    """A band of writing the page reading left out, read on its own as one line.
+
+    Tesseract's layout analysis gives up on whole pages of blurred or joined-up writing that
+    it reads fine line by line (measured: a blurred script note, 0 of 6 lines read page-wise,
+    5 of 6 exactly as single lines). None when the band reads as nothing."""
+    crop = _crop(image, band)
+    if crop is None:
+        return None
+    text, raw = _read_single_line(api, crop)
+    if not text:
+        return None
+    line = Line(text=text, confidence=raw, box=band, source=ConfidenceSource.ENGINE)
+    return LineEvidence(line, _agreeing(api, image, line, language, scales))
 
 
 def page_evidence(
@@ -269,8 +295,21 @@ def page_evidence(
 ) -> tuple[list[LineEvidence], list[Box]]:
     """What :class:`RereadModel` is fitted on (bench/calibrate.py): every line's evidence, and
     the bands of writing (in ``prepared.image`` pixels). Uses this thread's Tesseract API."""
-    image = prepared.image
-    return read_evidence(_api(language.tesseract), image, language, scales), detect_lines(image)
+    return _evidence(_api(language.tesseract), prepared.image, language, scales, 0)
+
+
+def _evidence(
+    api: Any, image: Image.Image, language: Language, scales: tuple[float, ...], timeout_ms: int
+) -> tuple[list[LineEvidence], list[Box]]:
+    """Every line read on the page, then every band of writing none of them covers read on
+    its own; and all the bands."""
+    evidence = read_evidence(api, image, language, scales, timeout_ms=timeout_ms)
+    bands = detect_lines(image)
+    for band in uncovered(bands, [e.line for e in evidence]):
+        found = read_band(api, image, band, language, scales)
+        if found is not None:
+            evidence.append(found)
+    return evidence, bands
 
 
 def recognize_prepared(
@@ -319,17 +358,19 @@ def _read_page(
 ) -> list[Line]:
     """Lines of ``image`` with their confidences, plus DETECTED lines for unread bands."""
     api = _api(language.tesseract)
-    if rereads is not None:
-        evidence = read_evidence(api, image, language, rereads.scales, timeout_ms=timeout_ms)
-        lines = [
-            replace(e.line, confidence=rereads(e.line.confidence or 0.0, e.agreed))
-            for e in evidence
-        ]
-    else:
-        raw_lines = read_lines(api, image, timeout_ms=timeout_ms)
-        lines = [replace(ln, confidence=calibrate(ln.confidence, calibration)) for ln in raw_lines]
-    lines = [replace(ln, text=_tidy(ln.text, language)) for ln in lines]
-    return reconcile(detect_lines(image), lines)
+    scales = rereads.scales if rereads is not None else ()
+    evidence, bands = _evidence(api, image, language, scales, timeout_ms)
+    lines = [
+        replace(
+            e.line,
+            text=_tidy(e.line.text, language),
+            confidence=rereads(e.line.confidence or 0.0, e.agreed)
+            if rereads is not None
+            else calibrate(e.line.confidence, calibration),
+        )
+        for e in evidence
+    ]
+    return reconcile(bands, lines)
 
 
 def upright_turn(image: Image.Image) -> int:
