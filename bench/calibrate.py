@@ -350,6 +350,7 @@ def main() -> None:
 
             # verify_crop caches the shipped map; it must see the one just written.
             tesseract._shipped_calibration.cache_clear()
+            tesseract._shipped_rereads.cache_clear()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ class ConfidenceSource(StrEnum):
 
     ENGINE = "engine"  # the engine's own score, calibrated
     VERIFIED = "verified"  # a second engine re-read the line's crop and we combined both
+    SECOND_ENGINE = "second-engine"  # the engine read nothing there; Tesseract's reading
     DETECTED = "detected"  # writing was found there but nothing could be read
     UNKNOWN = "unknown"  # the engine gave no usable score (e.g. Aspose trial: 0)
 

@@ -47,8 +47,8 @@ from bot.ocr.orientation import looks_turned, sure_chars, turned_size, unturn_bo
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
 from bot.ocr.queue import QueuedEngine, SlotQueue
 from bot.ocr.recognizer import QueueCallback
-from bot.ocr.segment import detect_lines, reconcile
-from bot.ocr.tesseract import upright_turn, verify_crop
+from bot.ocr.segment import detect_lines, reconcile, uncovered
+from bot.ocr.tesseract import guess_band, upright_turn, verify_crop
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -324,7 +324,12 @@ class AsposePool(QueuedEngine):
         # Bands of writing Aspose returned nothing for (the trial stops early; faint or odd
         # lines get skipped) still reach the user, as empty flagged lines.
         detected = await asyncio.to_thread(detect_lines, image)
-        lines = reconcile(detected, list(verified))
+        # Each of them is read by Tesseract on its own: a best guess to check beats a line
+        # to type (and a trial page gets the lines it cut off, still flagged when unsure).
+        guesses = await asyncio.gather(
+            *(self._guess(image, band, language) for band in uncovered(detected, verified))
+        )
+        lines = reconcile(detected, [*verified, *(g for g in guesses if g is not None)])
         to_photo = partial(
             _box_on_photo,
             angle=angle,
@@ -346,6 +351,22 @@ class AsposePool(QueuedEngine):
             truncated=result.truncated,
             warnings=tuple(warnings),
         )
+
+    async def _guess(self, image: Image.Image, band: Box, language: str) -> Line | None:
+        """Tesseract's reading of a band of writing Aspose returned nothing for."""
+        loop = asyncio.get_running_loop()
+        try:
+            text, conf = await loop.run_in_executor(
+                self._verify_pool, guess_band, image, band, language
+            )
+        except LanguageUnavailable:
+            return None
+        except Exception:
+            log.exception("reading a missed line with Tesseract failed")
+            return None
+        if not text:
+            return None
+        return Line(text=text, confidence=conf, box=band, source=ConfidenceSource.SECOND_ENGINE)
 
     async def _verify(self, image: Image.Image, line: Line, language: str) -> Line:
         """Re-read the line's crop with Tesseract and combine both readings."""

@@ -223,6 +223,26 @@ def verify_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float
     return text, _shipped_calibration()(raw)
 
 
+@lru_cache(maxsize=1)
+def _shipped_rereads() -> RereadModel | None:
+    return RereadModel.load(ENGINE_NAME)
+
+
+def guess_band(image: Image.Image, band: Box, language: str) -> tuple[str, float]:
+    """Tesseract's reading of a band of writing another engine returned nothing for, with
+    the confidence Tesseract's own lines get (its score and re-reads, shipped model).
+
+    Returns (text, confidence 0..1); ("", 0.0) when nothing is legible. Thread-safe."""
+    lang = _language(language)
+    model = _shipped_rereads()
+    found = read_band(_api(lang.tesseract), image, band, lang, model.scales if model else ())
+    if found is None:
+        return "", 0.0
+    raw = found.line.confidence or 0.0
+    conf = model(raw, found.agreed) if model else _shipped_calibration()(raw)
+    return _tidy(found.line.text, lang), conf
+
+
 def same_reading(a: str, b: str, language: Language) -> bool:
     """Two readings say the same, spacing aside (CJK is written without spaces at all)."""
     if language.code in _UNSPACED:
@@ -458,7 +478,7 @@ class TesseractEngine(QueuedEngine):
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         if self._shipped:
             self._calibration = await asyncio.to_thread(_shipped_calibration)
-            self._rereads = await asyncio.to_thread(RereadModel.load, ENGINE_NAME)
+            self._rereads = await asyncio.to_thread(_shipped_rereads)
         langs = await asyncio.to_thread(installed_traineddata)
         if not langs:
             log.warning("no Tesseract traineddata found (looked in %s)", find_tessdata())

@@ -54,8 +54,16 @@ async def test_clean_note_gives_every_drawn_line(aspose_pool: AsposePool) -> Non
     for line in read:
         assert _best_match(line.text) > 0.8, line.text
         # Trial Aspose gives no score: the line's confidence comes from a second reading
-        # (or is unknown), never a made-up low number.
-        assert line.source in (ConfidenceSource.VERIFIED, ConfidenceSource.UNKNOWN)
+        # (or is unknown), never a made-up low number. Lines the trial cut off are
+        # Tesseract's reading of them, with Tesseract's own confidence.
+        assert line.source in (
+            ConfidenceSource.VERIFIED,
+            ConfidenceSource.UNKNOWN,
+            ConfidenceSource.SECOND_ENGINE,
+        )
+    # The trial cuts the text short, yet every clean printed line reaches the user as text.
+    assert [line.text for line in page.lines] == list(NOTE_LINES)
+    assert any(line.source is ConfidenceSource.SECOND_ENGINE for line in page.lines)
     for line in page.lines:
         if line.source is ConfidenceSource.DETECTED:
             assert line.text == ""
