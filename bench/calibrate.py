@@ -111,10 +111,15 @@ def fit(samples: list[tuple[float, bool]], target: float) -> tuple[float, Calibr
     return cut, Calibration(tuple(fixed))
 
 
+# Lines whose confidence the map does not make: nothing read, or Tesseract's own reading of
+# a band Aspose returned nothing for (already on Tesseract's scale).
+_NOT_MAPPED = (ConfidenceSource.DETECTED, ConfidenceSource.SECOND_ENGINE)
+
+
 def recalibrated(page: Page, calibration: Calibration) -> Page:
     lines = tuple(
         replace(ln, confidence=calibration(ln.confidence))
-        if ln.confidence is not None and ln.source is not ConfidenceSource.DETECTED
+        if ln.confidence is not None and ln.source not in _NOT_MAPPED
         else ln
         for ln in page.lines
     )
@@ -297,7 +302,11 @@ def run(engine_name: str, quick: bool, target: float, dry_run: bool) -> None:
     samples: list[tuple[float, bool]] = []
     for lines, lang, page in pages:
         for o in match_page(lines, page, language=lang).ocr:
-            if o.line.text.strip() and o.line.confidence is not None:
+            if (
+                o.line.text.strip()
+                and o.line.confidence is not None
+                and o.line.source not in _NOT_MAPPED
+            ):
                 samples.append((o.line.confidence, o.error))
     path = CALIBRATION_DIR / f"{engine_name}.json"
     shipped = Calibration.load(engine_name)
