@@ -29,8 +29,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
 from bench.common import ensure_tests_importable
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
@@ -38,7 +36,6 @@ from bot.ocr.recognizer import QueueCallback, Recognizer
 # bench runs from the repo root (python -m bench...), so tests/ is importable.
 from tests.support.recognizers import DelegatingRecognizer
 
-TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 PROBE_CHAT = 9_000
 
 
@@ -151,8 +148,8 @@ async def run(
 ) -> None:
     ensure_tests_importable()
     from bot.app import build_application
-    from bot.config import EngineChoice, Settings
     from bot.ocr.pool import build_recognizer
+    from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import Conversation, running_bot
     from tests.fakes.bot_api import FakeBotApi
 
@@ -161,15 +158,7 @@ async def run(
     warm_image = notes(1, first_seed=100)[0]
     busy_images = notes(8, first_seed=200)
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, FakeBotApi(TOKEN) as fake:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=SecretStr(TOKEN),
-            telegram_api_base_url=fake.base_url,
-            telegram_file_base_url=fake.base_file_url,
-            ocr_engine=EngineChoice.TESSERACT,
-            ocr_workers=workers,
-            data_dir=Path(tmp),
-        )
+        settings = make_settings(fake, Path(tmp), ocr_workers=workers)
         for method in DELAYED_METHODS if api_delay_ms else ():
             fake.delay_method(method, api_delay_ms / 1000)
         engine = build_recognizer(settings)

@@ -35,11 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
 from bench.common import ensure_tests_importable
 
-TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 FIRST_CHAT = 50_000
 PROBE_CHAT = 59_999
 
@@ -295,22 +292,15 @@ async def run(
 ) -> None:
     ensure_tests_importable()
     from bot.app import build_application
-    from bot.config import EngineChoice, Settings
     from bot.storage.db import open_database
+    from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import running_bot
 
     images = draw(users, photos)
     rss_before = vm_kib("VmRSS")
     fake_cls = _make_fake_class()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, fake_cls(TOKEN) as fake:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=SecretStr(TOKEN),
-            telegram_api_base_url=fake.base_url,
-            telegram_file_base_url=fake.base_file_url,
-            ocr_engine=EngineChoice.TESSERACT,
-            data_dir=Path(tmp),
-        )
+        settings = make_settings(fake, Path(tmp))
         print(
             f"{users} users x {photos} photos at once, engine=tesseract, "
             f"workers={settings.ocr_workers}, OCR_QUEUE_SIZE={settings.ocr_queue_size}, "
