@@ -250,10 +250,10 @@ async def process_images(
         if prefetched is not None
         else asyncio.ensure_future(_download_all(context, file_ids))
     )
-    # The user sees at once that the photo is being read; the status says "Reading" straight
-    # away (downloading is part of reading to the user), so the engine's "reading now" for
-    # the first page costs no edit. Reading does not wait for this message.
-    status = _Status(context, chat_id, _reading(1, count), reply_to)
+    # The user sees at once that the photo is being read, or where it waits in line: the
+    # status says so straight away (downloading is part of reading to the user), so the
+    # engine's first notice costs no edit. Reading does not wait for this message.
+    status = _Status(context, chat_id, _progress(1, count, svc.recognizer.ahead()), reply_to)
     errors_to_status = True
     try:
         # Independent of each other: one wait instead of two.
@@ -270,10 +270,7 @@ async def process_images(
         for number, image in enumerate(downloaded, start=1):
 
             async def on_queue(ahead: int, number: int = number) -> None:
-                label = f" page {number} of {count}" if count > 1 else ""
-                status.show(
-                    f"⏳ Queued{label}: {ahead} ahead" if ahead else _reading(number, count)
-                )
+                status.show(_progress(number, count, ahead))
 
             pages.append(await svc.recognizer.recognize(image, language, on_queue=on_queue))
         # A status message that could not be sent ends the photo here, as an error the user
@@ -399,8 +396,12 @@ class _Status:
                 _drop(job)
 
 
-def _reading(number: int, count: int) -> str:
-    return f"🔎 Reading page {number} of {count}…" if count > 1 else "🔎 Reading…"
+def _progress(number: int, count: int, ahead: int) -> str:
+    """What the status says: being read, or the place in line (``ahead`` photos first)."""
+    page = f" page {number} of {count}" if count > 1 else ""
+    if ahead:
+        return f"⏳ Queued{page}: {ahead} ahead"
+    return f"🔎 Reading{page}…"
 
 
 async def _download_all(context: ContextTypes.DEFAULT_TYPE, file_ids: list[str]) -> list[bytes]:

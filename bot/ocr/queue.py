@@ -36,6 +36,12 @@ class SlotQueue:
     def waiting(self) -> int:
         return len(self._waiters)
 
+    def ahead(self) -> int:
+        """The place in line a job arriving now would get (0: it starts at once)."""
+        if self._free_slot() is not None and not self._waiters:
+            return 0
+        return len(self._waiters) + 1
+
     def refuse_if_full(self) -> None:
         """Raise QueueFull when a new job could neither start nor wait: checked before any
         work on a photo that would be refused anyway."""
@@ -126,3 +132,7 @@ class QueuedEngine:
     @queue_size.setter
     def queue_size(self, value: int) -> None:
         self._queue.limit = value
+
+    def ahead(self) -> int:
+        """How many photos a photo sent now would wait behind (0: a worker is free)."""
+        return self._queue.ahead()

@@ -39,6 +39,10 @@ class Recognizer(Protocol):
         """Codes of the languages that work on this server right now (offline)."""
         ...
 
+    def ahead(self) -> int:
+        """How many photos a photo sent now would wait behind (0: a worker is free)."""
+        ...
+
 
 async def notify_queue(on_queue: QueueCallback | None, position: int) -> None:
     """Tell a waiting job its place; a failure here never costs the user their photo."""

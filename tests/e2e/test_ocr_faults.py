@@ -171,23 +171,32 @@ async def test_full_queue_tells_the_third_user_to_retry_and_the_others_get_their
     release_a = recognizer.hold(image_a)
     app = build_application(bot_settings, recognizer=recognizer)
     async with running_bot(app):
-        alice = Conversation(fake_api, chat_id=5041)
-        bob = Conversation(fake_api, chat_id=5042)
-        carol = Conversation(fake_api, chat_id=5043)
+        # A failed check must not leave Alice's photo held: shutdown would wait for it.
+        try:
+            alice = Conversation(fake_api, chat_id=5041)
+            bob = Conversation(fake_api, chat_id=5042)
+            carol = Conversation(fake_api, chat_id=5043)
 
-        alice.send_photo(image_a)
-        await asyncio.wait_for(recognizer.entered[image_a].wait(), timeout=30)
-        bob.send_photo(note_png(NOTE_B))
-        await bob.await_reply(contains="1 ahead", timeout=30)
-        carol.send_photo(note_png(NOTE_C))
-        busy = await carol.await_reply(contains="try again", timeout=30)
-        assert "busy" in busy.visible and _short(busy.visible), busy.visible
+            alice.send_photo(image_a)
+            await asyncio.wait_for(recognizer.entered[image_a].wait(), timeout=30)
+            bob.send_photo(note_png(NOTE_B))
+            await bob.await_reply(contains="1 ahead", timeout=30)
+            # His status said where he waits from its first version, never "Reading" first.
+            sent = [
+                p for m, p in fake_api.calls if m == "sendMessage" and str(p["chat_id"]) == "5042"
+            ]
+            assert sent and "1 ahead" in str(sent[0]["text"]), sent[:1]
+            carol.send_photo(note_png(NOTE_C))
+            busy = await carol.await_reply(contains="try again", timeout=30)
+            assert "busy" in busy.visible and _short(busy.visible), busy.visible
 
-        release_a.set()
-        await alice.await_reply(contains=READ, timeout=60)
-        await bob.await_reply(contains=READ, timeout=60)
-        # Bob's status became his summary: nothing still says he is waiting in line.
-        assert not any("ahead" in m.visible for m in bob.bot_messages())
-        # Carol's retry, once the queue has room, is read like any other photo.
-        carol.send_photo(note_png(NOTE_C))
-        await carol.await_reply(contains=READ, timeout=60)
+            release_a.set()
+            await alice.await_reply(contains=READ, timeout=60)
+            await bob.await_reply(contains=READ, timeout=60)
+            # Bob's status became his summary: nothing still says he is waiting in line.
+            assert not any("ahead" in m.visible for m in bob.bot_messages())
+            # Carol's retry, once the queue has room, is read like any other photo.
+            carol.send_photo(note_png(NOTE_C))
+            await carol.await_reply(contains=READ, timeout=60)
+        finally:
+            release_a.set()

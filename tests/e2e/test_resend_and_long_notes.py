@@ -52,6 +52,9 @@ class LongNoteRecognizer:
     def available_languages(self) -> list[str]:
         return ["en"]
 
+    def ahead(self) -> int:
+        return 0
+
     async def recognize(
         self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
     ) -> Page:

@@ -28,6 +28,9 @@ class DelegatingRecognizer:
     def available_languages(self) -> list[str]:
         return self.inner.available_languages()
 
+    def ahead(self) -> int:
+        return self.inner.ahead()
+
     async def recognize(
         self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
     ) -> Page:

@@ -112,3 +112,16 @@ async def test_closed_queue_takes_no_new_photo() -> None:
     queue.close()
     with pytest.raises(OcrError):
         await queue.acquire()
+
+
+async def test_ahead_is_the_place_a_new_photo_would_get() -> None:
+    queue = SlotQueue(slots=1, limit=5)
+    assert queue.ahead() == 0
+    await queue.acquire()
+    assert queue.ahead() == 1
+    waiting = asyncio.create_task(queue.acquire())
+    await _settle()
+    assert queue.ahead() == 2
+    queue.release(0)
+    await _settle()
+    assert await waiting == 0 and queue.ahead() == 1
