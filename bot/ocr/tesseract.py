@@ -4,7 +4,8 @@ tesserocr releases the GIL while Tesseract works, so a small thread pool reads s
 photos at once in one process. Each thread keeps its own ``PyTessBaseAPI`` per language
 (the API is not thread-safe, and loading a traineddata file costs ~0.1-0.5 s).
 
-Also home of :func:`verify_crop`, the second opinion the Aspose pool asks for one line.
+Also home of what the Aspose pool asks Tesseract for: :func:`verify_crop`, a second opinion on
+one line Aspose read, and :func:`guess_band`, a reading of a band of writing it did not.
 """
 
 from __future__ import annotations
@@ -238,9 +239,8 @@ def guess_band(image: Image.Image, band: Box, language: str) -> tuple[str, float
     found = read_band(_api(lang.tesseract), image, band, lang, model.scales if model else ())
     if found is None:
         return "", 0.0
-    raw = found.line.confidence or 0.0
-    conf = model(raw, found.agreed) if model else _shipped_calibration()(raw)
-    return _tidy(found.line.text, lang), conf
+    line = _finished(found, lang, _shipped_calibration(), model)
+    return line.text, line.confidence or 0.0
 
 
 def same_reading(a: str, b: str, language: Language) -> bool:
@@ -380,17 +380,24 @@ def _read_page(
     api = _api(language.tesseract)
     scales = rereads.scales if rereads is not None else ()
     evidence, bands = _evidence(api, image, language, scales, timeout_ms)
-    lines = [
-        replace(
-            e.line,
-            text=_tidy(e.line.text, language),
-            confidence=rereads(e.line.confidence or 0.0, e.agreed)
-            if rereads is not None
-            else calibrate(e.line.confidence, calibration),
-        )
-        for e in evidence
-    ]
+    lines = [_finished(e, language, calibration, rereads) for e in evidence]
     return reconcile(bands, lines)
+
+
+def _finished(
+    evidence: LineEvidence,
+    language: Language,
+    calibration: Calibration | None,
+    rereads: RereadModel | None,
+) -> Line:
+    """The line as the user gets it: its confidence from the re-read model when there is one
+    (else its calibrated score), its text tidied."""
+    line = evidence.line
+    if rereads is not None:
+        confidence = rereads(line.confidence or 0.0, evidence.agreed)
+    else:
+        confidence = calibrate(line.confidence, calibration) or 0.0
+    return replace(line, text=_tidy(line.text, language), confidence=confidence)
 
 
 def upright_turn(image: Image.Image) -> int:
