@@ -51,6 +51,8 @@ from bot.ocr.segment import detect_lines, reconcile, uncovered
 from bot.ocr.tesseract import guess_band, upright_turn, verify_crop
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PIL import Image
 
     from bot.config import Settings
@@ -354,38 +356,40 @@ class AsposePool(QueuedEngine):
 
     async def _guess(self, image: Image.Image, band: Box, language: str) -> Line | None:
         """Tesseract's reading of a band of writing Aspose returned nothing for."""
-        loop = asyncio.get_running_loop()
-        try:
-            text, conf = await loop.run_in_executor(
-                self._verify_pool, guess_band, image, band, language
-            )
-        except LanguageUnavailable:
+        read = await self._ask_tesseract(guess_band, image, band, language)
+        if read is None or not read[0]:
             return None
-        except Exception:
-            log.exception("reading a missed line with Tesseract failed")
-            return None
-        if not text:
-            return None
+        text, conf = read
         return Line(text=text, confidence=conf, box=band, source=ConfidenceSource.SECOND_ENGINE)
 
     async def _verify(self, image: Image.Image, line: Line, language: str) -> Line:
         """Re-read the line's crop with Tesseract and combine both readings."""
         if line.box is None:
             return line
-        loop = asyncio.get_running_loop()
-        try:
-            tess_text, tess_conf = await loop.run_in_executor(
-                self._verify_pool, verify_crop, image, line.box, language
-            )
-        except LanguageUnavailable:
-            # No Tesseract data for this language here: the line keeps Aspose's own score.
-            return line
-        except Exception:
-            # A second opinion that fails leaves the first one as it was.
-            log.exception("verifying a line with Tesseract failed")
-            return line
+        read = await self._ask_tesseract(verify_crop, image, line.box, language)
+        if read is None:
+            return line  # no second opinion: the line keeps Aspose's own score
+        tess_text, tess_conf = read
         confidence = self._calibration(verified_confidence(line.text, tess_text, tess_conf))
         return replace(line, confidence=confidence, source=ConfidenceSource.VERIFIED)
+
+    async def _ask_tesseract(
+        self,
+        read: Callable[[Image.Image, Box, str], tuple[str, float]],
+        image: Image.Image,
+        box: Box,
+        language: str,
+    ) -> tuple[str, float] | None:
+        """``read`` in the verification threads; None when Tesseract cannot help (no data
+        for the language here, or it failed: that is logged, the photo goes on without it)."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._verify_pool, read, image, box, language)
+        except LanguageUnavailable:
+            return None
+        except Exception:
+            log.exception("Tesseract's reading of one line failed")
+            return None
 
 
 def _box_on_photo(
