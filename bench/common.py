@@ -24,8 +24,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.ocr import confidence
 from bot.ocr.confidence import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
+
+# bench runs from the repo root (python -m bench...), so tests/ is importable.
+from tests.support.drawing import NOTE_LINES
 
 if TYPE_CHECKING:
     from bot.ocr.confidence import Calibration
@@ -45,9 +49,7 @@ def ensure_tests_importable() -> None:
 
 def normalise(text: str, language: str = "en") -> str:
     """Spacing is how engines differ, not what was written; CJK has no spaces at all."""
-    if language.startswith("zh"):
-        return "".join(text.split())
-    return " ".join(text.split())
+    return confidence.normalise(text, unspaced=language.startswith("zh"))
 
 
 def cer(reference: str, hypothesis: str) -> float:
@@ -325,13 +327,9 @@ async def read_all(
 
 # ---- the drawn labelled set ---------------------------------------------------------
 
+# The six lines the tests draw, then six more.
 EN_LINES = (
-    "Buy milk and eggs tomorrow",
-    "Call the dentist at 3 pm",
-    "Finish the quarterly report",
-    "Meeting notes: budget review",
-    "Pick up the dry cleaning",
-    "Read chapter five again",
+    *NOTE_LINES,
     "Send invoice 2041 to Anna",
     "Water the plants on Friday",
     "Book train tickets for May 14",

@@ -155,14 +155,15 @@ def levenshtein(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _normalise(text: str) -> str:
-    # Spacing differences are how engines differ, not what the user wrote.
-    return " ".join(text.split())
+def normalise(text: str, *, unspaced: bool = False) -> str:
+    """Spacing is how engines differ, not what the user wrote; ``unspaced`` scripts (Chinese,
+    Japanese) are written with no spaces at all."""
+    return "".join(text.split()) if unspaced else " ".join(text.split())
 
 
 def agreement(a: str, b: str) -> float:
     """1 - normalised edit distance between two readings of a line (1.0 = identical)."""
-    a, b = _normalise(a), _normalise(b)
+    a, b = normalise(a), normalise(b)
     if not a and not b:
         return 0.0  # two empty readings confirm nothing
     return 1.0 - levenshtein(a, b) / max(len(a), len(b))

@@ -32,10 +32,6 @@ class SlotQueue:
         self._background: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    @property
-    def waiting(self) -> int:
-        return len(self._waiters)
-
     def ahead(self) -> int:
         """The place in line a job arriving now would get (0: it starts at once)."""
         if self._free_slot() is not None and not self._waiters:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from bot.errors import BotError, LanguageUnavailable, OcrError, OcrTimeout
-from bot.ocr.confidence import Calibration, RereadModel, calibrate
+from bot.ocr.confidence import Calibration, RereadModel, calibrate, normalise
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
@@ -245,9 +245,8 @@ def guess_band(image: Image.Image, band: Box, language: str) -> tuple[str, float
 
 def same_reading(a: str, b: str, language: Language) -> bool:
     """Two readings say the same, spacing aside (CJK is written without spaces at all)."""
-    if language.code in _UNSPACED:
-        return "".join(a.split()) == "".join(b.split())
-    return " ".join(a.split()) == " ".join(b.split())
+    unspaced = language.code in _UNSPACED
+    return normalise(a, unspaced=unspaced) == normalise(b, unspaced=unspaced)
 
 
 @dataclass(frozen=True, slots=True)
