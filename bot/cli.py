@@ -60,8 +60,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import load_catalogs
     from bot.ocr.pool import build_recognizer
 
+    english = load_catalogs(["en"]).get("en")
     recognizer = build_recognizer(settings)
     await recognizer.start()
     rc = 0
@@ -70,7 +72,11 @@ async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 data = await asyncio.to_thread(Path(path).read_bytes)
                 page = await recognizer.recognize(data, args.lang)
-            except (BotError, OSError) as exc:
+            except BotError as exc:
+                print(f"{path}: {english.error(exc)} ({exc.detail})", file=sys.stderr)
+                rc = 1
+                continue
+            except OSError as exc:
                 print(f"{path}: {exc}", file=sys.stderr)
                 rc = 1
                 continue

@@ -1,4 +1,4 @@
-"""Every failure a user can meet, each with the one sentence they read.
+"""Every failure a user can meet, each with the key of the one sentence they read.
 
     BotError
      ├── OcrError
@@ -15,115 +15,135 @@
      │    ├── DecompressionBomb   few bytes, absurd pixel count
      │    ├── BadImageShape       e.g. 50,000 x 10 px
      │    └── EmptyFile           zero bytes
+     ├── DownloadFailed           Telegram would not give us the file
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
-`str(error)` is the user-facing sentence; `error.detail` is for the log.
+An error carries a message ``key`` of the catalogs in ``bot/i18n/locales`` and the ``params``
+its sentence needs; the handlers render it in the user's language (``Translator.error``). A
+param named ``language`` is a language code and is shown as the language's name. ``detail`` is
+for the log. ``str(error)`` is the key and detail: never shown to a user.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+Param = str | int
 
 
 class BotError(Exception):
     """Base of every error that carries a sentence for the user."""
 
-    user_message = "Something went wrong. Please try again."
+    key: ClassVar[str] = "error-generic"
 
-    def __init__(self, user_message: str | None = None, *, detail: str = "") -> None:
-        self.user_message = user_message or self.user_message
+    def __init__(self, key: str | None = None, *, detail: str = "", **params: Param) -> None:
+        if key is not None:
+            self.key = key  # type: ignore[misc]
         self.detail = detail
-        super().__init__(self.user_message)
+        self.params: dict[str, Param] = params
+        super().__init__(f"{self.key}: {detail}" if detail else self.key)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Errors cross process boundaries (OCR workers): rebuild without calling __init__,
         # whose parameters differ between subclasses.
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        return (_rebuild, (type(self), self.__dict__.copy(), self.args))
 
 
-def _rebuild(cls: type[BotError], state: dict[str, object]) -> BotError:
+def _rebuild(cls: type[BotError], state: dict[str, object], args: tuple[object, ...]) -> BotError:
     error = cls.__new__(cls)
-    Exception.__init__(error, state.get("user_message", ""))
+    Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
 
 
 class OcrError(BotError):
-    user_message = "I could not read this photo. Please try again."
+    key = "error-ocr"
 
 
 class ModelMissing(OcrError):
     """An Aspose model file (``NAME.ocr``) is not installed and downloads are off."""
 
+    key = "error-model-missing"
+
     def __init__(self, model: str, language: str = "") -> None:
         self.model = model
         self.language = language
-        super().__init__(
-            f"{_language_name(language)} is not available on this server right now (model "
-            f"{model} is not installed). Choose another language with /language.",
-            detail=f"missing Aspose model {model}",
-        )
-
-
-def _language_name(code: str) -> str:
-    # Imported here: bot.ocr.languages itself raises LanguageUnavailable from this module.
-    from bot.ocr.languages import resolve
-
-    try:
-        return f"{resolve(code).name} ({code})" if code else "This language"
-    except LanguageUnavailable:
-        return code
+        if language:
+            super().__init__(
+                detail=f"missing Aspose model {model}", language=language, model=model
+            )
+        else:
+            super().__init__(
+                "error-model-missing-any", detail=f"missing Aspose model {model}", model=model
+            )
 
 
 class LanguageUnavailable(OcrError):
+    key = "error-language-unknown"
+
     def __init__(self, language: str) -> None:
         self.language = language
-        super().__init__(
-            f"The language '{language}' is not available here. See /language for the list.",
-        )
+        # Shown as typed: an unknown code has no name to show.
+        super().__init__(detail=f"language {language!r}", code=language)
 
 
 class LicenseProblem(OcrError):
-    user_message = "The OCR engine is misconfigured on this server. The admin has been told."
+    key = "error-license"
 
 
 class OcrTimeout(OcrError):
-    user_message = "Reading this photo took too long. Please try a smaller or clearer photo."
+    key = "error-timeout"
 
 
 class WorkerCrashed(OcrError):
-    user_message = "The reader stopped while working on your photo. Please try again."
+    key = "error-worker-crashed"
 
 
 class QueueFull(OcrError):
-    user_message = "I am busy with many photos right now. Please try again in a minute."
+    key = "error-queue-full"
 
 
 class InputError(BotError):
-    user_message = "I cannot read this file as an image."
+    key = "error-input"
 
 
 class UnsupportedImage(InputError):
-    user_message = "This is not an image I can read. Please send a photo (JPEG or PNG)."
+    key = "error-unsupported-image"
 
 
 class AnimatedImage(InputError):
-    user_message = "Animated images are not supported. Please send a still photo."
+    key = "error-animated"
 
 
 class ImageTooLarge(InputError):
-    user_message = "This file is too large. Please send an image under 20 MB."
+    key = "error-too-large"
 
 
 class DecompressionBomb(InputError):
-    user_message = "This image has far too many pixels. Please send a normal photo."
+    key = "error-too-many-pixels"
 
 
 class BadImageShape(InputError):
-    user_message = "This image is too narrow or too small to hold notes. Please send a photo."
+    key = "error-bad-shape"
 
 
 class EmptyFile(InputError):
-    user_message = "This file is empty. Please send the photo again."
+    key = "error-empty-file"
+
+
+class DownloadFailed(BotError):
+    key = "error-download"
 
 
 class ConfigError(BotError):
-    """Settings are missing or malformed; the CLI prints the sentence and exits 2."""
+    """Settings are missing or malformed; the CLI prints the sentence (to the operator, in
+    English, never to a Telegram user) and exits 2."""
+
+    key = "error-config"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(detail=message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,4 +1,5 @@
-"""One picture of the photo with the lines to check boxed and numbered like their buttons."""
+"""Pictures of the photo for the review: the lines to check boxed and numbered, and the crop of
+one line that the review card shows."""
 
 from __future__ import annotations
 
@@ -72,4 +73,42 @@ def annotate_pages(session: ReviewSession, images: list[bytes]) -> bytes | None:
     out.thumbnail((MAX_SIDE, MAX_SIDE))
     buf = io.BytesIO()
     out.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+# The review card's picture: wide enough to read a line on a phone, never a whole photo's size.
+CROP_MIN_WIDTH = 640
+CROP_MAX_SIDE = 1280
+CROP_MAX_RATIO = 8
+
+
+def line_crop(data: bytes, box: tuple[int, int, int, int] | None) -> bytes:
+    """JPEG of one line of the photo with a margin of its own height around it (the words
+    above and below help to read it), enlarged when small; the whole page when the line has
+    no box."""
+    img, shrink = _open_small(data)
+    if box is not None:
+        left, top, w, h = (round(v / shrink) for v in box)
+        pad = max(8, h)
+        area = (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(img.width, left + w + pad),
+            min(img.height, top + h + pad),
+        )
+        if area[2] > area[0] and area[3] > area[1]:
+            img = img.crop(area)
+    if img.width < CROP_MIN_WIDTH:
+        scale = CROP_MIN_WIDTH / img.width
+        img = img.resize(
+            (CROP_MIN_WIDTH, max(1, round(img.height * scale))), Image.Resampling.LANCZOS
+        )
+    img.thumbnail((CROP_MAX_SIDE, CROP_MAX_SIDE))
+    if img.width > img.height * CROP_MAX_RATIO:
+        # Telegram refuses photos over 20:1; a long thin line is set on a taller white card.
+        card = Image.new("RGB", (img.width, img.width // CROP_MAX_RATIO), "white")
+        card.paste(img, (0, (card.height - img.height) // 2))
+        img = card
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
     return buf.getvalue()

@@ -1,4 +1,5 @@
-"""Per-user settings: the OCR language and the confidence threshold (None = bot default)."""
+"""Per-user settings: the OCR language, the confidence threshold and the interface language
+(None = the bot's default, or for the interface: Telegram's language_code)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class UserSettings:
 
     language: str | None = None
     threshold: int | None = None
+    interface: str | None = None
 
 
 def upsert(
@@ -43,17 +45,24 @@ class UsersRepo:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(user_settings.c.language, user_settings.c.threshold).where(
-                        user_settings.c.user_id == user_id
-                    )
+                    select(
+                        user_settings.c.language,
+                        user_settings.c.threshold,
+                        user_settings.c.interface,
+                    ).where(user_settings.c.user_id == user_id)
                 )
             ).first()
         if row is None:
             return UserSettings()
-        return UserSettings(language=row.language, threshold=row.threshold)
+        return UserSettings(
+            language=row.language, threshold=row.threshold, interface=row.interface
+        )
 
     async def set_language(self, user_id: int, code: str | None) -> None:
         await self._set(user_id, language=code)
+
+    async def set_interface(self, user_id: int, code: str | None) -> None:
+        await self._set(user_id, interface=code)
 
     async def set_threshold(self, user_id: int, value: int | None) -> None:
         if value is not None and not 0 <= value <= 100:

@@ -1,0 +1,46 @@
+"""Which interface language a user sees, and which recognition language follows from it.
+
+Plain functions of codes, so the rules are tested without Telegram. This is also the seam for
+choosing the recognition language from the photo itself (the script a multilingual reader sees,
+issue 9): :func:`recognition_default` is the one place that decides what "not chosen yet" means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# The interface languages, in the order /language offers them.
+UI_LANGUAGES: tuple[str, ...] = ("en", "zh", "vi")
+DEFAULT_UI = "en"
+
+# An interface language that implies how its users write their notes.
+_RECOGNITION_FOR_UI = {"zh": "zh", "vi": "vi"}
+
+
+def ui_language(code: str | None) -> str:
+    """Telegram's ``language_code`` (IETF tag: ``vi``, ``zh-hans``, ``zh-TW``, ``en-US``...) or a
+    stored choice, as one of :data:`UI_LANGUAGES`; anything else is English."""
+    primary = (code or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if primary in UI_LANGUAGES else DEFAULT_UI
+
+
+def recognition_default(ui: str, server_default: str, available: Sequence[str]) -> str:
+    """The recognition language of a user who has not chosen one: their interface language's
+    (vi -> Vietnamese, zh -> Chinese) when this server can read it, else the server's."""
+    implied = _RECOGNITION_FOR_UI.get(ui)
+    if implied is not None and implied in available:
+        return implied
+    return server_default
+
+
+def alternatives_for(
+    current: str, ui: str, server_default: str, available: Sequence[str], *, limit: int = 2
+) -> list[str]:
+    """Other likely languages to read a photo again in, most likely first: the user's own,
+    the two languages this bot's users write most, and the server default."""
+    likely = [_RECOGNITION_FOR_UI.get(ui, ""), "vi", "zh", "en", server_default]
+    out: list[str] = []
+    for code in likely:
+        if code and code != current and code in available and code not in out:
+            out.append(code)
+    return out[:limit]
