@@ -125,9 +125,10 @@ async def edit_photo(
     bot: Bot, chat_id: int, message_id: int, picture: bytes, spec: MessageSpec
 ) -> None:
     """A photo message shows a new picture with ``spec`` as its caption: one editMessageMedia."""
-    media = InputMediaPhoto(
-        InputFile(io.BytesIO(picture), filename="line.jpg"), caption=spec.text, parse_mode=HTML
-    )
+    # attach=True: the file goes in its own multipart field, named in the media JSON; without
+    # it the upload would take the "media" field itself and Telegram could not parse the JSON.
+    upload = InputFile(io.BytesIO(picture), filename="line.jpg", attach=True)
+    media = InputMediaPhoto(upload, caption=spec.text, parse_mode=HTML)
     await bot.edit_message_media(
         media, chat_id=chat_id, message_id=message_id, reply_markup=markup(spec.buttons)
     )
