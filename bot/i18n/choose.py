@@ -37,8 +37,8 @@ def alternatives_for(
     current: str, ui: str, server_default: str, available: Sequence[str], *, limit: int = 2
 ) -> list[str]:
     """Other likely languages to read a photo again in, most likely first: the user's own,
-    the two languages this bot's users write most, and the server default."""
-    likely = [_RECOGNITION_FOR_UI.get(ui, ""), "vi", "zh", "en", server_default]
+    the server's default, English, then the two languages this bot's users write most."""
+    likely = [_RECOGNITION_FOR_UI.get(ui, ""), server_default, "en", "vi", "zh"]
     out: list[str] = []
     for code in likely:
         if code and code != current and code in available and code not in out:

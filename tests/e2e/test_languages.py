@@ -19,7 +19,7 @@ from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
 from tests.e2e.harness import Conversation, running_bot
 from tests.e2e.test_review_flow import _card_moved
 from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, to_bytes
+from tests.support.drawing import draw_lines, note_png, scribbled_note, to_bytes
 from tests.support.recognizers import DelegatingRecognizer
 
 
@@ -234,3 +234,39 @@ async def test_ten_lines_to_check_stay_within_three_messages(
     assert done is not None and "All 10 lines checked" in done.visible
     # The card moved from line to line by editing itself, a new crop each time.
     assert fake_api.call_count("editMessageMedia") >= 9
+
+
+async def test_one_tap_reads_the_same_photo_again_in_another_language(
+    bot: Any, fake_api: FakeBotApi
+) -> None:
+    # An English-speaking user photographs a Vietnamese note: read in English first, where
+    # the tone marks are lost and lines are put to the user; one tap reads it in Vietnamese.
+    chat = Conversation(fake_api, chat_id=7501, language_code="en")
+    photo = chat.send_photo(
+        to_bytes(scribbled_note(("Hôm nay trời đẹp quá", "Chúng tôi đi học", "Mẹ nấu cơm")))
+    )
+    summary = await chat.await_reply(contains="Read in English", timeout=90)
+    card = await chat.await_reply(lambda m: m.photo is not None, timeout=60)
+    assert "🔁 Read again in Vietnamese" in summary.button_texts
+    getfile_before = fake_api.call_count("getFile")
+    chat.press("🔁 Read again in Vietnamese", message_id=summary.message_id)
+    again = await chat.await_reply(
+        lambda m: m.message_id == summary.message_id and "Read in Vietnamese" in m.visible,
+        timeout=90,
+    )
+    assert "Hôm nay" in again.visible or "Chúng tôi" in again.visible, again.visible
+    # Same messages, edited in place: still the summary and one card for the photo.
+    mine = [m for m in chat.bot_messages() if m.message_id > photo["message_id"]]
+    assert [m.message_id for m in mine] == [summary.message_id, card.message_id]
+    # The photo was at hand: not downloaded again.
+    assert fake_api.call_count("getFile") == getfile_before
+    # The new reading's card is live, the old one's buttons are gone with it.
+    now = await chat.await_reply(
+        lambda m: m.message_id == card.message_id and bool(m.buttons), timeout=60
+    )
+    assert "Vietnamese" not in " ".join(again.button_texts)
+    assert "🔁 Read again in Chinese" in again.button_texts
+    await _finish_review(chat, now)
+    final = await chat.await_reply(contains="📝 Your note (", timeout=60)
+    assert "Hôm nay" in final.visible or "Chúng tôi" in final.visible
+    assert all(not m.buttons for m in chat.bot_messages())

@@ -34,7 +34,8 @@ def test_notes_follow_the_interface_until_chosen_when_this_server_reads_them() -
 def test_read_again_offers_the_likely_other_languages() -> None:
     everything = ["en", "vi", "zh", "de"]
     assert alternatives_for("en", "en", "en", everything) == ["vi", "zh"]
-    assert alternatives_for("vi", "vi", "en", everything) == ["zh", "en"]
+    assert alternatives_for("vi", "vi", "en", everything) == ["en", "zh"]
+    assert alternatives_for("en", "vi", "en", everything) == ["vi", "zh"]
     assert alternatives_for("zh", "zh", "en", ["en", "zh"]) == ["en"]
 
 
