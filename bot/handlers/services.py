@@ -68,7 +68,7 @@ async def asker(context: ContextTypes.DEFAULT_TYPE, user: User) -> Asker:
     prefs = await svc.db.users.get_settings(user.id)
     ui = ui_language(prefs.interface or user.language_code)
     language = prefs.language or recognition_default(
-        ui, svc.settings.default_language, svc.recognizer.available_languages()
+        ui, svc.settings.default_language, svc.recognizer.available_languages
     )
     threshold = svc.settings.default_threshold if prefs.threshold is None else prefs.threshold
     return Asker(

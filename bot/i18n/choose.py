@@ -7,7 +7,7 @@ issue 9): :func:`recognition_default` is the one place that decides what "not ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # The interface languages, in the order /language offers them.
 UI_LANGUAGES: tuple[str, ...] = ("en", "zh", "vi")
@@ -24,11 +24,14 @@ def ui_language(code: str | None) -> str:
     return primary if primary in UI_LANGUAGES else DEFAULT_UI
 
 
-def recognition_default(ui: str, server_default: str, available: Sequence[str]) -> str:
+def recognition_default(
+    ui: str, server_default: str, available: Callable[[], Sequence[str]]
+) -> str:
     """The recognition language of a user who has not chosen one: their interface language's
-    (vi -> Vietnamese, zh -> Chinese) when this server can read it, else the server's."""
+    (vi -> Vietnamese, zh -> Chinese) when this server can read it, else the server's.
+    ``available`` is only asked when it matters (it may look at the disk)."""
     implied = _RECOGNITION_FOR_UI.get(ui)
-    if implied is not None and implied in available:
+    if implied is not None and implied in available():
         return implied
     return server_default
 

@@ -42,8 +42,8 @@ class Database:
             engine, expire_on_commit=False
         )
         self.dialect: str = engine.dialect.name
-        self.notes = NotesRepo(engine, self.dialect)
         self.users = UsersRepo(engine)
+        self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
         self.reviews = ReviewsRepo(engine)
 
     async def close(self) -> None:

@@ -23,12 +23,14 @@ def test_telegram_language_code_picks_the_interface(code: str | None, ui: str) -
 
 
 def test_notes_follow_the_interface_until_chosen_when_this_server_reads_them() -> None:
-    everything = ["en", "vi", "zh", "de"]
+    def everything() -> list[str]:
+        return ["en", "vi", "zh", "de"]
+
     assert recognition_default("vi", "en", everything) == "vi"
     assert recognition_default("zh", "en", everything) == "zh"
     assert recognition_default("en", "de", everything) == "de"
     # A server without Chinese (Aspose offline) reads with its default rather than fail.
-    assert recognition_default("zh", "en", ["en", "vi"]) == "en"
+    assert recognition_default("zh", "en", lambda: ["en", "vi"]) == "en"
 
 
 def test_read_again_offers_the_likely_other_languages() -> None:
