@@ -28,13 +28,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from bot.i18n.marker import N_
+
 Param = str | int
 
 
 class BotError(Exception):
     """Base of every error that carries a sentence for the user."""
 
-    key: ClassVar[str] = "error-generic"
+    key: ClassVar[str] = N_("error-generic")
 
     def __init__(self, key: str | None = None, *, detail: str = "", **params: Param) -> None:
         if key is not None:
@@ -57,13 +59,13 @@ def _rebuild(cls: type[BotError], state: dict[str, object], args: tuple[object, 
 
 
 class OcrError(BotError):
-    key = "error-ocr"
+    key = N_("error-ocr")
 
 
 class ModelMissing(OcrError):
     """An Aspose model file (``NAME.ocr``) is not installed and downloads are off."""
 
-    key = "error-model-missing"
+    key = N_("error-model-missing")
 
     def __init__(self, model: str, language: str = "") -> None:
         self.model = model
@@ -74,12 +76,12 @@ class ModelMissing(OcrError):
             )
         else:
             super().__init__(
-                "error-model-missing-any", detail=f"missing Aspose model {model}", model=model
+                N_("error-model-missing-any"), detail=f"missing Aspose model {model}", model=model
             )
 
 
 class LanguageUnavailable(OcrError):
-    key = "error-language-unknown"
+    key = N_("error-language-unknown")
 
     def __init__(self, language: str) -> None:
         self.language = language
@@ -88,58 +90,58 @@ class LanguageUnavailable(OcrError):
 
 
 class LicenseProblem(OcrError):
-    key = "error-license"
+    key = N_("error-license")
 
 
 class OcrTimeout(OcrError):
-    key = "error-timeout"
+    key = N_("error-timeout")
 
 
 class WorkerCrashed(OcrError):
-    key = "error-worker-crashed"
+    key = N_("error-worker-crashed")
 
 
 class QueueFull(OcrError):
-    key = "error-queue-full"
+    key = N_("error-queue-full")
 
 
 class InputError(BotError):
-    key = "error-input"
+    key = N_("error-input")
 
 
 class UnsupportedImage(InputError):
-    key = "error-unsupported-image"
+    key = N_("error-unsupported-image")
 
 
 class AnimatedImage(InputError):
-    key = "error-animated"
+    key = N_("error-animated")
 
 
 class ImageTooLarge(InputError):
-    key = "error-too-large"
+    key = N_("error-too-large")
 
 
 class DecompressionBomb(InputError):
-    key = "error-too-many-pixels"
+    key = N_("error-too-many-pixels")
 
 
 class BadImageShape(InputError):
-    key = "error-bad-shape"
+    key = N_("error-bad-shape")
 
 
 class EmptyFile(InputError):
-    key = "error-empty-file"
+    key = N_("error-empty-file")
 
 
 class DownloadFailed(BotError):
-    key = "error-download"
+    key = N_("error-download")
 
 
 class ConfigError(BotError):
     """Settings are missing or malformed; the CLI prints the sentence (to the operator, in
     English, never to a Telegram user) and exits 2."""
 
-    key = "error-config"
+    key = N_("error-config")
 
     def __init__(self, message: str) -> None:
         super().__init__(detail=message)

@@ -89,7 +89,8 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not hits:
         await msg.reply_text(t("search-none", query=query))
         return
-    lines = [f"<b>{t.plural('search-found', len(hits), query=html.escape(query))}</b>"]
+    found = t.plural("search-found", len(hits), query=query)
+    lines = [f"<b>{html.escape(found)}</b>"]
     rows = []
     for hit in hits:
         when = hit.created_at.strftime("%Y-%m-%d")

@@ -8,7 +8,7 @@ and the resulting :class:`Catalogs` lives in the handlers' services. A handler l
 
 from __future__ import annotations
 
-from bot.i18n.catalog import N_, Catalogs, Translator, load_catalogs
+from bot.i18n.catalog import Catalogs, Translator, load_catalogs
 from bot.i18n.choose import (
     DEFAULT_UI,
     UI_LANGUAGES,
@@ -16,6 +16,7 @@ from bot.i18n.choose import (
     recognition_default,
     ui_language,
 )
+from bot.i18n.marker import N_
 
 __all__ = [
     "DEFAULT_UI",

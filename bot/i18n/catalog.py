@@ -20,23 +20,21 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.errors import BotError, Param
 from bot.i18n.choose import DEFAULT_UI, UI_LANGUAGES, ui_language
+
+if TYPE_CHECKING:  # bot.errors marks its keys with bot.i18n.marker: no import cycle at run time
+    from bot.errors import BotError, Param
 
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 DOMAIN = "messages"
-
-
-def N_(key: str) -> str:
-    """Marks a key that is looked up later (a table of keys): the extraction finds it here."""
-    return key
 
 
 class _SafeDict(dict[str, object]):

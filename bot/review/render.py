@@ -58,6 +58,14 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _bold(text: str) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def _italic(text: str) -> str:
+    return f"<i>{escape(text)}</i>"
+
+
 # --------------------------------------------------------------------------- splitting
 
 
@@ -240,11 +248,11 @@ def render_summary(
         # Replacements may hold several lines; each becomes its own line of the message.
         parts.extend(escape(row) for text in sure for row in text.split("\n"))
     elif session.lines:
-        parts.append(f"<i>{t('summary-none-sure')}</i>")
+        parts.append(_italic(t("summary-none-sure")))
     else:
-        parts.append(f"<i>{t('summary-no-text')}</i>")
+        parts.append(_italic(t("summary-no-text")))
     if session.pending:
-        parts += ["", f"<b>{t.plural('summary-to-check', session.flagged_total)}</b>"]
+        parts += ["", _bold(t.plural("summary-to-check", session.flagged_total))]
     chunks = split_message("\n".join(parts))
     buttons = [
         [
@@ -271,13 +279,14 @@ def render_card(session: ReviewSession, t: Translator, *, notice: str = "") -> M
     rows = [f"<i>{escape(notice)}</i>"] if notice else []
     rows.append(
         f"<b>{escape(line_label(session, i, t))}</b> · {escape(confidence_words(line, t))}"
-        f" · {escape(t.plural('card-left', left))}"
+        + " · "
+        + escape(t.plural("card-left", left))
     )
     if line.text:
         rows.append(_code(line.text, MAX_CARD_LINE))
     if line.original_text is not None and line.state is LineState.FLAGGED:
         # A re-read from a closer photo (see ReviewSession.offer), up for confirmation.
-        rows.append(f"<i>{escape(t('card-read-again-from-photo'))}</i>")
+        rows.append(_italic(t("card-read-again-from-photo")))
     rev = session.revision
     if session.awaiting_resend == i:
         rows.append(escape(t("card-send-correct-text")))
@@ -305,7 +314,7 @@ def render_card_done(session: ReviewSession, t: Translator) -> MessageSpec:
     for line in session.lines:
         if line.flagged:
             counts[line.state] += 1
-    rows = [f"<b>{escape(t.plural('card-done', session.flagged_total))}</b>"]
+    rows = [_bold(t.plural("card-done", session.flagged_total))]
     detail = t(
         "card-done-detail",
         kept=counts[LineState.CONFIRMED],
@@ -320,9 +329,9 @@ def render_done(session: ReviewSession, t: Translator) -> list[str]:
     """The finished note as message(s): a one-line heading, then the text alone, so it
     copies cleanly."""
     lines = sum(1 for _ in session.note_lines())
-    heading = f"<b>{escape(t.plural('note-heading', lines))}</b>\n"
+    heading = _bold(t.plural("note-heading", lines)) + "\n"
     if not lines:
-        return [heading + f"<i>{escape(t('note-empty'))}</i>"]
+        return [heading + _italic(t("note-empty"))]
     return split_message(heading + escape(session.final_text()))
 
 

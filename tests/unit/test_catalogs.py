@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import UI_LANGUAGES, load_catalogs
 from bot.i18n.catalog import LOCALES_DIR, po_path
-from tests.support.catalog_keys import BOT, Keys, collect
+from tests.support.catalog_keys import BOT, PYBABEL_KEYWORDS, Keys, collect
 
 
 def _read(language: str, root: Path = LOCALES_DIR) -> Catalog:
@@ -68,6 +69,18 @@ def test_every_key_is_translated_with_its_placeholders() -> None:
     keys = collect()
     assert len(keys.singular) > 80 and keys.plural
     assert problems(keys) == []
+
+
+def test_pybabel_extraction_finds_the_same_keys() -> None:
+    found: dict[str, bool] = {}
+    for _, _, message, _, _ in extract_from_dir(
+        str(BOT), keywords=PYBABEL_KEYWORDS, comment_tags=(), strip_comment_tags=True
+    ):
+        key = message if isinstance(message, str) else message[0]
+        found[key] = found.get(key, False) or not isinstance(message, str)
+    keys = collect()
+    assert set(found) == set(keys.singular) | set(keys.plural)
+    assert {k for k, plural in found.items() if plural} == set(keys.plural)
 
 
 def _copy_locales(tmp_path: Path) -> Path:
