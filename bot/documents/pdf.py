@@ -91,8 +91,10 @@ def read_pdf(
             doc.close()
 
 
-def render_page(data: bytes, index: int, size: tuple[int, int]) -> tuple[Image.Image, float]:
-    """Page ``index`` rendered at exactly ``size`` pixels (as it was when read), and its width
+def render_page(
+    data: bytes, index: int, size: tuple[int, int]
+) -> tuple[Image.Image, tuple[float, float]]:
+    """Page ``index`` rendered at exactly ``size`` pixels (as it was when read), and its size
     in points (for the export's page size). Raises InputError like :func:`read_pdf`."""
     with _PDFIUM:
         doc = _open(data)
@@ -110,7 +112,7 @@ def render_page(data: bytes, index: int, size: tuple[int, int]) -> tuple[Image.I
             doc.close()
     if image.size != size:
         image = image.resize(size, Image.Resampling.LANCZOS)
-    return image, width
+    return image, (width, height)
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
