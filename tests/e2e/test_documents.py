@@ -7,12 +7,13 @@ import io
 from typing import Any
 
 import pillow_heif
+import pytest
 from PIL import Image
 
 from tests.e2e.harness import Conversation
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import draw_lines, to_bytes
-from tests.support.pdfs import make_pdf
+from tests.support.pdfs import huge_page_pdf, make_pdf, many_pages_pdf
 
 TYPED = ["Project kickoff: Monday 9:30", "Owner: Lan (budget, 2 pages)", "Next review on 12/03"]
 PAGE_2 = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
@@ -86,3 +87,40 @@ async def test_exif_orientation_is_honoured_for_heic(bot: Any, fake_api: FakeBot
     chat = Conversation(fake_api, chat_id=5004)
     chat.send_document(heic.getvalue(), "IMG_0002.heic", "application/octet-stream")
     await _final_note(chat, PAGE_3)
+
+
+def _corrupt_pdf() -> bytes:
+    """A real PDF cut in half, as an interrupted download leaves it."""
+    whole = make_pdf([TYPED, draw_lines(list(PAGE_2))])
+    return whole[: len(whole) // 2]
+
+
+@pytest.mark.parametrize(
+    ("data", "file_name", "mime", "words"),
+    [
+        (make_pdf([TYPED], password="secret"), "locked.pdf", "application/pdf", ("password",)),
+        (many_pages_pdf(500), "book.pdf", "application/pdf", ("500 pages", "at most 20")),
+        (_corrupt_pdf(), "cut.pdf", "application/pdf", ("damaged",)),
+        (huge_page_pdf(100_000), "poster.pdf", "application/pdf", ("impossible size",)),
+        (b"", "IMG_0003.HEIC", "image/heic", ("empty",)),
+    ],
+    ids=["encrypted", "500-pages", "corrupt", "100000pt-page", "zero-byte-heic"],
+)
+async def test_bad_document_gets_one_sentence_and_nothing_is_stored(
+    bot: Any, fake_api: FakeBotApi, data: bytes, file_name: str, mime: str,
+    words: tuple[str, ...],
+) -> None:
+    chat = Conversation(fake_api, chat_id=5100)
+    chat.send_document(data, file_name, mime)
+    reply = await chat.await_reply(
+        lambda m: all(w in m.visible for w in words) and not m.buttons, timeout=60
+    )
+    text = reply.visible
+    assert len(text) < 120 and text.count(".") <= 2, f"one short sentence, not {text!r}"
+    assert "went wrong" not in text
+    # The bot goes on serving, and nothing was kept: no note, no review waiting.
+    chat.send_command("notes")
+    await chat.await_reply(contains="no saved notes")
+    services = bot.bot_data["services"]
+    assert await _stored_notes(bot, 5100) == []
+    assert await services.db.reviews.open_review_for(5100, 5100) is None

@@ -108,7 +108,11 @@ def huge_page_pdf(side: float = 100_000) -> bytes:
     """One page of ``side`` x ``side`` pt (the spec's limit is 14,400): rendered at any sane
     resolution it would be billions of pixels."""
     pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(side, side))
+    # Written by hand: pikepdf's add_blank_page itself refuses sides over 14,400.
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, side, side], Contents=pdf.make_stream(b"")
+    )
+    pdf.pages.append(pikepdf.Page(page))
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
