@@ -124,3 +124,12 @@ async def test_bad_document_gets_one_sentence_and_nothing_is_stored(
     services = bot.bot_data["services"]
     assert await _stored_notes(bot, 5100) == []
     assert await services.db.reviews.open_review_for(5100, 5100) is None
+
+
+async def test_help_says_what_can_be_sent_and_the_limits(bot: Any, fake_api: FakeBotApi) -> None:
+    chat = Conversation(fake_api, chat_id=5200)
+    chat.send_command("help")
+    reply = await chat.await_reply(contains="How it works")
+    wanted = ("photo", "HEIC", "album", "PDF", "20 MB", "20 pages", "[md|json|txt|pdf]")
+    for words in wanted:
+        assert words in reply.visible, words
