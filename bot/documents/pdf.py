@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -162,7 +163,7 @@ def _text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
     """The text layer's lines (as PDFium orders them), each boxed in rendered pixels."""
     textpage = page.get_textpage()
     try:
-        left, _, _, top = page.get_cropbox()
+        place = _placer(page, scale)
         lines: list[Line] = []
         chars: list[str] = []
         box: list[float] | None = None  # left, bottom, right, top in points
@@ -170,10 +171,7 @@ def _text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
         def end_line() -> None:
             text = "".join(chars).strip()
             if text and box is not None:
-                x0, y0 = (box[0] - left) * scale, (top - box[3]) * scale
-                width, height = (box[2] - box[0]) * scale, (box[3] - box[1]) * scale
-                pixels = Box(round(x0), round(y0), max(1, round(width)), max(1, round(height)))
-                lines.append(Line(" ".join(text.split()), 1.0, pixels))
+                lines.append(Line(" ".join(text.split()), 1.0, place(box)))
             chars.clear()
 
         for i in range(textpage.count_chars()):
@@ -191,6 +189,35 @@ def _text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
                     else [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
                 )
         end_line()
+        if page.get_rotation():
+            # PDFium's order follows the unturned page; the user reads the turned one.
+            lines.sort(key=lambda line: (line.box.top, line.box.left) if line.box else (0, 0))
         return lines
     finally:
         textpage.close()
+
+
+def _placer(page: pdfium.PdfPage, scale: float) -> Callable[[list[float]], Box]:
+    """Maps a box in PDF points (left, bottom, right, top) to pixels of the rendered page,
+    which PDFium turns by the page's /Rotate (clockwise)."""
+    left, bottom, right, top = page.get_cropbox()
+    width, height = right - left, top - bottom
+    rotation = page.get_rotation() % 360
+
+    def turn(x: float, y: float) -> tuple[float, float]:
+        u, v = x - left, top - y  # from the page's top-left corner, y down
+        if rotation == 90:
+            return height - v, u
+        if rotation == 180:
+            return width - u, height - v
+        if rotation == 270:
+            return v, width - u
+        return u, v
+
+    def place(box: list[float]) -> Box:
+        (u0, v0), (u1, v1) = turn(box[0], box[1]), turn(box[2], box[3])
+        x0, x1 = sorted((u0 * scale, u1 * scale))
+        y0, y1 = sorted((v0 * scale, v1 * scale))
+        return Box(round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0)))
+
+    return place

@@ -68,9 +68,12 @@ async def send_pdf(
         return
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     name = f"notes-{stamp}.pdf" if len(chosen) > 1 else f"note-{chosen[0].id}.pdf"
-    caption = f"{len(chosen)} notes, {len(gathered.pages)} pages. The text is searchable."
+    caption = "Your notes as a PDF: search, select and copy the text in any PDF reader."
     if len(chosen) < len(notes):
-        caption += f" Only the newest notes fit in one PDF ({MAX_EXPORT_PAGES} pages at most)."
+        caption = (
+            f"Your newest notes as a PDF (one PDF holds at most {MAX_EXPORT_PAGES} pages): "
+            "search, select and copy the text in any PDF reader."
+        )
     await context.bot.send_document(
         chat_id, InputFile(io.BytesIO(data), filename=name), caption=caption
     )

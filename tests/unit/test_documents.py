@@ -82,3 +82,23 @@ def test_multi_page_tiff_becomes_pages_and_a_photo_stays_as_it_is() -> None:
     assert [p.ref for p in pages] == ["tiff:0:T", "tiff:1:T", "tiff:2:T", "P"]
     assert Image.open(io.BytesIO(pages[1].image)).size == frames[1].size
     assert pages[3].image == b"\xff\xd8jpeg"
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_text_layer_boxes_sit_on_the_ink_of_turned_pages(rotation: int) -> None:
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(make_pdf([LINES])))
+    pdf.pages[0].Rotate = rotation
+    out = io.BytesIO()
+    pdf.save(out)
+    [page] = read_pdf(out.getvalue(), "F", language="en", max_pages=20, max_side=1000)
+    assert page.page is not None
+    assert sorted(line.text for line in page.page.lines) == sorted(LINES)
+    rendered, _ = render_page(out.getvalue(), 0, page.size)
+    grey = rendered.convert("L")
+    for line in page.page.lines:
+        box = line.box
+        assert box is not None
+        crop = grey.crop((box.left, box.top, box.right, box.bottom))
+        assert min(crop.tobytes()) < 100, f"no ink under {line.text!r} at {box}"
