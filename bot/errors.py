@@ -9,7 +9,7 @@
      │    ├── WorkerCrashed       the worker process died mid-job
      │    └── QueueFull           too many photos are waiting
      ├── InputError
-     │    ├── UnsupportedImage    not an image we can read (PDF, ZIP, text, truncated...)
+     │    ├── UnsupportedImage    not an image we can read (ZIP, text, truncated...)
      │    ├── AnimatedImage       GIF/animated WebP: send a still photo
      │    ├── ImageTooLarge       bytes over the limit (checked before download too)
      │    ├── DecompressionBomb   few bytes, absurd pixel count
@@ -18,7 +18,7 @@
      │    ├── PdfLocked           the PDF needs a password to open
      │    ├── PdfBroken           not a PDF we can open (damaged, cut off, no pages)
      │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
-     │    └── PageTooLarge        a PDF page of absurd size, refused before rendering
+     │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
 `str(error)` is the user-facing sentence; `error.detail` is for the log.
@@ -148,7 +148,7 @@ class TooManyPages(InputError):
 
 
 class PageTooLarge(InputError):
-    user_message = "This PDF has a page of impossible size. Please send a normal document."
+    user_message = "This PDF has a page far too large to read. Please send a normal document."
 
 
 class ConfigError(BotError):

@@ -2,7 +2,8 @@
 
 PDFium (pypdfium2) opens and renders. Everything a hostile file could abuse is checked
 before a page is rendered: the byte size (by the caller), a password, whether PDFium can
-open it at all, the page count, and every page's size in points. A page is rendered at a
+open it at all, the page count, every page's size in points, and the pixel count every
+image on a page claims (read from its dictionary, not decoded). A page is rendered at a
 resolution chosen so its long side is at most ``max_side`` pixels (OCR_MAX_SIDE), so no
 page, however large it claims to be, costs more than one ordinary photo.
 
@@ -72,6 +73,7 @@ def read_pdf(
     language: str,
     max_pages: int,
     max_side: int,
+    max_pixels: int = 60_000_000,
 ) -> list[PdfPage]:
     """Every page of the PDF in ``data``, or an InputError saying why not."""
     with _PDFIUM:
@@ -86,6 +88,8 @@ def read_pdf(
             sizes = [doc.get_page_size(i) for i in range(count)]
             for number, (width, height) in enumerate(sizes, start=1):
                 _check_size(number, width, height)
+            for index in range(count):
+                _check_images(doc, index, max_pixels)
             scales = [render_scale(width, height, max_side) for width, height in sizes]
             return [_read_page(doc, i, file_id, language, scales[i]) for i in range(count)]
         finally:
@@ -93,7 +97,7 @@ def read_pdf(
 
 
 def render_page(
-    data: bytes, index: int, size: tuple[int, int]
+    data: bytes, index: int, size: tuple[int, int], *, max_pixels: int = 60_000_000
 ) -> tuple[Image.Image, tuple[float, float]]:
     """Page ``index`` rendered at exactly ``size`` pixels (as it was when read), and its size
     in points (for the export's page size). Raises InputError like :func:`read_pdf`."""
@@ -104,6 +108,7 @@ def render_page(
                 raise PdfBroken(detail=f"no page {index + 1} of {len(doc)}")
             width, height = doc.get_page_size(index)
             _check_size(index + 1, width, height)
+            _check_images(doc, index, max_pixels)
             page = doc[index]
             try:
                 image = _render(page, size[0] / width)
@@ -130,6 +135,20 @@ def _check_size(number: int, width: float, height: float) -> None:
         raise PageTooLarge(detail=f"page {number}: {width:.0f} x {height:.0f} pt")
     if min(width, height) < MIN_PAGE_POINTS:
         raise PageTooLarge(detail=f"page {number}: {width:.1f} x {height:.1f} pt, too small")
+
+
+def _check_images(doc: pdfium.PdfDocument, index: int, max_pixels: int) -> None:
+    """The decompression-bomb guard inside a page: an image whose dictionary claims more
+    pixels than MAX_PIXELS would be decoded whole by the renderer, whatever the page size.
+    The sizes are read from the dictionaries; nothing is decoded."""
+    page = doc[index]
+    try:
+        for image in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
+            width, height = image.get_px_size()
+            if width * height > max_pixels:
+                raise PageTooLarge(detail=f"page {index + 1}: an image of {width}x{height} px")
+    finally:
+        page.close()
 
 
 def _read_page(

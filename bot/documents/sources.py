@@ -47,7 +47,12 @@ def pages_of(files: list[tuple[str, bytes]], *, language: str, limits: Limits) -
         try:
             if is_pdf(data):
                 found = read_pdf(
-                    data, file_id, language=language, max_pages=room, max_side=limits.max_side
+                    data,
+                    file_id,
+                    language=language,
+                    max_pages=room,
+                    max_side=limits.max_side,
+                    max_pixels=limits.max_pixels,
                 )
                 pages += [SourcePage(str(p.ref), p.image, p.page) for p in found]
                 split += len(found)

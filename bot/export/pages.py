@@ -105,9 +105,12 @@ def _lines_by_page(note: Note) -> dict[int, list[TextLine]]:
         if line.get("state") == "dropped" or not str(line.get("text", "")).strip():
             continue
         box = line.get("box")
-        placed = tuple(int(v) for v in box) if isinstance(box, list) and len(box) == 4 else None
+        placed = None
+        if isinstance(box, list) and len(box) == 4:
+            left, top, width, height = (int(v) for v in box)
+            placed = (left, top, width, height)
         page = int(line.get("page") or 0)
-        pages.setdefault(page, []).append(TextLine(str(line["text"]), placed))  # type: ignore[arg-type]
+        pages.setdefault(page, []).append(TextLine(str(line["text"]), placed))
     if not note.lines and note.text.strip():
         pages[0] = [TextLine(text) for text in note.text.splitlines() if text.strip()]
     return pages
@@ -116,7 +119,9 @@ def _lines_by_page(note: Note) -> dict[int, list[TextLine]]:
 def image_page(data: bytes, ref: PageRef, lines: list[TextLine], max_pixels: int) -> ExportPage:
     """The page ``ref`` names in ``data``, with its lines. Raises InputError."""
     if ref.kind == "pdf" and ref.size is not None:
-        rendered, (width_pt, height_pt) = render_page(data, ref.index, ref.size)
+        rendered, (width_pt, height_pt) = render_page(
+            data, ref.index, ref.size, max_pixels=max_pixels
+        )
         return ExportPage(_jpeg(rendered), width_pt, height_pt, lines)
     if ref.kind == "image" and is_plain_jpeg(data):
         with Image.open(io.BytesIO(data)) as img:

@@ -13,7 +13,7 @@ from PIL import Image
 from tests.e2e.harness import Conversation
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import draw_lines, to_bytes
-from tests.support.pdfs import huge_page_pdf, make_pdf, many_pages_pdf
+from tests.support.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
 
 TYPED = ["Project kickoff: Monday 9:30", "Owner: Lan (budget, 2 pages)", "Next review on 12/03"]
 PAGE_2 = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
@@ -101,10 +101,11 @@ def _corrupt_pdf() -> bytes:
         (make_pdf([TYPED], password="secret"), "locked.pdf", "application/pdf", ("password",)),
         (many_pages_pdf(500), "book.pdf", "application/pdf", ("500 pages", "at most 20")),
         (_corrupt_pdf(), "cut.pdf", "application/pdf", ("damaged",)),
-        (huge_page_pdf(100_000), "poster.pdf", "application/pdf", ("impossible size",)),
+        (huge_page_pdf(100_000), "poster.pdf", "application/pdf", ("far too large",)),
+        (image_bomb_pdf(100_000), "bomb.pdf", "application/pdf", ("far too large",)),
         (b"", "IMG_0003.HEIC", "image/heic", ("empty",)),
     ],
-    ids=["encrypted", "500-pages", "corrupt", "100000pt-page", "zero-byte-heic"],
+    ids=["encrypted", "500-pages", "corrupt", "100000pt-page", "image-bomb", "zero-byte-heic"],
 )
 async def test_bad_document_gets_one_sentence_and_nothing_is_stored(
     bot: Any, fake_api: FakeBotApi, data: bytes, file_name: str, mime: str,

@@ -116,3 +116,33 @@ def huge_page_pdf(side: float = 100_000) -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+def image_bomb_pdf(side: int = 100_000) -> bytes:
+    """An A4 page holding an image whose dictionary claims ``side`` x ``side`` pixels of one
+    grey value: a few bytes compressed, tens of gigabytes once a renderer decodes it."""
+    import zlib
+
+    pdf = pikepdf.new()
+    row = zlib.compressobj(9)
+    body = b"".join(row.compress(b"\xff" * side) for _ in range(8)) + row.flush()
+    image = pdf.make_stream(
+        body,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=side,
+        Height=side,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+        Filter=pikepdf.Name.FlateDecode,
+    )
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+        Contents=pdf.make_stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q"),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()

@@ -12,7 +12,7 @@ from bot.documents.refs import PageRef, files, parse
 from bot.documents.sources import Limits, pages_of
 from bot.errors import PageTooLarge, PdfBroken, PdfLocked, TooManyPages
 from tests.support.drawing import draw_lines
-from tests.support.pdfs import huge_page_pdf, make_pdf, many_pages_pdf
+from tests.support.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
 
 LINES = ["Shopping list (Monday)", "Buy milk and eggs", "Call the dentist at 3 pm"]
 LIMITS = Limits(max_pages=20, max_side=2000, max_pixels=60_000_000)
@@ -59,6 +59,7 @@ def test_scanned_page_is_rendered_within_max_side() -> None:
         (make_pdf([LINES])[:300], PdfBroken),
         (many_pages_pdf(21), TooManyPages),
         (huge_page_pdf(100_000), PageTooLarge),
+        (image_bomb_pdf(100_000), PageTooLarge),
     ],
 )
 def test_bad_pdfs_are_refused_before_rendering(data: bytes, error: type[Exception]) -> None:
