@@ -134,3 +134,18 @@ async def test_help_says_what_can_be_sent_and_the_limits(bot: Any, fake_api: Fak
     wanted = ("photo", "HEIC", "album", "PDF", "20 MB", "20 pages", "[md|json|txt|pdf]")
     for words in wanted:
         assert words in reply.visible, words
+
+
+async def test_opening_a_pdf_note_sends_the_pdf_once(bot: Any, fake_api: FakeBotApi) -> None:
+    pdf = make_pdf([TYPED, TYPED[::-1]])
+    chat = Conversation(fake_api, chat_id=5300)
+    chat.send_document(pdf, "minutes.pdf", "application/pdf")
+    await _final_note(chat, [*TYPED, *TYPED[::-1]])
+    chat.send_command("notes")
+    listing = await chat.await_reply(contains="Your notes")
+    opener = next(t for t in listing.button_texts if t.startswith("📄"))
+    chat.press(opener, message_id=listing.message_id)
+    await chat.await_reply(lambda m: "📄 PDF" in m.button_texts)
+    # (The fake takes a document's file_id in sendPhoto too; Telegram makes it a document.)
+    sent = [m.document or m.photo for m in chat.bot_messages() if m.document or m.photo]
+    assert [f.data for f in sent if f is not None] == [pdf], "the PDF is sent back once"

@@ -56,3 +56,19 @@ def test_text_page_wraps_long_lines_and_stays_searchable(tmp_path: Path) -> None
     assert len(many) > 1, "lines that do not fit go on to a next page"
     found = _text(write_pdf(many), tmp_path).split()
     assert all(str(n) in found for n in range(80))
+
+
+def test_export_takes_the_newest_notes_that_fit() -> None:
+    from datetime import UTC, datetime
+
+    from bot.handlers.searchable import newest_that_fit
+    from bot.storage.notes import Note
+
+    def note(note_id: int, pages: int) -> Note:
+        return Note(note_id, 1, datetime.now(UTC), "text", "en", "tesseract",
+                    file_ids=[f"F{note_id}-{n}" for n in range(pages)])
+
+    notes = [note(1, 60), note(2, 30), note(3, 50), note(4, 0)]  # oldest first
+    assert [n.id for n in newest_that_fit(notes, limit=100)] == [3, 4]
+    assert [n.id for n in newest_that_fit(notes, limit=1000)] == [1, 2, 3, 4]
+    assert [n.id for n in newest_that_fit([note(5, 300)], limit=100)] == [5]
