@@ -69,6 +69,6 @@ def test_export_takes_the_newest_notes_that_fit() -> None:
                     file_ids=[f"F{note_id}-{n}" for n in range(pages)])
 
     notes = [note(1, 60), note(2, 30), note(3, 50), note(4, 0)]  # oldest first
-    assert [n.id for n in newest_that_fit(notes, limit=100)] == [3, 4]
+    assert [n.id for n in newest_that_fit(notes, limit=100)] == [2, 3, 4]  # 1 + 50 + 30
     assert [n.id for n in newest_that_fit(notes, limit=1000)] == [1, 2, 3, 4]
     assert [n.id for n in newest_that_fit([note(5, 300)], limit=100)] == [5]
