@@ -7,6 +7,7 @@ file name or MIME type the user's client claims.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.documents.images import tiff_frames
@@ -36,6 +37,16 @@ class SourcePage:
 def needs_splitting(data: bytes) -> bool:
     """Whether :func:`pages_of` does more than pass the bytes on (cheap: the magic bytes)."""
     return is_pdf(data) or data.startswith((b"II*\x00", b"MM\x00*"))
+
+
+async def pages_for(
+    files: list[tuple[str, bytes]], language: str, limits: Limits
+) -> list[SourcePage]:
+    """:func:`pages_of` without blocking the event loop: rendering a PDF is CPU work, done in
+    a thread; a photo (the usual case) passes straight through."""
+    if not any(needs_splitting(data) for _, data in files):
+        return [SourcePage(file_id, data) for file_id, data in files]
+    return await asyncio.to_thread(pages_of, files, language=language, limits=limits)
 
 
 def pages_of(files: list[tuple[str, bytes]], *, language: str, limits: Limits) -> list[SourcePage]:

@@ -20,8 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import Services, services
-from bot.config import Settings
-from bot.documents.sources import Limits, SourcePage, needs_splitting, pages_of
+from bot.documents.sources import Limits, pages_for
 from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
 from bot.handlers import review
 from bot.handlers.commands import user_choices
@@ -273,7 +272,10 @@ async def process_images(
         if isinstance(downloaded, BaseException):
             raise downloaded
         language, threshold = choices
-        sources = await _pages_of(svc.settings, file_ids, downloaded, language)
+        settings = svc.settings
+        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
+        # A PDF or a multi-page TIFF is several pages; any other file one, as it is.
+        sources = await pages_for(list(zip(file_ids, downloaded, strict=True)), language, limits)
         count = len(sources)
         status.typing()
         pages: list[Page] = []
@@ -320,18 +322,6 @@ async def process_images(
     finally:
         svc.in_flight[user_id] -= 1
         status.abandon()
-
-
-async def _pages_of(
-    settings: Settings, file_ids: list[str], downloaded: list[bytes], language: str
-) -> list[SourcePage]:
-    """The note's pages: a PDF's or a multi-page TIFF's pages (split in a thread: rendering is
-    CPU work), every other file one page as it is."""
-    files = list(zip(file_ids, downloaded, strict=True))
-    if not any(needs_splitting(data) for data in downloaded):
-        return [SourcePage(file_id, data) for file_id, data in files]
-    limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
-    return await asyncio.to_thread(pages_of, files, language=language, limits=limits)
 
 
 class _Status:
