@@ -168,9 +168,10 @@ def _text_ops(page: ExportPage, codes: _Codes) -> list[bytes]:
             x, y = page.width_pt * 0.05, page.height_pt - step * stacked
         natural = len(text) * size * _GLYPH_WIDTH / 1000
         stretch = 100 * box_w / natural if natural else 100
-        # Baseline a fifth of the height above the box's bottom: descenders stay inside.
+        # The font's glyph spans baseline to one em above it (no descent): with the baseline
+        # on the box's bottom edge and the size its height, a selection covers the box.
         ops.append(f"/F1 {size:.2f} Tf {stretch:.2f} Tz".encode())
-        ops.append(f"1 0 0 1 {x:.2f} {y + size * 0.2:.2f} Tm".encode())
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode())
         ops.append(b"<" + codes.encode(text).hex().upper().encode() + b"> Tj")
     ops.append(b"ET")
     return ops

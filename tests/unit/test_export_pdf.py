@@ -72,3 +72,22 @@ def test_export_takes_the_newest_notes_that_fit() -> None:
     assert [n.id for n in newest_that_fit(notes, limit=100)] == [2, 3, 4]  # 1 + 50 + 30
     assert [n.id for n in newest_that_fit(notes, limit=1000)] == [1, 2, 3, 4]
     assert [n.id for n in newest_that_fit([note(5, 300)], limit=100)] == [5]
+
+
+def test_the_bots_own_pdf_sent_back_reads_from_its_text_layer() -> None:
+    from bot.documents.pdf import read_pdf
+
+    lines = [
+        TextLine("Buy milk and eggs", (50, 50, 600, 40)),
+        TextLine("买牛奶和鸡蛋", (50, 150, 200, 40)),
+        TextLine("Gặp Nguyễn Đức lúc 3 giờ", (60, 320, 500, 35)),
+    ]
+    # 1000 px over 480 pt, read back with the long side at 1000 px: the same pixels.
+    pdf = write_pdf([ExportPage(_jpeg((1000, 600)), 480, 288, lines)])
+    [page] = read_pdf(pdf, "F", language="vi", max_pages=5, max_side=1000)
+    assert page.page is not None
+    assert [line.text for line in page.page.lines] == [line.text for line in lines]
+    for read, written in zip(page.page.lines, lines, strict=True):
+        assert read.box is not None and written.box is not None
+        got = (read.box.left, read.box.top, read.box.width, read.box.height)
+        assert all(abs(a - b) <= 2 for a, b in zip(got, written.box, strict=True)), got
