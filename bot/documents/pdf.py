@@ -174,7 +174,12 @@ def _read_page(
 def _render(page: pdfium.PdfPage, scale: float) -> Image.Image:
     # White paper behind transparent pages; RGB whatever the page's colour space.
     bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255))
-    image: Image.Image = bitmap.to_pil().convert("RGB")
+    try:
+        # A copy: to_pil shares the bitmap's memory, which is freed right after, under the
+        # lock (not later by the garbage collector, in whatever thread it runs).
+        image: Image.Image = bitmap.to_pil().convert("RGB")
+    finally:
+        bitmap.close()
     return image
 
 
