@@ -9,12 +9,16 @@
      │    ├── WorkerCrashed       the worker process died mid-job
      │    └── QueueFull           too many photos are waiting
      ├── InputError
-     │    ├── UnsupportedImage    not an image we can read (PDF, ZIP, text, truncated...)
+     │    ├── UnsupportedImage    not an image we can read (ZIP, text, truncated...)
      │    ├── AnimatedImage       GIF/animated WebP: send a still photo
      │    ├── ImageTooLarge       bytes over the limit (checked before download too)
      │    ├── DecompressionBomb   few bytes, absurd pixel count
      │    ├── BadImageShape       e.g. 50,000 x 10 px
-     │    └── EmptyFile           zero bytes
+     │    ├── EmptyFile           zero bytes
+     │    ├── PdfLocked           the PDF needs a password to open
+     │    ├── PdfBroken           not a PDF we can open (damaged, cut off, no pages)
+     │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
+     │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
      ├── DownloadFailed           Telegram would not give us the file
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
@@ -135,6 +139,26 @@ class EmptyFile(InputError):
 
 class DownloadFailed(BotError):
     key = N_("error-download")
+
+
+class PdfLocked(InputError):
+    key = N_("error-pdf-locked")
+
+
+class PdfBroken(InputError):
+    key = N_("error-pdf-broken")
+
+
+class TooManyPages(InputError):
+    key = N_("error-too-many-pages")
+
+    def __init__(self, pages: int, limit: int) -> None:
+        self.pages, self.limit = pages, limit
+        super().__init__(detail=f"{pages} pages > {limit}", pages=pages, limit=limit)
+
+
+class PageTooLarge(InputError):
+    key = N_("error-page-too-large")
 
 
 class ConfigError(BotError):

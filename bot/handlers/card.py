@@ -19,12 +19,14 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.documents.refs import files
+from bot.documents.sources import Limits, pages_for
 from bot.handlers import telegram_io as io
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
 from bot.ocr.model import Page
 from bot.review import render
-from bot.review.annotate import line_crop
+from bot.review.annotate import blank_card, line_crop
 from bot.review.render import MessageSpec
 from bot.review.session import ReviewSession
 
@@ -100,16 +102,26 @@ async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> lis
     svc = services(context)
     kept = svc.photos.get(s.id)
     if kept is None:
-        kept = await io.download_all(context.bot, s.pages)
+        # The pages are references into the files sent (a PDF's page, a TIFF's frame): the
+        # files are fetched again and split into pages as when they were first read.
+        ids = files(s.pages)
+        data = await io.download_all(context.bot, ids)
+        settings = svc.settings
+        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
+        sources = await pages_for(list(zip(ids, data, strict=True)), s.language, limits)
+        by_ref = {source.ref: source.image for source in sources}
+        kept = [by_ref.get(ref, b"") for ref in s.pages]
         svc.keep_photos(s.id, kept)
     return kept
 
 
 async def _crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
     line = s.line(i)
-    images = await photos_of(context, s)
+    image = (await photos_of(context, s))[line.page]
+    if not image:  # a page taken from a PDF's text layer: no picture of it is kept
+        return await asyncio.to_thread(blank_card)
     # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
-    return await asyncio.to_thread(line_crop, images[line.page], line.box)
+    return await asyncio.to_thread(line_crop, image, line.box)
 
 
 def read_again_choices(
@@ -162,7 +174,8 @@ async def start_review(
         assert first is not None
         cropping = asyncio.ensure_future(_crop(context, session, first))
         try:
-            choices = read_again_choices(context, t, session.language)
+            # Pages from a PDF's text layer are not read by the engine: nothing to read again.
+            choices = read_again_choices(context, t, session.language) if all(images) else []
             rec.read_again = bool(choices)
             chunks = render.render_summary(session, t, read_again=choices)
             for n, chunk in enumerate(chunks):
@@ -245,7 +258,14 @@ async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> i
         engine=s.engine,
         file_ids=list(s.pages),
         lines=[
-            {"text": ln.text, "state": ln.state.value, "confidence": ln.confidence}
+            {
+                "text": ln.text,
+                "state": ln.state.value,
+                "confidence": ln.confidence,
+                # Where the line is: the searchable PDF puts its text there (bot/export).
+                "page": ln.page,
+                "box": None if ln.box is None else list(ln.box),
+            }
             for ln in s.lines
         ],
         idempotency_key=s.id,

@@ -78,7 +78,14 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user sees the buttons and commands explained."""
     assert update.effective_message
     t = (await asker_of(update, context)).t
-    await update.effective_message.reply_html(t("help"))
+    settings = services(context).settings
+    await update.effective_message.reply_html(
+        t(
+            "help",
+            max_mb=settings.max_image_bytes // (1024 * 1024),
+            max_pages=settings.max_pdf_pages,
+        )
+    )
 
 
 def _language_keyboard(

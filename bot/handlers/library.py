@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.documents.refs import files
 from bot.handlers.services import asker_of, services
 from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
@@ -18,7 +19,7 @@ from bot.review.render import split_message
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-EXPORT_FORMATS = {"md", "json", "txt"}
+EXPORT_FORMATS = {"md", "json", "txt", "pdf"}
 
 
 def _button(text: str, action: NoteAction) -> InlineKeyboardButton:
@@ -103,7 +104,9 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/export [md|json|txt]` sends all the user's notes as one file."""
+    """`/export [md|json|txt|pdf]` sends all the user's notes as one file (pdf: the photos
+    with the text searchable under them)."""
+    from bot.handlers.searchable import send_pdf
     from bot.storage.export import export_notes
 
     msg, user = update.effective_message, update.effective_user
@@ -116,6 +119,9 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     notes = await services(context).db.notes.get_notes(user.id)
     if not notes:
         await msg.reply_text(t("export-none"))
+        return
+    if fmt == "pdf":
+        await send_pdf(context, t, msg.chat_id, notes)
         return
     headings = {"notes": t("export-title"), "note": t("export-note")}
     data, filename = export_notes(notes, fmt, headings=headings)  # type: ignore[arg-type]
@@ -169,7 +175,8 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if note is None:
             await context.bot.send_message(chat_id, t("note-gone"))
             return
-        for file_id in note.file_ids[:10]:
+        # A PDF's pages share one file: it is sent once.
+        for file_id in files(note.file_ids)[:10]:
             await _send_original(context, chat_id, file_id)
         heading = t("note-of", date=f"{note.created_at:%Y-%m-%d %H:%M}")
         body = f"<b>{html.escape(heading)}</b>\n{html.escape(note.text)}"
@@ -182,11 +189,25 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                 chunk,
                 parse_mode="HTML",
                 reply_markup=InlineKeyboardMarkup(
-                    [[_button(t("button-delete-note"), NoteAction.delete(note.id))]]
+                    [
+                        [
+                            _button(t("button-pdf"), NoteAction.pdf(note.id)),
+                            _button(t("button-delete-note"), NoteAction.delete(note.id)),
+                        ]
+                    ]
                 )
                 if last
                 else None,
             )
+    elif verb is NoteVerb.PDF:
+        from bot.handlers.searchable import send_pdf
+
+        note = await db.notes.get_note(user.id, number)
+        chat_id = query.message.chat.id if query.message else user.id
+        if note is None:
+            await context.bot.send_message(chat_id, t("note-gone"))
+            return
+        await send_pdf(context, t, chat_id, [note])
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
         await query.edit_message_text(t("note-deleted") if deleted else t("note-gone"))

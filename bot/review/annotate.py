@@ -112,3 +112,12 @@ def line_crop(data: bytes, box: tuple[int, int, int, int] | None) -> bytes:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     return buf.getvalue()
+
+
+def blank_card() -> bytes:
+    """The review card's picture for a line with no photo to crop it from."""
+    buf = io.BytesIO()
+    Image.new("RGB", (CROP_MIN_WIDTH, CROP_MIN_WIDTH // CROP_MAX_RATIO), "white").save(
+        buf, "JPEG", quality=85
+    )
+    return buf.getvalue()

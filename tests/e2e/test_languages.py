@@ -32,7 +32,7 @@ class Speaker:
     read_in: str  # the summary's header
     note: tuple[str, ...]  # a note in the user's script
     found: tuple[str, ...]  # what must be read from it (only the user's language reads it)
-    error: str  # the refusal of a PDF
+    error: str  # the refusal of a text file
     note_heading: str  # the final note's framing
     confirm: str  # the card's Confirm button
     forget_yes: str  # a library button
@@ -146,7 +146,7 @@ async def test_the_bot_speaks_the_users_language_and_reads_their_script(
     assert not final.buttons
 
     # An error, in the user's language.
-    chat.send_document(b"%PDF-1.4\n%...", "notes.pdf", "application/pdf")
+    chat.send_document(b"Buy milk\nCall the dentist\n", "notes.txt", "text/plain")
     await chat.await_reply(contains=speaker.error)
     # A library button, in the user's language.
     chat.send_command("forget")
