@@ -126,4 +126,6 @@ def load_catalogs(
         if translations is not english:
             translations.add_fallback(english)
         translators[code] = Translator(code, translations)
+        # CLDR's names are loaded now (~20 ms a language), not by a user's first reply.
+        _language_names(code)
     return Catalogs(translators)
