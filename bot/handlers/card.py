@@ -120,8 +120,12 @@ async def _crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) ->
     image = (await photos_of(context, s))[line.page]
     if not image:  # a page taken from a PDF's text layer: no picture of it is kept
         return await asyncio.to_thread(blank_card)
-    # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
-    return await asyncio.to_thread(line_crop, image, line.box)
+    try:
+        # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
+        return await asyncio.to_thread(line_crop, image, line.box)
+    except Exception:  # the picture helps, it is never a reason to fail the review
+        log.exception("could not crop line %s of review %s", i, s.id)
+        return await asyncio.to_thread(blank_card)
 
 
 def read_again_choices(
