@@ -184,8 +184,6 @@ async def start_review(
             chunks = render.render_summary(session, t, read_again=choices)
             for n, chunk in enumerate(chunks):
                 await io.say(bot, chat_id, chunk, status if n == 0 else None)
-            if session.truncated:
-                await bot.send_message(chat_id, t("photo-truncated"))
             picture = await cropping
         finally:
             if not cropping.done():
@@ -212,8 +210,6 @@ async def _finish_at_once(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec
         try:
             for chunk in chunks[1:]:
                 await io.say(bot, s.chat_id, chunk)
-            if s.truncated:
-                await bot.send_message(s.chat_id, t("photo-truncated"))
         except BaseException:
             await _take_back(context, s, storing)
             raise

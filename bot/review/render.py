@@ -251,6 +251,9 @@ def render_summary(
         parts.append(_italic(t("summary-none-sure")))
     else:
         parts.append(_italic(t("summary-no-text")))
+    if session.truncated:
+        # In the summary, not a message of its own: a photo stays within three messages.
+        parts += ["", escape(t("photo-truncated"))]
     if session.pending:
         parts += ["", _bold(t.plural("summary-to-check", session.flagged_total))]
     chunks = split_message("\n".join(parts))
