@@ -141,7 +141,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
 
-        from bot.ocr.tesseract import find_tessdata, installed_traineddata
+        from bot.ocr.readers.tesseract import find_tessdata, installed_traineddata
 
         tess_langs = set(installed_traineddata())
         version = tesserocr.tesseract_version().splitlines()[0]
