@@ -281,7 +281,9 @@ def make_engine(
     max_side: int = 2000,
 ) -> Recognizer:
     """A started-later Recognizer for ``name``: "tesseract" (as the bot runs it),
-    "tesseract-score-only" (line scores alone, no re-reads) or "aspose" (trial, offline)."""
+    "tesseract-score-only" (line scores alone, no re-reads), "rapid+tesseract" (the default
+    engine: RapidOCR finds lines, both read), "rapid" (RapidOCR alone) or "aspose" (trial,
+    offline)."""
     if name in ("tesseract", "tesseract-score-only"):
         from bot.ocr.confidence import Calibration
         from bot.ocr.tesseract import TesseractEngine
@@ -292,6 +294,11 @@ def make_engine(
         return TesseractEngine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
+    if name in ("rapid+tesseract", "rapid"):
+        from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
+
+        readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
+        return ReadingEngine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
         from bot.ocr.aspose import AsposeWorkerConfig
         from bot.ocr.pool import AsposePool

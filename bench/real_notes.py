@@ -28,6 +28,7 @@ from bench.common import THRESHOLD, Tally, make_engine, match_page, read_all
 
 DATA = Path("/work/shared/data/real-notes")
 WRONG_CER = 0.1
+ENGINES = ("rapid+tesseract", "rapid", "tesseract", "aspose")
 KINDS = (
     "handwritten-page",
     "handwritten-line",
@@ -53,7 +54,7 @@ async def evaluate(engine_name: str, data: Path, quick: bool, verbose: bool) -> 
         skipped = [e["image"] for e in manifest if e["language"].startswith("zh")]
         manifest = [e for e in manifest if not e["language"].startswith("zh")]
     jobs = [((data / e["image"]).read_bytes(), e["language"]) for e in manifest]
-    engine = make_engine(engine_name, workers=2 if engine_name == "tesseract" else 1)
+    engine = make_engine(engine_name, workers=1 if engine_name == "aspose" else 2)
     t0 = time.perf_counter()
     await engine.start()
     try:
@@ -101,7 +102,7 @@ async def evaluate(engine_name: str, data: Path, quick: bool, verbose: bool) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few images of each kind")
-    parser.add_argument("--engine", default="tesseract", choices=("tesseract", "aspose"))
+    parser.add_argument("--engine", default="rapid+tesseract", choices=ENGINES)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("-v", "--verbose", action="store_true", help="per image and misses")
     args = parser.parse_args()

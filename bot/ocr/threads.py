@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -85,6 +86,10 @@ class ThreadEngine(QueuedEngine):
     def load(self) -> None:
         """Load models and maps once, in a thread, before the first photo."""
 
+    def warm_thread(self) -> None:
+        """Run once in each worker thread at start: per-thread engines load here, not on a
+        user's photo."""
+
     def read(self, prepared: PreparedImage, language: Language, timeout_ms: int) -> Page:
         """Read one page (in a worker thread). ``timeout_ms``: where the engine can stop
         itself, it should stop by then."""
@@ -101,6 +106,17 @@ class ThreadEngine(QueuedEngine):
         await asyncio.to_thread(self.load)
         self._executor = ThreadPoolExecutor(
             max_workers=self.workers, thread_name_prefix=self.engine_name.replace("+", "-")
+        )
+        # Each warm-up waits for all the others, so each runs in a thread of its own.
+        barrier = threading.Barrier(self.workers)
+
+        def warm() -> None:
+            barrier.wait(timeout=60)
+            self.warm_thread()
+
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, warm) for _ in range(self.workers))
         )
         self._queue = SlotQueue(self.workers, self.queue_size)
         self._closed = False

@@ -1,0 +1,201 @@
+"""The reading job of the default engine: find the lines, let every reader that can read the
+script read each line, decide, and hand back a Page.
+
+:func:`read` is a plain function from image bytes, language and limits to a Page: it runs
+the same in a thread here (:class:`ReadingEngine`) or on a remote worker. The readers are
+:mod:`bot.ocr.readers.rapid` (also the text detector) and :mod:`bot.ocr.readers.tesseract`;
+line finding is :mod:`bot.ocr.lines`; deciding is :mod:`bot.ocr.decide`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from bot.ocr import decide
+from bot.ocr.decide import Models, Reading, Script, script_of
+from bot.ocr.languages import LANGUAGES, Language, resolve
+from bot.ocr.lines import LineSpot, find_lines
+from bot.ocr.model import Box, Line, Page
+from bot.ocr.preprocess import PreparedImage, prepare
+from bot.ocr.readers import rapid
+from bot.ocr.readers import tesseract as tess
+from bot.ocr.segment import detect_lines
+from bot.ocr.threads import ThreadEngine
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Tesseract misreads glyphs touching the image border: its crops get this share of their
+# height as a margin (the edge pixels repeated, so no artificial frame appears).
+_TESS_PAD = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Readers:
+    """Which readers run: RapidOCR and/or Tesseract (the detector always runs)."""
+
+    rapid: bool = True
+    tesseract: bool = True
+
+    @property
+    def name(self) -> str:
+        named = (("rapid", self.rapid), ("tesseract", self.tesseract))
+        return "+".join(name for name, on in named if on)
+
+
+BOTH = Readers()
+RAPID_ONLY = Readers(rapid=True, tesseract=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LineEvidence:
+    """Everything read about one line: what deciding (and calibration) works from."""
+
+    spot: LineSpot
+    rapid: Reading | None
+    tesseract: Reading | None
+
+
+def read(
+    image: bytes,
+    language: str,
+    *,
+    readers: Readers = BOTH,
+    max_bytes: int = 20 * 1024 * 1024,
+    max_pixels: int = 60_000_000,
+    max_side: int = 2000,
+) -> Page:
+    """The whole job: validate, read and decide. Raises InputError / LanguageUnavailable."""
+    lang = resolve(language)
+    prepared = prepare(image, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
+    return read_prepared(prepared, lang, readers=readers, models=decide.shipped_models())
+
+
+def read_prepared(
+    prepared: PreparedImage, language: Language, *, readers: Readers, models: Models
+) -> Page:
+    """Read a validated page; boxes in the photo's pixels."""
+    script = script_of(language)
+    evidence = gather(prepared.image, language, readers)
+    lines = []
+    for item in evidence:
+        verdict = decide.decide(item.rapid, item.tesseract, script, models)
+        text = tess.tidy(verdict.text, language) if verdict.text else ""
+        box = _scaled(item.spot.box, prepared.scale)
+        confidence = verdict.confidence
+        lines.append(Line(text=text, confidence=confidence, box=box, source=verdict.source))
+    width, height = prepared.original_size
+    return Page(
+        engine=readers.name,
+        language=language.code,
+        lines=tuple(lines),
+        width=width,
+        height=height,
+    )
+
+
+def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
+    """Find the lines of ``image`` and read each with the readers that read ``language``."""
+    use_rapid = readers.rapid and decide.rapid_reads(language)
+    use_tess = readers.tesseract or not use_rapid
+    tess_api = tess.api(language.tesseract) if use_tess else None
+    spots = find_lines(rapid.detect(image), detect_lines(image))
+    evidence = []
+    for spot in spots:
+        crops = [rapid.crop(image, quad) for quad in spot.pieces]
+        evidence.append(
+            LineEvidence(
+                spot,
+                _joined([rapid.read_line(c) for c in crops], language) if use_rapid else None,
+                _joined([tess.read_line(tess_api, _padded(c)) for c in crops], language)
+                if tess_api is not None
+                else None,
+            )
+        )
+    return evidence
+
+
+def _joined(parts: list[tuple[str, float]], language: Language) -> Reading:
+    """One reading of a line read in pieces: texts joined, scores weighted by length."""
+    read = [(t, s) for t, s in parts if t]
+    if not read:
+        return Reading("", 0.0)
+    sep = "" if script_of(language) is Script.CHINESE else " "
+    chars = sum(len(t) for t, _ in read)
+    return Reading(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+
+def _padded(crop: Image.Image) -> Image.Image:
+    pad = max(4, round(crop.height * _TESS_PAD))
+    pixels = np.asarray(crop)
+    widths: Any = ((pad, pad), (pad, pad)) + (((0, 0),) if pixels.ndim == 3 else ())
+    return Image.fromarray(np.pad(pixels, widths, mode="edge"))
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    if scale == 1.0:
+        return box
+    return Box(
+        left=round(box.left * scale),
+        top=round(box.top * scale),
+        width=max(1, round(box.width * scale)),
+        height=max(1, round(box.height * scale)),
+    )
+
+
+class ReadingEngine(ThreadEngine):
+    """Recognizer running :func:`read_prepared` in threads: RapidOCR finds the lines, and
+    RapidOCR and Tesseract read them (``readers`` says which)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        readers: Readers = BOTH,
+        models: Models | None = None,
+        **limits: Any,
+    ) -> None:
+        super().__init__(settings, **limits)
+        self.readers = readers
+        self._models = models
+
+    @property
+    def engine_name(self) -> str:
+        return self.readers.name
+
+    def language(self, code: str) -> Language:
+        lang = resolve(code)
+        if not decide.rapid_reads(lang) or self.readers.tesseract:
+            # Tesseract reads it (alone or as the second reader): its data must be here.
+            return tess.language(code)
+        return lang
+
+    def available_languages(self) -> list[str]:
+        installed = tess.installed_traineddata()
+        return [
+            lang.code
+            for lang in LANGUAGES
+            if lang.tesseract in installed
+            or (decide.rapid_reads(lang) and not self.readers.tesseract)
+        ]
+
+    def load(self) -> None:
+        rapid.check_models()
+        if self._models is None:
+            self._models = decide.shipped_models()
+
+    def warm_thread(self) -> None:
+        # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
+        rapid.detect(Image.new("RGB", (64, 32), "white"))
+        rapid.read_line(Image.new("RGB", (64, 32), "white"))
+
+    def read(self, prepared: PreparedImage, language: Language, timeout_ms: int) -> Page:
+        models = self._models or decide.shipped_models()
+        return read_prepared(prepared, language, readers=self.readers, models=models)
