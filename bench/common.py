@@ -27,7 +27,7 @@ from bot.ocr.confidence import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
 
 # bench runs from the repo root (python -m bench...), so tests/ is importable.
-from tests.support.drawing import NOTE_LINES
+from tests.support.drawing import HANDWRITING_FONTS, NOTE_LINES
 
 if TYPE_CHECKING:
     from bot.ocr.confidence import Calibration
@@ -94,7 +94,7 @@ class PageScore:
     chars: int
 
 
-def _alignment(truth: Sequence[str], read: Sequence[str]) -> list[tuple[int, int]]:
+def align_lines(truth: Sequence[str], read: Sequence[str]) -> list[tuple[int, int]]:
     """Order-preserving one-to-one pairs (gt, ocr) maximising total similarity.
 
     Every pair earns a small bonus on top of its similarity, so a garbled reading (or an
@@ -139,7 +139,7 @@ def match_page(
     lines = list(page.lines)
     read = [normalise(ln.text, language) for ln in lines]
     flagged = [ln.is_flagged(threshold) for ln in lines]
-    pairs = dict(_alignment(truth, read))
+    pairs = dict(align_lines(truth, read))
 
     gt_out: list[GtOutcome] = []
     ocr_error = [False] * len(lines)
@@ -357,10 +357,15 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
         ("en", "comic", EN_LINES),
         ("en", "script", EN_LINES),
         ("en", "chancery", EN_LINES),
+        ("en", "dkg", EN_LINES),
+        ("en", "femke", EN_LINES),
+        ("en", "breip", EN_LINES),
         ("vi", "sans", VI_LINES),
         ("vi", "comic", VI_LINES),
+        ("vi", "wenkai", VI_LINES),
         ("zh", "cjk", ZH_LINES),
         ("zh", "cjk_hand", ZH_LINES),
+        ("zh", "wenkai", ZH_LINES),
     ]
     effects_choices: list[tuple[str, Effects]] = [
         ("clean", Effects()),
@@ -397,7 +402,7 @@ def group_of(note_name: str) -> list[str]:
     lang, font_name, effect, _ = note_name.split("/")
     kind = (
         "handwriting-like"
-        if font_name in ("comic", "script", "chancery", "cjk_hand")
+        if font_name in (*HANDWRITING_FONTS, "cjk_hand")
         else ("print")
     )
     return [f"lang={lang}", f"font={kind}", f"effect={effect}"]

@@ -69,10 +69,12 @@ def rapid_reads(language: Language) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What one reader read on one line: text and its RAW score 0..1."""
+    """What one reader read on one line: text, its RAW score 0..1, and the share of its
+    re-reads of the line (the crop padded, the crop smaller) that read the same text."""
 
     text: str
     score: float
+    steady: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,38 +106,48 @@ def agreement(a: str, b: str, script: Script) -> float:
 @dataclass(frozen=True, slots=True)
 class LineModel:
     """P(line right) = sigmoid(intercept + shown * logit(shown score)
-    + other * logit(other reader's score) + agree * agreement)."""
+    + other * logit(other reader's score) + agree * agreement + same * [readings equal]
+    + steady * share of the shown reader's re-reads that agree).
+
+    Two readers that read a line the same way are rarely both wrong; when they differ, it
+    is often the weaker reader that is wrong, so partial agreement counts for less. A
+    reading that changes when the crop is padded or shrunk is a guess."""
 
     intercept: float
     shown: float
-    other: float
-    agree: float
+    other: float = 0.0
+    agree: float = 0.0
+    same: float = 0.0
+    steady: float = 0.0
 
-    def __call__(self, shown: float, other: float, agree: float) -> float:
+    def __call__(self, shown: Reading, other: Reading | None, agree: float) -> float:
+        other_score = other.score if other is not None else 0.0
         z = (
             self.intercept
-            + self.shown * logit(shown)
-            + self.other * (logit(other) if other > 0 else 0.0)
+            + self.shown * logit(shown.score)
+            + self.other * (logit(other_score) if other_score > 0 else 0.0)
             + self.agree * agree
+            + self.same * (agree >= 1.0)
+            + self.steady * shown.steady
         )
         return 1.0 / (1.0 + exp(-z))
 
 
-# Before bench.calibrate has fitted anything: scores alone, agreement counted strongly.
-_FALLBACK = LineModel(intercept=-2.0, shown=1.0, other=0.3, agree=3.0)
+# Before bench.calibrate_reading has fitted anything: scores alone, agreement counted.
+_FALLBACK = LineModel(intercept=-2.0, shown=1.0, other=0.3, agree=1.0, same=2.0, steady=1.0)
 
 
 @dataclass(frozen=True, slots=True)
 class Models:
-    """One :class:`LineModel` per script for two readers, one per script for RapidOCR alone,
-    and Tesseract's map for the scripts only it reads."""
+    """One :class:`LineModel` per script and shown reader for two readers ("latin/rapid"),
+    one per script for RapidOCR alone, and Tesseract's map for scripts only it reads."""
 
     both: dict[str, LineModel]
     rapid_alone: dict[str, LineModel]
     tesseract: Calibration
 
-    def for_both(self, script: Script) -> LineModel:
-        return self.both.get(script.value, _FALLBACK)
+    def for_both(self, script: Script, shown: str) -> LineModel:
+        return self.both.get(f"{script.value}/{shown}", _FALLBACK)
 
     def for_rapid(self, script: Script) -> LineModel:
         return self.rapid_alone.get(script.value, _FALLBACK)
@@ -169,12 +181,13 @@ def decide(
         return _rapid_alone(rapid, script, models)
     if not rapid.text and not tesseract.text:
         return _unread()
-    model = models.for_both(script)
     agree = agreement(rapid.text, tesseract.text, script)
-    from_rapid = model(rapid.score, tesseract.score, agree) if rapid.text else 0.0
+    from_rapid = 0.0
+    if rapid.text:
+        from_rapid = models.for_both(script, "rapid")(rapid, tesseract, agree)
     from_tess = 0.0
     if script is Script.LATIN and tesseract.text:
-        from_tess = model(tesseract.score, rapid.score, agree)
+        from_tess = models.for_both(script, "tesseract")(tesseract, rapid, agree)
     if from_tess > from_rapid:
         return Verdict(tesseract.text, from_tess, ConfidenceSource.VERIFIED, "tesseract")
     return Verdict(rapid.text, from_rapid, ConfidenceSource.VERIFIED, "rapid")
@@ -185,14 +198,14 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
         # RapidOCR alone cannot write the tone marks: whatever it reads, the user checks.
         if rapid is None or not rapid.text:
             return _unread()
-        sure = models.for_rapid(Script.VIETNAMESE)(rapid.score, 0.0, 0.0)
+        sure = models.for_rapid(Script.VIETNAMESE)(rapid, None, 0.0)
         return Verdict(rapid.text, min(sure, _UNJUDGED_CAP), ConfidenceSource.ENGINE, "rapid")
     if not tesseract.text:
         return _unread()
     if rapid is None:
         return _tesseract_alone(tesseract, models)
     agree = agreement(tesseract.text, rapid.text, Script.VIETNAMESE)
-    sure = models.for_both(Script.VIETNAMESE)(tesseract.score, rapid.score, agree)
+    sure = models.for_both(Script.VIETNAMESE, "tesseract")(tesseract, rapid, agree)
     return Verdict(tesseract.text, sure, ConfidenceSource.VERIFIED, "tesseract")
 
 
@@ -206,7 +219,7 @@ def _tesseract_alone(tesseract: Reading | None, models: Models) -> Verdict:
 def _rapid_alone(rapid: Reading, script: Script, models: Models) -> Verdict:
     if not rapid.text:
         return _unread()
-    sure = models.for_rapid(script)(rapid.score, 0.0, 0.0)
+    sure = models.for_rapid(script)(rapid, None, 0.0)
     return Verdict(rapid.text, sure, ConfidenceSource.ENGINE, "rapid")
 
 

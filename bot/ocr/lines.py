@@ -18,9 +18,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from PIL import Image
+
 from bot.ocr.model import Box
 from bot.ocr.readers.rapid import Found, Quad
+from bot.ocr.segment import detect_lines
 
+# A piece this many times the page's typical line height may hold several lines.
+_TALL = 1.6
+# ...each of which is at least this share of a typical line high.
+_MIN_PART = 0.4
 # Two pieces are on the same row when their vertical overlap is at least this share of the
 # shorter one's height.
 _SAME_ROW = 0.5
@@ -41,10 +48,12 @@ class LineSpot:
     detected: bool = True
 
 
-def find_lines(found: Sequence[Found], bands: Sequence[Box]) -> list[LineSpot]:
-    """The lines of a page in reading order, from detector pieces and ink bands (all in
-    the same pixel coordinates)."""
+def find_lines(image: Image.Image, found: Sequence[Found]) -> list[LineSpot]:
+    """The lines of ``image`` in reading order, from the text detector's pieces (in
+    ``image``'s pixels) reconciled with the ink bands of :func:`bot.ocr.segment.detect_lines`."""
     spots = [LineSpot(_box(f.bounds), (f.quad,)) for f in found]
+    spots = _split_tall(image, spots)
+    bands = detect_lines(image)
     detected_boxes = [s.box for s in spots]
     for band in bands:
         if not any(_covers(box, band) for box in detected_boxes):
@@ -53,6 +62,33 @@ def find_lines(found: Sequence[Found], bands: Sequence[Box]) -> list[LineSpot]:
     for block in _xy_cut(spots):
         ordered.extend(_rows(block))
     return ordered
+
+
+def _split_tall(image: Image.Image, spots: list[LineSpot]) -> list[LineSpot]:
+    """A piece much taller than the page's lines, in which the ink falls into separate
+    bands, is that many lines (the detector joins close lines of handwriting)."""
+    if len(spots) < 2:
+        return spots
+    heights = sorted(s.box.height for s in spots)
+    line_height = heights[len(heights) // 2]
+    result = []
+    for spot in spots:
+        if spot.box.height < _TALL * line_height:
+            result.append(spot)
+            continue
+        box = spot.box
+        bands = [
+            b
+            for b in detect_lines(image.crop((box.left, box.top, box.right, box.bottom)))
+            if b.height >= _MIN_PART * line_height
+        ]
+        if len(bands) < 2:
+            result.append(spot)
+            continue
+        for band in bands:
+            part = Box(box.left + band.left, box.top + band.top, band.width, band.height)
+            result.append(LineSpot(part, (rectangle(part),)))
+    return result
 
 
 def rectangle(box: Box) -> Quad:

@@ -10,7 +10,7 @@ line finding is :mod:`bot.ocr.lines`; deciding is :mod:`bot.ocr.decide`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +24,6 @@ from bot.ocr.model import Box, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.readers import rapid
 from bot.ocr.readers import tesseract as tess
-from bot.ocr.segment import detect_lines
 from bot.ocr.threads import ThreadEngine
 
 if TYPE_CHECKING:
@@ -35,6 +34,9 @@ log = logging.getLogger(__name__)
 # Tesseract misreads glyphs touching the image border: its crops get this share of their
 # height as a margin (the edge pixels repeated, so no artificial frame appears).
 _TESS_PAD = 0.25
+# RapidOCR re-reads a doubtful line's crop at this size too (a guess changes; a reading
+# does not).
+_REREAD_SCALE = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,30 +108,51 @@ def gather(image: Image.Image, language: Language, readers: Readers) -> list[Lin
     use_rapid = readers.rapid and decide.rapid_reads(language)
     use_tess = readers.tesseract or not use_rapid
     tess_api = tess.api(language.tesseract) if use_tess else None
-    spots = find_lines(rapid.detect(image), detect_lines(image))
+    script = script_of(language)
+    spots = find_lines(image, rapid.detect(image))
     evidence = []
     for spot in spots:
         crops = [rapid.crop(image, quad) for quad in spot.pieces]
-        evidence.append(
-            LineEvidence(
-                spot,
-                _joined([rapid.read_line(c) for c in crops], language) if use_rapid else None,
-                _joined([tess.read_line(tess_api, _padded(c)) for c in crops], language)
-                if tess_api is not None
-                else None,
-            )
-        )
+        by_tess = None
+        if tess_api is not None:
+            by_tess = _joined([tess.read_line(tess_api, _padded(c)) for c in crops], script)
+        by_rapid = None
+        if use_rapid:
+            by_rapid = _joined([rapid.read_line(c) for c in crops], script)
+            if by_tess is None or decide.agreement(by_rapid.text, by_tess.text, script) < 1:
+                # Only a line the readers disagree on is worth the time of re-reading.
+                by_rapid = replace(by_rapid, steady=_steady(crops, by_rapid, script))
+            else:
+                by_rapid = replace(by_rapid, steady=1.0)
+        evidence.append(LineEvidence(spot, by_rapid, by_tess))
     return evidence
 
 
-def _joined(parts: list[tuple[str, float]], language: Language) -> Reading:
+def _joined(parts: list[tuple[str, float]], script: Script) -> Reading:
     """One reading of a line read in pieces: texts joined, scores weighted by length."""
     read = [(t, s) for t, s in parts if t]
     if not read:
         return Reading("", 0.0)
-    sep = "" if script_of(language) is Script.CHINESE else " "
+    sep = "" if script is Script.CHINESE else " "
     chars = sum(len(t) for t, _ in read)
     return Reading(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+
+def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float:
+    """Share of RapidOCR's re-reads of the line (each piece padded; each piece smaller)
+    that read exactly what it read first."""
+    if not reading.text:
+        return 0.0
+    same = 0
+    for variant in (_padded, _smaller):
+        again = _joined([rapid.read_line(variant(c)) for c in crops], script)
+        same += decide.agreement(again.text, reading.text, script) >= 1
+    return same / 2
+
+
+def _smaller(crop: Image.Image) -> Image.Image:
+    size = (max(4, round(crop.width * _REREAD_SCALE)), max(4, round(crop.height * _REREAD_SCALE)))
+    return crop.resize(size, Image.Resampling.LANCZOS)
 
 
 def _padded(crop: Image.Image) -> Image.Image:
