@@ -148,7 +148,7 @@ async def run(
 ) -> None:
     ensure_tests_importable()
     from bot.app import build_application
-    from bot.ocr.pool import build_recognizer
+    from bot.ocr.engines import build_recognizer
     from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import Conversation, running_bot
     from tests.fakes.bot_api import FakeBotApi

@@ -60,7 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.ocr.pool import build_recognizer
+    from bot.ocr.engines import build_recognizer
 
     recognizer = build_recognizer(settings)
     await recognizer.start()

@@ -123,8 +123,10 @@ def _xy_cut(spots: list[LineSpot]) -> list[list[LineSpot]]:
         return [spots] if spots else []
     heights = sorted(s.box.height for s in spots)
     line_height = heights[len(heights) // 2]
+    one_row = max(s.box.top for s in spots) < min(s.box.bottom for s in spots)
     columns = _split(spots, vertical=True, min_gap=_GUTTER_LINES * line_height)
-    if len(columns) > 1:
+    # A gap within one row (a date written far to the right) is not a gutter.
+    if len(columns) > 1 and not one_row:
         return [block for column in columns for block in _xy_cut(column)]
     rows = _split(spots, vertical=False, min_gap=0.0)
     if len(rows) > 1:

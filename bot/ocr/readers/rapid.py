@@ -76,7 +76,7 @@ def check_models() -> str:
     """The installed rapidocr version, once its model files are checked against MODELS.
 
     Raises OcrError naming the file when one is missing or not the one we calibrated."""
-    import rapidocr
+    from importlib.metadata import version
 
     for name, digest in MODELS.items():
         path = model_dir() / name
@@ -84,7 +84,7 @@ def check_models() -> str:
             raise OcrError(detail=f"RapidOCR model {name} is missing from {path.parent}")
         if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             raise OcrError(detail=f"RapidOCR model {name} is not the one calibrated here")
-    return str(getattr(rapidocr, "__version__", "unknown"))
+    return version("rapidocr")
 
 
 # RapidOCR's pipeline object keeps per-call flags on itself: one per thread.
