@@ -119,7 +119,8 @@ print(json.dumps(probe(config)))
 def _cmd_doctor(args: argparse.Namespace) -> int:
     import ctypes.util
 
-    from bot.ocr.languages import LANGUAGES
+    from bot.ocr.decide import who_reads
+    from bot.ocr.languages import ASPOSE_HANDWRITING_MODEL, LANGUAGES
 
     settings = load_settings()
     ok = True
@@ -154,6 +155,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         ok = False
         tess_langs = set()
         print(f"[!!] Tesseract unusable: {exc}")
+    try:
+        from bot.ocr.readers import rapid
+
+        print(f"[ok] RapidOCR {rapid.check_models()}: PP-OCRv6 detector and reader, as calibrated")
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        ok = False
+        print(f"[!!] RapidOCR unusable: {exc}")
     # Aspose runs in a child: a missing native library aborts the whole process.
     proc = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", _ASPOSE_PROBE],
@@ -171,7 +179,14 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         ok = False
         print(f"[!!] Aspose OCR failed to start (exit {proc.returncode}): {proc.stderr[-300:]}")
     local_models = set(map(str, aspose.get("local_models", []) or []))  # type: ignore[call-overload]
-    print("languages (offline):")
+    if ASPOSE_HANDWRITING_MODEL in local_models:
+        print(
+            f"[..] {ASPOSE_HANDWRITING_MODEL} is installed but not used: the bot reads with "
+            "recognize(), not recognize_handwritten_text() (not measured here: no license)"
+        )
+    else:
+        print("[..] Aspose handwriting model not installed: recognize_handwritten_text() unused")
+    print("languages (offline), and who reads them with OCR_ENGINE=rapid+tesseract:")
     for lang in LANGUAGES:
         tess = "yes" if lang.tesseract in tess_langs else "no"
         if lang.aspose_model is None:
@@ -179,6 +194,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         else:
             asp = "yes" if lang.aspose_model in local_models else f"needs {lang.aspose_model}"
         print(f"  {lang.code:3} {lang.name:14} tesseract={tess:4} aspose={asp}")
+        print(f"      {who_reads(lang)}")
     return 0 if ok else 1
 
 

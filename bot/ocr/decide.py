@@ -67,6 +67,18 @@ def rapid_reads(language: Language) -> bool:
     return script_of(language) is not Script.OTHER
 
 
+def who_reads(language: Language) -> str:
+    """For ``doctor`` and the README: whose text is shown, and what checks it."""
+    script = script_of(language)
+    if script is Script.CHINESE:
+        return "RapidOCR reads, Tesseract chi_sim checks"
+    if script is Script.VIETNAMESE:
+        return "Tesseract vie reads, RapidOCR checks the base letters"
+    if script is Script.LATIN:
+        return "RapidOCR and Tesseract both read; the surer reading is shown"
+    return "Tesseract reads (RapidOCR finds the lines)"
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What one reader read on one line: text, its RAW score 0..1, and the share of its

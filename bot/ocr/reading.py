@@ -106,7 +106,9 @@ def read_prepared(
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
     use_rapid = readers.rapid and decide.rapid_reads(language)
-    use_tess = readers.tesseract or not use_rapid
+    # A language RapidOCR reads is still read where Tesseract has no data for it.
+    has_data = language.tesseract in tess.installed_traineddata()
+    use_tess = (readers.tesseract and has_data) or not use_rapid
     tess_api = tess.api(language.tesseract) if use_tess else None
     script = script_of(language)
     spots = find_lines(image, rapid.detect(image))
@@ -195,18 +197,16 @@ class ReadingEngine(ThreadEngine):
 
     def language(self, code: str) -> Language:
         lang = resolve(code)
-        if not decide.rapid_reads(lang) or self.readers.tesseract:
-            # Tesseract reads it (alone or as the second reader): its data must be here.
-            return tess.language(code)
-        return lang
+        if decide.rapid_reads(lang):
+            return lang
+        return tess.language(code)  # only Tesseract reads it: its data must be here
 
     def available_languages(self) -> list[str]:
         installed = tess.installed_traineddata()
         return [
             lang.code
             for lang in LANGUAGES
-            if lang.tesseract in installed
-            or (decide.rapid_reads(lang) and not self.readers.tesseract)
+            if lang.tesseract in installed or decide.rapid_reads(lang)
         ]
 
     def load(self) -> None:
