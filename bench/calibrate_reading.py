@@ -28,13 +28,13 @@ import numpy as np
 from bench.calibrate import CUT, QUICK_SEEDS, TRAIN_SEEDS, fit_logistic
 from bench.common import DrawnNote, align_lines, drawn_set, normalise
 from bot.ocr.confidence import CALIBRATION_DIR, logit
-from bot.ocr.decide import LineModel, Reading, Script, agreement, script_of
+from bot.ocr.decide import FEATURES, LineModel, Reading, Script, agreement, features, script_of
 from bot.ocr.languages import resolve
 from bot.ocr.preprocess import prepare
 from bot.ocr.reading import BOTH, LineEvidence, gather
 
-# (the reading shown, the other reader's reading, their agreement, shown text right)
-Sample = tuple[Reading, Reading | None, float, bool]
+# (the reading shown, the other reader's reading, their agreement, language, shown right)
+Sample = tuple[Reading, Reading | None, float, str, bool]
 
 
 def evidence_of(note: DrawnNote) -> list[LineEvidence]:
@@ -68,9 +68,9 @@ def samples_of(note: DrawnNote, evidence: list[LineEvidence]) -> dict[str, list[
             g = paired.get(o)
             right = g is not None and texts[o] == truth[g]
             agree = agreement(reading.text, other.text, script)
-            out[f"{script.value}/{shown}"].append((reading, other, agree, right))
+            out[f"{script.value}/{shown}"].append((reading, other, agree, note.language, right))
             if shown == "rapid":
-                out[script.value].append((reading, None, 0.0, right))
+                out[script.value].append((reading, None, 0.0, note.language, right))
     return out
 
 
@@ -79,22 +79,10 @@ def _reading(item: LineEvidence, reader: str) -> Reading:
     return found or Reading("", 0.0)
 
 
-def _features(sample: Sample) -> list[float]:
-    shown, other, agree, _ = sample
-    other_score = other.score if other is not None else 0.0
-    return [
-        logit(shown.score),
-        logit(other_score) if other_score > 0 else 0.0,
-        agree,
-        float(agree >= 1.0),
-        shown.steady,
-    ]
-
-
 def fit_model(samples: list[Sample], target: float) -> LineModel:
     """The logistic model, shifted so ``target`` of the wrong samples score under CUT."""
-    x = np.array([_features(sample) for sample in samples])
-    right = np.array([sample[3] for sample in samples], dtype=float)
+    x = np.array([features(*sample[:4]) for sample in samples])
+    right = np.array([sample[4] for sample in samples], dtype=float)
     w = fit_logistic(x, right)
     # A higher score, more agreement or a steadier reading must never lower confidence.
     w[1] = max(w[1], 1e-3)
@@ -107,14 +95,14 @@ def fit_model(samples: list[Sample], target: float) -> LineModel:
         above = z[z > wrong[k]]
         z_cut = (wrong[k] + (above.min() if above.size else wrong[k] + 0.01)) / 2
         shift = logit(CUT) - z_cut
-    names = ("shown", "other", "agree", "same", "steady")
     return LineModel(
-        intercept=float(w[0] + shift), **{n: float(v) for n, v in zip(names, w[1:], strict=True)}
+        intercept=float(w[0] + shift),
+        **{n: float(v) for n, v in zip(FEATURES, w[1:], strict=True)},
     )
 
 
 def report(name: str, model: LineModel, samples: list[Sample]) -> None:
-    scored = [(model(shown, other, agree), right) for shown, other, agree, right in samples]
+    scored = [(model(*sample[:4]), sample[4]) for sample in samples]
     wrong = [p for p, r in scored if not r]
     right = [p for p, r in scored if r]
     flagged_wrong = sum(p < CUT for p in wrong)

@@ -84,11 +84,10 @@ def read_prepared(
     prepared: PreparedImage, language: Language, *, readers: Readers, models: Models
 ) -> Page:
     """Read a validated page; boxes in the photo's pixels."""
-    script = script_of(language)
     evidence = gather(prepared.image, language, readers)
     lines = []
     for item in evidence:
-        verdict = decide.decide(item.rapid, item.tesseract, script, models)
+        verdict = decide.decide(item.rapid, item.tesseract, language, models)
         text = tess.tidy(verdict.text, language) if verdict.text else ""
         box = _scaled(item.spot.box, prepared.scale)
         confidence = verdict.confidence
