@@ -56,6 +56,7 @@ class Settings(BaseSettings):
 
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_pixels: int = Field(default=60_000_000, ge=1)
+    max_pdf_pages: int = Field(default=20, ge=1)
     user_max_in_flight: int = Field(default=3, ge=1)
     user_photos_per_minute: int = Field(default=20, ge=1)
 

@@ -9,12 +9,16 @@
      │    ├── WorkerCrashed       the worker process died mid-job
      │    └── QueueFull           too many photos are waiting
      ├── InputError
-     │    ├── UnsupportedImage    not an image we can read (PDF, ZIP, text, truncated...)
+     │    ├── UnsupportedImage    not an image we can read (ZIP, text, truncated...)
      │    ├── AnimatedImage       GIF/animated WebP: send a still photo
      │    ├── ImageTooLarge       bytes over the limit (checked before download too)
      │    ├── DecompressionBomb   few bytes, absurd pixel count
      │    ├── BadImageShape       e.g. 50,000 x 10 px
-     │    └── EmptyFile           zero bytes
+     │    ├── EmptyFile           zero bytes
+     │    ├── PdfLocked           the PDF needs a password to open
+     │    ├── PdfBroken           not a PDF we can open (damaged, cut off, no pages)
+     │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
+     │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
 `str(error)` is the user-facing sentence; `error.detail` is for the log.
@@ -123,6 +127,28 @@ class BadImageShape(InputError):
 
 class EmptyFile(InputError):
     user_message = "This file is empty. Please send the photo again."
+
+
+class PdfLocked(InputError):
+    user_message = "This PDF is locked with a password. Please send it without the password."
+
+
+class PdfBroken(InputError):
+    user_message = "I cannot open this PDF: the file is damaged. Please save it again and resend."
+
+
+class TooManyPages(InputError):
+    def __init__(self, pages: int, limit: int) -> None:
+        self.pages, self.limit = pages, limit
+        super().__init__(
+            f"This file has {pages} pages; I read at most {limit} at a time. "
+            "Please send fewer pages.",
+            detail=f"{pages} pages > {limit}",
+        )
+
+
+class PageTooLarge(InputError):
+    user_message = "This PDF has a page far too large to read. Please send a normal document."
 
 
 class ConfigError(BotError):

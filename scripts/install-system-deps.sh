@@ -8,7 +8,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --runtime: only what the bot needs to run (the Docker image); default adds what the
-# tests need too (fonts they draw notes with, PostgreSQL, headers to build tesserocr).
+# tests need too (fonts they draw notes with, PostgreSQL, headers to build tesserocr, poppler-utils
+# whose pdftotext/pdftoppm check the searchable PDF as any reader would).
 # osd: orientation detection, to turn photos taken sideways without EXIF upright.
 TESS_LANGS="eng vie chi-sim deu fra rus osd"
 PACKAGES="tesseract-ocr fonts-dejavu-core"
@@ -16,7 +17,7 @@ if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
     fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai
     fonts-dkg-handwriting fonts-femkeklaver fonts-breip fonts-lxgw-wenkai
-    postgresql"
+    postgresql poppler-utils"
 fi
 for lang in $TESS_LANGS; do PACKAGES="$PACKAGES tesseract-ocr-$lang"; done
 

@@ -20,14 +20,17 @@ START_TEXT = (
 
 HELP_TEXT = (
     "<b>How it works</b>\n"
-    "Send a photo (or the image as a file for full quality, or an album of pages). "
+    "Send a photo, the image as a file for full quality (JPEG, PNG, HEIC from an iPhone, "
+    "TIFF), an album of pages, or a PDF: each becomes one note. Files up to {max_mb} MB, "
+    "a PDF up to {max_pages} pages (pages with text are taken as they are). "
     "Lines I am unsure of come with buttons: <b>✅ Confirm</b> keeps the line as read, "
     "<b>🔁 Resend</b> lets you type it or send a closer photo of it, "
     "<b>🗑 Drop</b> removes something that is not text.\n\n"
     "/language — recognition language (e.g. <code>/language vi</code>)\n"
     "/strictness — lenient, normal, strict or a number 0-100\n"
     "/cancel — drop the open review\n"
-    "/notes, /search words, /export [md|json|txt], /forget — your saved notes"
+    "/notes, /search words, /export [md|json|txt|pdf], /forget — your saved notes "
+    "(pdf: your photos with the text searchable under them)"
 )
 
 LANG_PREFIX = "l1:"
@@ -60,7 +63,12 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user sees the buttons and commands explained."""
     assert update.effective_message
-    await update.effective_message.reply_html(HELP_TEXT)
+    settings = services(context).settings
+    await update.effective_message.reply_html(
+        HELP_TEXT.format(
+            max_mb=settings.max_image_bytes // (1024 * 1024), max_pages=settings.max_pdf_pages
+        )
+    )
 
 
 def _language_keyboard(codes: list[str], current: str) -> InlineKeyboardMarkup:

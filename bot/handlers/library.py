@@ -11,13 +11,14 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import services
+from bot.documents.refs import files
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
 from bot.review.render import split_message
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-EXPORT_FORMATS = {"md", "json", "txt"}
+EXPORT_FORMATS = {"md", "json", "txt", "pdf"}
 
 
 def _button(text: str, action: NoteAction) -> InlineKeyboardButton:
@@ -98,18 +99,25 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/export [md|json|txt]` sends all the user's notes as one file."""
+    """`/export [md|json|txt|pdf]` sends all the user's notes as one file (pdf: the photos
+    with the text searchable under them)."""
+    from bot.handlers.searchable import send_pdf
     from bot.storage.export import export_notes
 
     msg, user = update.effective_message, update.effective_user
     assert msg and user
     fmt = (context.args[0].lower() if context.args else "md").lstrip(".")
     if fmt not in EXPORT_FORMATS:
-        await msg.reply_text("Choose a format: /export md, /export json or /export txt.")
+        await msg.reply_text(
+            "Choose a format: /export md, /export json, /export txt or /export pdf."
+        )
         return
     notes = await services(context).db.notes.get_notes(user.id)
     if not notes:
         await msg.reply_text("You have no saved notes to export yet.")
+        return
+    if fmt == "pdf":
+        await send_pdf(context, msg.chat_id, notes)
         return
     data, filename = export_notes(notes, fmt)  # type: ignore[arg-type]
     await msg.reply_document(
@@ -159,7 +167,8 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if note is None:
             await context.bot.send_message(chat_id, "That note no longer exists.")
             return
-        for file_id in note.file_ids[:10]:
+        # A PDF's pages share one file: it is sent once.
+        for file_id in files(note.file_ids)[:10]:
             await _send_original(context, chat_id, file_id)
         body = f"<b>Note of {note.created_at:%Y-%m-%d %H:%M}</b>\n{html.escape(note.text)}"
         # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
@@ -171,11 +180,25 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                 chunk,
                 parse_mode="HTML",
                 reply_markup=InlineKeyboardMarkup(
-                    [[_button("🗑 Delete this note", NoteAction.delete(note.id))]]
+                    [
+                        [
+                            _button("📄 PDF", NoteAction.pdf(note.id)),
+                            _button("🗑 Delete this note", NoteAction.delete(note.id)),
+                        ]
+                    ]
                 )
                 if last
                 else None,
             )
+    elif verb is NoteVerb.PDF:
+        from bot.handlers.searchable import send_pdf
+
+        note = await db.notes.get_note(user.id, number)
+        chat_id = query.message.chat.id if query.message else user.id
+        if note is None:
+            await context.bot.send_message(chat_id, "That note no longer exists.")
+            return
+        await send_pdf(context, chat_id, [note])
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
         await query.edit_message_text(

@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import Services, services
+from bot.documents.sources import Limits, pages_for
 from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
 from bot.handlers import review
 from bot.handlers.commands import user_choices
@@ -33,6 +34,9 @@ ALBUM_WAIT_SECONDS = 1.5
 # The status message shows a new queue place or page at most this often (see _Status).
 PROGRESS_EDIT_SECONDS = 1.0
 IMAGE_MIME_PREFIX = "image/"
+PDF_MIME = "application/pdf"
+# Some clients send these as application/octet-stream; the bytes decide in the end anyway.
+DOCUMENT_SUFFIXES = (".pdf", ".heic", ".heif", ".tif", ".tiff")
 DOWNLOAD_FAILED = "I could not download this photo from Telegram. Please send it again."
 
 
@@ -54,11 +58,14 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An image sent as a file is read at full quality; other files get a short refusal."""
+    """An image (HEIC too) or a PDF sent as a file is read at full quality, a PDF page by
+    page; other files get a short refusal."""
     msg = update.effective_message
     assert msg and msg.document
     doc = msg.document
-    if not (doc.mime_type or "").startswith(IMAGE_MIME_PREFIX):
+    mime = (doc.mime_type or "").lower()
+    named = (doc.file_name or "").lower().endswith(DOCUMENT_SUFFIXES)
+    if not (mime.startswith(IMAGE_MIME_PREFIX) or mime == PDF_MIME or named):
         await msg.reply_text(UnsupportedImage().user_message)
         return
     await _take_image(update, context, doc.file_id, doc.file_size)
@@ -265,14 +272,24 @@ async def process_images(
         if isinstance(downloaded, BaseException):
             raise downloaded
         language, threshold = choices
+        settings = svc.settings
+        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
+        # A PDF or a multi-page TIFF is several pages; any other file one, as it is.
+        sources = await pages_for(list(zip(file_ids, downloaded, strict=True)), language, limits)
+        count = len(sources)
         status.typing()
         pages: list[Page] = []
-        for number, image in enumerate(downloaded, start=1):
+        for number, source in enumerate(sources, start=1):
+            if source.read is not None:  # a PDF page's text layer: nothing to read
+                pages.append(source.read)
+                continue
 
             async def on_queue(ahead: int, number: int = number) -> None:
                 status.show(_progress(number, count, ahead))
 
-            pages.append(await svc.recognizer.recognize(image, language, on_queue=on_queue))
+            pages.append(
+                await svc.recognizer.recognize(source.image, language, on_queue=on_queue)
+            )
         # A status message that could not be sent ends the photo here, as an error the user
         # is told about (bot/handlers/errors.py); nothing is saved.
         message = await status.settled()
@@ -287,9 +304,10 @@ async def process_images(
             chat_id,
             user_id,
             pages,
-            file_ids,
+            [source.ref for source in sources],
             threshold=threshold,
-            images=downloaded,
+            # Pages taken from a text layer have no lines to box, so no picture is needed.
+            images=[source.image for source in sources],
             status=message,
         )
     except QueueFull as exc:

@@ -280,7 +280,14 @@ async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> i
         engine=s.engine,
         file_ids=list(s.pages),
         lines=[
-            {"text": ln.text, "state": ln.state.value, "confidence": ln.confidence}
+            {
+                "text": ln.text,
+                "state": ln.state.value,
+                "confidence": ln.confidence,
+                # Where the line is: the searchable PDF puts its text there (bot/export).
+                "page": ln.page,
+                "box": None if ln.box is None else list(ln.box),
+            }
             for ln in s.lines
         ],
         idempotency_key=s.id,

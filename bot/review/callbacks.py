@@ -44,12 +44,13 @@ class NoteVerb(StrEnum):
     DELETE = "d"
     FORGET_YES = "fy"
     FORGET_NO = "fn"
+    PDF = "pdf"  # the note as a searchable PDF
 
 
 _LINE_VERBS = frozenset(
     {ReviewVerb.CONFIRM, ReviewVerb.RESEND, ReviewVerb.DROP, ReviewVerb.CANCEL_RESEND}
 )
-_NUMBER_NOTE_VERBS = frozenset({NoteVerb.PAGE, NoteVerb.OPEN, NoteVerb.DELETE})
+_NUMBER_NOTE_VERBS = frozenset({NoteVerb.PAGE, NoteVerb.OPEN, NoteVerb.DELETE, NoteVerb.PDF})
 
 _SESSION_ID_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_SESSION_ID_LEN}}}")
 # Canonical decimal only (no sign, no leading zeros) so that unpack(pack(x)) == x and
@@ -140,6 +141,10 @@ class NoteAction:
     @classmethod
     def delete(cls, note_id: int) -> NoteAction:
         return cls(NoteVerb.DELETE, note_id)
+
+    @classmethod
+    def pdf(cls, note_id: int) -> NoteAction:
+        return cls(NoteVerb.PDF, note_id)
 
     @classmethod
     def forget_yes(cls) -> NoteAction:

@@ -87,7 +87,7 @@ def _replies_with(*words: str) -> Any:
     [
         (b"", "empty.jpg", "image/jpeg", ("empty", "not an image")),
         (b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", "notes.pdf", "application/pdf",
-         ("not an image",)),
+         ("cannot open this PDF",)),
         (_zip(), "notes.zip", "application/zip", ("not an image",)),
         (b"Buy milk\nCall the dentist\n", "notes.txt", "text/plain", ("not an image",)),
         (_animated_gif(), "moving.gif", "image/gif", ("animated",)),

@@ -139,12 +139,13 @@ async def test_album_of_two_pages_becomes_one_note(bot: Any, fake_api: FakeBotAp
     assert "Meeting notes" in final.visible
 
 
-async def test_pdf_gets_a_short_refusal_and_bot_keeps_serving(
+async def test_broken_pdf_gets_a_short_refusal_and_bot_keeps_serving(
     bot: Any, fake_api: FakeBotApi
 ) -> None:
+    # PDFs are read now (tests/e2e/test_documents.py); one that does not open is refused.
     chat = Conversation(fake_api, chat_id=1006)
     chat.send_document(b"%PDF-1.4\n%...", "notes.pdf", "application/pdf")
-    await chat.await_reply(contains="not an image")
+    await chat.await_reply(contains="cannot open this PDF")
     chat.send_command("start")
     await chat.await_reply(contains="Send me a photo")
 
