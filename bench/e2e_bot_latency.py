@@ -148,8 +148,8 @@ async def run(
     engine_name: str = "auto",
 ) -> None:
     ensure_tests_importable()
-    from bot.config import EngineChoice
     from bot.app import build_application
+    from bot.config import EngineChoice
     from bot.ocr.engines import build_recognizer
     from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import Conversation, running_bot
