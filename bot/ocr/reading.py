@@ -21,6 +21,7 @@ from bot.ocr.decide import Models, Reading, Script, script_of
 from bot.ocr.languages import LANGUAGES, Language, resolve
 from bot.ocr.lines import LineSpot, find_lines
 from bot.ocr.model import Box, Line, Page
+from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.readers import rapid
 from bot.ocr.readers import tesseract as tess
@@ -84,14 +85,18 @@ def read_prepared(
     prepared: PreparedImage, language: Language, *, readers: Readers, models: Models
 ) -> Page:
     """Read a validated page; boxes in the photo's pixels."""
-    evidence = gather(prepared.image, language, readers)
-    lines = []
-    for item in evidence:
-        verdict = decide.decide(item.rapid, item.tesseract, language, models)
-        text = tess.tidy(verdict.text, language) if verdict.text else ""
-        box = _scaled(item.spot.box, prepared.scale)
-        confidence = verdict.confidence
-        lines.append(Line(text=text, confidence=confidence, box=box, source=verdict.source))
+    image = prepared.image
+    lines = _read_lines(image, language, readers, models)
+    if looks_turned(lines):
+        # A photo taken sideways with no EXIF to say so reads as nothing sure: Tesseract's
+        # orientation detection says how to turn it; kept only if it then reads better.
+        turn = tess.upright_turn(image)
+        if turn:
+            turned = image.rotate(turn, expand=True)
+            again = _read_lines(turned, language, readers, models)
+            if sure_chars(again) > sure_chars(lines):
+                lines = [replace(ln, box=unturn_box(ln.box, turn, turned.size)) for ln in again]
+    lines = [replace(ln, box=_scaled(ln.box, prepared.scale)) for ln in lines]
     width, height = prepared.original_size
     return Page(
         engine=readers.name,
@@ -100,6 +105,18 @@ def read_prepared(
         width=width,
         height=height,
     )
+
+
+def _read_lines(
+    image: Image.Image, language: Language, readers: Readers, models: Models
+) -> list[Line]:
+    lines = []
+    for item in gather(image, language, readers):
+        verdict = decide.decide(item.rapid, item.tesseract, language, models)
+        text = tess.tidy(verdict.text, language) if verdict.text else ""
+        line = Line(text=text, confidence=verdict.confidence, box=item.spot.box)
+        lines.append(replace(line, source=verdict.source))
+    return lines
 
 
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
@@ -163,8 +180,8 @@ def _padded(crop: Image.Image) -> Image.Image:
     return Image.fromarray(np.pad(pixels, widths, mode="edge"))
 
 
-def _scaled(box: Box, scale: float) -> Box:
-    if scale == 1.0:
+def _scaled(box: Box | None, scale: float) -> Box | None:
+    if box is None or scale == 1.0:
         return box
     return Box(
         left=round(box.left * scale),

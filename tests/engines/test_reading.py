@@ -18,11 +18,12 @@ import pytest_asyncio
 from bot.ocr.confidence import levenshtein
 from bot.ocr.readers import rapid
 from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
-from tests.support.drawing import note_png
+from tests.support.drawing import draw_lines, note_png, to_bytes
 
 REAL_NOTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-notes"
 ZH = ("今天天气很好", "下周五之前提交报告", "明天买牛奶和鸡蛋")
 VI = ("Hôm nay trời đẹp quá", "Mua sữa và trứng ngày mai", "Họp nhóm vào thứ Năm")
+EN_PRINT = ("Finish the quarterly report", "Pick up the dry cleaning", "Read chapter five again")
 EN_HAND = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 
 
@@ -94,3 +95,15 @@ async def test_a_real_handwritten_line(engine: ReadingEngine) -> None:
     truth = entry["text"]
     # Tesseract alone: CER 0.82-0.89 on these lines.
     assert levenshtein(truth, read) / len(truth) < 0.35, (truth, read)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_page_photographed_sideways_reads_upright(engine: ReadingEngine) -> None:
+    # No EXIF to say so: the page itself lies on its side.
+    note = draw_lines(EN_PRINT, size=40)
+    stored = note.rotate(90, expand=True)
+    page = await engine.recognize(to_bytes(stored), "en")
+    assert [line.text for line in page.lines] == list(EN_PRINT)
+    # Boxes stay on the photo as sent: a sideways line stands tall.
+    assert (page.width, page.height) == stored.size
+    assert all(line.box is not None and line.box.height > line.box.width for line in page.lines)
