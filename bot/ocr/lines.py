@@ -16,7 +16,7 @@ handwriting usually one per written line, where the projection profile of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
@@ -28,6 +28,8 @@ from bot.ocr.segment import detect_lines
 _TALL = 1.6
 # ...each of which is at least this share of a typical line high.
 _MIN_PART = 0.4
+# A line standing this many times taller than wide is a line of a page lying on its side.
+_STANDING = 1.5
 # Two pieces are on the same row when their vertical overlap is at least this share of the
 # shorter one's height.
 _SAME_ROW = 0.5
@@ -52,6 +54,11 @@ def find_lines(image: Image.Image, found: Sequence[Found]) -> list[LineSpot]:
     """The lines of ``image`` in reading order, from the text detector's pieces (in
     ``image``'s pixels) reconciled with the ink bands of :func:`bot.ocr.segment.detect_lines`."""
     spots = [LineSpot(_box(f.bounds), (f.quad,)) for f in found]
+    if standing(spots):
+        # A page lying on its side: its lines stand. Rows are found on the page as it would
+        # lie turned, and ink bands (found across the page) say nothing here.
+        flat = [_transposed(s) for s in spots]
+        return [_transposed(s) for block in _xy_cut(flat) for s in _rows(block)]
     spots = _split_tall(image, spots)
     bands = detect_lines(image)
     detected_boxes = [s.box for s in spots]
@@ -62,6 +69,18 @@ def find_lines(image: Image.Image, found: Sequence[Found]) -> list[LineSpot]:
     for block in _xy_cut(spots):
         ordered.extend(_rows(block))
     return ordered
+
+
+def standing(spots: Sequence[LineSpot]) -> bool:
+    """Most detected lines stand taller than wide: the page lies on its side."""
+    detected = [s for s in spots if s.detected]
+    tall = sum(s.box.height > _STANDING * s.box.width for s in detected)
+    return bool(detected) and tall * 2 > len(detected)
+
+
+def _transposed(spot: LineSpot) -> LineSpot:
+    box = spot.box
+    return replace(spot, box=Box(box.top, box.left, box.height, box.width))
 
 
 def _split_tall(image: Image.Image, spots: list[LineSpot]) -> list[LineSpot]:

@@ -98,12 +98,17 @@ async def test_a_real_handwritten_line(engine: ReadingEngine) -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_a_page_photographed_sideways_reads_upright(engine: ReadingEngine) -> None:
-    # No EXIF to say so: the page itself lies on its side.
+@pytest.mark.parametrize("turned", [90, 180, 270])
+async def test_a_page_photographed_turned_reads_upright(
+    engine: ReadingEngine, turned: int
+) -> None:
+    # No EXIF to say so: the page itself lies on its side or upside down.
     note = draw_lines(EN_PRINT, size=40)
-    stored = note.rotate(90, expand=True)
+    stored = note.rotate(turned, expand=True)
     page = await engine.recognize(to_bytes(stored), "en")
     assert [line.text for line in page.lines] == list(EN_PRINT)
     # Boxes stay on the photo as sent: a sideways line stands tall.
     assert (page.width, page.height) == stored.size
-    assert all(line.box is not None and line.box.height > line.box.width for line in page.lines)
+    for line in page.lines:
+        assert line.box is not None
+        assert (line.box.height > line.box.width) == (turned != 180)

@@ -39,6 +39,8 @@ _TESSDATA_CANDIDATES = (
 # Orientation detection below this confidence is a guess (measured: upright print 3-11,
 # handwriting-like fonts mostly under 1.5, often naming the wrong script).
 _OSD_MIN_CONF = 2.0
+# Orientation is detected on a copy at most this many pixels on its long side.
+_OSD_SIDE = 1000
 # Languages written without spaces between words.
 UNSPACED = frozenset({"zh", "ja"})
 # A space with a CJK character (or CJK punctuation / full-width form) on both sides.
@@ -173,6 +175,11 @@ def upright_turn(image: Image.Image) -> int:
     tesserocr = _tesserocr()
     tess = api("osd")
     tess.SetPageSegMode(tesserocr.PSM.OSD_ONLY)
+    # tesserocr holds the GIL through orientation detection (~140 ms on a 2000 px page:
+    # every user's replies waited); on a smaller copy the hold is a quarter of that.
+    if max(image.size) > _OSD_SIDE:
+        image = image.copy()
+        image.thumbnail((_OSD_SIDE, _OSD_SIDE), Image.Resampling.LANCZOS)
     tess.SetImage(image)
     try:
         found = tess.DetectOrientationScript()
