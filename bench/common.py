@@ -4,13 +4,12 @@ The question every quality bench asks is the bot's promise: "every line you shou
 flagged". So a page read by an engine is matched line by line against its ground truth, and
 each ground-truth line ends up correct, wrong or missing, and flagged or not.
 
-Matching (:func:`match_page`): OCR lines are taken top to bottom. First, lines whose text
-clearly matches a ground-truth line (similarity >= 0.5) are paired by a sequence alignment
-(order preserved). Between two such anchors, the remaining ground-truth lines and OCR lines
-(including empty DETECTED lines) are paired by vertical order, proportionally: this is how a
-garbled reading of a line, or the empty DETECTED line where it was written, gets counted
-"at that position". A ground-truth line that gets no OCR line at all is missing and
-unflagged.
+Matching (:func:`match_page`) is one to one, as the user sees a review: OCR lines, in the
+page's reading order, are paired with ground-truth lines by an order-preserving alignment
+that maximises text similarity (plus a small bonus per pair, so that a garbled reading or
+an empty "could not read" line pairs with the written line at its position). An OCR line
+stands for at most one written line: a ground-truth line left without one is missing and
+unflagged, however tall the box next to it.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +27,7 @@ from bot.ocr.confidence import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
 
 # bench runs from the repo root (python -m bench...), so tests/ is importable.
-from tests.support.drawing import NOTE_LINES
+from tests.support.drawing import HANDWRITING_FONTS, NOTE_LINES
 
 if TYPE_CHECKING:
     from bot.ocr.confidence import Calibration
@@ -37,8 +35,8 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 THRESHOLD = 75
-# Text similarity from which an OCR line is taken to be a reading of a ground-truth line.
-_ANCHOR_SIM = 0.5
+# What pairing an OCR line with a written line earns beyond their text similarity.
+_PAIR_BONUS = 0.05
 
 
 def ensure_tests_importable() -> None:
@@ -75,7 +73,8 @@ class GtOutcome:
     wrong: bool
     missing: bool  # no OCR text at its position (nothing, or only an empty DETECTED line)
     flagged: bool
-    confidence: float | None = None  # of the (first) OCR line read there
+    confidence: float | None = None  # of the OCR line that stands for it
+    own_line: bool = False  # an OCR line of its own stands for it in the review
 
 
 @dataclass(slots=True)
@@ -95,21 +94,25 @@ class PageScore:
     chars: int
 
 
-def _anchor_alignment(truth: Sequence[str], read: Sequence[str]) -> list[tuple[int, int]]:
-    """Order-preserving pairs (gt, ocr) maximising total similarity of clear matches."""
+def align_lines(truth: Sequence[str], read: Sequence[str]) -> list[tuple[int, int]]:
+    """Order-preserving one-to-one pairs (gt, ocr) maximising total similarity.
+
+    Every pair earns a small bonus on top of its similarity, so a garbled reading (or an
+    empty "could not read" line) still pairs with the written line at its position rather
+    than being left over; but one OCR line never stands for two written lines.
+    """
     n, m = len(truth), len(read)
     sims = [[similarity(t, r) if r else 0.0 for r in read] for t in truth]
     score = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            best = max(score[i + 1][j], score[i][j + 1])
-            if sims[i][j] >= _ANCHOR_SIM:
-                best = max(best, sims[i][j] + score[i + 1][j + 1])
-            score[i][j] = best
+            score[i][j] = max(
+                score[i + 1][j], score[i][j + 1], _PAIR_BONUS + sims[i][j] + score[i + 1][j + 1]
+            )
     pairs: list[tuple[int, int]] = []
     i = j = 0
     while i < n and j < m:
-        if sims[i][j] >= _ANCHOR_SIM and score[i][j] == sims[i][j] + score[i + 1][j + 1]:
+        if score[i][j] == _PAIR_BONUS + sims[i][j] + score[i + 1][j + 1]:
             pairs.append((i, j))
             i, j = i + 1, j + 1
         elif score[i][j] == score[i + 1][j]:
@@ -117,10 +120,6 @@ def _anchor_alignment(truth: Sequence[str], read: Sequence[str]) -> list[tuple[i
         else:
             j += 1
     return pairs
-
-
-def _order_key(line: Line) -> tuple[int, int]:
-    return (line.box.top, line.box.left) if line.box is not None else (2**31, 0)
 
 
 def match_page(
@@ -131,68 +130,36 @@ def match_page(
     wrong_cer: float = 0.0,
     threshold: int = THRESHOLD,
 ) -> PageScore:
-    """Score ``page`` against ``truth_lines``. A line is wrong when its CER > ``wrong_cer``."""
+    """Score ``page`` against ``truth_lines``, one to one, as the user sees it: each OCR line
+    (in the page's reading order) stands for at most one written line. A written line is
+    wrong when its CER > ``wrong_cer``, and missing when no OCR line stands for it (a band
+    that swallows five written lines is one flagged line and four lines never asked about).
+    """
     truth = [normalise(t, language) for t in truth_lines if t.strip()]
-    lines = sorted(page.lines, key=_order_key)
+    lines = list(page.lines)
     read = [normalise(ln.text, language) for ln in lines]
     flagged = [ln.is_flagged(threshold) for ln in lines]
-    anchors = _anchor_alignment(truth, read)
-
-    assigned: dict[int, list[int]] = {i: [] for i in range(len(truth))}
-    for gi, oi in anchors:
-        assigned[gi].append(oi)
-    # Gaps between anchors (plus before the first and after the last): pair by order.
-    bounds = [(-1, -1), *anchors, (len(truth), len(lines))]
-    boxes = [ln.box for ln in lines if ln.box is not None]
-    span = (min(b.top for b in boxes), max(b.bottom for b in boxes)) if boxes else (0, page.height)
-    for (g0, o0), (g1, o1) in pairwise(bounds):
-        gts = list(range(g0 + 1, g1))
-        ocrs = list(range(o0 + 1, o1))
-        if not gts or not ocrs:
-            continue
-        k, j = len(gts), len(ocrs)
-        if j < k and all(lines[o].box is not None for o in ocrs):
-            # Fewer OCR lines than written ones: a line only counts "at the position" of
-            # the written lines its box actually spans. Written lines are assumed evenly
-            # spaced between the neighbouring anchors (or the outermost boxes read).
-            above = lines[o0].box if o0 >= 0 else None
-            below = lines[o1].box if o1 < len(lines) else None
-            top = above.bottom if above is not None else span[0]
-            bottom = below.top if below is not None else span[1]
-            pitch = max(1.0, (bottom - top) / k)
-            for idx, gi in enumerate(gts):
-                y = top + (idx + 0.5) * pitch
-                for o in ocrs:
-                    box = lines[o].box
-                    assert box is not None
-                    if box.top - pitch / 2 <= y <= box.bottom + pitch / 2:
-                        assigned[gi].append(o)
-            continue
-        for idx, gi in enumerate(gts):
-            lo = idx * j // k
-            hi = max(lo + 1, -(-(idx + 1) * j // k))
-            assigned[gi].extend(ocrs[lo:hi])
+    pairs = dict(align_lines(truth, read))
 
     gt_out: list[GtOutcome] = []
     ocr_error = [False] * len(lines)
     used = [False] * len(lines)
     for gi, text in enumerate(truth):
-        idxs = assigned[gi]
-        got = " ".join(read[o] for o in idxs if read[o])
-        if language.startswith("zh"):
-            got = got.replace(" ", "")
+        o = pairs.get(gi)
+        got = read[o] if o is not None else ""
         line_cer = cer(text, got)
         missing = not got
         wrong = missing or line_cer > wrong_cer
-        is_flagged = any(flagged[o] for o in idxs)
-        conf = next((lines[o].confidence for o in idxs if read[o]), None)
-        gt_out.append(GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf))
-        for o in idxs:
+        is_flagged = o is not None and flagged[o]
+        conf = lines[o].confidence if o is not None else None
+        own = o is not None
+        gt_out.append(GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf, own))
+        if o is not None:
             used[o] = True
-            ocr_error[o] = ocr_error[o] or wrong
+            ocr_error[o] = wrong
     for o in range(len(lines)):
         if not used[o] and read[o]:
-            ocr_error[o] = True  # text where nothing was written: garbage to be checked
+            ocr_error[o] = True  # text where nothing was written, or a piece of a line
     ocr_out = [OcrOutcome(ln, flagged[o], ocr_error[o]) for o, ln in enumerate(lines)]
     sep = "" if language.startswith("zh") else " "
     ref = sep.join(truth)
@@ -215,12 +182,14 @@ class Tally:
     edits: float = 0.0
     chars: int = 0
     pages: int = 0
+    own_line: int = 0
     misses: list[str] = field(default_factory=list)  # wrong yet unflagged, for the report
 
     def add(self, score: PageScore) -> None:
         self.pages += 1
         for g in score.gt:
             self.gt_lines += 1
+            self.own_line += g.own_line
             if g.wrong:
                 self.wrong += 1
                 self.missing += g.missing
@@ -261,6 +230,7 @@ class Tally:
             f"wrong={self.wrong:4d} (missing {self.missing:3d})  "
             f"recall={pct(self.recall)}  precision={pct(self.precision)}  "
             f"unflagged_wrong={pct(self.unflagged_wrong_share)}  "
+            f"own_line={pct(self.own_line / self.gt_lines if self.gt_lines else 1.0)}  "
             f"correct_flagged={self.correct_ocr_flagged}/{self.correct_ocr}  "
             f"CER={self.cer:.3f}"
         )
@@ -281,7 +251,9 @@ def make_engine(
     max_side: int = 2000,
 ) -> Recognizer:
     """A started-later Recognizer for ``name``: "tesseract" (as the bot runs it),
-    "tesseract-score-only" (line scores alone, no re-reads) or "aspose" (trial, offline)."""
+    "tesseract-score-only" (line scores alone, no re-reads), "rapid+tesseract" (the default
+    engine: RapidOCR finds lines, both read), "rapid" (RapidOCR alone) or "aspose" (trial,
+    offline)."""
     if name in ("tesseract", "tesseract-score-only"):
         from bot.ocr.confidence import Calibration
         from bot.ocr.tesseract import TesseractEngine
@@ -292,6 +264,11 @@ def make_engine(
         return TesseractEngine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
+    if name in ("rapid+tesseract", "rapid"):
+        from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
+
+        readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
+        return ReadingEngine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
         from bot.ocr.aspose import AsposeWorkerConfig
         from bot.ocr.pool import AsposePool
@@ -380,10 +357,15 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
         ("en", "comic", EN_LINES),
         ("en", "script", EN_LINES),
         ("en", "chancery", EN_LINES),
+        ("en", "dkg", EN_LINES),
+        ("en", "femke", EN_LINES),
+        ("en", "breip", EN_LINES),
         ("vi", "sans", VI_LINES),
         ("vi", "comic", VI_LINES),
+        ("vi", "wenkai", VI_LINES),
         ("zh", "cjk", ZH_LINES),
         ("zh", "cjk_hand", ZH_LINES),
+        ("zh", "wenkai", ZH_LINES),
     ]
     effects_choices: list[tuple[str, Effects]] = [
         ("clean", Effects()),
@@ -420,7 +402,7 @@ def group_of(note_name: str) -> list[str]:
     lang, font_name, effect, _ = note_name.split("/")
     kind = (
         "handwriting-like"
-        if font_name in ("comic", "script", "chancery", "cjk_hand")
+        if font_name in (*HANDWRITING_FONTS, "cjk_hand")
         else ("print")
     )
     return [f"lang={lang}", f"font={kind}", f"effect={effect}"]

@@ -148,10 +148,12 @@ async def run(
     phone: bool = False,
     api_delay_ms: float = 0,
     score_only: bool = False,
+    engine_name: str = "auto",
 ) -> None:
     ensure_tests_importable()
     from bot.app import build_application
-    from bot.ocr.pool import build_recognizer
+    from bot.config import EngineChoice
+    from bot.ocr.engines import build_recognizer
     from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import Conversation, running_bot
     from tests.fakes.bot_api import FakeBotApi
@@ -161,7 +163,9 @@ async def run(
     warm_image = notes(1, first_seed=100)[0]
     busy_images = notes(8, first_seed=200)
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, FakeBotApi(TOKEN) as fake:
-        settings = make_settings(fake, Path(tmp), ocr_workers=workers)
+        settings = make_settings(
+            fake, Path(tmp), ocr_workers=workers, ocr_engine=EngineChoice(engine_name)
+        )
         for method in DELAYED_METHODS if api_delay_ms else ():
             fake.delay_method(method, api_delay_ms / 1000)
         engine = build_recognizer(settings)
@@ -248,6 +252,8 @@ async def run(
 
 
 def main() -> None:
+    from bot.config import EngineChoice
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--photos", type=int, default=8)
     parser.add_argument("--probes", type=int, default=40)
@@ -268,6 +274,12 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="3 photos and 10 idle probes (busy part unchanged)"
     )
+    parser.add_argument(
+        "--engine",
+        default="auto",
+        choices=[e.value for e in EngineChoice],
+        help="OCR_ENGINE (default auto: as the bot ships, RapidOCR + Tesseract here)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.photos, args.probes = 3, 10
@@ -279,6 +291,7 @@ def main() -> None:
             phone=args.phone,
             api_delay_ms=args.api_delay,
             score_only=args.score_only,
+            engine_name=args.engine,
         )
     )
 

@@ -1,7 +1,7 @@
 """Flag quality on drawn notes: are the lines an engine got wrong the ones it flags?
 
-Run: .venv/bin/python -m bench.flag_quality [--quick]
-         [--engine tesseract|tesseract-score-only|tesseract-both|aspose|both|all]
+Run: .venv/bin/python -m bench.flag_quality [--quick] [--engine all|rapid+tesseract|rapid|
+         tesseract|tesseract-score-only|tesseract-both|aspose|both]
 
 Draws a labelled set (tests/support/drawing.py: print and handwriting-like fonts, skew,
 shadow, blur, JPEG; English, Vietnamese, Chinese), reads it with each engine as the bot does
@@ -10,11 +10,12 @@ default threshold 75:
   recall    = wrong-or-missing lines that are flagged (target >= 95%)
   precision = flagged lines that really had an error (target >= 70%)
   CER       = character error rate of the page text
-A drawn line is wrong when its text differs at all (spacing aside). Chinese is reported for
-Tesseract only: Aspose needs the 'aspose-ocr-chinese-v2.ocr' model, which is not installed
+A drawn line is wrong when its text differs at all (spacing aside). Chinese is not read by
+Aspose here: it needs the 'aspose-ocr-chinese-v2.ocr' model, which is not installed
 offline. Seeds differ from bench.calibrate's, so the maps are not tested on their training set.
-``all`` adds ``tesseract-score-only``: Tesseract's line scores alone, without re-reading each
-line's crop, so the quality and the time per note the re-reads cost are seen side by side.
+``all`` (the default) runs the default engine (RapidOCR + Tesseract), RapidOCR alone,
+Tesseract alone and Aspose side by side. ``tesseract-both`` adds ``tesseract-score-only``:
+Tesseract's line scores alone, without re-reading each line's crop.
 """
 
 from __future__ import annotations
@@ -88,15 +89,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one seed, fewer variants")
     parser.add_argument(
         "--engine",
-        default="both",
-        choices=("tesseract", "tesseract-score-only", "tesseract-both", "aspose", "both", "all"),
+        default="all",
+        choices=(
+            "rapid+tesseract",
+            "rapid",
+            "tesseract",
+            "tesseract-score-only",
+            "tesseract-both",
+            "aspose",
+            "both",
+            "all",
+        ),
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list unflagged errors")
     args = parser.parse_args()
     notes = drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
     engines = {
         "both": ("tesseract", "aspose"),
-        "all": ("tesseract", "tesseract-score-only", "aspose"),
+        "all": ("rapid+tesseract", "rapid", "tesseract", "aspose"),
         "tesseract-both": ("tesseract", "tesseract-score-only"),
     }.get(args.engine, (args.engine,))
     for name in engines:

@@ -36,7 +36,7 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. Pass ``recognizer`` or ``request`` to swap real parts for others."""
     # The engines' modules are heavy (numpy, tesserocr): imported only when a bot is built.
-    from bot.ocr.pool import build_recognizer
+    from bot.ocr.engines import build_recognizer
 
     recognizer = recognizer or build_recognizer(settings)
     svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())

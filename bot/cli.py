@@ -61,7 +61,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
     from bot.i18n import load_catalogs
-    from bot.ocr.pool import build_recognizer
+    from bot.ocr.engines import build_recognizer
 
     english = load_catalogs(["en"]).get("en")
     recognizer = build_recognizer(settings)
@@ -125,7 +125,8 @@ print(json.dumps(probe(config)))
 def _cmd_doctor(args: argparse.Namespace) -> int:
     import ctypes.util
 
-    from bot.ocr.languages import LANGUAGES
+    from bot.ocr.decide import who_reads
+    from bot.ocr.languages import ASPOSE_HANDWRITING_MODEL, LANGUAGES
 
     settings = load_settings()
     ok = True
@@ -147,7 +148,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
 
-        from bot.ocr.tesseract import find_tessdata, installed_traineddata
+        from bot.ocr.readers.tesseract import find_tessdata, installed_traineddata
 
         tess_langs = set(installed_traineddata())
         version = tesserocr.tesseract_version().splitlines()[0]
@@ -160,6 +161,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         ok = False
         tess_langs = set()
         print(f"[!!] Tesseract unusable: {exc}")
+    try:
+        from bot.ocr.readers import rapid
+
+        print(f"[ok] RapidOCR {rapid.check_models()}: PP-OCRv6 detector and reader, as calibrated")
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        ok = False
+        print(f"[!!] RapidOCR unusable: {exc}")
     # Aspose runs in a child: a missing native library aborts the whole process.
     proc = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", _ASPOSE_PROBE],
@@ -177,7 +185,14 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         ok = False
         print(f"[!!] Aspose OCR failed to start (exit {proc.returncode}): {proc.stderr[-300:]}")
     local_models = set(map(str, aspose.get("local_models", []) or []))  # type: ignore[call-overload]
-    print("languages (offline):")
+    if ASPOSE_HANDWRITING_MODEL in local_models:
+        print(
+            f"[..] {ASPOSE_HANDWRITING_MODEL} is installed but not used: the bot reads with "
+            "recognize(), not recognize_handwritten_text() (not measured here: no license)"
+        )
+    else:
+        print("[..] Aspose handwriting model not installed: recognize_handwritten_text() unused")
+    print("languages (offline), and who reads them with OCR_ENGINE=rapid+tesseract:")
     for lang in LANGUAGES:
         tess = "yes" if lang.tesseract in tess_langs else "no"
         if lang.aspose_model is None:
@@ -185,6 +200,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         else:
             asp = "yes" if lang.aspose_model in local_models else f"needs {lang.aspose_model}"
         print(f"  {lang.code:3} {lang.name:14} tesseract={tess:4} aspose={asp}")
+        print(f"      {who_reads(lang)}")
     return 0 if ok else 1
 
 

@@ -12,9 +12,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class EngineChoice(StrEnum):
-    AUTO = "auto"
+    AUTO = "auto"  # the best combination installed: see resolved_engine
     ASPOSE = "aspose"
     TESSERACT = "tesseract"
+    RAPID = "rapid"
+    RAPID_TESSERACT = "rapid+tesseract"
 
 
 def _default_workers() -> int:
@@ -84,8 +86,10 @@ class Settings(BaseSettings):
 
     @property
     def resolved_engine(self) -> EngineChoice:
+        """AUTO: Aspose where a license is configured (it reads photographed handwriting
+        best, checked by Tesseract), else RapidOCR and Tesseract reading together."""
         if self.ocr_engine is EngineChoice.AUTO:
-            return EngineChoice.ASPOSE if self.aspose_licensed else EngineChoice.TESSERACT
+            return EngineChoice.ASPOSE if self.aspose_licensed else EngineChoice.RAPID_TESSERACT
         return self.ocr_engine
 
     @property

@@ -16,6 +16,7 @@ PACKAGES="tesseract-ocr fonts-dejavu-core"
 if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
     fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai
+    fonts-dkg-handwriting fonts-femkeklaver fonts-breip fonts-lxgw-wenkai
     postgresql poppler-utils"
 fi
 for lang in $TESS_LANGS; do PACKAGES="$PACKAGES tesseract-ocr-$lang"; done

@@ -55,8 +55,6 @@ if TYPE_CHECKING:
 
     from PIL import Image
 
-    from bot.config import Settings
-    from bot.ocr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)
 
@@ -442,30 +440,3 @@ def _log_license_problem(config: AsposeWorkerConfig) -> None:
             base64.b64decode(config.license_base64, validate=True)
         except (binascii.Error, ValueError):
             log.error("ASPOSE_LICENSE_BASE64 is not valid base64: photos will be refused")
-
-
-def build_recognizer(settings: Settings) -> Recognizer:
-    """The recognizer the settings ask for: the Aspose pool, or Tesseract in threads."""
-    from bot.config import EngineChoice
-
-    if settings.resolved_engine is EngineChoice.ASPOSE:
-        secret = settings.aspose_license_base64
-        config = AsposeWorkerConfig(
-            license_path=str(settings.aspose_license_path)
-            if settings.aspose_license_path
-            else None,
-            license_base64=secret.get_secret_value() if secret else None,
-            models_dir=str(settings.aspose_models_dir),
-        )
-        return AsposePool(
-            config,
-            workers=settings.ocr_workers,
-            timeout_seconds=settings.ocr_timeout_seconds,
-            queue_size=settings.ocr_queue_size,
-            max_side=settings.ocr_max_side,
-            max_bytes=settings.max_image_bytes,
-            max_pixels=settings.max_pixels,
-        )
-    from bot.ocr.tesseract import TesseractEngine
-
-    return TesseractEngine(settings)

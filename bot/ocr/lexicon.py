@@ -1,0 +1,46 @@
+"""Are the words of a reading words of the language? Evidence the readers cannot give.
+
+Both readers can be sure of a wrong line: RapidOCR writes "Buy milk and esss tomorrow" at
+0.97, Tesseract "Hôm noy trời" at 0.9. Word frequencies (``wordfreq``: many languages,
+including Vietnamese syllables) tell a line made of real words from one with a misread
+word in it. A word with a capital inside it ("FRiday") is a misread too. Names and rare
+words score low as well: that costs a line a check, never a wrong line shown as sure.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# wordfreq's languages among ours (Chinese needs a segmenter; its lines are short and its
+# readers agree well, so it goes without).
+_LISTED = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi", "ru", "uk"})
+# Zipf frequency of a very common word is 6-7; of a word seen once in a billion, 0-1.
+_COMMON = 6.0
+# Letters, with an apostrophe inside ("don't", "l'eau"; straight or curly).
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+
+
+def plausibility(text: str, language: str) -> float:
+    """0..1: how ordinary the least ordinary word of ``text`` is (1.0 where there are no
+    words to judge, or no list for ``language``)."""
+    if language not in _LISTED:
+        return 1.0
+    words = [w for w in _WORD.findall(text) if len(w) > 1]
+    if not words:
+        return 1.0
+    if any(_odd_case(w) for w in words):
+        return 0.0
+    return min(_frequency(w.lower(), language) for w in words) / _COMMON
+
+
+def _odd_case(word: str) -> bool:
+    """A capital inside a word that is not all capitals ("FRiday", "RepoRt")."""
+    return not word.isupper() and any(c.isupper() for c in word[1:])
+
+
+@lru_cache(maxsize=65536)
+def _frequency(word: str, language: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return min(zipf_frequency(word, language), _COMMON)

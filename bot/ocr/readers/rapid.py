@@ -1,0 +1,154 @@
+"""RapidOCR (PP-OCR on onnxruntime): the text detector that finds lines, and the reader of
+handwriting and Chinese.
+
+The PP-OCRv6 small detector and recognizer ship inside the ``rapidocr`` wheel (Apache-2.0);
+nothing is downloaded at run time. :data:`MODELS` pins the files by hash, and
+:func:`check_models` refuses to start on others: a different model reads differently, and
+the calibration of its scores (``bot/ocr/calibration/``) would no longer hold.
+
+Pitfalls this module keeps away from callers (measured, issue 9):
+- ``use_det``/``use_cls``/``use_rec`` persist between calls: every call passes all three.
+- ``Global.text_score`` drops lines scoring under 0.5 by default: it is 0 here, so nothing
+  vanishes silently; the deciding step flags low scores instead.
+- Detection at RapidOCR's default size costs 3x the time at the same quality: the page is
+  detected at most ``DETECT_SIDE`` px on its long side.
+- Its character set lacks most Vietnamese tone-marked letters ("Tiếng Việt" -> "Ting Vit"),
+  and its score does not drop when they go missing: see :mod:`bot.ocr.decide`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from bot.errors import OcrError
+
+log = logging.getLogger(__name__)
+
+NAME = "rapid"
+# The wheel's own model files, by sha256 (rapidocr 3.10.0).
+MODELS = {
+    "PP-OCRv6_det_small.onnx": "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
+    "PP-OCRv6_rec_small.onnx": "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+}
+# Long side the page is detected at (measured on real pages: 960 px is 3x faster than
+# RapidOCR's default and finds the same lines).
+DETECT_SIDE = 960
+
+# A quadrilateral around one piece of writing: four (x, y) corners, clockwise from top-left,
+# in the pixels of the image given to :func:`detect`.
+Quad = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One piece of writing the detector found."""
+
+    quad: Quad
+    score: float  # the detector's own 0..1 score that this is text
+
+    @property
+    def bounds(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom), the axis-aligned box around the quad."""
+        xs = [p[0] for p in self.quad]
+        ys = [p[1] for p in self.quad]
+        return (int(min(xs)), int(min(ys)), round(max(xs)), round(max(ys)))
+
+
+def model_dir() -> Path:
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+@lru_cache(maxsize=1)
+def check_models() -> str:
+    """The installed rapidocr version, once its model files are checked against MODELS.
+
+    Raises OcrError naming the file when one is missing or not the one we calibrated."""
+    from importlib.metadata import version
+
+    for name, digest in MODELS.items():
+        path = model_dir() / name
+        if not path.is_file():
+            raise OcrError(detail=f"RapidOCR model {name} is missing from {path.parent}")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise OcrError(detail=f"RapidOCR model {name} is not the one calibrated here")
+    return version("rapidocr")
+
+
+# RapidOCR's pipeline object keeps per-call flags on itself: one per thread.
+_local = threading.local()
+
+
+def _engine() -> Any:
+    engine = getattr(_local, "engine", None)
+    if engine is None:
+        check_models()
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        from rapidocr import RapidOCR
+
+        engine = RapidOCR(
+            params={
+                "Global.text_score": 0.0,
+                "Global.log_level": "error",
+                "Det.limit_type": "max",
+                "Det.limit_side_len": DETECT_SIDE,
+                # Parallelism comes from our workers; ONNX threads on top only fight them.
+                "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+        _local.engine = engine
+    return engine
+
+
+def _bgr(image: Image.Image) -> NDArray[np.uint8]:
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def detect(image: Image.Image) -> list[Found]:
+    """Every piece of writing on ``image`` (usually one per written line, or part of one)."""
+    out = _engine()(_bgr(image), use_det=True, use_cls=False, use_rec=False)
+    boxes = getattr(out, "boxes", None)
+    if boxes is None:
+        return []
+    scores = list(getattr(out, "scores", None) or [1.0] * len(boxes))
+    found = []
+    for quad, score in zip(boxes, scores, strict=False):
+        pts = tuple((float(x), float(y)) for x, y in np.asarray(quad).reshape(4, 2))
+        found.append(Found(pts, float(score)))
+    return found
+
+
+def crop(image: Image.Image, quad: Quad) -> Image.Image:
+    """The quad cut out of ``image`` and warped flat (a slanted line becomes level)."""
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    flat = get_rotate_crop_image(_bgr(image), np.array(quad, dtype=np.float32))
+    return Image.fromarray(np.ascontiguousarray(flat[:, :, ::-1]))
+
+
+def read_line(line: Image.Image) -> tuple[str, float]:
+    """(text, score 0..1) of an image holding one line of writing; ("", 0.0) for nothing."""
+    if line.width < 4 or line.height < 4:
+        return "", 0.0
+    out = _engine()(_bgr(line), use_det=False, use_cls=False, use_rec=True)
+    texts = list(getattr(out, "txts", None) or ())
+    scores = list(getattr(out, "scores", None) or ())
+    if not texts:
+        return "", 0.0
+    text = " ".join(t.strip() for t in texts if t.strip())
+    score = float(min(scores)) if scores else 0.0
+    return text, (max(0.0, min(1.0, score)) if text else 0.0)

@@ -1,0 +1,197 @@
+"""Tesseract as a reader: plain functions that read a page or one line with tesserocr.
+
+tesserocr releases the GIL while Tesseract works, so several threads can read at once; each
+thread keeps its own ``PyTessBaseAPI`` per language (the API is not thread-safe, and loading
+a traineddata file costs ~0.1-0.5 s). Scores returned here are RAW (0..1): turning them into
+the confidence a user sees is the deciding step's job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from bot.errors import LanguageUnavailable, OcrTimeout
+from bot.ocr.languages import Language, resolve
+from bot.ocr.model import Box, ConfidenceSource, Line
+
+log = logging.getLogger(__name__)
+
+NAME = "tesseract"
+
+# Where distributions put traineddata; the tesserocr wheel bundles its own libtesseract
+# whose compiled-in default ("./") finds nothing, so we look for the system's files.
+_TESSDATA_CANDIDATES = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+    "/opt/homebrew/share/tessdata",
+    "/usr/local/share/tesseract-ocr/tessdata",
+)
+# Orientation detection below this confidence is a guess (measured: upright print 3-11,
+# handwriting-like fonts mostly under 1.5, often naming the wrong script).
+_OSD_MIN_CONF = 2.0
+# Orientation is detected on a copy at most this many pixels on its long side.
+_OSD_SIDE = 1000
+# Languages written without spaces between words.
+UNSPACED = frozenset({"zh", "ja"})
+# A space with a CJK character (or CJK punctuation / full-width form) on both sides.
+_CJK = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_CJK_GAP = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+
+
+def _tesserocr() -> Any:
+    """Import tesserocr on first use, after capping OpenMP (2-5x slower otherwise)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import tesserocr
+
+    return tesserocr
+
+
+@lru_cache(maxsize=1)
+def find_tessdata() -> str:
+    """The tessdata directory: $TESSDATA_PREFIX, else the first system one with files."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    candidates = ([env, str(Path(env) / "tessdata")] if env else []) + list(_TESSDATA_CANDIDATES)
+    for candidate in candidates:
+        if any(Path(candidate).glob("*.traineddata")):
+            return candidate.rstrip("/") + "/"
+    # Let tesserocr's compiled-in default have a go; get_languages() will say what it finds.
+    path: str = _tesserocr().get_languages()[0]
+    return path
+
+
+@lru_cache(maxsize=1)
+def installed_traineddata() -> frozenset[str]:
+    """Names of the installed traineddata files (``eng``, ``vie``...)."""
+    _, langs = _tesserocr().get_languages(find_tessdata())
+    return frozenset(langs)
+
+
+def language(code: str) -> Language:
+    """The language ``code`` names, if its traineddata is installed here."""
+    lang = resolve(code)  # LanguageUnavailable for codes we do not know
+    if lang.tesseract not in installed_traineddata():
+        raise LanguageUnavailable(code)
+    return lang
+
+
+# One PyTessBaseAPI per (thread, traineddata): the API object must never be shared.
+_local = threading.local()
+
+
+def api(tess_lang: str) -> Any:
+    """This thread's Tesseract API for ``tess_lang`` (a traineddata name), made once."""
+    apis: dict[str, Any] | None = getattr(_local, "apis", None)
+    if apis is None:
+        apis = _local.apis = {}
+    found = apis.get(tess_lang)
+    if found is None:
+        tesserocr = _tesserocr()
+        try:
+            found = tesserocr.PyTessBaseAPI(path=find_tessdata(), lang=tess_lang)
+        except RuntimeError as exc:
+            # "Failed to init API": the traineddata is unreadable or for another version.
+            log.error("Tesseract could not load %s from %s: %s", tess_lang, find_tessdata(), exc)
+            raise LanguageUnavailable(tess_lang) from exc
+        apis[tess_lang] = found
+    return found
+
+
+def read_lines(tess: Any, image: Image.Image, *, timeout_ms: int = 0) -> list[Line]:
+    """Read ``image`` page-wise with ``tess``: non-empty lines with RAW confidences (0..1).
+
+    Boxes are in ``image``'s pixels. Calibration is the caller's job.
+    Raises OcrTimeout when ``timeout_ms`` (> 0) passes first.
+    """
+    tesserocr = _tesserocr()
+    tess.SetPageSegMode(tesserocr.PSM.AUTO)
+    tess.SetImage(image)
+    if not tess.Recognize(timeout=timeout_ms):
+        raise OcrTimeout(detail=f"Tesseract gave up after {timeout_ms} ms")
+    level = tesserocr.RIL.TEXTLINE
+    lines: list[Line] = []
+    iterator = tess.GetIterator()
+    if iterator is None:
+        return lines
+    for item in tesserocr.iterate_level(iterator, level):
+        text = item_text(item, level)
+        if not text:
+            continue
+        bbox = item.BoundingBox(level)
+        box = None
+        if bbox is not None:
+            x0, y0, x1, y1 = bbox
+            box = Box(left=x0, top=y0, width=max(1, x1 - x0), height=max(1, y1 - y0))
+        conf = max(0.0, min(1.0, item.Confidence(level) / 100))
+        lines.append(Line(text=text, confidence=conf, box=box, source=ConfidenceSource.ENGINE))
+    return lines
+
+
+def item_text(item: Any, level: int) -> str:
+    try:
+        text: str | None = item.GetUTF8Text(level)
+    except RuntimeError:
+        # tesserocr raises "No text returned" for an element with no symbols in it.
+        return ""
+    return (text or "").strip()
+
+
+def read_line(tess: Any, crop: Image.Image) -> tuple[str, float]:
+    """(text, RAW confidence 0..1) of ``crop`` read as one line; ("", 0.0) when illegible."""
+    tesserocr = _tesserocr()
+    tess.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+    tess.SetImage(crop)
+    tess.Recognize()
+    level = tesserocr.RIL.TEXTLINE
+    texts: list[str] = []
+    weighted = 0.0
+    iterator = tess.GetIterator()
+    if iterator is not None:
+        for item in tesserocr.iterate_level(iterator, level):
+            text = item_text(item, level)
+            if text:
+                texts.append(text)
+                weighted += len(text) * item.Confidence(level) / 100
+    text = " ".join(texts)
+    if not text:
+        return "", 0.0
+    return text, max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
+
+
+def upright_turn(image: Image.Image) -> int:
+    """Degrees (counter-clockwise: 0, 90, 180, 270) to turn ``image`` so its text stands
+    upright, by Tesseract's orientation detection; 0 when it is not sure or cannot tell."""
+    if "osd" not in installed_traineddata():
+        return 0
+    tesserocr = _tesserocr()
+    tess = api("osd")
+    tess.SetPageSegMode(tesserocr.PSM.OSD_ONLY)
+    # tesserocr holds the GIL through orientation detection (~140 ms on a 2000 px page:
+    # every user's replies waited); on a smaller copy the hold is a quarter of that.
+    if max(image.size) > _OSD_SIDE:
+        image = image.copy()
+        image.thumbnail((_OSD_SIDE, _OSD_SIDE), Image.Resampling.LANCZOS)
+    tess.SetImage(image)
+    try:
+        found = tess.DetectOrientationScript()
+    except RuntimeError:  # too little text to decide
+        return 0
+    if not found or found.get("orient_conf", 0.0) < _OSD_MIN_CONF:
+        return 0
+    return int(found["orient_deg"]) % 360
+
+
+def tidy(text: str, language: Language) -> str:
+    """Tesseract puts a space between Chinese/Japanese characters; the writer did not."""
+    if language.code not in UNSPACED:
+        return text
+    return _CJK_GAP.sub("", text)

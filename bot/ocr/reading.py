@@ -1,0 +1,283 @@
+"""The reading job of the default engine: find the lines, let every reader that can read the
+script read each line, decide, and hand back a Page.
+
+:func:`read` is a plain function from image bytes, language and limits to a Page: it runs
+the same in a thread here (:class:`ReadingEngine`) or on a remote worker. The readers are
+:mod:`bot.ocr.readers.rapid` (also the text detector) and :mod:`bot.ocr.readers.tesseract`;
+line finding is :mod:`bot.ocr.lines`; deciding is :mod:`bot.ocr.decide`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from bot.ocr import decide
+from bot.ocr.decide import Models, Reading, Script, script_of
+from bot.ocr.languages import LANGUAGES, Language, resolve
+from bot.ocr.lines import LineSpot, find_lines, standing
+from bot.ocr.model import Box, Line, Page
+from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
+from bot.ocr.preprocess import PreparedImage, prepare
+from bot.ocr.readers import rapid
+from bot.ocr.readers import tesseract as tess
+from bot.ocr.threads import ThreadEngine
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Tesseract misreads glyphs touching the image border: its crops get this share of their
+# height as a margin (the edge pixels repeated, so no artificial frame appears).
+_TESS_PAD = 0.25
+# RapidOCR re-reads a doubtful line's crop at this size too (a guess changes; a reading
+# does not).
+_REREAD_SCALE = 0.7
+# A page whose median line scores this well is the right way up; below it, its widest
+# lines (up to _FLIP_SAMPLE) are read turned half round too, and if they then score
+# _FLIP_MARGIN better on average, the page is upside down. (Measured: RapidOCR's median
+# line score is 0.62-0.91 on real upright handwritten pages, 0.95-1.0 on drawn ones, and
+# 0.40-0.80 on the same pages upside down.)
+_READS_WELL = 0.9
+_FLIP_SAMPLE = 3
+_FLIP_MARGIN = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Readers:
+    """Which readers run: RapidOCR and/or Tesseract (the detector always runs)."""
+
+    rapid: bool = True
+    tesseract: bool = True
+
+    @property
+    def name(self) -> str:
+        named = (("rapid", self.rapid), ("tesseract", self.tesseract))
+        return "+".join(name for name, on in named if on)
+
+
+BOTH = Readers()
+RAPID_ONLY = Readers(rapid=True, tesseract=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LineEvidence:
+    """Everything read about one line: what deciding (and calibration) works from."""
+
+    spot: LineSpot
+    rapid: Reading | None
+    tesseract: Reading | None
+
+
+def read(
+    image: bytes,
+    language: str,
+    *,
+    readers: Readers = BOTH,
+    max_bytes: int = 20 * 1024 * 1024,
+    max_pixels: int = 60_000_000,
+    max_side: int = 2000,
+) -> Page:
+    """The whole job: validate, read and decide. Raises InputError / LanguageUnavailable."""
+    lang = resolve(language)
+    prepared = prepare(image, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
+    return read_prepared(prepared, lang, readers=readers, models=decide.shipped_models())
+
+
+def read_prepared(
+    prepared: PreparedImage, language: Language, *, readers: Readers, models: Models
+) -> Page:
+    """Read a validated page; boxes in the photo's pixels."""
+    image = prepared.image
+    lines = _read_lines(image, language, readers, models)
+    if not decide.rapid_reads(language) and looks_turned(lines):
+        # Scripts RapidOCR cannot read say nothing about which way is up (see gather for
+        # the others): Tesseract's orientation detection says how to turn a photo taken
+        # sideways; the turned reading is kept only if it is better.
+        turn = tess.upright_turn(image)
+        if turn:
+            turned = image.rotate(turn, expand=True)
+            again = _read_lines(turned, language, readers, models)
+            if sure_chars(again) > sure_chars(lines):
+                lines = [replace(ln, box=unturn_box(ln.box, turn, turned.size)) for ln in again]
+    lines = [replace(ln, box=_scaled(ln.box, prepared.scale)) for ln in lines]
+    width, height = prepared.original_size
+    return Page(
+        engine=readers.name,
+        language=language.code,
+        lines=tuple(lines),
+        width=width,
+        height=height,
+    )
+
+
+def _read_lines(
+    image: Image.Image, language: Language, readers: Readers, models: Models
+) -> list[Line]:
+    lines = []
+    for item in gather(image, language, readers):
+        verdict = decide.decide(item.rapid, item.tesseract, language, models)
+        text = tess.tidy(verdict.text, language) if verdict.text else ""
+        line = Line(text=text, confidence=verdict.confidence, box=item.spot.box)
+        lines.append(replace(line, source=verdict.source))
+    return lines
+
+
+def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
+    """Find the lines of ``image`` and read each with the readers that read ``language``."""
+    use_rapid = readers.rapid and decide.rapid_reads(language)
+    # A language RapidOCR reads is still read where Tesseract has no data for it.
+    has_data = language.tesseract in tess.installed_traineddata()
+    use_tess = (readers.tesseract and has_data) or not use_rapid
+    tess_api = tess.api(language.tesseract) if use_tess else None
+    script = script_of(language)
+    spots = find_lines(image, rapid.detect(image))
+    crops = [[rapid.crop(image, quad) for quad in spot.pieces] for spot in spots]
+    first = (
+        [_read_rapid(cs, script) for cs in crops] if use_rapid else [Reading("", 0.0)] * len(spots)
+    )
+    # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
+    # lines all the same (standing, for a sideways page: their crops are laid flat), but they
+    # may lie upside down, which reading them both ways tells.
+    flipped = use_rapid and _upside_down(crops, first)
+    if flipped:
+        crops = [[c.rotate(180) for c in cs] for cs in crops]
+        first = [_read_rapid(cs, script) for cs in crops]
+    if flipped != standing(spots):
+        # The first line is then the bottom one (or the rightmost, on a page turned
+        # clockwise).
+        spots, crops, first = spots[::-1], crops[::-1], first[::-1]
+    evidence = []
+    for spot, cs, by_rapid in zip(spots, crops, first, strict=True):
+        by_tess = None
+        if tess_api is not None:
+            by_tess = _joined([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+        if not use_rapid:
+            evidence.append(LineEvidence(spot, None, by_tess))
+            continue
+        if by_tess is None or decide.agreement(by_rapid.text, by_tess.text, script) < 1:
+            # Only a line the readers disagree on is worth the time of re-reading.
+            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script))
+        else:
+            by_rapid = replace(by_rapid, steady=1.0)
+        evidence.append(LineEvidence(spot, by_rapid, by_tess))
+    return evidence
+
+
+def _read_rapid(crops: list[Image.Image], script: Script) -> Reading:
+    return _joined([rapid.read_line(c) for c in crops], script)
+
+
+def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> bool:
+    """The lines read far better turned half round (checked on the widest few, and only
+    when the page reads poorly as it is)."""
+    scores = sorted(r.score for r in readings if r.text)
+    if not scores or scores[len(scores) // 2] >= _READS_WELL:
+        return False
+    widest = sorted(range(len(crops)), key=lambda i: -sum(c.width for c in crops[i]))
+    sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
+    as_is = sum(readings[i].score for i in sample) / max(1, len(sample))
+    turned = sum(
+        _joined([rapid.read_line(c.rotate(180)) for c in crops[i]], Script.LATIN).score
+        for i in sample
+    ) / max(1, len(sample))
+    return turned > as_is + _FLIP_MARGIN
+
+
+def _joined(parts: list[tuple[str, float]], script: Script) -> Reading:
+    """One reading of a line read in pieces: texts joined, scores weighted by length."""
+    read = [(t, s) for t, s in parts if t]
+    if not read:
+        return Reading("", 0.0)
+    sep = "" if script is Script.CHINESE else " "
+    chars = sum(len(t) for t, _ in read)
+    return Reading(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+
+def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float:
+    """Share of RapidOCR's re-reads of the line (each piece padded; each piece smaller)
+    that read exactly what it read first."""
+    if not reading.text:
+        return 0.0
+    same = 0
+    for variant in (_padded, _smaller):
+        again = _joined([rapid.read_line(variant(c)) for c in crops], script)
+        same += decide.agreement(again.text, reading.text, script) >= 1
+    return same / 2
+
+
+def _smaller(crop: Image.Image) -> Image.Image:
+    size = (max(4, round(crop.width * _REREAD_SCALE)), max(4, round(crop.height * _REREAD_SCALE)))
+    return crop.resize(size, Image.Resampling.LANCZOS)
+
+
+def _padded(crop: Image.Image) -> Image.Image:
+    pad = max(4, round(crop.height * _TESS_PAD))
+    pixels = np.asarray(crop)
+    widths: Any = ((pad, pad), (pad, pad)) + (((0, 0),) if pixels.ndim == 3 else ())
+    return Image.fromarray(np.pad(pixels, widths, mode="edge"))
+
+
+def _scaled(box: Box | None, scale: float) -> Box | None:
+    if box is None or scale == 1.0:
+        return box
+    return Box(
+        left=round(box.left * scale),
+        top=round(box.top * scale),
+        width=max(1, round(box.width * scale)),
+        height=max(1, round(box.height * scale)),
+    )
+
+
+class ReadingEngine(ThreadEngine):
+    """Recognizer running :func:`read_prepared` in threads: RapidOCR finds the lines, and
+    RapidOCR and Tesseract read them (``readers`` says which)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        readers: Readers = BOTH,
+        models: Models | None = None,
+        **limits: Any,
+    ) -> None:
+        super().__init__(settings, **limits)
+        self.readers = readers
+        self._models = models
+
+    @property
+    def engine_name(self) -> str:
+        return self.readers.name
+
+    def language(self, code: str) -> Language:
+        lang = resolve(code)
+        if decide.rapid_reads(lang):
+            return lang
+        return tess.language(code)  # only Tesseract reads it: its data must be here
+
+    def available_languages(self) -> list[str]:
+        installed = tess.installed_traineddata()
+        return [
+            lang.code
+            for lang in LANGUAGES
+            if lang.tesseract in installed or decide.rapid_reads(lang)
+        ]
+
+    def load(self) -> None:
+        rapid.check_models()
+        if self._models is None:
+            self._models = decide.shipped_models()
+
+    def warm_thread(self) -> None:
+        # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
+        rapid.detect(Image.new("RGB", (64, 32), "white"))
+        rapid.read_line(Image.new("RGB", (64, 32), "white"))
+
+    def read(self, prepared: PreparedImage, language: Language, timeout_ms: int) -> Page:
+        models = self._models or decide.shipped_models()
+        return read_prepared(prepared, language, readers=self.readers, models=models)

@@ -1,0 +1,64 @@
+"""Deciding: which reading is shown and how sure the bot is, per script."""
+
+from __future__ import annotations
+
+from bot.ocr.decide import (
+    Models,
+    Reading,
+    Script,
+    agreement,
+    base_letters,
+    decide,
+    script_of,
+    shipped_models,
+)
+from bot.ocr.languages import resolve
+from bot.ocr.model import ConfidenceSource
+
+MODELS: Models = shipped_models()
+
+
+def test_scripts() -> None:
+    assert script_of(resolve("zh")) is Script.CHINESE
+    assert script_of(resolve("vi")) is Script.VIETNAMESE
+    assert script_of(resolve("de")) is Script.LATIN
+    assert script_of(resolve("ru")) is Script.OTHER
+
+
+def test_vietnamese_is_compared_on_base_letters_only() -> None:
+    assert base_letters("Tiếng Việt đẹp") == "tieng viet dep"
+    assert agreement("Tiếng Việt", "Ting Vit", Script.VIETNAMESE) < 1
+    assert agreement("Tiếng Việt", "Tieng Viet", Script.VIETNAMESE) == 1
+
+
+def test_vietnamese_shows_tesseract_and_rapid_alone_is_never_sure() -> None:
+    both = decide(
+        Reading("Tieng Viet", 0.99, 1.0), Reading("Tiếng Việt", 0.95), resolve("vi"), MODELS
+    )
+    assert both.text == "Tiếng Việt" and both.reader == "tesseract"
+    alone = decide(Reading("Tieng Viet", 0.999, 1.0), None, resolve("vi"), MODELS)
+    assert alone.confidence is not None and alone.confidence < 0.75
+
+
+def test_chinese_shows_rapid() -> None:
+    verdict = decide(
+        Reading("下周五之前提交报告", 0.99, 1.0),
+        Reading("前提交报告", 0.94),
+        resolve("zh"),
+        MODELS,
+    )
+    assert verdict.text == "下周五之前提交报告"
+
+
+def test_readers_that_agree_are_surer_than_readers_that_differ() -> None:
+    rapid = Reading("Buy milk and eggs", 0.97, 1.0)
+    same = decide(rapid, Reading("Buy milk and eggs", 0.8), resolve("en"), MODELS)
+    differ = decide(rapid, Reading("Bvy mlk end eggs", 0.8), resolve("en"), MODELS)
+    assert same.confidence is not None and differ.confidence is not None
+    assert same.confidence > differ.confidence
+    assert same.source is ConfidenceSource.VERIFIED
+
+
+def test_nothing_read_is_a_could_not_read_line() -> None:
+    verdict = decide(Reading("", 0.0), Reading("", 0.0), resolve("en"), MODELS)
+    assert verdict.text == "" and verdict.confidence is None

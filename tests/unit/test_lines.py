@@ -1,0 +1,67 @@
+"""Line finding: detector pieces and ink bands become the lines of the review, in order."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw
+
+from bot.ocr.lines import find_lines, rectangle
+from bot.ocr.model import Box
+from bot.ocr.readers.rapid import Found
+from tests.support.drawing import font
+
+
+def piece(left: int, top: int, right: int, bottom: int) -> Found:
+    return Found(rectangle(Box(left, top, right - left, bottom - top)), 0.9)
+
+
+def blank(width: int = 1200, height: int = 900) -> Image.Image:
+    return Image.new("L", (width, height), 255)
+
+
+def test_two_columns_are_read_column_by_column() -> None:
+    found = [
+        piece(620, 100, 1100, 140),  # right column, line 1
+        piece(50, 100, 500, 140),  # left column, line 1
+        piece(50, 200, 480, 240),
+        piece(620, 200, 1080, 240),
+        piece(50, 300, 490, 340),
+    ]
+    spots = find_lines(blank(), found)
+    assert [(s.box.left, s.box.top) for s in spots] == [
+        (50, 100),
+        (50, 200),
+        (50, 300),
+        (620, 100),
+        (620, 200),
+    ]
+
+
+def test_pieces_on_one_row_are_one_line() -> None:
+    # A date written after a gap on the same line is part of that line, left to right.
+    found = [piece(700, 102, 900, 140), piece(50, 100, 500, 142), piece(50, 200, 900, 240)]
+    spots = find_lines(blank(), found)
+    assert len(spots) == 2
+    first = spots[0]
+    assert len(first.pieces) == 2 and first.pieces[0][0][0] == 50
+    assert (first.box.left, first.box.right) == (50, 900)
+
+
+def test_ink_the_detector_missed_still_becomes_a_line() -> None:
+    image = blank()
+    # A faint line of writing no detector box covers.
+    ImageDraw.Draw(image).text((60, 500), "faint pencil line", fill=110, font=font("sans", 34))
+    spots = find_lines(image, [piece(50, 100, 800, 140)])
+    assert len(spots) == 2
+    missed = spots[1]
+    assert not missed.detected and 490 <= missed.box.top <= 515
+
+
+def test_a_piece_spanning_two_written_lines_is_split() -> None:
+    image = blank()
+    draw = ImageDraw.Draw(image)
+    for top in (100, 200, 300, 400):
+        draw.text((60, top), "a line of writing here", fill=0, font=font("sans", 40))
+    # The detector joined the last two lines into one box.
+    found = [piece(50, 95, 910, 145), piece(50, 195, 910, 245), piece(50, 295, 910, 445)]
+    spots = find_lines(image, found)
+    assert [round(s.box.top, -2) for s in spots] == [100, 200, 300, 400]
