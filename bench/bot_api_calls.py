@@ -133,7 +133,11 @@ async def one_photo(
 
 async def run(flagged: list[int]) -> None:
     from bot.app import build_application
-    from bot.ocr.pool import build_recognizer
+
+    try:
+        from bot.ocr.engines import build_recognizer
+    except ImportError:  # a checkout from before the engines moved (the "before" column)
+        from bot.ocr.pool import build_recognizer  # type: ignore[no-redef,attr-defined]
     from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import running_bot
     from tests.fakes.bot_api import FakeBotApi
