@@ -41,11 +41,13 @@ from bot.ocr.aspose import (
     worker_pid,
 )
 from bot.ocr.confidence import Calibration, verified_confidence
+from bot.ocr.decide import rapid_reads
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
 from bot.ocr.orientation import looks_turned, sure_chars, turned_size, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
 from bot.ocr.queue import QueuedEngine, SlotQueue
+from bot.ocr.reading import check_crop
 from bot.ocr.recognizer import QueueCallback
 from bot.ocr.segment import detect_lines, reconcile, uncovered
 from bot.ocr.tesseract import guess_band, upright_turn, verify_crop
@@ -354,39 +356,44 @@ class AsposePool(QueuedEngine):
 
     async def _guess(self, image: Image.Image, band: Box, language: str) -> Line | None:
         """Tesseract's reading of a band of writing Aspose returned nothing for."""
-        read = await self._ask_tesseract(guess_band, image, band, language)
+        read = await self._ask(guess_band, image, band, language)
         if read is None or not read[0]:
             return None
         text, conf = read
         return Line(text=text, confidence=conf, box=band, source=ConfidenceSource.SECOND_ENGINE)
 
     async def _verify(self, image: Image.Image, line: Line, language: str) -> Line:
-        """Re-read the line's crop with Tesseract and combine both readings."""
+        """Re-read the line's crop with Tesseract, and with RapidOCR where it reads the
+        script; the line is as sure as its best-backed agreement."""
         if line.box is None:
             return line
-        read = await self._ask_tesseract(verify_crop, image, line.box, language)
-        if read is None:
+        checkers = [verify_crop, check_crop] if rapid_reads(resolve(language)) else [verify_crop]
+        reads = await asyncio.gather(
+            *(self._ask(check, image, line.box, language) for check in checkers)
+        )
+        opinions = [read for read in reads if read is not None]
+        if not opinions:
             return line  # no second opinion: the line keeps Aspose's own score
-        tess_text, tess_conf = read
-        confidence = self._calibration(verified_confidence(line.text, tess_text, tess_conf))
-        return replace(line, confidence=confidence, source=ConfidenceSource.VERIFIED)
+        raw = max(verified_confidence(line.text, text, conf) for text, conf in opinions)
+        return replace(line, confidence=self._calibration(raw), source=ConfidenceSource.VERIFIED)
 
-    async def _ask_tesseract(
+    async def _ask(
         self,
         read: Callable[[Image.Image, Box, str], tuple[str, float]],
         image: Image.Image,
         box: Box,
         language: str,
     ) -> tuple[str, float] | None:
-        """``read`` in the verification threads; None when Tesseract cannot help (no data
-        for the language here, or it failed: that is logged, the photo goes on without it)."""
+        """``read`` (Tesseract's or RapidOCR's) in the verification threads; None when it
+        cannot help (no data for the language here, or it failed: that is logged, the photo
+        goes on without it)."""
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._verify_pool, read, image, box, language)
         except LanguageUnavailable:
             return None
         except Exception:
-            log.exception("Tesseract's reading of one line failed")
+            log.exception("a second reading of one line failed")
             return None
 
 

@@ -20,7 +20,7 @@ from bot.ocr import decide
 from bot.ocr.decide import Models, Reading, Script, script_of
 from bot.ocr.guess import guess_language
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
-from bot.ocr.lines import LineSpot, find_lines, standing
+from bot.ocr.lines import LineSpot, find_lines, rectangle, standing
 from bot.ocr.model import Box, Line, Page
 from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
@@ -205,6 +205,15 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
             by_rapid = replace(by_rapid, steady=1.0)
         evidence.append(LineEvidence(spot, by_rapid, by_tess))
     return evidence
+
+
+def check_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float]:
+    """RapidOCR's reading of ``box`` of ``image`` (another engine's line), with its score:
+    a second opinion. Thread-safe (one RapidOCR pipeline per thread)."""
+    script = script_of(resolve(language))
+    crop = rapid_reader.crop(image, rectangle(box))
+    reading = _joined(_read_pieces([crop]), script)
+    return reading.text, reading.score
 
 
 def _read_pieces(crops: list[Image.Image]) -> list[tuple[str, float]]:
