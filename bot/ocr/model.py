@@ -33,6 +33,17 @@ class Box:
     def bottom(self) -> int:
         return self.top + self.height
 
+    def scaled(self, scale: float) -> Box:
+        """This box with every coordinate multiplied by ``scale`` (prepared image -> photo)."""
+        if scale == 1.0:
+            return self
+        return Box(
+            left=round(self.left * scale),
+            top=round(self.top * scale),
+            width=max(1, round(self.width * scale)),
+            height=max(1, round(self.height * scale)),
+        )
+
     def vertical_overlap(self, other: Box) -> float:
         """Share of the shorter box's height that the two boxes have in common."""
         inter = min(self.bottom, other.bottom) - max(self.top, other.top)

@@ -271,14 +271,7 @@ def _padded(crop: Image.Image) -> Image.Image:
 
 
 def _scaled(box: Box | None, scale: float) -> Box | None:
-    if box is None or scale == 1.0:
-        return box
-    return Box(
-        left=round(box.left * scale),
-        top=round(box.top * scale),
-        width=max(1, round(box.width * scale)),
-        height=max(1, round(box.height * scale)),
-    )
+    return None if box is None else box.scaled(scale)
 
 
 class ReadingEngine(ThreadEngine):
