@@ -1,0 +1,57 @@
+"""What crosses the queue between a bot instance and an OCR worker, and under which names.
+
+A job is ``read_photo(image_bytes, language)``; its result is a plain dict: either
+``{"page": Page.to_dict()}`` or ``{"error": class name, "message": sentence, "detail": ...}``,
+so a BotError raised in a worker reaches the user as the same sentence. Both ends import this
+room only, never each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import errors
+from bot.errors import BotError, OcrError
+from bot.ocr.model import Page
+
+QUEUE = "notes-ocr:jobs"
+JOB = "read_photo"
+# Each worker process says here, under its own key with a short expiry, how many jobs it
+# runs at once and which languages it reads (bot instances size "Queued: n ahead" by it).
+WORKER_KEY_PREFIX = "notes-ocr:worker:"
+WORKER_KEY_TTL_S = 5
+# A job killed with its worker (SIGKILL, power loss) is run again by another worker; a photo
+# that kills every worker that reads it is given up after this many tries.
+MAX_TRIES = 3
+
+
+def page_result(page: Page) -> dict[str, Any]:
+    return {"page": page.to_dict()}
+
+
+def error_result(error: BotError) -> dict[str, Any]:
+    return {"error": type(error).__name__, "message": str(error), "detail": error.detail}
+
+
+def decode_result(result: object) -> Page:
+    """The Page a worker sent back, or the BotError it raised (unknown kinds: OcrError)."""
+    if not isinstance(result, dict):
+        raise OcrError(detail=f"unexpected job result {type(result).__name__}")
+    if "page" in result:
+        return Page.from_dict(result["page"])
+    raise rebuild_error(
+        str(result.get("error", "")), str(result.get("message", "")), str(result.get("detail", ""))
+    )
+
+
+def rebuild_error(name: str, message: str, detail: str) -> BotError:
+    """The error named ``name`` with the sentence the worker gave it."""
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, BotError)):
+        return OcrError(detail=f"{name}: {detail}")
+    # Built without __init__, whose parameters differ between subclasses.
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.user_message = message or cls.user_message
+    error.detail = detail
+    return error
