@@ -54,7 +54,8 @@ def redis_server(workdir: Path) -> Iterator[str]:
                 break
             except redis.ConnectionError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"redis-server did not start (exit {proc.poll()})") from exc
+                    rc = proc.poll()
+                    raise AssertionError(f"redis-server did not start (exit {rc})") from exc
                 time.sleep(0.02)
         client.close()
         yield url
