@@ -59,7 +59,7 @@ class QueueRecognizer:
         self,
         settings: Settings,
         *,
-        poll_seconds: float = 0.02,
+        poll_seconds: float = 0.01,
         state_seconds: float = 0.25,
     ) -> None:
         if not settings.redis_url:

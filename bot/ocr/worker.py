@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 # How often the worker looks for jobs: the mean wait before a free worker notices a job is
 # half of it (measured in bench/queue_throughput.py).
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.01
 # How long a result waits in Redis for the bot instance that asked.
 KEEP_RESULT_S = 600
 
@@ -106,6 +106,10 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
         job_timeout=settings.ocr_timeout_seconds,
         keep_result=KEEP_RESULT_S,
         poll_delay=POLL_SECONDS,
+        # arq reads this many job ids per poll, and jobs being read stay in the line until
+        # done: with the default (max_jobs) a free worker sees only the job another worker is
+        # reading and waits for it (measured: 2 workers read no faster than 1).
+        queue_read_limit=max(100, 4 * settings.ocr_workers),
         # Results are not echoed into the log: they are users' notes.
         log_results=False,
     )
