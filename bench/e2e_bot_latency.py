@@ -6,7 +6,7 @@ Run: .venv/bin/python -m bench.e2e_bot_latency [--photos 8] [--probes 40] [--wor
 --quick: 3 photos and 10 idle probes, for iterating ((b) still reads 8 photos).
 
 (a) Per photo: end to end = from the user's photo reaching the server to the bot's last reply
-    (the final note, or the controls message when lines are left to check) vs the engine's own
+    (the final note, or the review card when lines are left to check) vs the engine's own
     time on the same bytes (``recognizer.recognize`` called directly on the bot's own engine,
     right before). Ratio target <= 1.10.
 (b) /start reply latency (user's /start -> bot's answer), p50/p99: idle vs while 8 photos from
@@ -96,11 +96,12 @@ def ms(seconds: float) -> str:
 
 
 async def last_reply(chat: Any) -> None:
-    """The bot's last message for one photo: the final note (plain text, no header, no
-    buttons) or the controls message of a review with lines left."""
+    """The bot's last message for one photo: the final note (no "Read in" header, no
+    buttons) or the review card of a review with lines left (before the review card: the
+    controls message, which ``--before`` runs against an older checkout meet)."""
 
     def done(m: Any) -> bool:
-        if "keeps a line as read" in m.visible:
+        if "keeps a line as read" in m.visible or (m.photo is not None and m.buttons):
             return True
         # Two lines far apart in the note: only the whole final note holds both without header.
         return (
@@ -128,6 +129,8 @@ DELAYED_METHODS = (
     "sendMessage",
     "editMessageText",
     "editMessageReplyMarkup",
+    "editMessageCaption",
+    "editMessageMedia",
     "deleteMessage",
     "sendChatAction",
     "getFile",

@@ -55,7 +55,7 @@ KEYWORDS: tuple[tuple[str, ...], ...] = (
 BUSY = "busy with many photos"
 WAIT = "You already have photos being read"
 NO_TEXT = "I found no text"
-CONTROLS = "keeps a line as read"
+RETYPE = "Retype"  # on the review card's buttons
 
 
 @dataclass
@@ -91,7 +91,6 @@ class User:
     photos: list[Photo] = field(default_factory=list)
     seen: int = 0
     summary_slot: int | None = None
-    review_lines: list[Event] = field(default_factory=list)
 
 
 def _make_fake_class() -> Any:
@@ -199,7 +198,6 @@ async def run_user(fake: Any, user: User, deadline: float, idle: float) -> None:
                 elif ev.text.startswith("📝 Read in"):
                     # The status message becomes the summary (no separate summary message).
                     user.summary_slot = slot_of(ev.text, len(user.photos))
-                    user.review_lines = []
                 continue
             if ev.edit:
                 continue  # line messages and controls being settled
@@ -212,21 +210,19 @@ async def run_user(fake: Any, user: User, deadline: float, idle: float) -> None:
                     waiting.replied, waiting.outcome = ev.t, "wait"
             elif ev.text.startswith("📝 Read in"):
                 user.summary_slot = slot_of(ev.text, len(user.photos))
-                user.review_lines = []
-            elif any(t.endswith("Resend") for t, _ in ev.buttons):
-                user.review_lines.append(ev)
-            elif CONTROLS in ev.text:
+            elif ev.is_media and any(RETYPE in t for t, _ in ev.buttons):
+                # The review card: one line at a time, edited in place.
                 photo = _photo_for(user, user.summary_slot)
                 if photo is not None:
                     photo.replied, photo.outcome, photo.reviewed = ev.t, "review", True
                 review_open = True
-                await settle_review(fake, user)
+                await settle_review(fake, user, ev.message_id)
             elif (
                 ev.is_media or not ev.text or "without a license" in ev.text or NO_TEXT in ev.text
             ):
                 continue
             else:
-                # The final note: the text alone, no header, no buttons.
+                # The final note: its heading and the text, no buttons.
                 slot = slot_of(ev.text, len(user.photos))
                 photo = _photo_for(user, slot if slot is not None else user.summary_slot)
                 if photo is not None:
@@ -241,19 +237,27 @@ def _photo_for(user: User, slot: int | None) -> Photo | None:
     return next((p for p in user.photos if p.slot == slot), None)
 
 
-async def settle_review(fake: Any, user: User) -> None:
-    """Confirm every flagged line that can be confirmed, drop the unreadable ones."""
-    for ev in user.review_lines:
-        labels = {t: d for t, d in ev.buttons}
+async def settle_review(fake: Any, user: User, card_id: int) -> None:
+    """On the review card, confirm every line that can be confirmed and drop the unreadable
+    ones, one tap per line, until the card has no buttons left."""
+    chat = user.chat_id
+    while True:
+        card = fake.bot_message(chat, card_id)
+        labels = {t: d for row in card.buttons for t, d in row} if card is not None else {}
         data = labels.get("✅ Confirm") or labels.get("🗑 Drop")
-        if data is None:
-            continue
-        qid = fake.user_presses(user.chat_id, user.chat_id, ev.message_id, data)
+        if card is None or data is None:
+            return
+        qid = fake.user_presses(chat, chat, card_id, data)
         await fake.wait_for(
             lambda q=qid: any(a.callback_query_id == q for a in fake.answered_callbacks),
             timeout=120,
         )
-    user.review_lines = []
+
+        def moved(revision: int = card.revision) -> bool:
+            now = fake.bot_message(chat, card_id)
+            return now is not None and now.revision > revision
+
+        await fake.wait_for(moved, timeout=120)
 
 
 def _last_status(events: dict[int, list[Event]], chat_id: int, photo: Photo) -> str:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
-from dataclasses import dataclass, field
-from typing import cast
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     InvalidCallbackData,
     MessageHandler,
     TypeHandler,
@@ -23,40 +19,13 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.handlers import commands, errors, library, photos, review
+from bot.handlers.services import SERVICES_KEY, Services
+from bot.i18n import load_catalogs
 from bot.ocr.recognizer import Recognizer
-from bot.storage.db import Database, open_database
+from bot.storage.db import open_database
 
 log = logging.getLogger(__name__)
-
-COMMANDS = (
-    ("start", "What this bot does"),
-    ("help", "How to use it"),
-    ("language", "Choose the recognition language"),
-    ("strictness", "How strict the checking is (lenient, normal, strict or 0-100)"),
-    ("cancel", "Drop the open review"),
-    ("notes", "Your saved notes"),
-    ("search", "Search your notes: /search words"),
-    ("export", "Export your notes: /export [md|json|txt]"),
-    ("forget", "Delete all your notes and settings"),
-)
-
-
-@dataclass
-class Services:
-    """What handlers need, built once in build_application and kept in bot_data."""
-
-    settings: Settings
-    recognizer: Recognizer
-    # Opened in post_init (it needs the running event loop).
-    db: Database = field(init=False)
-    albums: dict[str, object] = field(default_factory=dict)
-    in_flight: dict[int, int] = field(default_factory=dict)
-    # Times of each user's recent photos, for the per-minute limit.
-    recent: dict[int, deque[float]] = field(default_factory=dict)
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return cast(Services, context.bot_data["services"])
 
 
 def build_application(
@@ -66,16 +35,18 @@ def build_application(
     request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. Pass ``recognizer`` or ``request`` to swap real parts for others."""
-    from bot.handlers import commands, errors, library, photos, review
+    # The engines' modules are heavy (numpy, tesserocr): imported only when a bot is built.
     from bot.ocr.engines import build_recognizer
 
     recognizer = recognizer or build_recognizer(settings)
-    svc = Services(settings=settings, recognizer=recognizer)
+    svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await recognizer.start()
         svc.db = await open_database(settings.effective_database_url)
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        # The menu in each user's language (Telegram picks it by the client's language).
+        for language_code, menu in commands.command_lists(svc.catalogs):
+            await app.bot.set_my_commands(menu, language_code=language_code)
         log.info("bot ready: engine=%s", recognizer.engine_name)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
@@ -108,7 +79,7 @@ def build_application(
     app = builder.build()
     # After telegram/httpx are imported: their loggers exist now and get the redactor.
     errors.redact_token_in_logs(settings.telegram_bot_token.get_secret_value())
-    app.bot_data["services"] = svc
+    app.bot_data[SERVICES_KEY] = svc
 
     app.add_handler(TypeHandler(Update, commands.gatekeeper), group=-1)
     app.add_handler(CommandHandler("start", commands.on_start))
@@ -124,7 +95,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.Document.ALL, photos.on_document))
     app.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION, photos.on_unsupported))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, review.on_text))
-    app.add_handler(CallbackQueryHandler(commands.on_language_button, pattern=r"^l1:"))
+    app.add_handler(CallbackQueryHandler(commands.on_language_button, pattern=r"^[lu]1:"))
     app.add_handler(CallbackQueryHandler(library.on_library_button, pattern=r"^n1:"))
     app.add_handler(CallbackQueryHandler(review.on_button))
     app.add_handler(CallbackQueryHandler(review.on_expired_button, pattern=InvalidCallbackData))

@@ -71,8 +71,10 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import load_catalogs
     from bot.ocr.engines import build_engine
 
+    english = load_catalogs(["en"]).get("en")
     # Read here, even where REDIS_URL sends the bot's photos to workers.
     recognizer = build_engine(settings)
     await recognizer.start()
@@ -82,7 +84,11 @@ async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 data = await asyncio.to_thread(Path(path).read_bytes)
                 page = await recognizer.recognize(data, args.lang)
-            except (BotError, OSError) as exc:
+            except BotError as exc:
+                print(f"{path}: {english.error(exc)} ({exc.detail})", file=sys.stderr)
+                rc = 1
+                continue
+            except OSError as exc:
                 print(f"{path}: {exc}", file=sys.stderr)
                 rc = 1
                 continue

@@ -1,4 +1,4 @@
-"""Every failure a user can meet, each with the one sentence they read.
+"""Every failure a user can meet, each with the key of the one sentence they read.
 
     BotError
      ├── OcrError
@@ -19,137 +19,157 @@
      │    ├── PdfBroken           not a PDF we can open (damaged, cut off, no pages)
      │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
      │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
+     ├── DownloadFailed           Telegram would not give us the file
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
-`str(error)` is the user-facing sentence; `error.detail` is for the log.
+An error carries a message ``key`` of the catalogs in ``bot/i18n/locales`` and the ``params``
+its sentence needs; the handlers render it in the user's language (``Translator.error``). A
+param named ``language`` is a language code and is shown as the language's name. ``detail`` is
+for the log. ``str(error)`` is the key and detail: never shown to a user.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.i18n.marker import N_
+
+Param = str | int
 
 
 class BotError(Exception):
     """Base of every error that carries a sentence for the user."""
 
-    user_message = "Something went wrong. Please try again."
+    key: ClassVar[str] = N_("error-generic")
 
-    def __init__(self, user_message: str | None = None, *, detail: str = "") -> None:
-        self.user_message = user_message or self.user_message
+    def __init__(self, key: str | None = None, *, detail: str = "", **params: Param) -> None:
+        if key is not None:
+            self.key = key  # type: ignore[misc]
         self.detail = detail
-        super().__init__(self.user_message)
+        self.params: dict[str, Param] = params
+        super().__init__(f"{self.key}: {detail}" if detail else self.key)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Errors cross process boundaries (OCR workers): rebuild without calling __init__,
         # whose parameters differ between subclasses.
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        return (_rebuild, (type(self), self.__dict__.copy(), self.args))
 
 
-def _rebuild(cls: type[BotError], state: dict[str, object]) -> BotError:
+def _rebuild(cls: type[BotError], state: dict[str, object], args: tuple[object, ...]) -> BotError:
     error = cls.__new__(cls)
-    Exception.__init__(error, state.get("user_message", ""))
+    Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
 
 
 class OcrError(BotError):
-    user_message = "I could not read this photo. Please try again."
+    key = N_("error-ocr")
 
 
 class ModelMissing(OcrError):
     """An Aspose model file (``NAME.ocr``) is not installed and downloads are off."""
 
+    key = N_("error-model-missing")
+
     def __init__(self, model: str, language: str = "") -> None:
         self.model = model
         self.language = language
-        super().__init__(
-            f"{_language_name(language)} is not available on this server right now (model "
-            f"{model} is not installed). Choose another language with /language.",
-            detail=f"missing Aspose model {model}",
-        )
-
-
-def _language_name(code: str) -> str:
-    # Imported here: bot.ocr.languages itself raises LanguageUnavailable from this module.
-    from bot.ocr.languages import resolve
-
-    try:
-        return f"{resolve(code).name} ({code})" if code else "This language"
-    except LanguageUnavailable:
-        return code
+        if language:
+            super().__init__(
+                detail=f"missing Aspose model {model}", language=language, model=model
+            )
+        else:
+            super().__init__(
+                N_("error-model-missing-any"), detail=f"missing Aspose model {model}", model=model
+            )
 
 
 class LanguageUnavailable(OcrError):
+    key = N_("error-language-unknown")
+
     def __init__(self, language: str) -> None:
         self.language = language
-        super().__init__(
-            f"The language '{language}' is not available here. See /language for the list.",
-        )
+        # Shown as typed: an unknown code has no name to show.
+        super().__init__(detail=f"language {language!r}", code=language)
 
 
 class LicenseProblem(OcrError):
-    user_message = "The OCR engine is misconfigured on this server. The admin has been told."
+    key = N_("error-license")
 
 
 class OcrTimeout(OcrError):
-    user_message = "Reading this photo took too long. Please try a smaller or clearer photo."
+    key = N_("error-timeout")
 
 
 class WorkerCrashed(OcrError):
-    user_message = "The reader stopped while working on your photo. Please try again."
+    key = N_("error-worker-crashed")
 
 
 class QueueFull(OcrError):
-    user_message = "I am busy with many photos right now. Please try again in a minute."
+    key = N_("error-queue-full")
 
 
 class InputError(BotError):
-    user_message = "I cannot read this file as an image."
+    key = N_("error-input")
 
 
 class UnsupportedImage(InputError):
-    user_message = "This is not an image I can read. Please send a photo (JPEG or PNG)."
+    key = N_("error-unsupported-image")
 
 
 class AnimatedImage(InputError):
-    user_message = "Animated images are not supported. Please send a still photo."
+    key = N_("error-animated")
 
 
 class ImageTooLarge(InputError):
-    user_message = "This file is too large. Please send an image under 20 MB."
+    key = N_("error-too-large")
 
 
 class DecompressionBomb(InputError):
-    user_message = "This image has far too many pixels. Please send a normal photo."
+    key = N_("error-too-many-pixels")
 
 
 class BadImageShape(InputError):
-    user_message = "This image is too narrow or too small to hold notes. Please send a photo."
+    key = N_("error-bad-shape")
 
 
 class EmptyFile(InputError):
-    user_message = "This file is empty. Please send the photo again."
+    key = N_("error-empty-file")
+
+
+class DownloadFailed(BotError):
+    key = N_("error-download")
 
 
 class PdfLocked(InputError):
-    user_message = "This PDF is locked with a password. Please send it without the password."
+    key = N_("error-pdf-locked")
 
 
 class PdfBroken(InputError):
-    user_message = "I cannot open this PDF: the file is damaged. Please save it again and resend."
+    key = N_("error-pdf-broken")
 
 
 class TooManyPages(InputError):
+    key = N_("error-too-many-pages")
+
     def __init__(self, pages: int, limit: int) -> None:
         self.pages, self.limit = pages, limit
-        super().__init__(
-            f"This file has {pages} pages; I read at most {limit} at a time. "
-            "Please send fewer pages.",
-            detail=f"{pages} pages > {limit}",
-        )
+        super().__init__(detail=f"{pages} pages > {limit}", pages=pages, limit=limit)
 
 
 class PageTooLarge(InputError):
-    user_message = "This PDF has a page far too large to read. Please send a normal document."
+    key = N_("error-page-too-large")
 
 
 class ConfigError(BotError):
-    """Settings are missing or malformed; the CLI prints the sentence and exits 2."""
+    """Settings are missing or malformed; the CLI prints the sentence (to the operator, in
+    English, never to a Telegram user) and exits 2."""
+
+    key = N_("error-config")
+
+    def __init__(self, message: str) -> None:
+        super().__init__(detail=message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -2,38 +2,47 @@
 
 from __future__ import annotations
 
-import html
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.app import services
 from bot.errors import LanguageUnavailable
+from bot.handlers.services import Asker, asker_of, services, translator_of
+from bot.i18n import N_, UI_LANGUAGES, Catalogs, Translator
 from bot.ocr.languages import resolve
-from bot.review.strictness import describe_strictness, parse_strictness
+from bot.review.strictness import PRESETS, parse_strictness
 
-START_TEXT = (
-    "📷 Send me a photo of your notes, handwritten or printed.\n"
-    "✅ I reply with the text I am sure of and show each line I am not sure of.\n"
-    "✍️ Confirm those lines or resend them, and I give you the final note."
-)
-
-HELP_TEXT = (
-    "<b>How it works</b>\n"
-    "Send a photo, the image as a file for full quality (JPEG, PNG, HEIC from an iPhone, "
-    "TIFF), an album of pages, or a PDF: each becomes one note. Files up to {max_mb} MB, "
-    "a PDF up to {max_pages} pages (pages with text are taken as they are). "
-    "Lines I am unsure of come with buttons: <b>✅ Confirm</b> keeps the line as read, "
-    "<b>🔁 Resend</b> lets you type it or send a closer photo of it, "
-    "<b>🗑 Drop</b> removes something that is not text.\n\n"
-    "/language — recognition language (e.g. <code>/language vi</code>)\n"
-    "/strictness — lenient, normal, strict or a number 0-100\n"
-    "/cancel — drop the open review\n"
-    "/notes, /search words, /export [md|json|txt|pdf], /forget — your saved notes "
-    "(pdf: your photos with the text searchable under them)"
-)
-
+# Recognition language buttons ("l1:vi") and interface language buttons ("u1:vi").
 LANG_PREFIX = "l1:"
+UI_PREFIX = "u1:"
+
+# The commands in Telegram's menu, each with the key of its description.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("command-start")),
+    ("help", N_("command-help")),
+    ("language", N_("command-language")),
+    ("strictness", N_("command-strictness")),
+    ("cancel", N_("command-cancel")),
+    ("notes", N_("command-notes")),
+    ("search", N_("command-search")),
+    ("export", N_("command-export")),
+    ("forget", N_("command-forget")),
+)
+_PRESET_KEYS = {
+    "lenient": N_("strictness-lenient"),
+    "normal": N_("strictness-normal"),
+    "strict": N_("strictness-strict"),
+}
+# Each interface language's own name, as its speakers write it (not translated).
+UI_NAMES = {"en": "English", "zh": "简体中文", "vi": "Tiếng Việt"}
+
+
+def command_lists(catalogs: Catalogs) -> list[tuple[str | None, list[BotCommand]]]:
+    """The command menu per Telegram language_code (None: everyone else, in English)."""
+    lists: list[tuple[str | None, list[BotCommand]]] = []
+    for code in (None, *UI_LANGUAGES):
+        t = catalogs.get(code)
+        lists.append((code, [BotCommand(c, t(key)) for c, key in COMMANDS]))
+    return lists
 
 
 async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -46,112 +55,135 @@ async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     refused: set[int] = context.bot_data.setdefault("refused", set())
     key = user.id if user else (chat.id if chat else 0)
+    # Telegram's language only: a stranger has no stored choice, and no database read.
+    t = translator_of(update, context)
     if update.callback_query:
-        await update.callback_query.answer("This bot is private.")
+        await update.callback_query.answer(t("private-bot"))
     elif chat and key not in refused:
         refused.add(key)
-        await context.bot.send_message(chat.id, "Sorry, this bot is private.")
+        await context.bot.send_message(chat.id, t("private-bot"))
     raise ApplicationHandlerStop
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The user sees what the bot does, in three lines."""
+    """The user sees what the bot does, in three lines, in their language."""
     assert update.effective_message
-    await update.effective_message.reply_text(START_TEXT)
+    who = await asker_of(update, context)
+    await update.effective_message.reply_text(
+        who.t("start", language=who.t.language_name(who.language))
+    )
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user sees the buttons and commands explained."""
     assert update.effective_message
+    t = (await asker_of(update, context)).t
     settings = services(context).settings
     await update.effective_message.reply_html(
-        HELP_TEXT.format(
-            max_mb=settings.max_image_bytes // (1024 * 1024), max_pages=settings.max_pdf_pages
+        t(
+            "help",
+            max_mb=settings.max_image_bytes // (1024 * 1024),
+            max_pages=settings.max_pdf_pages,
         )
     )
 
 
-def _language_keyboard(codes: list[str], current: str) -> InlineKeyboardMarkup:
+def _language_keyboard(
+    t: Translator, codes: list[str], current: str, ui: str
+) -> InlineKeyboardMarkup:
+    ui_row = [
+        InlineKeyboardButton(
+            ("• " if code == ui else "") + UI_NAMES[code], callback_data=UI_PREFIX + code
+        )
+        for code in UI_LANGUAGES
+    ]
     buttons = []
+    current = resolve(current).code  # "auto:vi" is the "auto" button
     for code in codes:
         lang = resolve(code)
         mark = "• " if lang.code == current else ""
         buttons.append(
-            InlineKeyboardButton(f"{mark}{lang.name}", callback_data=LANG_PREFIX + code)
+            InlineKeyboardButton(
+                f"{mark}{t.language_name(lang.code)}", callback_data=LANG_PREFIX + code
+            )
         )
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows = [ui_row, *(buttons[i : i + 3] for i in range(0, len(buttons), 3))]
     return InlineKeyboardMarkup(rows)
 
 
-async def user_choices(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[str, int]:
-    """The user's language and threshold, with the server's defaults, in one read."""
-    svc = services(context)
-    prefs = await svc.db.users.get_settings(user_id)
-    language = prefs.language or svc.settings.default_language
-    threshold = svc.settings.default_threshold if prefs.threshold is None else prefs.threshold
-    return language, int(threshold)
-
-
-async def current_language(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str:
-    return (await user_choices(context, user_id))[0]
-
-
-async def current_threshold(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> int:
-    return (await user_choices(context, user_id))[1]
-
-
-async def _set_language(context: ContextTypes.DEFAULT_TYPE, user_id: int, code: str) -> str:
-    """Validate and store; return the sentence the user reads."""
-    svc = services(context)
+async def _set_language(context: ContextTypes.DEFAULT_TYPE, who: Asker, code: str) -> str:
+    """Validate and store the recognition language; return the sentence the user reads."""
+    svc, t = services(context), who.t
     try:
         lang = resolve(code)
     except LanguageUnavailable as exc:
-        return str(exc)
+        return t.error(exc)
     if lang.code not in svc.recognizer.available_languages():
-        return f"{lang.name} is not available on this server. See /language for the list."
-    await svc.db.users.set_language(user_id, lang.code)
-    return f"Language set to {lang.name}. Send me a photo."
+        return t("language-not-here", language=t.language_name(lang.code))
+    await svc.db.users.set_language(who.user_id, lang.code)
+    return t("language-set", language=t.language_name(lang.code))
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/language` shows the languages as buttons; `/language vi` sets it directly."""
-    msg, user = update.effective_message, update.effective_user
-    assert msg and user
+    """`/language` shows the interface and recognition languages as buttons; `/language vi`
+    sets the recognition language directly."""
+    msg = update.effective_message
+    assert msg
+    who = await asker_of(update, context)
+    t = who.t
     if context.args:
-        await msg.reply_text(await _set_language(context, user.id, context.args[0]))
+        await msg.reply_text(await _set_language(context, who, context.args[0]))
         return
-    current = await current_language(context, user.id)
     codes = services(context).recognizer.available_languages()
-    await msg.reply_text(
-        f"Current language: {resolve(current).name}. Choose another:",
-        reply_markup=_language_keyboard(codes, current),
+    text = t(
+        "language-menu",
+        interface=UI_NAMES[t.language],
+        language=t.language_name(who.language),
     )
+    await msg.reply_text(text, reply_markup=_language_keyboard(t, codes, who.language, t.language))
 
 
 async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A tap on a language button sets it and closes the keyboard."""
+    """A tap on a language button sets it and closes the keyboard (the question is answered)."""
     query = update.callback_query
     assert query and query.data and update.effective_user
     await query.answer()
+    who = await asker_of(update, context)
+    if query.data.startswith(UI_PREFIX):
+        code = query.data.removeprefix(UI_PREFIX)
+        if code not in UI_LANGUAGES:
+            await query.edit_message_text(who.t("button-expired"))
+            return
+        await services(context).db.users.set_interface(who.user_id, code)
+        # The answer comes in the language just chosen.
+        t = services(context).catalogs.get(code)
+        await query.edit_message_text(t("interface-set", interface=UI_NAMES[code]))
+        return
     code = query.data.removeprefix(LANG_PREFIX)
-    await query.edit_message_text(await _set_language(context, update.effective_user.id, code))
+    await query.edit_message_text(await _set_language(context, who, code))
+
+
+def describe_strictness(t: Translator, value: int) -> str:
+    """ "normal (75)" for presets (in the user's language), the number otherwise."""
+    for name, preset in PRESETS.items():
+        if preset == value:
+            return t("strictness-preset", name=t(_PRESET_KEYS[name]), value=value)
+    return str(value)
 
 
 async def on_strictness(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/strictness strict` (or lenient, normal, 0-100) sets how many lines get checked."""
-    msg, user = update.effective_message, update.effective_user
-    assert msg and user
+    msg = update.effective_message
+    assert msg
+    who = await asker_of(update, context)
+    t = who.t
     if not context.args:
-        value = await current_threshold(context, user.id)
-        await msg.reply_text(
-            f"Strictness is {describe_strictness(value)}. Set it with /strictness lenient, "
-            "normal, strict or a number 0-100 (higher = more lines to check)."
-        )
+        await msg.reply_text(t("strictness-now", value=describe_strictness(t, who.threshold)))
         return
     try:
-        value = parse_strictness(context.args[0])
-    except ValueError as exc:
-        await msg.reply_text(str(exc))
+        value = parse_strictness(context.args)
+    except ValueError:
+        await msg.reply_text(t("strictness-usage"))
         return
-    await services(context).db.users.set_threshold(user.id, value)
-    await msg.reply_text(f"Strictness set to {html.escape(describe_strictness(value))}.")
+    await services(context).db.users.set_threshold(who.user_id, value)
+    await msg.reply_text(t("strictness-set", value=describe_strictness(t, value)))

@@ -18,6 +18,8 @@ from telegram.error import (
 from telegram.ext import ContextTypes
 
 from bot.errors import BotError
+from bot.handlers.services import asker, translator_of
+from bot.i18n import N_, Translator
 
 log = logging.getLogger(__name__)
 
@@ -27,41 +29,50 @@ REDACTED = "<bot-token>"
 _URL_LOGGERS = ("httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
 _URL_LOGGER_ROOTS = ("httpx", "httpcore", "telegram", "bot")
 
-FALLBACK = "Sorry, something went wrong on my side. Please try again."
+FALLBACK = N_("error-fallback")
+BUSY = N_("error-busy")
+NETWORK = N_("error-network")
 
 
-BUSY = "Telegram asked me to slow down. Please send it again in a minute."
-NETWORK = "I could not reach Telegram's servers just now. Please send it again."
+async def _translator(update: object, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The user's language as chosen, or Telegram's when even the database is the problem."""
+    if isinstance(update, Update) and update.effective_user:
+        try:
+            return (await asker(context, update.effective_user)).t
+        except Exception as exc:
+            log.info("error reply in Telegram's language: %r", exc)
+    return translator_of(update, context)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user reads one sentence; the bot keeps serving everyone else."""
     error = context.error
+    key = FALLBACK
     if isinstance(error, BotError):
-        text = str(error)
+        key = ""
         log.info("user-facing error: %s %s", type(error).__name__, error.detail)
     elif isinstance(error, Forbidden):
         # The user blocked the bot or left the chat: there is nobody to tell.
         log.info("forbidden: %s", error)
         return
     elif isinstance(error, RetryAfter):
-        text = BUSY
+        key = BUSY
         log.warning("rate limited by Telegram beyond the limiter's retries: %s", error)
     elif isinstance(error, (BadRequest, InvalidToken)):
         # PTB derives these from NetworkError, but they are our bugs (bad HTML, a stale
         # message id...), not the network: full traceback, and no blaming the connection.
-        text = FALLBACK
         log.error("Telegram refused a request: %s", error, exc_info=error)
     elif isinstance(error, NetworkError):
-        text = NETWORK
+        key = NETWORK
         log.warning("network error: %s", error)
     else:
-        text = FALLBACK
         # exc_info carries the traceback; Bot API URLs (with the token) are redacted by
         # redact_token_in_logs, and httpx's URL logging is silenced in setup_logging.
         log.error("unhandled error", exc_info=error)
     if not isinstance(update, Update):
         return
+    t = await _translator(update, context)
+    text = t.error(error) if isinstance(error, BotError) else t(key)
     if update.callback_query:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(text[:190])

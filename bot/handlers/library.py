@@ -10,8 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.app import services
 from bot.documents.refs import files
+from bot.handlers.services import asker_of, services
+from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
 from bot.review.render import split_message
 
@@ -26,16 +27,17 @@ def _button(text: str, action: NoteAction) -> InlineKeyboardButton:
 
 
 async def _notes_page(
-    user_id: int, context: ContextTypes.DEFAULT_TYPE, offset: int
+    user_id: int, context: ContextTypes.DEFAULT_TYPE, t: Translator, offset: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     notes, total = await services(context).db.notes.list_notes(user_id, offset, PAGE_SIZE)
     if total == 0:
-        return "You have no saved notes yet. Send me a photo of your notes.", None
+        return t("notes-none"), None
     if not notes:
         # ▶ on a list whose last page was deleted meanwhile: show the last page that exists.
         offset = max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE)
         notes, total = await services(context).db.notes.list_notes(user_id, offset, PAGE_SIZE)
-    lines = [f"<b>Your notes</b> ({offset + 1}-{offset + len(notes)} of {total}):"]
+    heading = t.plural("notes-heading", total, first=offset + 1, last=offset + len(notes))
+    lines = [f"<b>{html.escape(heading)}</b>"]
     rows = []
     for n in notes:
         when = n.created_at.strftime("%Y-%m-%d %H:%M")
@@ -70,7 +72,8 @@ async def on_notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user sees their latest notes, paged with ◀ ▶, each openable."""
     msg, user = update.effective_message, update.effective_user
     assert msg and user
-    text, markup = await _notes_page(user.id, context, 0)
+    t = (await asker_of(update, context)).t
+    text, markup = await _notes_page(user.id, context, t, 0)
     await msg.reply_html(text, reply_markup=markup)
 
 
@@ -78,20 +81,22 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/search words` lists matching notes, best first, with the match in bold."""
     msg, user = update.effective_message, update.effective_user
     assert msg and user
+    t = (await asker_of(update, context)).t
     query = " ".join(context.args or []).strip()
     if not query:
-        await msg.reply_text("Tell me what to look for, e.g. /search dentist")
+        await msg.reply_text(t("search-usage"))
         return
     hits = await services(context).db.notes.search(user.id, query, limit=10)
     if not hits:
-        await msg.reply_text(f"No notes match “{query}”.")
+        await msg.reply_text(t("search-none", query=query))
         return
-    lines = [f"<b>Found {len(hits)}</b> for “{html.escape(query)}”:"]
+    found = t.plural("search-found", len(hits), query=query)
+    lines = [f"<b>{html.escape(found)}</b>"]
     rows = []
     for hit in hits:
         when = hit.created_at.strftime("%Y-%m-%d")
         lines.append(f"• {when}: {hit.snippet}")
-        label = f"📄 Open note of {when} (#{hit.note_id})"
+        label = t("button-open-note", date=when, id=hit.note_id)
         rows.append([_button(label, NoteAction.open(hit.note_id))])
     # split_message never cuts inside a tag or entity (a very long query could overflow).
     text = split_message("\n".join(lines))[0]
@@ -106,22 +111,23 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     msg, user = update.effective_message, update.effective_user
     assert msg and user
+    t = (await asker_of(update, context)).t
     fmt = (context.args[0].lower() if context.args else "md").lstrip(".")
     if fmt not in EXPORT_FORMATS:
-        await msg.reply_text(
-            "Choose a format: /export md, /export json, /export txt or /export pdf."
-        )
+        await msg.reply_text(t("export-usage"))
         return
     notes = await services(context).db.notes.get_notes(user.id)
     if not notes:
-        await msg.reply_text("You have no saved notes to export yet.")
+        await msg.reply_text(t("export-none"))
         return
     if fmt == "pdf":
-        await send_pdf(context, msg.chat_id, notes)
+        await send_pdf(context, t, msg.chat_id, notes)
         return
-    data, filename = export_notes(notes, fmt)  # type: ignore[arg-type]
+    headings = {"notes": t("export-title"), "note": t("export-note")}
+    data, filename = export_notes(notes, fmt, headings=headings)  # type: ignore[arg-type]
     await msg.reply_document(
-        InputFile(io.BytesIO(data), filename=filename), caption=f"{len(notes)} notes."
+        InputFile(io.BytesIO(data), filename=filename),
+        caption=t.plural("export-caption", len(notes)),
     )
 
 
@@ -129,13 +135,14 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/forget` asks once, then deletes every note and setting of this user."""
     msg = update.effective_message
     assert msg
+    t = (await asker_of(update, context)).t
     await msg.reply_text(
-        "Delete all your notes and settings? This cannot be undone.",
+        t("forget-ask"),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
-                    _button("🗑 Yes, delete everything", NoteAction.forget_yes()),
-                    _button("Keep my notes", NoteAction.forget_no()),
+                    _button(t("button-forget-yes"), NoteAction.forget_yes()),
+                    _button(t("button-forget-no"), NoteAction.forget_no()),
                 ]
             ]
         ),
@@ -146,31 +153,33 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     """◀ ▶ page, open a note (text + original photo), delete it, confirm /forget."""
     query, user = update.callback_query, update.effective_user
     assert query and user
+    t = (await asker_of(update, context)).t
     try:
         action = unpack(query.data or "")
     except CallbackDataError:
-        await query.answer("This button is out of date.")
+        await query.answer(t("button-expired"))
         return
     if not isinstance(action, NoteAction):
-        await query.answer("This button is out of date.")
+        await query.answer(t("button-expired"))
         return
     await query.answer()
     db = services(context).db
     verb, number = action.verb, action.number or 0
     if verb is NoteVerb.PAGE:
-        text, markup = await _notes_page(user.id, context, number)
+        text, markup = await _notes_page(user.id, context, t, number)
         await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     elif verb is NoteVerb.OPEN:
         # Every lookup is by (user, note): another user's id finds nothing.
         note = await db.notes.get_note(user.id, number)
         chat_id = query.message.chat.id if query.message else user.id
         if note is None:
-            await context.bot.send_message(chat_id, "That note no longer exists.")
+            await context.bot.send_message(chat_id, t("note-gone"))
             return
         # A PDF's pages share one file: it is sent once.
         for file_id in files(note.file_ids)[:10]:
             await _send_original(context, chat_id, file_id)
-        body = f"<b>Note of {note.created_at:%Y-%m-%d %H:%M}</b>\n{html.escape(note.text)}"
+        heading = t("note-of", date=f"{note.created_at:%Y-%m-%d %H:%M}")
+        body = f"<b>{html.escape(heading)}</b>\n{html.escape(note.text)}"
         # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
         chunks = split_message(body)
         for n, chunk in enumerate(chunks, start=1):
@@ -182,8 +191,8 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                 reply_markup=InlineKeyboardMarkup(
                     [
                         [
-                            _button("📄 PDF", NoteAction.pdf(note.id)),
-                            _button("🗑 Delete this note", NoteAction.delete(note.id)),
+                            _button(t("button-pdf"), NoteAction.pdf(note.id)),
+                            _button(t("button-delete-note"), NoteAction.delete(note.id)),
                         ]
                     ]
                 )
@@ -196,16 +205,14 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         note = await db.notes.get_note(user.id, number)
         chat_id = query.message.chat.id if query.message else user.id
         if note is None:
-            await context.bot.send_message(chat_id, "That note no longer exists.")
+            await context.bot.send_message(chat_id, t("note-gone"))
             return
-        await send_pdf(context, chat_id, [note])
+        await send_pdf(context, t, chat_id, [note])
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
-        await query.edit_message_text(
-            "Note deleted." if deleted else "That note no longer exists."
-        )
+        await query.edit_message_text(t("note-deleted") if deleted else t("note-gone"))
     elif verb is NoteVerb.FORGET_YES:
         await db.notes.forget_user(user.id)
-        await query.edit_message_text("Done: all your notes and settings are deleted.")
+        await query.edit_message_text(t("forget-done"))
     elif verb is NoteVerb.FORGET_NO:
-        await query.edit_message_text("Nothing was deleted.")
+        await query.edit_message_text(t("forget-kept"))

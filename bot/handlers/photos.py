@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 import time
-import uuid
 from collections import deque
-from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
-import aiofiles
 from telegram import Message, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.app import Services, services
 from bot.documents.sources import Limits, pages_for
 from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
-from bot.handlers import review
-from bot.handlers.commands import user_choices
+from bot.handlers import card, review
+from bot.handlers import telegram_io as io
+from bot.handlers.services import Asker, Services, asker_of, services
+from bot.i18n import Translator
 from bot.ocr.model import Page
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Telegram delivers an album as separate messages sharing a media_group_id, close together.
 ALBUM_WAIT_SECONDS = 1.5
@@ -37,13 +31,13 @@ IMAGE_MIME_PREFIX = "image/"
 PDF_MIME = "application/pdf"
 # Some clients send these as application/octet-stream; the bytes decide in the end anyway.
 DOCUMENT_SUFFIXES = (".pdf", ".heic", ".heif", ".tif", ".tiff")
-DOWNLOAD_FAILED = "I could not download this photo from Telegram. Please send it again."
 
 
 @dataclass
 class _Album:
     chat_id: int
     user_id: int
+    who: Asker
     items: list[tuple[str, int | None]] = field(default_factory=list)  # (file_id, file_size)
     # Each page's download, started as the page arrives (None: the limits said not yet).
     downloads: list[asyncio.Future[list[bytes]] | None] = field(default_factory=list)
@@ -66,7 +60,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     mime = (doc.mime_type or "").lower()
     named = (doc.file_name or "").lower().endswith(DOCUMENT_SUFFIXES)
     if not (mime.startswith(IMAGE_MIME_PREFIX) or mime == PDF_MIME or named):
-        await msg.reply_text(UnsupportedImage().user_message)
+        t = (await asker_of(update, context)).t
+        await msg.reply_text(t.error(UnsupportedImage()))
         return
     await _take_image(update, context, doc.file_id, doc.file_size)
 
@@ -74,9 +69,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers and animations get a short hint."""
     assert update.effective_message
-    await update.effective_message.reply_text(
-        "Animated images and stickers are not supported. Please send a still photo."
-    )
+    t = (await asker_of(update, context)).t
+    await update.effective_message.reply_text(t("photo-sticker"))
 
 
 async def _take_image(
@@ -85,27 +79,30 @@ async def _take_image(
     msg, user, chat = update.effective_message, update.effective_user, update.effective_chat
     assert msg and user and chat
     svc = services(context)
-    if file_size and file_size > svc.settings.max_image_bytes:
-        await msg.reply_text(ImageTooLarge().user_message)
-        return
     prefetched: asyncio.Future[list[bytes]] | None = None
-    if _admits(svc, user.id):
+    if _admits(svc, user.id) and not (file_size and file_size > svc.settings.max_image_bytes):
         # Whatever the photo turns out to be, it is downloaded: the download goes out while
-        # the database says whether it replaces a line, or while an album gathers. (A photo
-        # the limits refuse is still never fetched.)
-        prefetched = asyncio.ensure_future(_download_all(context, [file_id]))
+        # the database says who is asking and whether it replaces a line, or while an album
+        # gathers. (A photo the limits refuse is still never fetched.)
+        prefetched = asyncio.ensure_future(io.download_all(context.bot, [file_id]))
     try:
+        who = await asker_of(update, context)
+        if file_size and file_size > svc.settings.max_image_bytes:
+            await msg.reply_text(who.t.error(ImageTooLarge()))
+            return
         # A photo while a line waits for its replacement is that replacement.
-        if await review.take_replacement_photo(update, context, file_id, prefetched=prefetched):
+        if await review.take_replacement_photo(
+            update, context, who, file_id, prefetched=prefetched
+        ):
             return
         if msg.media_group_id:
             # The album takes the download over; it is dropped with the album.
             page, prefetched = prefetched, None
-            await _collect_album(update, context, msg.media_group_id, file_id, file_size, page)
+            await _collect_album(
+                update, context, who, msg.media_group_id, file_id, file_size, page
+            )
             return
-        await process_images(
-            context, chat.id, user.id, [file_id], reply_to=msg, prefetched=prefetched
-        )
+        await process_images(context, chat.id, who, [file_id], reply_to=msg, prefetched=prefetched)
     finally:
         if prefetched is not None:
             _drop(prefetched)
@@ -114,6 +111,7 @@ async def _take_image(
 async def _collect_album(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
+    who: Asker,
     group_id: str,
     file_id: str,
     file_size: int | None,
@@ -123,7 +121,7 @@ async def _collect_album(
     assert update.effective_chat and update.effective_user
     album = svc.albums.get(group_id)
     if album is None:
-        album = _Album(update.effective_chat.id, update.effective_user.id)
+        album = _Album(update.effective_chat.id, update.effective_user.id, who)
         svc.albums[group_id] = album
         assert isinstance(album, _Album)
         album.items.append((file_id, file_size))
@@ -145,7 +143,7 @@ async def _collect_album(
             await process_images(
                 context,
                 album.chat_id,
-                album.user_id,
+                album.who,
                 [fid for fid, _ in album.items],
                 reply_to=update.effective_message,
                 prefetched=pages,
@@ -171,28 +169,7 @@ async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
 
 async def _pages(downloads: list[asyncio.Future[list[bytes]]]) -> list[bytes]:
     """The album's pages in order, once every download is done (the first error raised)."""
-    return [image for page in await _all_done(downloads) for image in page]
-
-
-async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str, folder: Path) -> bytes:
-    """getFile, download, and keep a copy in this job's folder (written with aiofiles); the
-    bytes already in memory are returned, not read back from the disk.
-
-    Any Telegram failure on the way (getFile refused, 429 after retries, a cut-off or timed-out
-    download) becomes a BotError with one sentence, so every caller tells the user the same."""
-    try:
-        tg_file = await context.bot.get_file(file_id)
-        data = bytes(await tg_file.download_as_bytearray())
-    except TelegramError as exc:
-        if "too big" in exc.message.lower():
-            # Telegram omitted file_size, so the size check before getFile could not stop it.
-            raise ImageTooLarge(detail=f"getFile of {file_id}: {exc.message}") from exc
-        raise BotError(DOWNLOAD_FAILED, detail=f"download of {file_id}: {exc!r}") from exc
-    # The name is ours, never the user's file name.
-    path = folder / f"{uuid.uuid4().hex}.img"
-    async with aiofiles.open(path, "wb") as fh:
-        await fh.write(data)
-    return data
+    return [image for page in await io.all_done(downloads) for image in page]
 
 
 def _over_rate(times: deque[float], per_minute: int, *, record: bool = True) -> bool:
@@ -229,7 +206,7 @@ def _drop(job: asyncio.Future[Any]) -> None:
 async def process_images(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
-    user_id: int,
+    who: Asker,
     file_ids: list[str],
     *,
     reply_to: Message | None = None,
@@ -238,16 +215,13 @@ async def process_images(
     """Read every page, then hand the result to the review flow. Errors become one sentence.
     ``prefetched``: the download of ``file_ids``, already on its way."""
     svc = services(context)
+    user_id, t = who.user_id, who.t
     if _over_rate(svc.recent.setdefault(user_id, deque()), svc.settings.user_photos_per_minute):
-        await context.bot.send_message(
-            chat_id, "You are sending photos very fast. Please wait a minute and send it again."
-        )
+        await context.bot.send_message(chat_id, t("photo-too-fast"))
         return
     in_flight = svc.in_flight.get(user_id, 0)
     if in_flight >= svc.settings.user_max_in_flight:
-        await context.bot.send_message(
-            chat_id, "You already have photos being read. Please wait for them to finish."
-        )
+        await context.bot.send_message(chat_id, t("photo-in-flight"))
         return
     svc.in_flight[user_id] = in_flight + 1
     count = len(file_ids)
@@ -255,23 +229,16 @@ async def process_images(
     download_job = (
         prefetched
         if prefetched is not None
-        else asyncio.ensure_future(_download_all(context, file_ids))
+        else asyncio.ensure_future(io.download_all(context.bot, file_ids))
     )
     # The user sees at once that the photo is being read, or where it waits in line: the
     # status says so straight away (downloading is part of reading to the user), so the
     # engine's first notice costs no edit. Reading does not wait for this message.
-    status = _Status(context, chat_id, _progress(1, count, svc.recognizer.ahead()), reply_to)
+    status = _Status(context, chat_id, _progress(t, 1, count, svc.recognizer.ahead()), reply_to)
     errors_to_status = True
+    language = who.language
     try:
-        # Independent of each other: one wait instead of two.
-        choices, downloaded = await asyncio.gather(
-            user_choices(context, user_id), download_job, return_exceptions=True
-        )
-        if isinstance(choices, BaseException):
-            raise choices
-        if isinstance(downloaded, BaseException):
-            raise downloaded
-        language, threshold = choices
+        downloaded = await download_job
         settings = svc.settings
         limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
         # A PDF or a multi-page TIFF is several pages; any other file one, as it is.
@@ -285,39 +252,38 @@ async def process_images(
                 continue
 
             async def on_queue(ahead: int, number: int = number) -> None:
-                status.show(_progress(number, count, ahead))
+                status.show(_progress(t, number, count, ahead))
 
-            pages.append(
-                await svc.recognizer.recognize(source.image, language, on_queue=on_queue)
-            )
+            pages.append(await svc.recognizer.recognize(source.image, language, on_queue=on_queue))
         # A status message that could not be sent ends the photo here, as an error the user
         # is told about (bot/handlers/errors.py); nothing is saved.
         message = await status.settled()
         if not any(p.lines for p in pages):
-            await message.edit_text(review.NO_TEXT)
+            await message.edit_text(t("photo-no-text"))
             return
         # From here the status message is the summary's first message (no "Done" edit, one
         # round trip fewer); anything that goes wrong later is told in a new message.
         errors_to_status = False
-        await review.start_review(
+        await card.start_review(
             context,
+            t,
             chat_id,
             user_id,
             pages,
             [source.ref for source in sources],
-            threshold=threshold,
-            # Pages taken from a text layer have no lines to box, so no picture is needed.
+            threshold=who.threshold,
+            # Pages taken from a text layer have no lines to box: no crop is ever made of them.
             images=[source.image for source in sources],
-            status=message,
+            status=message.message_id,
         )
     except QueueFull as exc:
         await _tell(
-            context, chat_id, await status.settled() if errors_to_status else None, str(exc)
+            context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
         )
     except BotError as exc:
         log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
         await _tell(
-            context, chat_id, await status.settled() if errors_to_status else None, str(exc)
+            context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
         )
     finally:
         svc.in_flight[user_id] -= 1
@@ -414,28 +380,15 @@ class _Status:
                 _drop(job)
 
 
-def _progress(number: int, count: int, ahead: int) -> str:
+def _progress(t: Translator, number: int, count: int, ahead: int) -> str:
     """What the status says: being read, or the place in line (``ahead`` photos first)."""
-    page = f" page {number} of {count}" if count > 1 else ""
+    if count > 1:
+        if ahead:
+            return t("status-queued-page", page=number, pages=count, ahead=ahead)
+        return t("status-reading-page", page=number, pages=count)
     if ahead:
-        return f"⏳ Queued{page}: {ahead} ahead"
-    return f"🔎 Reading{page}…"
-
-
-async def _download_all(context: ContextTypes.DEFAULT_TYPE, file_ids: list[str]) -> list[bytes]:
-    """Every page of an album at once; the job's folder is removed only after all are done."""
-    with tempfile.TemporaryDirectory(prefix="notes-ocr-") as tmp:
-        return await _all_done([download(context, fid, Path(tmp)) for fid in file_ids])
-
-
-async def _all_done(jobs: Sequence[Awaitable[T]]) -> list[T]:
-    """Every result in order, once every job has ended (none left running), or the first
-    error among them."""
-    got = await asyncio.gather(*jobs, return_exceptions=True)
-    for item in got:
-        if isinstance(item, BaseException):
-            raise item
-    return cast("list[T]", got)
+        return t("status-queued", ahead=ahead)
+    return t("status-reading")
 
 
 async def _tell(

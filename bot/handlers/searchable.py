@@ -14,10 +14,11 @@ from telegram import InputFile
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot.app import services
 from bot.export.pages import gather, page_count
 from bot.export.pdf import write_pdf
-from bot.handlers.photos import download
+from bot.handlers.services import services
+from bot.handlers.telegram_io import download
+from bot.i18n import Translator
 from bot.storage.notes import Note
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def newest_that_fit(notes: Sequence[Note], limit: int = MAX_EXPORT_PAGES) -> lis
 
 
 async def send_pdf(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, notes: Sequence[Note]
+    context: ContextTypes.DEFAULT_TYPE, t: Translator, chat_id: int, notes: Sequence[Note]
 ) -> None:
     """The user gets one PDF of ``notes`` whose text they can search, select and copy."""
     svc = services(context)
@@ -54,33 +55,24 @@ async def send_pdf(
     with tempfile.TemporaryDirectory(prefix="notes-pdf-") as tmp:
 
         async def fetch(file_id: str) -> bytes:
-            return await download(context, file_id, Path(tmp))
+            return await download(context.bot, file_id, Path(tmp))
 
         gathered = await gather(chosen, fetch, max_pixels=svc.settings.max_pixels)
-    title = "Notes" if len(chosen) > 1 else f"Note {chosen[0].id}"
+    title = t("export-title") if len(chosen) > 1 else t("pdf-title-note", id=chosen[0].id)
     data = await asyncio.to_thread(write_pdf, gathered.pages, title=title)
     if len(data) > MAX_SEND_BYTES:
-        await context.bot.send_message(
-            chat_id,
-            "This PDF would be larger than Telegram lets me send. "
-            "Open a note with /notes and tap 📄 PDF to get it alone.",
-        )
+        await context.bot.send_message(chat_id, t("pdf-too-large"))
         return
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     name = f"notes-{stamp}.pdf" if len(chosen) > 1 else f"note-{chosen[0].id}.pdf"
-    caption = "Your notes as a PDF: search, select and copy the text in any PDF reader."
+    caption = t("pdf-caption")
     if len(chosen) < len(notes):
-        caption = (
-            f"Your newest notes as a PDF (one PDF holds at most {MAX_EXPORT_PAGES} pages): "
-            "search, select and copy the text in any PDF reader."
-        )
+        caption = t("pdf-caption-newest", pages=MAX_EXPORT_PAGES)
     await context.bot.send_document(
         chat_id, InputFile(io.BytesIO(data), filename=name), caption=caption
     )
     if gathered.missing:
-        where = ", ".join(f"note {note} page {page}" for note, page in gathered.missing)
-        await context.bot.send_message(
-            chat_id,
-            "Telegram no longer has the photo of these pages, so they are text only in this "
-            f"PDF: {where}.",
+        where = ", ".join(
+            t("pdf-missing-page", note=note, page=page) for note, page in gathered.missing
         )
+        await context.bot.send_message(chat_id, t("pdf-missing", pages=where))

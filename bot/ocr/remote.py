@@ -206,7 +206,10 @@ class QueueRecognizer:
         self._free = max(0, capacity - running)
         if workers:
             self._engine = "queue:" + "/".join(sorted({str(w.get("engine")) for w in workers}))
-            self._languages = sorted({str(c) for w in workers for c in w.get("languages", [])})
+            # In the workers' own order (the engine lists "auto" first where it offers it).
+            self._languages = list(
+                dict.fromkeys(str(c) for w in workers for c in w.get("languages", []))
+            )
         waiting_before = 0
         for job_id, flag in zip(ids, running_flags, strict=True):
             pending = self._pending.get(job_id)

@@ -1,8 +1,9 @@
 """What crosses the queue between a bot instance and an OCR worker, and under which names.
 
 A job is ``read_photo(image_bytes, language)``; its result is a plain dict: either
-``{"page": Page.to_dict()}`` or ``{"error": class name, "message": sentence, "detail": ...}``,
-so a BotError raised in a worker reaches the user as the same sentence. Both ends import this
+``{"page": Page.to_dict()}`` or ``{"error": class name, "key": catalog key, "params": {...},
+"detail": ...}``, so a BotError raised in a worker reaches the user as the same sentence, in
+the user's language. Both ends import this
 room only, never each other.
 """
 
@@ -30,7 +31,12 @@ def page_result(page: Page) -> dict[str, Any]:
 
 
 def error_result(error: BotError) -> dict[str, Any]:
-    return {"error": type(error).__name__, "message": str(error), "detail": error.detail}
+    return {
+        "error": type(error).__name__,
+        "key": error.key,
+        "params": dict(error.params),
+        "detail": error.detail,
+    }
 
 
 def decode_result(result: object) -> Page:
@@ -39,19 +45,24 @@ def decode_result(result: object) -> Page:
         raise OcrError(detail=f"unexpected job result {type(result).__name__}")
     if "page" in result:
         return Page.from_dict(result["page"])
+    params = result.get("params")
     raise rebuild_error(
-        str(result.get("error", "")), str(result.get("message", "")), str(result.get("detail", ""))
+        str(result.get("error", "")),
+        str(result.get("key", "")),
+        params if isinstance(params, dict) else {},
+        str(result.get("detail", "")),
     )
 
 
-def rebuild_error(name: str, message: str, detail: str) -> BotError:
-    """The error named ``name`` with the sentence the worker gave it."""
+def rebuild_error(name: str, key: str, params: dict[str, Any], detail: str) -> BotError:
+    """The error named ``name`` with the sentence (catalog key and params) the worker gave it."""
     cls = getattr(errors, name, None)
     if not (isinstance(cls, type) and issubclass(cls, BotError)):
         return OcrError(detail=f"{name}: {detail}")
     # Built without __init__, whose parameters differ between subclasses.
     error = cls.__new__(cls)
-    Exception.__init__(error, message)
-    error.user_message = message or cls.user_message
+    error.key = key or cls.key  # type: ignore[misc]
+    error.params = {k: v for k, v in params.items() if isinstance(v, str | int)}
     error.detail = detail
+    Exception.__init__(error, f"{error.key}: {detail}" if detail else error.key)
     return error

@@ -5,6 +5,7 @@ Telegram gives a button at most 64 bytes of ``callback_data``. Two families shar
 * ``r1:<session_id>:<verb>:<line>:<revision>`` -- review buttons (``<line>`` is empty for
   "confirm all"); the revision lets the session reject buttons older than the line they act on.
 * ``n1:<verb>[:<number>]`` -- the notes library (list page, open, delete, forget yes/no).
+* ``g1:<session_id>:<language>`` -- read the review's photo(s) again in another language.
 
 The digit after the prefix is the format version: data from an older bot release is rejected
 with :class:`CallbackDataError` instead of being misread. Handlers never ``split`` data
@@ -20,6 +21,7 @@ from enum import StrEnum
 MAX_CALLBACK_BYTES = 64
 REVIEW_PREFIX = "r1"
 NOTES_PREFIX = "n1"
+READ_AGAIN_PREFIX = "g1"
 MAX_SESSION_ID_LEN = 16
 # Large enough for any line index, revision or note id we will see, small enough that the
 # longest payload still fits in 64 bytes.
@@ -59,6 +61,10 @@ _NUMBER = r"0|[1-9][0-9]{0,8}"
 _REVIEW_RE = re.compile(
     rf"{REVIEW_PREFIX}:(?P<sid>[A-Za-z0-9_-]{{1,{MAX_SESSION_ID_LEN}}}):(?P<verb>[a-z]+)"
     rf":(?P<line>{_NUMBER}|):(?P<rev>{_NUMBER})"
+)
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:_[a-z]{2,4})?")
+_READ_AGAIN_RE = re.compile(
+    rf"{READ_AGAIN_PREFIX}:(?P<sid>[A-Za-z0-9_-]{{1,{MAX_SESSION_ID_LEN}}}):(?P<lang>[a-z_]{{2,8}})"
 )
 _NOTES_RE = re.compile(rf"{NOTES_PREFIX}:(?P<verb>[a-z]+)(?::(?P<num>{_NUMBER}))?")
 
@@ -155,7 +161,24 @@ class NoteAction:
         return cls(NoteVerb.FORGET_NO)
 
 
-def pack(action: ReviewAction | NoteAction) -> str:
+@dataclass(frozen=True, slots=True)
+class ReadAgain:
+    """A tap on "read again in <language>" under a review's summary."""
+
+    session_id: str
+    language: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.session_id, str) or not _SESSION_ID_RE.fullmatch(self.session_id):
+            raise CallbackDataError(f"bad session id {self.session_id!r}")
+        if not isinstance(self.language, str) or not _LANGUAGE_RE.fullmatch(self.language):
+            raise CallbackDataError(f"bad language {self.language!r}")
+
+
+Action = ReviewAction | NoteAction | ReadAgain
+
+
+def pack(action: Action) -> str:
     """The callback_data string for ``action``; never longer than 64 bytes."""
     if isinstance(action, ReviewAction):
         line = "" if action.line is None else str(action.line)
@@ -164,6 +187,8 @@ def pack(action: ReviewAction | NoteAction) -> str:
         data = f"{NOTES_PREFIX}:{action.verb.value}"
         if action.number is not None:
             data += f":{action.number}"
+    elif isinstance(action, ReadAgain):
+        data = f"{READ_AGAIN_PREFIX}:{action.session_id}:{action.language}"
     else:  # pragma: no cover - guarded by the type checker
         raise TypeError(f"cannot pack {action!r}")
     # Guaranteed by the field limits above; an assert documents the invariant Telegram needs.
@@ -171,7 +196,7 @@ def pack(action: ReviewAction | NoteAction) -> str:
     return data
 
 
-def unpack(data: str) -> ReviewAction | NoteAction:
+def unpack(data: str) -> Action:
     """Parse callback data; CallbackDataError for anything malformed, unknown or from another
     format version."""
     if not isinstance(data, str) or len(data.encode("utf-8", "replace")) > MAX_CALLBACK_BYTES:
@@ -190,4 +215,6 @@ def unpack(data: str) -> ReviewAction | NoteAction:
             raise CallbackDataError(f"unknown notes verb in {data!r}") from None
         number = int(match["num"]) if match["num"] is not None else None
         return NoteAction(note_verb, number)
+    if match := _READ_AGAIN_RE.fullmatch(data):
+        return ReadAgain(match["sid"], match["lang"])
     raise CallbackDataError(f"unrecognised callback data {data!r}")

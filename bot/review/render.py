@@ -1,5 +1,10 @@
 """What the user reads during a review, as plain data: message texts (Telegram HTML) and button
-specs. The handlers turn :class:`MessageSpec` into Telegram messages and keyboards.
+specs, in the user's language (a :class:`~bot.i18n.Translator` is passed in). The handlers turn
+:class:`MessageSpec` into Telegram messages and keyboards.
+
+One photo is at most three messages: the summary (what was read for sure), the review card
+(one line to check at a time, with its crop from the photo, edited in place from line to line)
+and the final note.
 
 All OCR and user text is escaped here (``html.escape(quote=False)``); tags only ever open and
 close within one line, so a message split at line boundaries stays valid HTML.
@@ -14,13 +19,20 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.review.callbacks import ReviewAction, pack
+from bot.i18n import Translator
+from bot.review.callbacks import ReadAgain, ReviewAction, pack
 from bot.review.session import LineState, ReviewLine, ReviewSession
 
 MESSAGE_LIMIT = 4096  # Telegram's maximum message length
 # A flagged line is shown whole unless it is absurdly long (OCR of a barcode, say); the cut is
 # made before escaping so no entity is broken.
 MAX_LINE_SHOWN = 3000
+CAPTION_LIMIT = 1024  # Telegram's maximum caption (the review card is a photo)
+# The card shows this much of a line: its caption must stay under CAPTION_LIMIT.
+MAX_CARD_LINE = 600
+# A flagged line's number is shown beside "please check" only from here up: "3% sure" reads
+# as broken, not as "have a look".
+SHOW_PERCENT_FROM = 0.2
 
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
@@ -44,6 +56,14 @@ class MessageSpec:
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def _bold(text: str) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def _italic(text: str) -> str:
+    return f"<i>{escape(text)}</i>"
 
 
 # --------------------------------------------------------------------------- splitting
@@ -164,54 +184,58 @@ def _percent(confidence: float) -> int:
     return max(0, min(100, math.floor(confidence * 100 + 1e-9)))
 
 
-def _line_title(session: ReviewSession, i: int) -> str:
-    line = session.line(i)
-    title = f"<b>Line {session.number(i)}</b>"
-    if session.is_album():
-        title += f" (page {line.page + 1})"
-    return title
-
-
-def _shown(text: str) -> str:
-    if len(text) > MAX_LINE_SHOWN:
-        text = text[:MAX_LINE_SHOWN] + "…"
+def _shown(text: str, limit: int = MAX_LINE_SHOWN) -> str:
+    if len(text) > limit:
+        text = text[:limit] + "…"
     return escape(text)
 
 
-def _code(text: str) -> str:
+def _code(text: str, limit: int = MAX_LINE_SHOWN) -> str:
     # Multi-line replacements become one <code> per line: tags never span a line break.
-    return "\n".join(f"<code>{_shown(part)}</code>" for part in text.split("\n"))
+    return "\n".join(f"<code>{_shown(part, limit)}</code>" for part in text.split("\n"))
 
 
-def _status(line: ReviewLine) -> str:
-    if line.state is LineState.FLAGGED:
-        if line.unreadable:
-            return "could not read: type it, or drop it"
-        if line.confidence is None:
-            return "not sure"
-        return f"{_percent(line.confidence)}% sure"
-    return {
-        LineState.ACCEPTED: "read with confidence",
-        LineState.CONFIRMED: "✅ kept",
-        LineState.REPLACED: "✏️ replaced",
-        LineState.DROPPED: "🗑 dropped",
-    }[line.state]
+def confidence_words(line: ReviewLine, t: Translator) -> str:
+    """How sure the reader was, in words: sure / please check (with the number when it helps)
+    / could not read."""
+    if line.unreadable:
+        return t("confidence-unreadable")
+    if line.state is LineState.ACCEPTED:
+        return t("confidence-sure")
+    if line.confidence is not None and line.confidence >= SHOW_PERCENT_FROM:
+        return t("confidence-check-percent", percent=_percent(line.confidence))
+    return t("confidence-check")
 
 
-def _counter(session: ReviewSession) -> str:
-    left, total = len(session.pending), session.flagged_total
-    noun = "line" if total == 1 else "lines"
-    return f"{left} of {total} {noun} left to check"
+def line_label(session: ReviewSession, i: int, t: Translator) -> str:
+    """ "Line 3", or "Line 3 (page 2)" in an album: the numbers of the whole session."""
+    line = session.line(i)
+    if session.is_album():
+        return t("line-on-page", line=session.number(i), page=line.page + 1)
+    return t("line", line=session.number(i))
+
+
+def current_line(session: ReviewSession) -> int | None:
+    """The line the review card shows: the one awaiting new text, else the first to check."""
+    if session.awaiting_resend is not None:
+        return session.awaiting_resend
+    pending = session.pending
+    return pending[0] if pending else None
 
 
 # --------------------------------------------------------------------------- messages
 
 
-def render_summary(session: ReviewSession, language_name: str) -> list[str]:
-    """The first message(s): what the bot is sure of, under a header, and how much is left."""
-    header = (
-        f"<b>📝 Read in {escape(language_name)}</b> · {escape(session.engine)}"
-        f" · strictness {session.threshold}"
+def render_summary(
+    session: ReviewSession, t: Translator, *, read_again: Sequence[str] = ()
+) -> list[MessageSpec]:
+    """The first message(s): which language the photo was read in, what the bot is sure of,
+    and how much is left; ``read_again``: languages offered as one-tap re-reads (buttons on
+    the first message, which is the one the handlers keep)."""
+    header = t(
+        "summary-header",
+        language=escape(t.language_name(session.language)),
+        engine=escape(session.engine),
     )
     sure = [
         line.text
@@ -219,83 +243,104 @@ def render_summary(session: ReviewSession, language_name: str) -> list[str]:
         if line.state in (LineState.ACCEPTED, LineState.CONFIRMED, LineState.REPLACED)
         and line.text.strip()
     ]
-    parts = [header, ""]
+    parts = [f"<b>{header}</b>", ""]
     if sure:
         # Replacements may hold several lines; each becomes its own line of the message.
         parts.extend(escape(row) for text in sure for row in text.split("\n"))
     elif session.lines:
-        parts.append("<i>No line was read for sure.</i>")
+        parts.append(_italic(t("summary-none-sure")))
     else:
-        parts.append("<i>No text was found.</i>")
+        parts.append(_italic(t("summary-no-text")))
+    if session.truncated:
+        # In the summary, not a message of its own: a photo stays within three messages.
+        parts += ["", escape(t("photo-truncated"))]
     if session.pending:
-        parts += ["", f"<b>{_counter(session)}</b>"]
-    return split_message("\n".join(parts))
+        parts += ["", _bold(t.plural("summary-to-check", session.flagged_total))]
+    chunks = split_message("\n".join(parts))
+    buttons = [
+        [
+            ButtonSpec(
+                t("button-read-again", language=t.language_name(code)),
+                pack(ReadAgain(session.id, code)),
+            )
+        ]
+        for code in read_again
+    ]
+    return [MessageSpec(chunk, buttons if n == 0 else []) for n, chunk in enumerate(chunks)]
 
 
-def render_flagged_line(session: ReviewSession, i: int) -> MessageSpec:
-    """A line to check, with its buttons; once settled, the outcome without buttons (the
-    handlers edit the line's message into this)."""
+def render_card(session: ReviewSession, t: Translator, *, notice: str = "") -> MessageSpec:
+    """The review card's caption and buttons for the line it shows (see :func:`current_line`):
+    the line, how sure the reader was, and Confirm / Retype / Drop / Confirm all the rest; or,
+    while new text for it is awaited, the request with a Cancel button. ``notice``: one line
+    on top about what just happened ("Line 3 replaced.")."""
+    i = current_line(session)
+    if i is None:
+        return render_card_done(session, t)
     line = session.line(i)
-    rows = [f"{_line_title(session, i)} · {_status(line)}"]
-    if line.state is LineState.REPLACED and line.original_text:
-        rows.append(f"<s>{_shown(line.original_text)}</s>")
-    if line.state is LineState.DROPPED:
-        if line.text:
-            rows.append(f"<s>{_shown(line.text)}</s>")
-    elif line.text:
-        rows.append(_code(line.text))
-    if line.state is not LineState.FLAGGED:
-        return MessageSpec("\n".join(rows))
-    if line.original_text is not None:
+    left = len(session.pending)
+    rows = [f"<i>{escape(notice)}</i>"] if notice else []
+    rows.append(
+        f"<b>{escape(line_label(session, i, t))}</b> · {escape(confidence_words(line, t))}"
+        + " · "
+        + escape(t.plural("card-left", left))
+    )
+    if line.text:
+        rows.append(_code(line.text, MAX_CARD_LINE))
+    if line.original_text is not None and line.state is LineState.FLAGGED:
         # A re-read from a closer photo (see ReviewSession.offer), up for confirmation.
-        rows.append("<i>Read again from your new photo.</i>")
-    if session.awaiting_resend == i:
-        rows.append("<i>⏳ Waiting for your text or photo of this line.</i>")
+        rows.append(_italic(t("card-read-again-from-photo")))
     rev = session.revision
+    if session.awaiting_resend == i:
+        rows.append(escape(t("card-send-correct-text")))
+        cancel = ButtonSpec(
+            t("button-cancel"), pack(ReviewAction.cancel_resend(session.id, i, rev))
+        )
+        return MessageSpec("\n".join(rows), [[cancel]])
     first: list[ButtonSpec] = []
     if not line.unreadable:
-        first.append(ButtonSpec("✅ Confirm", pack(ReviewAction.confirm(session.id, i, rev))))
-    first.append(ButtonSpec("🔁 Resend", pack(ReviewAction.resend(session.id, i, rev))))
-    drop = [ButtonSpec("🗑 Drop", pack(ReviewAction.drop(session.id, i, rev)))]
-    return MessageSpec("\n".join(rows), [first, drop])
-
-
-def render_controls(session: ReviewSession) -> MessageSpec:
-    """The message under the flagged lines: the counter and "Confirm all"."""
-    if session.is_done:
-        return MessageSpec("✅ All lines checked.")
-    text = (
-        f"<b>{_counter(session)}.</b>\n"
-        "✅ keeps a line as read, 🔁 lets you type it or send a closer photo, "
-        "🗑 leaves it out (shadows, page edges)."
-    )
+        first.append(
+            ButtonSpec(t("button-confirm"), pack(ReviewAction.confirm(session.id, i, rev)))
+        )
+    first.append(ButtonSpec(t("button-retype"), pack(ReviewAction.resend(session.id, i, rev))))
+    second = [ButtonSpec(t("button-drop"), pack(ReviewAction.drop(session.id, i, rev)))]
     confirmable = session.confirmable
-    if len(session.pending) > 1 and confirmable:
-        data = pack(ReviewAction.confirm_all(session.id, session.revision))
-        return MessageSpec(text, [[ButtonSpec(f"✅ Confirm all ({len(confirmable)})", data)]])
-    return MessageSpec(text)
+    if left > 1 and confirmable:
+        data = pack(ReviewAction.confirm_all(session.id, rev))
+        second.append(ButtonSpec(t.plural("button-confirm-rest", len(confirmable)), data))
+    return MessageSpec("\n".join(rows), [first, second])
 
 
-def render_resend_prompt(session: ReviewSession, i: int) -> MessageSpec:
-    """Asks for the replacement of line ``i``, with a Cancel button."""
-    line = session.line(i)
-    where = f"line {session.number(i)}"
-    if session.is_album():
-        where += f" (page {line.page + 1})"
-    text = f"Send the correct text for {where}, or a closer photo of just that line."
-    data = pack(ReviewAction.cancel_resend(session.id, i, session.revision))
-    return MessageSpec(text, [[ButtonSpec("✖️ Cancel", data)]])
+def render_card_done(session: ReviewSession, t: Translator) -> MessageSpec:
+    """The card once every line is settled: what became of them, and no buttons."""
+    counts = {state: 0 for state in LineState}
+    for line in session.lines:
+        if line.flagged:
+            counts[line.state] += 1
+    rows = [_bold(t.plural("card-done", session.flagged_total))]
+    detail = t(
+        "card-done-detail",
+        kept=counts[LineState.CONFIRMED],
+        replaced=counts[LineState.REPLACED],
+        dropped=counts[LineState.DROPPED],
+    )
+    rows.append(escape(detail))
+    return MessageSpec("\n".join(rows))
 
 
-def render_done(session: ReviewSession) -> list[str]:
-    """The finished note as message(s): the text alone, so it copies cleanly."""
-    chunks = split_message(escape(session.final_text()))
-    return chunks or ["<i>The note is empty: every line was dropped.</i>"]
+def render_done(session: ReviewSession, t: Translator) -> list[str]:
+    """The finished note as message(s): a one-line heading, then the text alone, so it
+    copies cleanly."""
+    lines = sum(1 for _ in session.note_lines())
+    heading = _bold(t.plural("note-heading", lines)) + "\n"
+    if not lines:
+        return [heading + _italic(t("note-empty"))]
+    return split_message(heading + escape(session.final_text()))
 
 
-def needs_document(session: ReviewSession) -> bool:
+def needs_document(session: ReviewSession, t: Translator) -> bool:
     """True when the note does not fit in one message (then also send it as a .txt file)."""
-    return len(render_done(session)) > 1
+    return len(render_done(session, t)) > 1
 
 
 def final_filename(session: ReviewSession) -> str:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import BotError
+from bot.i18n.marker import N_
 from bot.ocr.model import Page
 from bot.review.callbacks import ReviewAction, ReviewVerb
 
@@ -23,9 +24,10 @@ DICT_VERSION = 1
 
 
 class ReviewError(BotError):
-    """An action that makes no sense for the line or session; ``str(err)`` is for the user."""
+    """An action that makes no sense for the line or session; its key and params are the
+    sentence the user reads (``line`` is the 1-based number users see)."""
 
-    user_message = "That cannot be done on this note."
+    key = N_("review-error")
 
 
 class LineState(StrEnum):
@@ -185,7 +187,7 @@ class ReviewSession:
     def line(self, i: int) -> ReviewLine:
         """Line ``i``; ReviewError if there is no such line."""
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.lines):
-            raise ReviewError("That line is not part of this note.")
+            raise ReviewError(N_("review-no-such-line"))
         return self.lines[i]
 
     def number(self, i: int) -> int:
@@ -230,7 +232,7 @@ class ReviewSession:
 
     def check_owner(self, user_id: int) -> None:
         if user_id != self.owner_user_id:
-            raise ReviewError("Only the person who sent the photo can check its lines.")
+            raise ReviewError(N_("review-not-yours"))
 
     def is_stale(self, line: int | None, revision: int) -> bool:
         """Was a button rendered at ``revision`` for ``line`` (None: the whole session) made
@@ -260,10 +262,7 @@ class ReviewSession:
         if line.state is not LineState.FLAGGED:
             return False
         if line.unreadable:
-            raise ReviewError(
-                f"I could not read line {self.number(i)}, so there is nothing to keep: "
-                "type it, or drop it."
-            )
+            raise ReviewError(N_("review-unreadable-confirm"), line=self.number(i))
         line.state = LineState.CONFIRMED
         self._clear_resend(i)
         self._touch(line)
@@ -287,9 +286,7 @@ class ReviewSession:
         line = self.line(i)
         new = _clean_replacement(text)
         if not new:
-            raise ReviewError(
-                f"That message has no text for line {self.number(i)}. Type the line, or drop it."
-            )
+            raise ReviewError(N_("review-empty-replacement"), line=self.number(i))
         if line.state is LineState.REPLACED and line.text == new:
             self._clear_resend(i)
             return False
@@ -307,10 +304,7 @@ class ReviewSession:
         line = self.line(i)
         new = _clean_replacement(text)
         if not new:
-            raise ReviewError(
-                f"I could not read line {self.number(i)} in that photo either. "
-                "Please type it instead."
-            )
+            raise ReviewError(N_("review-unreadable-again"), line=self.number(i))
         if line.state is LineState.FLAGGED and line.text == new:
             self._clear_resend(i)
             return False
@@ -337,7 +331,7 @@ class ReviewSession:
         """Wait for new text or a closer photo for line ``i`` (only one line at a time)."""
         line = self.line(i)
         if line.state is not LineState.FLAGGED:
-            raise ReviewError(f"Line {self.number(i)} is already settled.")
+            raise ReviewError(N_("review-already-settled"), line=self.number(i))
         if self.awaiting_resend == i:
             return False
         self.awaiting_resend = i
@@ -359,7 +353,7 @@ class ReviewSession:
     def apply(self, action: ReviewAction) -> bool:
         """Perform a button's action (freshness is the caller's check: :meth:`is_stale`)."""
         if action.session_id != self.id:
-            raise ReviewError("That button belongs to another note.")
+            raise ReviewError(N_("review-other-note"))
         if action.verb is ReviewVerb.CONFIRM_ALL:
             return self.confirm_all()
         assert action.line is not None  # guaranteed by ReviewAction

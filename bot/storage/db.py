@@ -6,6 +6,7 @@ full-text index) so a fresh SQLite file or an empty PostgreSQL database just wor
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,8 @@ class Database:
             engine, expire_on_commit=False
         )
         self.dialect: str = engine.dialect.name
-        self.notes = NotesRepo(engine, self.dialect)
         self.users = UsersRepo(engine)
+        self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
         self.reviews = ReviewsRepo(engine)
 
     async def close(self) -> None:
@@ -83,7 +84,8 @@ async def _create_schema(conn: AsyncConnection) -> None:
 
 
 async def open_database(url: str, *, echo: bool = False) -> Database:
-    """Connect to ``url`` (sqlite+aiosqlite:/// or postgresql+asyncpg://) and ensure the schema."""
+    """Connect to ``url`` (sqlite+aiosqlite:/// or postgresql+asyncpg://) and ensure the schema
+    (a database an older release made is migrated to the current revision)."""
     parsed = make_url(url)
     _ensure_sqlite_dir(url)
     if parsed.get_backend_name() == "sqlite":
@@ -96,6 +98,11 @@ async def open_database(url: str, *, echo: bool = False) -> Database:
     try:
         async with engine.begin() as conn:
             await _create_schema(conn)
+            stamped = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
+        if [row[0] for row in stamped] != [SCHEMA_REVISION]:
+            # A database an older release made: its missing revisions are applied now, so an
+            # upgrade needs no manual step (alembic runs its own event loop: in a thread).
+            await asyncio.to_thread(run_migrations, url)
     except BaseException:
         await engine.dispose()
         raise

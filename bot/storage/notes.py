@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -200,9 +200,17 @@ _notes_fts = table("notes_fts", column("rowid"))
 
 
 class NotesRepo:
-    def __init__(self, engine: AsyncEngine, dialect: str) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        dialect: str,
+        *,
+        on_forget: Callable[[int], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._dialect = dialect
+        # Told when a user is forgotten (the users repository's cache of their settings).
+        self._on_forget = on_forget
 
     async def add_note(
         self,
@@ -389,6 +397,8 @@ class NotesRepo:
             await conn.execute(delete(notes).where(notes.c.user_id == user_id))
             await conn.execute(delete(user_settings).where(user_settings.c.user_id == user_id))
             await conn.execute(delete(review_sessions).where(review_sessions.c.user_id == user_id))
+        if self._on_forget is not None:
+            self._on_forget(user_id)
 
 
 def _note_from_row(row: Any) -> Note:

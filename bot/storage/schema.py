@@ -68,6 +68,8 @@ user_settings = Table(
     Column("language", String(16), nullable=True),
     Column("threshold", Integer, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The interface language the user chose (None: Telegram's language_code decides).
+    Column("interface", String(8), nullable=True),
 )
 
 review_sessions = Table(
@@ -128,7 +130,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"

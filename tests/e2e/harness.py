@@ -110,10 +110,19 @@ async def running_webhook_bot(
 class Conversation:
     """One user in one private chat with the bot."""
 
-    def __init__(self, fake: FakeBotApi, chat_id: int, user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeBotApi,
+        chat_id: int,
+        user_id: int | None = None,
+        *,
+        language_code: str | None = "en",
+    ) -> None:
         self.fake = fake
         self.chat_id = chat_id
         self.user_id = chat_id if user_id is None else user_id
+        # Telegram's language of the user's app, sent with every update.
+        self.language_code = language_code
         self._mark = fake.revision
 
     def _act(self) -> None:
@@ -122,11 +131,15 @@ class Conversation:
 
     def send_text(self, text: str, reply_to: int | None = None) -> JSON:
         self._act()
-        return self.fake.user_sends_text(self.chat_id, self.user_id, text, reply_to)
+        return self.fake.user_sends_text(
+            self.chat_id, self.user_id, text, reply_to, language_code=self.language_code
+        )
 
     def send_command(self, command: str, args: str = "") -> JSON:
         self._act()
-        return self.fake.user_sends_command(self.chat_id, self.user_id, command, args)
+        return self.fake.user_sends_command(
+            self.chat_id, self.user_id, command, args, language_code=self.language_code
+        )
 
     def send_photo(
         self,
@@ -144,6 +157,7 @@ class Conversation:
             caption,
             media_group_id,
             file_size=file_size,
+            language_code=self.language_code,
         )
 
     def send_document(
@@ -164,6 +178,7 @@ class Conversation:
             mime_type,
             caption=caption,
             file_size=file_size,
+            language_code=self.language_code,
         )
 
     def press(self, button: str, message_id: int | None = None) -> str:
@@ -178,7 +193,11 @@ class Conversation:
                     if button in (text, data) and data is not None:
                         self._act()
                         return self.fake.user_presses(
-                            self.chat_id, self.user_id, msg.message_id, data
+                            self.chat_id,
+                            self.user_id,
+                            msg.message_id,
+                            data,
+                            language_code=self.language_code,
                         )
         raise AssertionError(
             f"no button {button!r} on "

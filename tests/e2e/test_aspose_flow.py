@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.app import build_application
 from tests.e2e.conftest import aspose_settings
 from tests.e2e.harness import Conversation, running_bot
-from tests.e2e.test_review_flow import CLEAN, _line_messages
+from tests.e2e.test_review_flow import CLEAN, _card, _card_moved
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import note_png
 
@@ -29,9 +29,10 @@ async def test_aspose_trial_flow_warns_keeps_every_line_and_finishes(
         chat = Conversation(fake_api, chat_id=4001)
         # Only languages that work offline with this engine are offered.
         chat.send_command("language")
-        menu = await chat.await_reply(contains="Current language")
-        assert "• English" in menu.button_texts and "Tiếng Việt" in menu.button_texts
-        assert not any("中文" in t or "Русский" in t for t in menu.button_texts)
+        menu = await chat.await_reply(contains="Your notes are read in")
+        languages = menu.button_texts[3:]  # after the interface languages
+        assert "• English" in languages and "Vietnamese" in languages
+        assert not any("Chinese" in t or "Russian" in t for t in languages)
 
         chat.send_photo(note_png(CLEAN))
         summary = await chat.await_reply(contains="Read in English", timeout=180)
@@ -40,40 +41,46 @@ async def test_aspose_trial_flow_warns_keeps_every_line_and_finishes(
 
         # Every drawn line is accounted for: in the sure text, or as a line to check (which
         # may hold the cut-short text or nothing at all, but it is there to be looked at).
-        pending = "left to check" in summary.visible
+        pending = "to check" in summary.visible
+        flagged: list[str] = []  # each line the card showed, as the card showed it
+        kept: list[str] = []
         if pending:
-            # The line messages come after the summary; the controls message closes them.
-            await chat.await_reply(contains="keeps a line as read", timeout=30)
-        flagged = _line_messages(chat)
-        assert bool(flagged) == pending
-        sure_rows = [r for r in summary.visible.splitlines()[1:] if r.strip()]
+            # The card comes after the summary: one line at a time, edited in place.
+            await chat.await_reply(lambda m: m.photo is not None, timeout=30)
+            card = _card(chat)
+            assert card is not None
+            for _ in range(len(CLEAN) + 2):
+                current = fake_api.bot_message(4001, card.message_id)
+                assert current is not None
+                if not current.buttons:
+                    break
+                shown = [r for r in current.visible.splitlines()[1:] if r.strip()]
+                flagged.append(current.visible)
+                if "✅ Confirm" in current.button_texts:
+                    kept += shown[:1]
+                    chat.press("✅ Confirm", message_id=card.message_id)
+                else:
+                    chat.press("🗑 Drop", message_id=card.message_id)
+                await _card_moved(fake_api, 4001, card.message_id, current.revision)
+            done = fake_api.bot_message(4001, card.message_id)
+            assert done is not None and "checked" in done.visible and not done.buttons
+        sure_rows = [
+            r for r in summary.visible.splitlines()[1:] if r.strip() and "license" not in r
+        ]
         found = 0
         for drawn in CLEAN:
             want = _words(drawn)
             if any(len(want & _words(r)) * 2 > len(want) for r in sure_rows):
                 found += 1
-        assert found + len(flagged) >= len(CLEAN), (summary.visible, [m.visible for m in flagged])
-        assert len(sure_rows) - found <= 1  # at most the "lines left" counter besides the text
-
-        kept: list[str] = []
-        for msg in flagged:
-            current = fake_api.bot_message(4001, msg.message_id)
-            assert current is not None
-            if "✅ Confirm" in current.button_texts:
-                shown = [r for r in current.visible.splitlines()[1:] if r.strip()]
-                kept += shown[:1]
-                chat.press("✅ Confirm", message_id=msg.message_id)
-            else:
-                chat.press("🗑 Drop", message_id=msg.message_id)
-        if flagged:
-            await chat.await_reply(contains="Done: all lines checked", timeout=30)
-        last_shown = max(m.message_id for m in [summary, *flagged])
+        assert found + len(flagged) >= len(CLEAN), (summary.visible, flagged)
+        assert len(sure_rows) - found <= 1  # at most the "lines to check" counter besides the text
         final = await chat.await_reply(
             lambda m: (
-                m.message_id > last_shown
+                m.message_id > summary.message_id
                 and "Buy milk" in m.visible
                 and "Read in" not in m.visible
                 and not m.buttons
+                and m.photo is None
             ),
             timeout=30,
         )

@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.ocr.model import Box, Line, Page
 from bot.ocr.recognizer import QueueCallback
 from tests.e2e.harness import Conversation, running_bot
-from tests.e2e.test_review_flow import _line_messages, _mixed_note
+from tests.e2e.test_review_flow import _card, _mixed_note
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import note_png
 
@@ -19,15 +19,20 @@ async def test_closer_photo_of_a_line_is_offered_back_for_confirmation(
 ) -> None:
     chat = Conversation(fake_api, chat_id=2001)
     chat.send_photo(_mixed_note())
-    await chat.await_reply(contains="keeps a line as read", timeout=60)
-    line = _line_messages(chat)[0]
-    chat.press("🔁 Resend", message_id=line.message_id)
-    await chat.await_reply(contains="closer photo")
+    await chat.await_reply(contains="please check", timeout=60)
+    line = _card(chat)
+    assert line is not None
+    chat.press("✏️ Retype / closer photo", message_id=line.message_id)
+    asking = await chat.await_reply(contains="closer photo of just this line")
+    sent_before = len(chat.bot_messages())
     chat.send_photo(note_png(("Water the plants",)))
     offered = await chat.await_reply(
         lambda m: m.message_id == line.message_id and "Water the plants" in m.visible, timeout=60
     )
+    assert offered.revision > asking.revision
     assert "✅ Confirm" in offered.button_texts, "the new reading still waits for the user"
+    assert "Read line 3 again from your photo" in offered.visible
+    assert len(chat.bot_messages()) == sent_before, "the card answers in place"
     chat.press("✅ Confirm", message_id=line.message_id)
     final = await chat.await_reply(
         lambda m: "Buy milk" in m.visible and "Water the plants" in m.visible, timeout=30
@@ -87,8 +92,9 @@ async def test_someone_else_cannot_press_the_owners_buttons(
 ) -> None:
     chat = Conversation(fake_api, chat_id=2003)
     chat.send_photo(_mixed_note())
-    await chat.await_reply(contains="keeps a line as read", timeout=60)
-    line = _line_messages(chat)[0]
+    await chat.await_reply(contains="please check", timeout=60)
+    line = _card(chat)
+    assert line is not None
     data = next(d for row in line.buttons for t, d in row if t == "✅ Confirm")
     assert data is not None
     # Another member of the (group) chat presses the owner's button.

@@ -15,7 +15,7 @@ from typing import Any
 from bot.app import build_application
 from bot.config import Settings
 from tests.e2e.harness import Conversation, free_port, running_bot, running_webhook_bot
-from tests.e2e.test_review_flow import CLEAN, _line_messages, _mixed_note
+from tests.e2e.test_review_flow import CLEAN, _card_moved, _mixed_note
 from tests.fakes.bot_api import BotMessage, FakeBotApi
 from tests.support.drawing import draw_lines, note_png, to_bytes
 
@@ -23,7 +23,7 @@ VIETNAMESE = ("Hôm nay trời đẹp quá", "Chúng tôi đi học")
 
 
 def _settle_button(chat: Conversation, fake: FakeBotApi, msg: BotMessage) -> str:
-    """Press Confirm on a flagged line (Drop when it has nothing to confirm)."""
+    """Press Confirm on the card's line (Drop when it has nothing to confirm)."""
     current = fake.bot_message(chat.chat_id, msg.message_id)
     assert current is not None
     label = "✅ Confirm" if "✅ Confirm" in current.button_texts else "🗑 Drop"
@@ -31,7 +31,7 @@ def _settle_button(chat: Conversation, fake: FakeBotApi, msg: BotMessage) -> str
 
 
 def _shown_line(msg: BotMessage) -> str:
-    """The line text a flagged-line message shows under its title."""
+    """The line text the review card shows under its title."""
     rows = [r for r in msg.visible.splitlines()[1:] if r.strip()]
     return rows[0] if rows else ""
 
@@ -46,29 +46,29 @@ async def test_review_buttons_work_after_restart_and_nothing_confirmed_is_lost(
         chat.send_command("strictness", "100")
         await chat.await_reply(contains="Strictness set")
         chat.send_photo(_mixed_note())
-        await chat.await_reply(contains="keeps a line as read", timeout=60)
-        lines = _line_messages(chat)
-        confirmable = [m for m in lines if "✅ Confirm" in m.button_texts and _shown_line(m)]
-        assert len(lines) >= 2 and confirmable, [m.visible for m in lines]
-        before = confirmable[0]
-        kept = _shown_line(before)
-        chat.press("✅ Confirm", message_id=before.message_id)
-        await chat.await_reply(lambda m: m.message_id == before.message_id and not m.buttons)
-    # The old Application is gone (its stop() waited for the press to be handled and saved).
+        card = await chat.await_reply(lambda m: m.photo is not None, contains="left", timeout=60)
+        assert "✅ Confirm" in card.button_texts and _shown_line(card), card.visible
+        assert "4 left" in card.visible, card.visible
+        kept = _shown_line(card)
+        chat.press("✅ Confirm", message_id=card.message_id)
+        await _card_moved(fake_api, 2001, card.message_id, card.revision)
+    # The old Application is gone (its stop() waited for the press to be handled and saved);
+    # the new one has none of the photos in memory: the card's crops come from their file_id.
     async with running_bot(build_application(bot_settings)):
-        rest = [m for m in lines if m.message_id != before.message_id]
-        for msg in rest:
-            query = _settle_button(chat, fake_api, msg)
+        for _ in range(3):
+            current = fake_api.bot_message(2001, card.message_id)
+            assert current is not None and current.buttons, current
+            query = _settle_button(chat, fake_api, current)
             answer = await chat.await_callback_answer(query)
             assert "out of date" not in (answer.text or "")
+            await _card_moved(fake_api, 2001, card.message_id, current.revision)
         final = await chat.await_reply(
             lambda m: "Read chapter five again" in m.visible and "Call the dentist" in m.visible,
             timeout=30,
         )
         assert kept in final.visible, "a line confirmed before the restart must stay in the note"
-        for msg in lines:
-            now = fake_api.bot_message(2001, msg.message_id)
-            assert now is not None and not now.buttons
+        for msg in chat.bot_messages():
+            assert not msg.buttons
 
 
 def _post_update(url: str, update: dict[str, Any], secret: str | None) -> int:
@@ -133,20 +133,22 @@ async def test_language_change_changes_what_is_read(
     chat = Conversation(fake_api, chat_id=2201)
     async with running_bot(build_application(bot_settings)):
         chat.send_command("language")
-        menu = await chat.await_reply(contains="Current language: English")
+        menu = await chat.await_reply(contains="Your notes are read in English")
         offered = menu.button_texts
-        # Only languages whose Tesseract data is installed here are offered.
-        assert "Tiếng Việt" in offered and "Deutsch" in offered
-        assert not any("Español" in t or "日本語" in t for t in offered)
+        # The interface languages first, then the recognition languages whose Tesseract data
+        # is installed here.
+        assert offered[:3] == ["• English", "简体中文", "Tiếng Việt"]
+        assert "Vietnamese" in offered and "German" in offered
+        assert not any("Spanish" in t or "Japanese" in t for t in offered)
         chat.send_command("language", "es")
         await chat.await_reply(contains="not available")
         chat.send_command("language", "vi")
-        await chat.await_reply(contains="Language set to Tiếng Việt")
+        await chat.await_reply(contains="Your notes will be read in Vietnamese")
         chat.send_photo(to_bytes(draw_lines(list(VIETNAMESE), font_name="sans", size=44)))
-        summary = await chat.await_reply(contains="Read in Tiếng Việt", timeout=60)
-        # Lines to check come after the summary, closed by the controls message.
-        if "left to check" in summary.visible:
-            await chat.await_reply(contains="keeps a line as read", timeout=30)
+        summary = await chat.await_reply(contains="Read in Vietnamese", timeout=60)
+        # Lines to check come on the card after the summary.
+        if "to check" in summary.visible:
+            await chat.await_reply(lambda m: m.photo is not None, timeout=30)
         shown = "\n".join(
             m.visible for m in chat.bot_messages() if m.message_id >= summary.message_id
         )

@@ -11,9 +11,27 @@ from tests.support.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 
 
+def _card(chat: Conversation) -> BotMessage | None:
+    """The review card: the photo message with the Retype button."""
+    return next(
+        (m for m in chat.bot_messages() if m.photo and any("Retype" in t for t in m.button_texts)),
+        None,
+    )
+
+
 def _line_messages(chat: Conversation) -> list[BotMessage]:
-    """Messages for single flagged lines: they carry a Resend button."""
-    return [m for m in chat.bot_messages() if any("Resend" in t for t in m.button_texts)]
+    """Messages about single lines to check: only ever the one review card."""
+    return [m for m in chat.bot_messages() if any("Retype" in t for t in m.button_texts)]
+
+
+async def _card_moved(fake: FakeBotApi, chat_id: int, message_id: int, revision: int) -> None:
+    """Wait until the card has changed since ``revision`` (it moves on by editing itself)."""
+
+    def moved() -> bool:
+        msg = fake.bot_message(chat_id, message_id)
+        return msg is not None and msg.revision > revision
+
+    await fake.wait_for(moved, timeout=30)
 
 
 def _mixed_note() -> bytes:
@@ -53,42 +71,50 @@ async def test_the_summary_answers_the_photo_where_the_status_was(
     summary, *rest = chat.bot_messages()
     assert summary.reply_to_message_id == photo["message_id"]
     assert summary.visible.startswith("📝 Read in English")
+    assert final.visible.startswith("📝 Your note (3 lines), saved:")
     assert [m.message_id for m in rest] == [final.message_id]
     assert not final.buttons
 
 
 async def test_review_messages_come_in_reading_order(bot: Any, fake_api: FakeBotApi) -> None:
-    # Summary (the reply to the photo), the boxed picture, each line to check, the controls.
+    # Summary (the reply to the photo), then one review card: the crop of the line to check.
     chat = Conversation(fake_api, chat_id=1009)
     photo = chat.send_photo(_mixed_note())
-    controls = await chat.await_reply(contains="keeps a line as read", timeout=60)
-    summary, picture, *lines, last = chat.bot_messages()
+    card = await chat.await_reply(
+        lambda m: m.photo is not None, contains="please check", timeout=60
+    )
+    summary, last = chat.bot_messages()
     assert summary.reply_to_message_id == photo["message_id"]
     assert "Read in English" in summary.visible and "Buy milk" in summary.visible
-    assert picture.photo is not None and "boxed" in (picture.caption or "")
-    assert lines and all(any("Resend" in t for t in m.button_texts) for m in lines)
-    assert last.message_id == controls.message_id
+    assert "to check" in summary.visible
+    assert last.message_id == card.message_id and card.photo is not None
+    assert card.visible.startswith("Line 3 · please check")
+    assert card.button_texts[:3] == ["✅ Confirm", "✏️ Retype / closer photo", "🗑 Drop"]
 
 
 async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeBotApi) -> None:
     chat = Conversation(fake_api, chat_id=1002)
     chat.send_photo(_mixed_note())
-    controls = await chat.await_reply(contains="keeps a line as read", timeout=60)
-    lines = _line_messages(chat)
-    assert lines, "the scribbled line must be shown for checking"
+    await chat.await_reply(contains="please check", timeout=60)
+    card = _card(chat)
+    assert card is not None, "the scribbled line must be shown for checking"
     accepted = "\n".join(m.visible for m in chat.bot_messages())
     assert "Buy milk and eggs tomorrow" in accepted
-    # Resend the first flagged line with typed text.
-    first = lines[0]
-    chat.press("🔁 Resend", message_id=first.message_id)
-    await chat.await_reply(contains="Send the correct text")
+    # Retype the line on the card: the card asks for the text in place, with a Cancel.
+    chat.press("✏️ Retype / closer photo", message_id=card.message_id)
+    asking = await chat.await_reply(contains="Send the correct text")
+    assert asking.message_id == card.message_id and asking.button_texts == ["✖️ Cancel"]
     chat.send_text("Water the plants")
-    # Confirm (or drop) every other flagged line.
-    for msg in lines[1:]:
-        current = fake_api.bot_message(1002, msg.message_id)
+    await _card_moved(fake_api, 1002, card.message_id, asking.revision)
+    # Confirm (or drop) whatever else the card shows, one tap per line.
+    for _ in range(10):
+        current = fake_api.bot_message(1002, card.message_id)
         assert current is not None
         texts = current.button_texts
-        chat.press("✅ Confirm" if "✅ Confirm" in texts else "🗑 Drop", message_id=msg.message_id)
+        if "✏️ Retype / closer photo" not in texts:
+            break
+        chat.press("✅ Confirm" if "✅ Confirm" in texts else "🗑 Drop", message_id=card.message_id)
+        await _card_moved(fake_api, 1002, card.message_id, current.revision)
     final = await chat.await_reply(
         lambda m: "Water the plants" in m.visible and "Buy milk" in m.visible, timeout=30
     )
@@ -98,22 +124,25 @@ async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeB
         "Water the plants",
         "Read chapter five again",
     ]
-    ctl = fake_api.bot_message(1002, controls.message_id)
-    assert ctl is not None and not ctl.buttons
-    for msg in lines:
-        now = fake_api.bot_message(1002, msg.message_id)
-        assert now is not None and not now.buttons, "no live buttons remain on a finished review"
+    assert final.visible.startswith("📝 Your note (4 lines), saved:")
+    for msg in chat.bot_messages():
+        assert not msg.buttons, f"no live buttons remain on a finished review: {msg.visible!r}"
+    done = fake_api.bot_message(1002, card.message_id)
+    assert done is not None and "checked" in done.visible and "retyped: 1" in done.visible
 
 
 async def test_old_button_answers_with_notice(bot: Any, fake_api: FakeBotApi) -> None:
     chat = Conversation(fake_api, chat_id=1003)
     chat.send_photo(_mixed_note())
-    await chat.await_reply(contains="keeps a line as read", timeout=60)
-    line = _line_messages(chat)[0]
-    data = next(d for row in line.buttons for t, d in row if "Resend" in t)
+    await chat.await_reply(contains="please check", timeout=60)
+    card = _card(chat)
+    assert card is not None
+    data = next(d for row in card.buttons for t, d in row if "Retype" in t)
     chat.send_command("cancel")
     await chat.await_reply(contains="cancelled")
-    qid = fake_api.user_presses(1003, 1003, line.message_id, data, strict=False)
+    closed = fake_api.bot_message(1003, card.message_id)
+    assert closed is not None and not closed.buttons, "a cancelled review keeps no buttons"
+    qid = fake_api.user_presses(1003, 1003, card.message_id, data, strict=False)
     answer = await fake_api.wait_for(
         lambda: next((a for a in fake_api.answered_callbacks if a.callback_query_id == qid), None)
     )

@@ -32,6 +32,7 @@ CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter
 # in a fresh process is seconds of CPU. These bound a hang, they do not measure anything.
 EXIT_TIMEOUT = 60.0
 REPLY_TIMEOUT = 90.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bot_env(fake: FakeBotApi, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -48,6 +49,11 @@ def _bot_env(fake: FakeBotApi, data_dir: Path, **extra: str) -> dict[str, str]:
         DATA_DIR=str(data_dir),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        # The bot of this checkout, whatever the venv's editable install points at (several
+        # worktrees share one venv; the process runs in a temporary folder).
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+        ),
     )
     env.update(extra)
     return env
@@ -102,9 +108,12 @@ def assert_clean_exit(bot: BotProcess, code: int) -> None:
     assert TOKEN not in log and TOKEN.split(":", 1)[1] not in log, "the token is in the log"
 
 
-def line_messages(chat: Conversation) -> list[BotMessage]:
-    """Messages of single flagged lines (they carry a Resend button)."""
-    return [m for m in chat.bot_messages() if any("Resend" in t for t in m.button_texts)]
+def review_card(chat: Conversation) -> BotMessage | None:
+    """The review card: the photo message with the Retype button."""
+    return next(
+        (m for m in chat.bot_messages() if m.photo and any("Retype" in t for t in m.button_texts)),
+        None,
+    )
 
 
 def shown_line(msg: BotMessage) -> str:
@@ -113,10 +122,18 @@ def shown_line(msg: BotMessage) -> str:
 
 
 def is_note(msg: BotMessage, lines: tuple[str, ...]) -> bool:
-    """The final note: every line, no header, no buttons."""
+    """The final note: every line, no "Read in" header, no buttons."""
     return (
         not msg.buttons and "Read in" not in msg.visible and all(t in msg.visible for t in lines)
     )
+
+
+async def card_moved(fake: FakeBotApi, msg: BotMessage) -> BotMessage:
+    def moved() -> BotMessage | None:
+        now = fake.bot_message(msg.chat_id, msg.message_id)
+        return now if now is not None and now.revision > msg.revision else None
+
+    return await fake.wait_for(moved, timeout=REPLY_TIMEOUT)
 
 
 async def test_confirmed_line_survives_sigterm_and_restart(
@@ -127,34 +144,36 @@ async def test_confirmed_line_survives_sigterm_and_restart(
     # after it.
     async with bot_process(fake_api, tmp_path, "first", DEFAULT_THRESHOLD="100") as first:
         chat.send_photo(note_png(CLEAN))
-        await chat.await_reply(contains="keeps a line as read", timeout=REPLY_TIMEOUT)
-        lines = line_messages(chat)
-        confirmable = [m for m in lines if "✅ Confirm" in m.button_texts and shown_line(m)]
-        assert len(lines) >= 2 and confirmable, [m.visible for m in chat.bot_messages()]
-        before = confirmable[0]
-        kept = shown_line(before)
-        chat.press("✅ Confirm", message_id=before.message_id)
-        await chat.await_reply(lambda m: m.message_id == before.message_id and not m.buttons)
+        card = await chat.await_reply(
+            lambda m: m.photo is not None and bool(m.buttons), timeout=REPLY_TIMEOUT
+        )
+        assert "✅ Confirm" in card.button_texts and shown_line(card), card.visible
+        kept = shown_line(card)
+        chat.press("✅ Confirm", message_id=card.message_id)
+        await card_moved(fake_api, card)
         assert_clean_exit(first, await first.terminate())
 
     async with bot_process(fake_api, tmp_path, "second", DEFAULT_THRESHOLD="100") as second:
-        for msg in lines:
-            if msg.message_id == before.message_id:
-                continue
-            current = fake_api.bot_message(chat.chat_id, msg.message_id)
-            assert current is not None
+        for _ in range(len(CLEAN) - 1):
+            current = fake_api.bot_message(chat.chat_id, card.message_id)
+            assert current is not None and current.buttons, current
             label = "✅ Confirm" if "✅ Confirm" in current.button_texts else "🗑 Drop"
-            query = chat.press(label, message_id=msg.message_id)
+            query = chat.press(label, message_id=card.message_id)
             answer = await chat.await_callback_answer(query, timeout=REPLY_TIMEOUT)
             assert "out of date" not in (answer.text or "")
+            await card_moved(fake_api, current)
         final = await chat.await_reply(
-            lambda m: not m.buttons and "Read in" not in m.visible and kept in m.visible,
+            lambda m: (
+                not m.buttons
+                and "Read in" not in m.visible
+                and kept in m.visible
+                and m.message_id > card.message_id
+            ),
             timeout=REPLY_TIMEOUT,
         )
         assert kept in final.visible, "a line confirmed before the restart must stay in the note"
-        for msg in lines:
-            now = fake_api.bot_message(chat.chat_id, msg.message_id)
-            assert now is not None and not now.buttons, "no live buttons on a finished review"
+        for msg in chat.bot_messages():
+            assert not msg.buttons, "no live buttons on a finished review"
         assert_clean_exit(second, await second.terminate())
 
 

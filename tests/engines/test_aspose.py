@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import LicenseProblem, ModelMissing
+from bot.i18n import load_catalogs
 from bot.ocr.aspose import AsposeWorkerConfig
 from bot.ocr.model import ConfidenceSource, Page
 from bot.ocr.pool import TRIAL_WARNING, AsposePool
@@ -115,8 +116,8 @@ async def test_language_without_installed_model_names_the_model(
     with pytest.raises(ModelMissing) as caught:
         await aspose_pool.recognize(note_png(), "zh")
     assert caught.value.model == "aspose-ocr-chinese-v2.ocr"
-    assert "aspose-ocr-chinese-v2.ocr" in str(caught.value)
-    assert "zh" in str(caught.value)
+    told = load_catalogs(["en"]).get("en").error(caught.value)
+    assert "aspose-ocr-chinese-v2.ocr" in told and "Chinese" in told
     # Offered languages match: Chinese is not offered, bundled Latin ones are.
     languages = aspose_pool.available_languages()
     assert "zh" not in languages
@@ -138,7 +139,9 @@ async def test_unreadable_license_tells_the_user_the_server_is_misconfigured(
             await pool.recognize(note_png(), "en")
     finally:
         await pool.close()
-    assert str(caught.value) == LicenseProblem.user_message
+    assert caught.value.key == LicenseProblem.key
+    told = load_catalogs(["en"]).get("en").error(caught.value)
+    assert told == "The OCR engine is misconfigured on this server. The admin has been told."
     assert str(bad) in caught.value.detail
 
 

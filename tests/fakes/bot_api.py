@@ -679,6 +679,7 @@ class FakeBotApi:
         callback_data: str,
         *,
         strict: bool = True,
+        language_code: str | None = "en",
     ) -> str:
         """Press an inline button on a bot message; returns the callback query id.
 
@@ -695,7 +696,7 @@ class FakeBotApi:
                 )
             query_id = str(next(self._ids) * 1000 + 7)
             self._callbacks[query_id] = False
-            user = self._user(user_id, "Tester", "en")
+            user = self._user(user_id, "Tester", language_code)
             self._known_chats.setdefault(chat_id, _private_chat(user, chat_id))
             update = {
                 "callback_query": {
@@ -1317,6 +1318,42 @@ class FakeBotApi:
                 msg, caption=caption or None, parse_mode=parse_mode, reply_markup=markup
             )
 
+    def _m_edit_message_media(self, params: _Params) -> JSON:
+        """A photo or document message gets a new file (uploaded or by file_id), caption and
+        keyboard; like Telegram, a text message cannot become a photo this way."""
+        media = params.obj("media")
+        if not isinstance(media, dict):
+            raise _bad_request("can't parse InputMedia JSON object")
+        kind = media.get("type")
+        if kind not in ("photo", "document"):
+            raise _bad_request(f"media type {kind} is not supported by the fake")
+        ref = str(media.get("media", ""))
+        name = ref.removeprefix("attach://")
+        sub = _Params({name: params.raw.get(name) if ref.startswith("attach://") else ref})
+        caption = media.get("caption") or None
+        parse_mode = media.get("parse_mode")
+        if caption:
+            _check_text(
+                caption, parse_mode, MAX_CAPTION_LENGTH, "message caption is too long", "caption"
+            )
+        markup = _check_markup(params.obj("reply_markup"))
+        with self._lock:
+            msg = self._editable(params)
+            if msg.text is not None:
+                raise _bad_request("there is no media in the message to edit")
+        upload, file_id = self._upload(sub, name, kind + "s")
+        sent = SentFile(upload.data, upload.filename, upload.content_type, file_id)
+        with self._lock:
+            msg = self._editable(params)
+            other = "document" if kind == "photo" else "photo"
+            return self._apply_edit(
+                msg,
+                caption=caption,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                **{kind: sent, other: None},
+            )
+
     def _m_edit_message_reply_markup(self, params: _Params) -> JSON:
         markup = _check_markup(params.obj("reply_markup"))
         with self._lock:
@@ -1477,6 +1514,7 @@ _METHODS: dict[str, Callable[[FakeBotApi, _Params], Any]] = {
     "sendmessage": FakeBotApi._m_send_message,
     "editmessagetext": FakeBotApi._m_edit_message_text,
     "editmessagecaption": FakeBotApi._m_edit_message_caption,
+    "editmessagemedia": FakeBotApi._m_edit_message_media,
     "editmessagereplymarkup": FakeBotApi._m_edit_message_reply_markup,
     "deletemessage": FakeBotApi._m_delete_message,
     "answercallbackquery": FakeBotApi._m_answer_callback_query,
@@ -1496,13 +1534,15 @@ def _check_text(text: str, parse_mode: str | None, limit: int, too_long: str, wh
         raise _bad_request(too_long)
 
 
-def _rendered(msg: BotMessage) -> tuple[str, tuple[str, ...], str]:
+def _rendered(msg: BotMessage) -> tuple[str, tuple[str, ...], str, str]:
     """What Telegram compares for "message is not modified": the visible text (trimmed, as
-    Telegram stores it), the formatting, and the keyboard; not the raw markup spelling."""
+    Telegram stores it), the formatting, the keyboard and the file; not the raw markup
+    spelling."""
     html = (msg.parse_mode or "").upper() == "HTML"
     tags = tuple(m.group(0) for m in _TAG_RE.finditer(msg.body)) if html else ()
     keyboard = json.dumps(msg.reply_markup, sort_keys=True) if msg.reply_markup else ""
-    return msg.visible.strip(), tags, keyboard
+    media = msg.photo or msg.document
+    return msg.visible.strip(), tags, keyboard, media.file_id if media else ""
 
 
 def _check_markup(markup: Any) -> JSON | None:

@@ -59,3 +59,19 @@ async def test_database_made_by_the_bot_is_already_at_the_latest_revision(db_url
             assert await conn.run_sync(_diff) == []
     finally:
         await db.close()
+
+
+async def test_a_database_of_the_previous_release_is_upgraded_when_the_bot_opens_it(
+    db_url: str,
+) -> None:
+    await asyncio.to_thread(run_migrations, db_url, "0001")
+    db = await open_database(db_url)
+    try:
+        await db.users.set_interface(1, "vi")
+        assert (await db.users.get_settings(1)).interface == "vi"
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(_diff) == []
+            version = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            assert version.scalars().all() == [SCHEMA_REVISION]
+    finally:
+        await db.close()

@@ -18,6 +18,25 @@ async def test_settings_default_to_none_and_are_kept(db: Database) -> None:
     assert await db.users.get_settings(2) == UserSettings()
 
 
+async def test_interface_language_is_kept_and_forgetting_clears_what_was_read(
+    db: Database, db_url: str
+) -> None:
+    await db.users.set_interface(3, "vi")
+    assert await db.users.get_settings(3) == UserSettings(interface="vi")
+    # Read once (now from memory), then changed: the change shows at once.
+    await db.users.set_language(3, "zh")
+    assert await db.users.get_settings(3) == UserSettings(language="zh", interface="vi")
+    await db.notes.forget_user(3)
+    assert await db.users.get_settings(3) == UserSettings()
+    await db.users.set_interface(3, "zh")
+    # Another process (a restart) reads the same from the database.
+    other = await open_database(db_url)
+    try:
+        assert await other.users.get_settings(3) == UserSettings(interface="zh")
+    finally:
+        await other.close()
+
+
 async def test_threshold_outside_0_to_100_is_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="between 0 and 100"):
         await db.users.set_threshold(1, 101)

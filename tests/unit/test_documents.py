@@ -11,6 +11,7 @@ from bot.documents.pdf import read_pdf, render_page
 from bot.documents.refs import PageRef, files, parse
 from bot.documents.sources import Limits, pages_of
 from bot.errors import PageTooLarge, PdfBroken, PdfLocked, TooManyPages
+from bot.i18n import load_catalogs
 from tests.support.drawing import draw_lines
 from tests.support.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
 
@@ -71,7 +72,9 @@ def test_the_page_limit_counts_an_album_of_documents_together() -> None:
     files_ = [("A", many_pages_pdf(12)), ("B", many_pages_pdf(12))]
     with pytest.raises(TooManyPages) as caught:
         pages_of(files_, language="en", limits=LIMITS)
-    assert "24 pages" in str(caught.value) and "at most 20" in str(caught.value)
+    assert caught.value.params == {"pages": 24, "limit": 20}
+    told = load_catalogs(["en"]).get("en").error(caught.value)
+    assert "24 pages" in told and "at most 20" in told
 
 
 def test_multi_page_tiff_becomes_pages_and_a_photo_stays_as_it_is() -> None:

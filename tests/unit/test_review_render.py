@@ -8,23 +8,27 @@ import re
 
 import pytest
 
+from bot.i18n import Translator, load_catalogs
 from bot.ocr.model import Line, Page
-from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
+from bot.review.callbacks import ReadAgain, ReviewAction, unpack
 from bot.review.render import (
     MESSAGE_LIMIT,
     ButtonSpec,
     MessageSpec,
+    confidence_words,
     final_filename,
     needs_document,
-    render_controls,
+    render_card,
+    render_card_done,
     render_done,
-    render_flagged_line,
-    render_resend_prompt,
     render_summary,
     split_message,
 )
 from bot.review.session import ReviewSession
 from bot.review.strictness import describe_strictness, parse_strictness
+
+CATALOGS = load_catalogs()
+EN: Translator = CATALOGS.get("en")
 
 
 def _session(*pages: list[tuple[str, float | None]]) -> ReviewSession:
@@ -62,93 +66,90 @@ def _buttons(spec: MessageSpec) -> list[ButtonSpec]:
 
 
 def test_ocr_text_is_escaped_everywhere(session: ReviewSession) -> None:
-    (summary,) = render_summary(session, "English")
-    assert "Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt;" in summary
-    assert "Tom & Jerry <b>bold</b>" in _visible(summary)
-    flagged = render_flagged_line(session, 1)
-    assert "<code>Call &lt;Anna&gt; &amp; co</code>" in flagged.text
+    (summary,) = render_summary(session, EN)
+    assert "Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt;" in summary.text
+    assert "Tom & Jerry <b>bold</b>" in _visible(summary.text)
+    card = render_card(session, EN)
+    assert "<code>Call &lt;Anna&gt; &amp; co</code>" in card.text
     session.confirm_all()
     session.replace(2, "x < y & z")
-    assert "x &lt; y &amp; z" in render_done(session)[0]
+    assert "x &lt; y &amp; z" in render_done(session, EN)[0]
 
 
-def test_summary_shows_sure_text_header_and_counter(session: ReviewSession) -> None:
-    (summary,) = render_summary(session, "English")
-    shown = _visible(summary)
-    assert shown.startswith("📝 Read in English · tesseract · strictness 75")
+def test_summary_shows_language_sure_text_and_what_is_left(session: ReviewSession) -> None:
+    (summary,) = render_summary(session, EN, read_again=["vi", "zh"])
+    shown = _visible(summary.text)
+    assert shown.startswith("📝 Read in English · tesseract")
     assert "Fine line" in shown
     assert "Call <Anna>" not in shown  # unsure lines are asked about, not asserted
-    assert "2 of 2 lines left to check" in shown
+    assert "2 lines to check" in shown
+    texts = [b.text for b in _buttons(summary)]
+    assert texts == ["🔁 Read again in Vietnamese", "🔁 Read again in Chinese"]
+    assert unpack(_buttons(summary)[0].callback_data) == ReadAgain(session.id, "vi")
+
+
+def test_summary_in_each_language_names_the_language_in_it(session: ReviewSession) -> None:
+    vi, zh = CATALOGS.get("vi"), CATALOGS.get("zh-hans")
+    assert _visible(render_summary(session, vi)[0].text).startswith("📝 Đọc bằng Tiếng Anh")
+    assert _visible(render_summary(session, zh)[0].text).startswith("📝 按英语识别")
+    assert "有 2 行需要核对" in render_summary(session, zh)[0].text
 
 
 def test_summary_without_flagged_lines_has_no_counter() -> None:
     s = _session([("all good", 0.99)])
-    (summary,) = render_summary(s, "English")
-    assert "left to check" not in summary
+    (summary,) = render_summary(s, EN)
+    assert "to check" not in summary.text and summary.buttons == []
 
 
-def test_flagged_line_message_and_buttons(session: ReviewSession) -> None:
-    spec = render_flagged_line(session, 1)
-    assert _visible(spec.text).startswith("Line 2 · 41% sure")
+def test_card_shows_one_line_with_its_buttons(session: ReviewSession) -> None:
+    spec = render_card(session, EN)
+    assert _visible(spec.text).startswith("Line 2 · please check (41%) · 2 left")
     assert [[b.text for b in row] for row in spec.buttons] == [
-        ["✅ Confirm", "🔁 Resend"],
-        ["🗑 Drop"],
+        ["✅ Confirm", "✏️ Retype / closer photo"],
+        # The unreadable line cannot be kept as read: "the rest" is the one line with text.
+        ["🗑 Drop", "⏩ Confirm the last one"],
     ]
     actions = [unpack(b.callback_data) for b in _buttons(spec)]
     assert actions == [
         ReviewAction.confirm(session.id, 1, session.revision),
         ReviewAction.resend(session.id, 1, session.revision),
         ReviewAction.drop(session.id, 1, session.revision),
+        ReviewAction.confirm_all(session.id, session.revision),
     ]
     assert all(len(b.callback_data.encode()) <= 64 for b in _buttons(spec))
+    assert len(spec.text) <= 1024
 
 
-def test_unreadable_line_has_no_confirm(session: ReviewSession) -> None:
-    spec = render_flagged_line(session, 2)
-    assert "could not read: type it, or drop it" in spec.text
-    assert [b.text for b in _buttons(spec)] == ["🔁 Resend", "🗑 Drop"]
+def test_card_moves_on_and_ends_as_a_tally(session: ReviewSession) -> None:
+    session.confirm(1)
+    spec = render_card(session, EN, notice="Line 2 kept.")
+    shown = _visible(spec.text)
+    assert shown.startswith("Line 2 kept.\nLine 3 · could not read: type it, or drop it · 1 left")
+    assert [b.text for b in _buttons(spec)] == ["✏️ Retype / closer photo", "🗑 Drop"]
+    session.drop(2)
+    done = render_card_done(session, EN)
+    assert done.buttons == []
+    assert _visible(done.text) == "✅ All 2 lines checked.\nKept: 1 · retyped: 0 · dropped: 1"
 
 
-def test_percent_never_rounds_up_to_the_threshold() -> None:
-    s = _session([("close call", 0.749), ("float noise", 0.29)])
-    assert "74% sure" in render_flagged_line(s, 0).text
-    assert "29% sure" in render_flagged_line(s, 1).text
+def test_confidence_in_words_not_zero_percent() -> None:
+    s = _session([("close call", 0.749), ("float noise", 0.29), ("barely", 0.0), ("ok", 0.99)])
+    assert confidence_words(s.lines[0], EN) == "please check (74%)"
+    assert confidence_words(s.lines[1], EN) == "please check (29%)"
+    assert confidence_words(s.lines[2], EN) == "please check"
+    assert confidence_words(s.lines[3], EN) == "sure"
+    assert "0%" not in render_card(_session([("barely", 0.0)]), EN).text
 
 
 def test_album_lines_name_their_page() -> None:
     s = _session([("a", 0.99)], [("b", 0.1)])
-    assert _visible(render_flagged_line(s, 1).text).startswith("Line 2 (page 2) · 10% sure")
-    assert "line 2 (page 2)" in render_resend_prompt(s, 1).text
+    assert _visible(render_card(s, EN).text).startswith("Line 2 (page 2) · please check · 1 left")
 
 
-def test_settled_line_shows_outcome_without_buttons(session: ReviewSession) -> None:
-    session.replace(1, "Call Anna & co")
-    spec = render_flagged_line(session, 1)
-    assert spec.buttons == []
-    assert "replaced" in spec.text
-    assert "<s>Call &lt;Anna&gt; &amp; co</s>" in spec.text
-    session.drop(2)
-    assert "dropped" in render_flagged_line(session, 2).text
-
-
-def test_controls_offer_confirm_all_only_with_several_pending(session: ReviewSession) -> None:
-    spec = render_controls(session)
-    assert "2 of 2 lines left to check" in spec.text
-    (button,) = _buttons(spec)
-    assert button.text == "✅ Confirm all (1)"  # the unreadable line cannot be kept as read
-    action = unpack(button.callback_data)
-    assert isinstance(action, ReviewAction) and action.verb is ReviewVerb.CONFIRM_ALL
-    session.confirm(1)
-    spec = render_controls(session)
-    assert "1 of 2 lines left to check" in spec.text
-    assert spec.buttons == []
-    session.drop(2)
-    assert render_controls(session).text == "✅ All lines checked."
-
-
-def test_resend_prompt(session: ReviewSession) -> None:
-    spec = render_resend_prompt(session, 1)
-    assert spec.text == "Send the correct text for line 2, or a closer photo of just that line."
+def test_card_asks_for_the_line_in_place(session: ReviewSession) -> None:
+    session.request_resend(1)
+    spec = render_card(session, EN)
+    assert "Send the correct text for this line" in spec.text
     (cancel,) = _buttons(spec)
     assert unpack(cancel.callback_data) == ReviewAction.cancel_resend(
         session.id, 1, session.revision
@@ -162,29 +163,34 @@ def test_long_note_is_split_and_sent_as_document_too() -> None:
     while sum(len(t) + 1 for t, _ in lines) < 10_000:
         lines.append((" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))), 0.99))
     s = _session(lines)
-    chunks = render_done(s)
+    chunks = render_done(s, EN)
     assert len(chunks) >= 3
     assert all(len(c) <= MESSAGE_LIMIT for c in chunks)
     assert all(len(c.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for c in chunks)
-    assert html.unescape("".join(chunks)) == s.final_text()
-    assert needs_document(s)
+    _heading, _, text = html.unescape("".join(chunks)).partition("\n")
+    assert text == s.final_text()
+    assert needs_document(s, EN)
     assert final_filename(s).endswith(".txt")
 
 
 def test_short_note_needs_no_document(session: ReviewSession) -> None:
     session.confirm_all()
     session.drop(2)
-    assert render_done(session) == [
+    assert render_done(session, EN) == [
+        "<b>📝 Your note (3 lines), saved:</b>\n"
         "Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt;\nCall &lt;Anna&gt; &amp; co\nFine line"
     ]
-    assert not needs_document(session)
+    assert render_done(session, CATALOGS.get("vi"))[0].startswith(
+        "<b>📝 Ghi chú của bạn (3 dòng), đã lưu:</b>\n"
+    )
+    assert not needs_document(session, EN)
 
 
 def test_empty_note_says_so() -> None:
     s = _session([("", None)])
     s.drop(0)
-    (only,) = render_done(s)
-    assert "empty" in only
+    (only,) = render_done(s, EN)
+    assert "empty" in only and "(0 lines)" in only
 
 
 def test_single_huge_line_is_hard_split_without_breaking_entities() -> None:
@@ -199,7 +205,7 @@ def test_single_huge_line_is_hard_split_without_breaking_entities() -> None:
 
 def test_summary_of_a_huge_line_stays_valid() -> None:
     s = _session([("word & " * 2000, 0.99)])
-    chunks = render_summary(s, "English")
+    chunks = [spec.text for spec in render_summary(s, EN)]
     assert len(chunks) >= 3
     assert all(len(c) <= MESSAGE_LIMIT for c in chunks)
     for chunk in chunks:
@@ -244,9 +250,9 @@ def test_strictness_is_described_by_name() -> None:
 
 def test_reread_line_is_offered_for_confirmation(session: ReviewSession) -> None:
     session.request_resend(2)
-    assert "Waiting for your text or photo" in render_flagged_line(session, 2).text
     session.offer(2, "Pay rent")
-    spec = render_flagged_line(session, 2)
+    session.confirm(1)
+    spec = render_card(session, EN)
     assert "<code>Pay rent</code>" in spec.text
-    assert "Read again" in spec.text
-    assert [b.text for b in _buttons(spec)] == ["✅ Confirm", "🔁 Resend", "🗑 Drop"]
+    assert "Read again from your new photo" in spec.text
+    assert [b.text for b in _buttons(spec)] == ["✅ Confirm", "✏️ Retype / closer photo", "🗑 Drop"]

@@ -87,13 +87,14 @@ def test_confirm_all_keeps_readable_lines_and_leaves_unreadable(session: ReviewS
 
 
 def test_unreadable_line_cannot_be_confirmed(session: ReviewSession) -> None:
-    with pytest.raises(ReviewError, match="type it, or drop it"):
+    with pytest.raises(ReviewError, match="review-unreadable-confirm"):
         session.confirm(2)
 
 
 def test_empty_replacement_is_refused_with_a_sentence(session: ReviewSession) -> None:
-    with pytest.raises(ReviewError, match="line 3"):
+    with pytest.raises(ReviewError, match="review-empty-replacement") as caught:
         session.replace(2, " \n  ")
+    assert caught.value.params == {"line": 3}
     assert session.lines[2].state is LineState.FLAGGED
 
 
@@ -137,7 +138,7 @@ def test_resend_wait_ends_when_line_is_settled(session: ReviewSession) -> None:
     assert session.request_resend(2)
     assert session.cancel_resend()
     assert not session.cancel_resend()
-    with pytest.raises(ReviewError, match="already settled"):
+    with pytest.raises(ReviewError, match="review-already-settled"):
         session.request_resend(0)
 
 
@@ -218,7 +219,7 @@ def test_from_dict_refuses_unknown_format(session: ReviewSession) -> None:
 
 def test_only_owner_may_review(session: ReviewSession) -> None:
     session.check_owner(42)
-    with pytest.raises(ReviewError, match="Only the person"):
+    with pytest.raises(ReviewError, match="review-not-yours"):
         session.check_owner(43)
 
 

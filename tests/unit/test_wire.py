@@ -44,14 +44,14 @@ def test_a_page_survives_json_and_pickle_whole() -> None:
 def test_an_error_from_a_worker_reaches_the_user_as_the_same_sentence(error: BotError) -> None:
     with pytest.raises(type(error)) as caught:
         decode_result(pickle.loads(pickle.dumps(error_result(error))))
-    assert str(caught.value) == str(error)
+    assert (caught.value.key, caught.value.params) == (error.key, error.params)
     assert caught.value.detail == error.detail
 
 
 def test_an_unknown_error_kind_becomes_the_general_reading_error() -> None:
     with pytest.raises(OcrError) as caught:
-        decode_result({"error": "SomethingNew", "message": "x", "detail": "d"})
+        decode_result({"error": "SomethingNew", "key": "x", "params": {}, "detail": "d"})
     assert type(caught.value) is OcrError
-    assert str(caught.value) == OcrError.user_message
+    assert caught.value.key == OcrError.key
     with pytest.raises(OcrError):
-        decode_result({"error": "Exception", "message": "x", "detail": "d"})
+        decode_result({"error": "Exception", "key": "x", "params": {}, "detail": "d"})

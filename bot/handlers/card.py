@@ -1,0 +1,331 @@
+"""A review's messages: the summary, the review card (one line to check at a time, edited in
+place from line to line) and the final note; how they start, move on, and end.
+
+One photo (or album) is at most three messages: the status that becomes the summary, the card,
+and the final note (plus its .txt when the note is too long for one message). Every message
+whose question is answered loses its buttons: the card ends as a tally, the summary loses its
+"read again" buttons when the note is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.documents.refs import files
+from bot.documents.sources import Limits, pages_for
+from bot.handlers import telegram_io as io
+from bot.handlers.services import services
+from bot.i18n import Translator, alternatives_for
+from bot.ocr.model import Page
+from bot.review import render
+from bot.review.annotate import blank_card, line_crop
+from bot.review.render import MessageSpec
+from bot.review.session import ReviewSession
+
+log = logging.getLogger(__name__)
+RECORD_VERSION = 2
+
+
+@dataclass
+class Record:
+    """An open review and the ids of the two messages that show it (persisted together).
+    ``shown``: the line whose crop the card shows now (a new crop only when it changes)."""
+
+    session: ReviewSession
+    summary: int
+    card: int | None = None
+    shown: int | None = None
+    read_again: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": RECORD_VERSION,
+            "session": self.session.to_dict(),
+            "summary": self.summary,
+            "card": self.card,
+            "shown": self.shown,
+            "read_again": self.read_again,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record | None:
+        """None for a record an older release saved (its buttons answer "out of date")."""
+        if data.get("v") != RECORD_VERSION:
+            return None
+        card, shown = data.get("card"), data.get("shown")
+        return cls(
+            ReviewSession.from_dict(data["session"]),
+            int(data["summary"]),
+            None if card is None else int(card),
+            None if shown is None else int(shown),
+            bool(data.get("read_again")),
+        )
+
+
+@asynccontextmanager
+async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Changes to a chat's review happen one at a time: updates are handled concurrently, and a
+    tap that arrives while the review is still being sent must see it saved."""
+    locks: dict[int, asyncio.Lock] = context.bot_data.setdefault("review_locks", {})
+    lock = locks.setdefault(chat_id, asyncio.Lock())
+    async with lock:
+        yield
+
+
+async def save(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
+    s = rec.session
+    await services(context).db.reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
+
+
+async def load(context: ContextTypes.DEFAULT_TYPE, session_id: str) -> Record | None:
+    data = await services(context).db.reviews.load_review(session_id)
+    return None if data is None else Record.from_dict(data)
+
+
+async def open_for(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
+) -> Record | None:
+    found = await services(context).db.reviews.open_review_for(user_id, chat_id)
+    return None if found is None else Record.from_dict(found[1])
+
+
+async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> list[bytes]:
+    """The review's photos: kept in memory while it is fresh, else fetched again by file_id."""
+    svc = services(context)
+    kept = svc.photos.get(s.id)
+    if kept is None:
+        # The pages are references into the files sent (a PDF's page, a TIFF's frame): the
+        # files are fetched again and split into pages as when they were first read.
+        ids = files(s.pages)
+        data = await io.download_all(context.bot, ids)
+        settings = svc.settings
+        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
+        sources = await pages_for(list(zip(ids, data, strict=True)), s.language, limits)
+        by_ref = {source.ref: source.image for source in sources}
+        kept = [by_ref.get(ref, b"") for ref in s.pages]
+        svc.keep_photos(s.id, kept)
+    return kept
+
+
+async def _crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
+    line = s.line(i)
+    image = (await photos_of(context, s))[line.page]
+    if not image:  # a page taken from a PDF's text layer: no picture of it is kept
+        return await asyncio.to_thread(blank_card)
+    try:
+        # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
+        return await asyncio.to_thread(line_crop, image, line.box)
+    except Exception:  # the picture helps, it is never a reason to fail the review
+        log.exception("could not crop line %s of review %s", i, s.id)
+        return await asyncio.to_thread(blank_card)
+
+
+def read_again_choices(
+    context: ContextTypes.DEFAULT_TYPE, t: Translator, language: str
+) -> list[str]:
+    svc = services(context)
+    return alternatives_for(
+        language, t.language, svc.settings.default_language, svc.recognizer.available_languages()
+    )
+
+
+async def start_review(
+    context: ContextTypes.DEFAULT_TYPE,
+    t: Translator,
+    chat_id: int,
+    user_id: int,
+    pages: list[Page],
+    file_ids: list[str],
+    *,
+    threshold: int,
+    images: list[bytes],
+    status: int,
+    card: int | None = None,
+) -> None:
+    """Show what was read: ``status`` (the photo's progress message) becomes the summary;
+    with lines to check, the review card follows (or ``card``, the card of the reading this
+    one replaces, is edited to show it); with none, the final note.
+
+    The status stays the reply to the photo and costs no extra round trip. With nothing to
+    check, the final note does not wait for that edit (see below)."""
+    bot = context.bot
+    async with chat_lock(context, chat_id):
+        if not any(line.text.strip() or line.box for page in pages for line in page.lines):
+            await io.say(bot, chat_id, MessageSpec(t("photo-no-text")), status)
+            if card is not None:
+                await io.edit_caption(bot, chat_id, card, MessageSpec(t("card-replaced")))
+            return
+        # An earlier open review in this chat keeps working through its own card (nothing
+        # confirmed there is lost); typed replacements go to the newest review.
+        session = ReviewSession.from_pages(
+            pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
+        )
+        services(context).keep_photos(session.id, images)
+        rec = Record(session, status, card)
+        if session.is_done:
+            await _finish_at_once(context, t, rec)
+            return
+        # The first line's crop is drawn while the summary is on its way.
+        first = render.current_line(session)
+        assert first is not None
+        cropping = asyncio.ensure_future(_crop(context, session, first))
+        try:
+            # Pages from a PDF's text layer are not read by the engine: nothing to read again.
+            choices = read_again_choices(context, t, session.language) if all(images) else []
+            rec.read_again = bool(choices)
+            chunks = render.render_summary(session, t, read_again=choices)
+            for n, chunk in enumerate(chunks):
+                await io.say(bot, chat_id, chunk, status if n == 0 else None)
+            picture = await cropping
+        finally:
+            if not cropping.done():
+                cropping.cancel()  # the thread finishes on its own; nobody waits for it
+        spec = render.render_card(session, t)
+        if rec.card is None:
+            rec.card = (await io.send_photo(bot, chat_id, picture, spec)).message_id
+        else:
+            await io.edit_photo(bot, chat_id, rec.card, picture, spec)
+        rec.shown = first
+        await save(context, rec)
+
+
+async def _finish_at_once(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record) -> None:
+    """Nothing to check: the note is stored while the summary goes out, then shown."""
+    bot, s = context.bot, rec.session
+    storing = asyncio.ensure_future(_store_note(context, s))
+    chunks = render.render_summary(s, t)
+    # The status turns into the summary while the rest goes out. An edited message keeps its
+    # place in the chat, so the order the user reads is the same; the final note just does
+    # not wait for the edit's answer.
+    editing = asyncio.ensure_future(io.say(bot, s.chat_id, chunks[0], rec.summary))
+    try:
+        try:
+            for chunk in chunks[1:]:
+                await io.say(bot, s.chat_id, chunk)
+        except BaseException:
+            await _take_back(context, s, storing)
+            raise
+        await finish(context, t, rec, stored=storing, saved=False)
+        if rec.card is not None:
+            # The card of the reading this one replaced: nothing is left to check on it.
+            await io.edit_caption(bot, s.chat_id, rec.card, MessageSpec(t("card-replaced")))
+    finally:
+        await _edited_alongside(editing)
+
+
+async def _edited_alongside(editing: asyncio.Future[int]) -> None:
+    """The summary edit sent alongside the final note. If Telegram refused it, the user has
+    the note anyway (or is told why not); the log gets the details for whoever fixes it."""
+    try:
+        await editing
+    except TelegramError as exc:
+        log.error("the status message did not become the summary: %s", exc, exc_info=exc)
+
+
+async def refresh(
+    context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, *, notice: str = ""
+) -> None:
+    """The card moves on to the line to check now (a new crop only when the line changed), or
+    the note is finished when none is left."""
+    s = rec.session
+    if s.is_done:
+        await finish(context, t, rec)
+        return
+    spec = render.render_card(s, t, notice=notice)
+    i = render.current_line(s)
+    if rec.card is not None:
+        if i != rec.shown and i is not None:
+            await io.edit_photo(context.bot, s.chat_id, rec.card, await _crop(context, s, i), spec)
+            rec.shown = i
+        else:
+            await io.edit_caption(context.bot, s.chat_id, rec.card, spec)
+    await save(context, rec)
+
+
+async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> int:
+    return await services(context).db.notes.add_note(
+        s.owner_user_id,
+        text=s.final_text(),
+        language=s.language,
+        engine=s.engine,
+        file_ids=list(s.pages),
+        lines=[
+            {
+                "text": ln.text,
+                "state": ln.state.value,
+                "confidence": ln.confidence,
+                # Where the line is: the searchable PDF puts its text there (bot/export).
+                "page": ln.page,
+                "box": None if ln.box is None else list(ln.box),
+            }
+            for ln in s.lines
+        ],
+        idempotency_key=s.id,
+    )
+
+
+async def _take_back(
+    context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, storing: asyncio.Future[int]
+) -> None:
+    """The note was stored while its summary was being sent, and sending failed: the user
+    never saw it, and will send the photo again, so the library must not keep this copy."""
+    try:
+        note_id = await storing
+        await services(context).db.notes.delete_note(s.owner_user_id, note_id)
+    except Exception:
+        log.exception("could not take back note of review %s", s.id)
+
+
+async def finish(
+    context: ContextTypes.DEFAULT_TYPE,
+    t: Translator,
+    rec: Record,
+    *,
+    stored: asyncio.Future[int] | None = None,
+    saved: bool = True,
+) -> None:
+    """Send the final note (and a .txt when long), save it, close the review's buttons.
+
+    ``stored``: the note's storing, already started. ``saved=False``: the review was never
+    saved (nothing was left to check), so there is no saved review to delete."""
+    s, bot = rec.session, context.bot
+    svc = services(context)
+    # Stored before it is shown: a /notes right after the final note must find it.
+    if stored is not None:
+        await stored
+    else:
+        await _store_note(context, s)
+    if saved:
+        # The questions are answered before the note shows: no button outlives them.
+        if rec.card is not None:
+            await io.edit_caption(bot, s.chat_id, rec.card, render.render_card_done(s, t))
+        if rec.read_again:
+            # Reading the photo again would start over a note that is now saved.
+            await io.drop_buttons(bot, s.chat_id, rec.summary)
+        await svc.db.reviews.delete_review(s.id)
+    await io.send_long_text(
+        bot,
+        s.chat_id,
+        render.render_done(s, t),
+        document=(render.final_filename(s), s.final_text(), t("note-as-file")),
+    )
+    svc.photos.pop(s.id, None)
+
+
+async def close(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, text: str) -> None:
+    """The review ends unfinished (/cancel, read again): its card says ``text`` and keeps no
+    buttons; the summary keeps none either."""
+    s, bot = rec.session, context.bot
+    if rec.card is not None:
+        await io.edit_caption(bot, s.chat_id, rec.card, MessageSpec(text))
+    if rec.read_again:
+        await io.drop_buttons(bot, s.chat_id, rec.summary)
+    await services(context).db.reviews.delete_review(s.id)
