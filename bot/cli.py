@@ -1,4 +1,4 @@
-"""Command line: `notes-ocr-bot run | ocr | doctor | fetch-models`."""
+"""Command line: `notes-ocr-bot run | worker | ocr | doctor | fetch-models`."""
 
 from __future__ import annotations
 
@@ -59,12 +59,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.redis_url:
+        raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
+    setup_logging(settings.log_level)
+    from bot.ocr.worker import serve
+
+    asyncio.run(serve(settings))
+    return 0
+
+
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
     from bot.i18n import load_catalogs
-    from bot.ocr.engines import build_recognizer
+    from bot.ocr.engines import build_engine
 
     english = load_catalogs(["en"]).get("en")
-    recognizer = build_recognizer(settings)
+    # Read here, even where REDIS_URL sends the bot's photos to workers.
+    recognizer = build_engine(settings)
     await recognizer.start()
     rc = 0
     try:
@@ -216,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notes-ocr-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the Telegram bot").set_defaults(func=_cmd_run)
+    sub.add_parser(
+        "worker", help="read the photos bot instances queue in Redis (REDIS_URL)"
+    ).set_defaults(func=_cmd_worker)
 
     ocr = sub.add_parser("ocr", help="read images and show which lines are flagged")
     ocr.add_argument("images", nargs="+", metavar="IMAGE")

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     user_max_in_flight: int = Field(default=3, ge=1)
     user_photos_per_minute: int = Field(default=20, ge=1)
 
+    # Set: photos are read by `notes-ocr-bot worker` processes through this Redis (the OCR
+    # queue); unset: in this process.
+    redis_url: str | None = None
+
     data_dir: Path = Path("data")
     database_url: str | None = None
 

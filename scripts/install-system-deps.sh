@@ -9,7 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --runtime: only what the bot needs to run (the Docker image); default adds what the
 # tests need too (fonts they draw notes with, PostgreSQL, headers to build tesserocr, poppler-utils
-# whose pdftotext/pdftoppm check the searchable PDF as any reader would).
+# whose pdftotext/pdftoppm check the searchable PDF as any reader would, redis-server
+# that the OCR queue tests start on 127.0.0.1).
 # osd: orientation detection, to turn photos taken sideways without EXIF upright.
 TESS_LANGS="eng vie chi-sim deu fra rus osd"
 PACKAGES="tesseract-ocr fonts-dejavu-core"
@@ -17,7 +18,7 @@ if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
     fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai
     fonts-dkg-handwriting fonts-femkeklaver fonts-breip fonts-lxgw-wenkai
-    postgresql poppler-utils"
+    postgresql poppler-utils redis-server"
 fi
 for lang in $TESS_LANGS; do PACKAGES="$PACKAGES tesseract-ocr-$lang"; done
 

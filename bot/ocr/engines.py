@@ -9,6 +9,10 @@
 ``tesseract``      Tesseract alone (threads)
 ``aspose``         Aspose in spawned worker processes, each line checked by Tesseract
 =================  ======================================================================
+
+With ``REDIS_URL`` set, the bot reads nothing itself: :class:`bot.ocr.remote.QueueRecognizer`
+queues each photo for ``notes-ocr-bot worker`` processes, each running the engine its own
+settings choose (:func:`build_engine`). Without it everything runs in the bot's process.
 """
 
 from __future__ import annotations
@@ -23,7 +27,17 @@ if TYPE_CHECKING:
 
 
 def build_recognizer(settings: Settings) -> Recognizer:
-    """The recognizer the settings ask for (not started)."""
+    """The recognizer the bot uses (not started): the queue when ``REDIS_URL`` is set, else
+    the engine itself, in this process."""
+    if settings.redis_url:
+        from bot.ocr.remote import QueueRecognizer
+
+        return QueueRecognizer(settings)
+    return build_engine(settings)
+
+
+def build_engine(settings: Settings) -> Recognizer:
+    """The engine the settings ask for, reading in this process (not started)."""
     engine = settings.resolved_engine
     if engine is EngineChoice.ASPOSE:
         from bot.ocr.aspose import AsposeWorkerConfig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ConfidenceSource(StrEnum):
@@ -104,3 +105,46 @@ class Page:
                 for line in self.lines
             ],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in the page, losslessly, as plain JSON-able values (to cross a queue)."""
+        return {
+            "engine": self.engine,
+            "language": self.language,
+            "width": self.width,
+            "height": self.height,
+            "truncated": self.truncated,
+            "warnings": list(self.warnings),
+            "lines": [
+                {
+                    "text": line.text,
+                    "confidence": line.confidence,
+                    "source": line.source.value,
+                    "box": None
+                    if line.box is None
+                    else [line.box.left, line.box.top, line.box.width, line.box.height],
+                }
+                for line in self.lines
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Page:
+        """The page :meth:`to_dict` described."""
+        return cls(
+            engine=str(data["engine"]),
+            language=str(data["language"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            truncated=bool(data["truncated"]),
+            warnings=tuple(str(w) for w in data["warnings"]),
+            lines=tuple(
+                Line(
+                    text=str(line["text"]),
+                    confidence=None if line["confidence"] is None else float(line["confidence"]),
+                    box=None if line["box"] is None else Box(*(int(v) for v in line["box"])),
+                    source=ConfidenceSource(line["source"]),
+                )
+                for line in data["lines"]
+            ),
+        )

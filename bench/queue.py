@@ -1,0 +1,165 @@
+"""The OCR queue (REDIS_URL, `notes-ocr-bot worker`) against reading in the bot's process, side
+by side in one run. Needs redis-server (scripts/install-system-deps.sh); starts its own on
+127.0.0.1, and its own worker processes.
+
+Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 8] [--engine tesseract]
+
+(a) Throughput: ``--photos`` drawn notes submitted at once through the queue, read by 1, 2 and
+    4 worker processes (OCR_WORKERS=1 each), against the in-process engine with 2 threads.
+    The machine has 2 cores: past 2 workers there is nothing left to gain.
+(b) Overhead per job: one photo at a time, the in-process engine's time vs the same photo
+    through the queue with one idle worker; the median difference is what the queue costs
+    (submit, a worker noticing, pickling, the bot noticing the result).
+(c) End to end in queue mode: the real bot (REDIS_URL set, 2 workers) against the fake Bot
+    API; each photo from the user's send to the bot's last reply, over the in-process
+    engine's time on the same bytes (as bench.e2e_bot_latency measures it in-process).
+    Target <= 1.15.
+(d) /start p50/p99 on that bot while 8 photos from 8 users are read by the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import ensure_tests_importable
+from bench.e2e_bot_latency import last_reply, ms, notes, pctl, probe_start
+
+
+async def _throughput(recognizer: object, images: list[bytes]) -> float:
+    t0 = time.perf_counter()
+    await asyncio.gather(*(recognizer.recognize(img, "en") for img in images))  # type: ignore[attr-defined]
+    return len(images) / (time.perf_counter() - t0)
+
+
+async def run(photos: int, e2e_photos: int, engine: str) -> None:
+    ensure_tests_importable()
+    from bot.app import build_application
+    from bot.config import EngineChoice
+    from bot.ocr.engines import build_engine
+    from bot.ocr.remote import QueueRecognizer
+    from tests.e2e.conftest import TOKEN, make_settings
+    from tests.e2e.harness import Conversation, running_bot
+    from tests.fakes.bot_api import FakeBotApi
+    from tests.support.redis_server import ocr_workers, redis_server
+
+    images = notes(photos, first_seed=1000)
+    warm = notes(4, first_seed=900)
+    seq = notes(20, first_seed=2000)
+    e2e_images = notes(e2e_photos, first_seed=3000)
+    busy_images = notes(8, first_seed=4000)
+    choice = EngineChoice(engine)
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp, FakeBotApi(TOKEN) as fake:
+        root = Path(tmp)
+        base = make_settings(fake, root / "data", ocr_engine=choice, ocr_workers=2)
+        local = build_engine(base)
+        await local.start()
+        await asyncio.gather(*(local.recognize(img, "en") for img in warm))
+        in_process = await _throughput(local, images)
+        print(f"(a) throughput, {photos} drawn notes at once, engine={engine}")
+        print(f"    in the bot's process, 2 threads     {in_process:6.2f} photos/s")
+        overhead: list[float] = []
+        local_times: list[float] = []
+        queue_times: list[float] = []
+        for n in (1, 2, 4):
+            with redis_server(root / f"redis-{n}") as url, ocr_workers(
+                url, root / f"workers-{n}", n, OCR_ENGINE=engine
+            ):
+                queue = QueueRecognizer(make_settings(fake, root / "data", redis_url=url))
+                await queue.start()
+                try:
+                    await asyncio.gather(*(queue.recognize(img, "en") for img in warm))
+                    rate = await _throughput(queue, images)
+                    print(f"    queue, {n} worker process(es)         {rate:6.2f} photos/s")
+                    if n == 1:
+                        # (b) one at a time, alternating, same photo both ways.
+                        for img in seq:
+                            t0 = time.perf_counter()
+                            await local.recognize(img, "en")
+                            t1 = time.perf_counter()
+                            await queue.recognize(img, "en")
+                            t2 = time.perf_counter()
+                            local_times.append(t1 - t0)
+                            queue_times.append(t2 - t1)
+                            overhead.append((t2 - t1) - (t1 - t0))
+                finally:
+                    await queue.close()
+        print(f"(b) one photo at a time ({len(seq)} photos), 1 idle worker")
+        print(
+            f"    in-process median {ms(statistics.median(local_times))}, queue median "
+            f"{ms(statistics.median(queue_times))}; queue overhead per job: median "
+            f"{ms(statistics.median(overhead))}, p90 {ms(pctl(overhead, 0.9))}"
+        )
+
+        with redis_server(root / "redis-e2e") as url, ocr_workers(
+            url, root / "workers-e2e", 2, OCR_ENGINE=engine
+        ):
+            settings = make_settings(fake, root / "bot", redis_url=url, ocr_engine=choice)
+            app = build_application(settings)
+            async with running_bot(app):
+                chat = Conversation(fake, chat_id=8_999)
+                chat.send_photo(warm[0])
+                await last_reply(chat)
+                await probe_start(fake, 9_000)
+                direct_all: list[float] = []
+                e2e_all: list[float] = []
+                for i, image in enumerate(e2e_images):
+                    t0 = time.perf_counter()
+                    await local.recognize(image, "en")
+                    direct = time.perf_counter() - t0
+                    chat = Conversation(fake, chat_id=8_000 + i)
+                    t0 = time.perf_counter()
+                    chat.send_photo(image)
+                    await last_reply(chat)
+                    direct_all.append(direct)
+                    e2e_all.append(time.perf_counter() - t0)
+                ratio = sum(e2e_all) / sum(direct_all)
+                extra = statistics.median(
+                    e - d for e, d in zip(e2e_all, direct_all, strict=True)
+                )
+                print(
+                    f"(c) end to end in queue mode, {e2e_photos} photos one after another, "
+                    "2 workers"
+                )
+                print(
+                    f"    e2e median {ms(statistics.median(e2e_all))}, in-process engine median "
+                    f"{ms(statistics.median(direct_all))}"
+                )
+                verdict = "met" if ratio <= 1.15 else "NOT met"
+                print(
+                    f"    total e2e/direct = {ratio:.3f} (target <= 1.15: {verdict}); median "
+                    f"extra {extra * 1000:.1f} ms per photo"
+                )
+                idle = [await probe_start(fake, 9_000) for _ in range(20)]
+                chats = [Conversation(fake, chat_id=7_000 + i) for i in range(8)]
+                for c, image in zip(chats, busy_images, strict=True):
+                    c.send_photo(image)
+                replies = asyncio.gather(*(last_reply(c) for c in chats))
+                busy: list[float] = []
+                while not replies.done():
+                    busy.append(await probe_start(fake, 9_000))
+                await replies
+                print("(d) /start on the bot: idle, and while 8 photos are read by the workers")
+                for name, values in (("idle", idle), ("8 photos", busy)):
+                    print(
+                        f"    {name:9s} n={len(values):4d}  p50 {ms(pctl(values, 0.5))}  "
+                        f"p99 {ms(pctl(values, 0.99))}"
+                    )
+        await local.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--e2e-photos", type=int, default=8)
+    parser.add_argument("--engine", default="tesseract", help="OCR_ENGINE of both sides")
+    args = parser.parse_args()
+    asyncio.run(run(args.photos, args.e2e_photos, args.engine))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""A throwaway ``redis-server`` on 127.0.0.1 and ``notes-ocr-bot worker`` processes for tests.
+
+The server is Debian's (scripts/install-system-deps.sh installs it); a test that needs it
+fails when it is missing, it never skips. Workers run as ``python -m bot worker`` (what the
+``notes-ocr-bot worker`` script runs) with this tree first on the path and a clean
+environment of settings, or, where a test must hold a job mid-read, as
+``python -m tests.support.queue_worker`` (the same worker with a gate in front of the engine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from tests.e2e.harness import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """Start redis-server on a free port, yield its URL, stop it."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise AssertionError(
+            "redis-server is not installed: run scripts/install-system-deps.sh"
+        )
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError as exc:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    rc = proc.poll()
+                    raise AssertionError(f"redis-server did not start (exit {rc})") from exc
+                time.sleep(0.02)
+        client.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class Workers:
+    procs: list[subprocess.Popen[bytes]]
+    gate: Path  # the gated workers' folder: entered-<pid>-<n> files, and "open"
+
+    def entered(self) -> list[tuple[int, str]]:
+        """(worker pid, file name) of every job that reached the gate, oldest first."""
+        files = sorted(self.gate.glob("entered-*"), key=lambda p: p.stat().st_mtime_ns)
+        return [(int(p.name.split("-")[1]), p.name) for p in files]
+
+    def open_gate(self) -> None:
+        (self.gate / "open").touch()
+
+    async def wait_entered(self, count: int, timeout: float = 60) -> list[tuple[int, str]]:  # noqa: ASYNC109
+        """Wait until ``count`` jobs are held at the gate (a worker process each)."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.entered()) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(found)} of {count} jobs reached a worker")
+            await asyncio.sleep(0.02)
+        return found
+
+
+def worker_env(url: str, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OCR_", "TELEGRAM_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        REDIS_URL=url,
+        OCR_ENGINE="tesseract",
+        OCR_WORKERS="1",
+        LOG_LEVEL="INFO",
+    )
+    env.update(settings)
+    return env
+
+
+@contextmanager
+def ocr_workers(
+    url: str, workdir: Path, count: int = 2, *, gated: bool = False, **settings: str
+) -> Iterator[Workers]:
+    """``count`` worker processes, started and ready (each has said so in Redis)."""
+    gate = workdir / "gate"
+    gate.mkdir(parents=True, exist_ok=True)
+    module = ["tests.support.queue_worker", str(gate)] if gated else ["bot", "worker"]
+    procs = []
+    for n in range(count):
+        log = (workdir / f"worker-{n}.log").open("wb")
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", *module],
+                cwd=workdir,  # no .env of the developer's
+                env=worker_env(url, **settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    workers = Workers(procs, gate)
+    try:
+        _wait_ready(url, procs, workdir)
+        yield workers
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], workdir: Path) -> None:
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 120
+    try:
+        while len(list(client.scan_iter(match="notes-ocr:worker:*"))) < len(procs):
+            dead = [p for p in procs if p.poll() is not None]
+            if dead or time.monotonic() > deadline:
+                logs = "\n".join(p.read_text()[-2000:] for p in workdir.glob("worker-*.log"))
+                raise AssertionError(f"workers did not start:\n{logs}")
+            time.sleep(0.05)
+    finally:
+        client.close()
