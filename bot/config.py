@@ -62,6 +62,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # Several bot instances share users' limits, albums and handled updates through Redis;
+    # unset: all of that lives in this one process.
+    redis_url: str | None = None
 
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     allowed_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
