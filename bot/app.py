@@ -21,6 +21,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.handlers import commands, errors, library, photos, review
 from bot.handlers.services import SERVICES_KEY, Services
+from bot.health import HealthServer
 from bot.i18n import load_catalogs
 from bot.ocr.recognizer import Recognizer
 from bot.shared import open_shared_state
@@ -40,6 +41,7 @@ def build_application(
     from bot.ocr.engines import build_recognizer
 
     recognizer = recognizer or build_recognizer(settings)
+    health: HealthServer | None = None
     svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -52,9 +54,21 @@ def build_application(
         # The menu in each user's language (Telegram picks it by the client's language).
         for language_code, menu in commands.command_lists(svc.catalogs):
             await app.bot.set_my_commands(menu, language_code=language_code)
+        if settings.webhook_url and settings.health_port:
+            nonlocal health
+
+            def healthy() -> bool:
+                # False as soon as the webhook stops taking updates (SIGTERM), while the
+                # updates in flight are still being finished.
+                return app.running and (app.updater is None or app.updater.running)
+
+            health = HealthServer(healthy)
+            await health.start(settings.webhook_listen, settings.health_port)
         log.info("bot ready: engine=%s", recognizer.engine_name)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        if health is not None:
+            await health.close()
         await recognizer.close()
         await svc.db.close()
         await svc.shared.close()

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
     webhook_port: int = 8443
     webhook_secret_token: SecretStr | None = None
+    # Webhook mode: GET /health on this port for the load balancer (unset: no endpoint).
+    health_port: int | None = None
 
     ocr_engine: EngineChoice = EngineChoice.AUTO
     ocr_workers: int = Field(default_factory=_default_workers, ge=1, le=64)

@@ -4,6 +4,7 @@ what a user notices is the same as with one bot. Updates reach the instances in 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -33,6 +34,7 @@ async def cluster(
     await redis.flushdb()
     await redis.aclose()
     ports = [free_port(), free_port()]
+    health_ports: list[int] = []
     balancer = Balancer([f"http://127.0.0.1:{p}/telegram" for p in ports]).start()
     try:
         async with AsyncExitStack() as stack:
@@ -43,13 +45,28 @@ async def cluster(
                     database_url=pg_url,
                     redis_url=redis_server,
                     ocr_workers=1,
+                    webhook_url=balancer.url,
+                    webhook_listen="127.0.0.1",
+                    health_port=free_port(),
                 )
                 app = build_application(settings)
                 await stack.enter_async_context(running_instance(app, port, SECRET, balancer.url))
+                health_ports.append(settings.health_port or 0)
             assert fake_api.webhook_url == balancer.url
+            # The load balancer's view: both instances say they take updates.
+            assert [await _health(p) for p in health_ports] == [200, 200]
             yield balancer
     finally:
         balancer.stop()
+
+
+async def _health(port: int) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    writer.close()
+    return status
 
 
 async def _notes_of(pg_url: str, user_id: int) -> list[str]:
@@ -130,3 +147,21 @@ async def test_an_album_split_between_instances_becomes_one_note(
     chat.send_command("help")
     await chat.await_reply(contains="/export", timeout=30)
     assert len(await _notes_of(pg_url, 7003)) == 1, "one note, not one per instance"
+
+
+async def test_health_says_draining_once_updates_are_no_longer_taken(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    port, health_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    settings = make_settings(
+        fake_api, tmp_path / "data", webhook_url=url, webhook_listen="127.0.0.1",
+        health_port=health_port,
+    )  # fmt: skip
+    app = build_application(settings)
+    async with running_instance(app, port, SECRET, url):
+        assert await _health(health_port) == 200
+        # What SIGTERM does first (run_webhook): the webhook server stops taking updates.
+        assert app.updater is not None
+        await app.updater.stop()
+        assert await _health(health_port) == 503
