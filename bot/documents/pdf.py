@@ -23,6 +23,7 @@ from PIL import Image
 
 from bot.documents.refs import PageRef
 from bot.errors import PageTooLarge, PdfBroken, PdfLocked, TooManyPages
+from bot.ocr.guess import text_language
 from bot.ocr.model import Box, Line, Page
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,8 @@ def _read_page(
         lines = _text_lines(page, scale)
         if lines:
             # Written by a program, not read from pixels: sure, never put to the user.
-            read = Page(TEXT_LAYER_ENGINE, language, tuple(lines), size[0], size[1])
+            written_in = text_language(language, "\n".join(line.text for line in lines))
+            read = Page(TEXT_LAYER_ENGINE, written_in, tuple(lines), size[0], size[1])
             return PdfPage(ref, size, page=read)
         image = _render(page, scale)
     finally:

@@ -109,6 +109,7 @@ def _language_keyboard(
         for code in UI_LANGUAGES
     ]
     buttons = []
+    current = resolve(current).code  # "auto:vi" is the "auto" button
     for code in codes:
         lang = resolve(code)
         mark = "• " if lang.code == current else ""

@@ -13,7 +13,13 @@ from telegram import Update, User
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
-from bot.i18n import Catalogs, Translator, recognition_default, ui_language
+from bot.i18n import (
+    Catalogs,
+    Translator,
+    chosen_recognition,
+    recognition_default,
+    ui_language,
+)
 from bot.ocr.recognizer import Recognizer
 from bot.shared import SharedState
 from bot.storage.db import Database
@@ -71,9 +77,12 @@ async def asker(context: ContextTypes.DEFAULT_TYPE, user: User) -> Asker:
     svc = services(context)
     prefs = await svc.db.users.get_settings(user.id)
     ui = ui_language(prefs.interface or user.language_code)
-    language = prefs.language or recognition_default(
-        ui, svc.settings.default_language, svc.recognizer.available_languages
-    )
+    if prefs.language is not None:
+        language = chosen_recognition(prefs.language, ui, svc.settings.default_language)
+    else:
+        language = recognition_default(
+            ui, svc.settings.default_language, svc.recognizer.available_languages
+        )
     threshold = svc.settings.default_threshold if prefs.threshold is None else prefs.threshold
     return Asker(
         user_id=user.id,

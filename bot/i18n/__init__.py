@@ -13,6 +13,7 @@ from bot.i18n.choose import (
     DEFAULT_UI,
     UI_LANGUAGES,
     alternatives_for,
+    chosen_recognition,
     recognition_default,
     ui_language,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "Catalogs",
     "Translator",
     "alternatives_for",
+    "chosen_recognition",
     "load_catalogs",
     "recognition_default",
     "ui_language",

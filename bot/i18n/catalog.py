@@ -26,7 +26,8 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n.choose import DEFAULT_UI, UI_LANGUAGES, ui_language
+from bot.i18n.choose import AUTO, DEFAULT_UI, UI_LANGUAGES, ui_language
+from bot.i18n.marker import N_
 
 if TYPE_CHECKING:  # bot.errors marks its keys with bot.i18n.marker: no import cycle at run time
     from bot.errors import BotError, Param
@@ -67,7 +68,10 @@ class Translator:
 
     def language_name(self, code: str) -> str:
         """A recognition language's name in this interface language ("Vietnamese",
-        "越南语", "Tiếng Việt"), from CLDR; the code itself if CLDR has no name."""
+        "越南语", "Tiếng Việt"), from CLDR; the code itself if CLDR has no name. "auto"
+        (the language the photo's script shows) has a name of its own."""
+        if code.partition(":")[0] == AUTO:
+            return self(N_("language-auto"))
         name = _language_names(self.language).get(code.split("_", 1)[0].split("-", 1)[0])
         return name[:1].upper() + name[1:] if name else code
 

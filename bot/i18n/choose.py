@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 UI_LANGUAGES: tuple[str, ...] = ("en", "zh", "vi")
 DEFAULT_UI = "en"
 
+# The recognition language "whatever the photo is written in" (bot.ocr.languages.AUTO).
+AUTO = "auto"
 # An interface language that implies how its users write their notes.
 _RECOGNITION_FOR_UI = {"zh": "zh", "vi": "vi"}
 
@@ -27,13 +29,27 @@ def ui_language(code: str | None) -> str:
 def recognition_default(
     ui: str, server_default: str, available: Callable[[], Sequence[str]]
 ) -> str:
-    """The recognition language of a user who has not chosen one: their interface language's
-    (vi -> Vietnamese, zh -> Chinese) when this server can read it, else the server's.
-    ``available`` is only asked when it matters (it may look at the disk)."""
+    """The recognition language of a user who has not chosen one: where the engine tells a
+    page's language from its script ("auto" is available), that, reading Latin script in
+    their interface language's (vi -> Vietnamese) or the server's; else their interface
+    language's (vi -> Vietnamese, zh -> Chinese) when this server can read it, else the
+    server's. ``available`` is asked once (it may look at the disk)."""
+    codes = available()
     implied = _RECOGNITION_FOR_UI.get(ui)
-    if implied is not None and implied in available():
+    if AUTO in codes:
+        return f"{AUTO}:{implied if implied == 'vi' else server_default}"
+    if implied is not None and implied in codes:
         return implied
     return server_default
+
+
+def chosen_recognition(chosen: str, ui: str, server_default: str) -> str:
+    """A stored choice as the code to read with: "auto" reads Latin script as
+    :func:`recognition_default` does."""
+    if chosen != AUTO:
+        return chosen
+    implied = _RECOGNITION_FOR_UI.get(ui)
+    return f"{AUTO}:{implied if implied == 'vi' else server_default}"
 
 
 def alternatives_for(

@@ -6,7 +6,7 @@ Users may type ISO 639-1 codes (``en``, ``vi``, ``zh``) or Tesseract's (``eng``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import LanguageUnavailable
 
@@ -21,6 +21,8 @@ class Language:
     # (downloaded on first use; fails offline unless fetched beforehand).
     aspose_model: str | None = None
     aliases: tuple[str, ...] = ()
+    # AUTO only: the language a page in Latin script is read in.
+    latin: str = "en"
 
 
 LANGUAGES: tuple[Language, ...] = (
@@ -44,17 +46,30 @@ LANGUAGES: tuple[Language, ...] = (
     Language("hi", "हिन्दी", "hin", "HIN", "aspose-ocr-hindi-v2.ocr", ("hin", "hindi")),
 )
 
+# "Whatever the photo is written in": the default engine tells from the script it sees
+# (bot/ocr/guess.py); engines that cannot tell do not offer it.
+AUTO = Language("auto", "Auto", tesseract="", aspose="", aliases=("automatic",))
+
 # Aspose's handwriting model, also downloaded on first use.
 ASPOSE_HANDWRITING_MODEL = "aspose-ocr-handwritten-v1.ocr"
 
 _BY_CODE: dict[str, Language] = {}
-for _lang in LANGUAGES:
+for _lang in (*LANGUAGES, AUTO):
     for _key in (_lang.code, _lang.tesseract, *_lang.aliases):
         _BY_CODE[_key.lower()] = _lang
 
 
+def auto(latin: str) -> str:
+    """The code of "whatever the photo is written in, and ``latin`` for Latin script"."""
+    return f"{AUTO.code}:{latin}"
+
+
 def resolve(code: str) -> Language:
-    """Find a language by any of its codes; raise LanguageUnavailable if unknown."""
+    """Find a language by any of its codes; raise LanguageUnavailable if unknown.
+    ``auto:vi`` is AUTO reading Latin script as Vietnamese."""
+    head, _, latin = code.partition(":")
+    if latin and head.strip().lower() == AUTO.code:
+        return replace(AUTO, latin=resolve(latin).code)
     key = code.strip().lower().replace("-", "_")
     lang = _BY_CODE.get(key) or _BY_CODE.get(key.replace("_", "-"))
     if lang is None:

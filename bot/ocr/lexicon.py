@@ -44,3 +44,14 @@ def _frequency(word: str, language: str) -> float:
     from wordfreq import zipf_frequency
 
     return min(zipf_frequency(word, language), _COMMON)
+
+
+def commonness(text: str, language: str) -> float:
+    """Mean Zipf frequency (0..6) of the words of ``text`` in ``language``: how much it reads
+    like that language (0 where there is no word list for it)."""
+    if language not in _LISTED:
+        return 0.0
+    words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]
+    if not words:
+        return 0.0
+    return sum(_frequency(w, language) for w in words) / len(words)

@@ -18,12 +18,13 @@ from PIL import Image
 
 from bot.ocr import decide
 from bot.ocr.decide import Models, Reading, Script, script_of
-from bot.ocr.languages import LANGUAGES, Language, resolve
+from bot.ocr.guess import guess_language
+from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
 from bot.ocr.lines import LineSpot, find_lines, standing
 from bot.ocr.model import Box, Line, Page
 from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
-from bot.ocr.readers import rapid
+from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
 from bot.ocr.threads import ThreadEngine
 
@@ -90,11 +91,21 @@ def read(
 
 
 def read_prepared(
-    prepared: PreparedImage, language: Language, *, readers: Readers, models: Models
+    prepared: PreparedImage,
+    language: Language,
+    *,
+    readers: Readers,
+    models: Models,
 ) -> Page:
-    """Read a validated page; boxes in the photo's pixels."""
+    """Read a validated page; boxes in the photo's pixels. :data:`AUTO` reads it in the
+    language its script shows (Latin script in ``language.latin``)."""
     image = prepared.image
-    lines = _read_lines(image, language, readers, models)
+    if language.code == AUTO.code:
+        found = find_and_read(image, rapid=True)
+        language = resolve(guess_language(found.text(), language.latin))
+        lines = _decided(read_with(found, language, readers), language, models)
+    else:
+        lines = _read_lines(image, language, readers, models)
     if not decide.rapid_reads(language) and looks_turned(lines):
         # Scripts RapidOCR cannot read say nothing about which way is up (see gather for
         # the others): Tesseract's orientation detection says how to turn a photo taken
@@ -119,8 +130,12 @@ def read_prepared(
 def _read_lines(
     image: Image.Image, language: Language, readers: Readers, models: Models
 ) -> list[Line]:
+    return _decided(gather(image, language, readers), language, models)
+
+
+def _decided(evidence: list[LineEvidence], language: Language, models: Models) -> list[Line]:
     lines = []
-    for item in gather(image, language, readers):
+    for item in evidence:
         verdict = decide.decide(item.rapid, item.tesseract, language, models)
         text = tess.tidy(verdict.text, language) if verdict.text else ""
         line = Line(text=text, confidence=verdict.confidence, box=item.spot.box)
@@ -130,36 +145,59 @@ def _read_lines(
 
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
+    found = find_and_read(image, rapid=readers.rapid and decide.rapid_reads(language))
+    return read_with(found, language, readers)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundLines:
+    """A page's lines in reading order, each line's pieces cut out and laid flat, and
+    RapidOCR's reading of each piece (empty when it was not asked to read)."""
+
+    spots: list[LineSpot]
+    crops: list[list[Image.Image]]
+    pieces: list[list[tuple[str, float]]]
+
+    def text(self) -> str:
+        return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
+
+
+def find_and_read(image: Image.Image, *, rapid: bool) -> FoundLines:
+    """Line finding, and RapidOCR's reading of every line when ``rapid``."""
+    spots = find_lines(image, rapid_reader.detect(image))
+    crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
+    pieces = [_read_pieces(cs) if rapid else [] for cs in crops]
+    # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
+    # lines all the same (standing, for a sideways page: their crops are laid flat), but they
+    # may lie upside down, which reading them both ways tells.
+    flipped = rapid and _upside_down(crops, [_joined(p, Script.LATIN) for p in pieces])
+    if flipped:
+        crops = [[c.rotate(180) for c in cs] for cs in crops]
+        pieces = [_read_pieces(cs) for cs in crops]
+    if flipped != standing(spots):
+        # The first line is then the bottom one (or the rightmost, on a page turned
+        # clockwise).
+        spots, crops, pieces = spots[::-1], crops[::-1], pieces[::-1]
+    return FoundLines(spots, crops, pieces)
+
+
+def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
+    """Each found line's evidence: RapidOCR's reading (already made), and Tesseract's."""
     use_rapid = readers.rapid and decide.rapid_reads(language)
     # A language RapidOCR reads is still read where Tesseract has no data for it.
     has_data = language.tesseract in tess.installed_traineddata()
     use_tess = (readers.tesseract and has_data) or not use_rapid
     tess_api = tess.api(language.tesseract) if use_tess else None
     script = script_of(language)
-    spots = find_lines(image, rapid.detect(image))
-    crops = [[rapid.crop(image, quad) for quad in spot.pieces] for spot in spots]
-    first = (
-        [_read_rapid(cs, script) for cs in crops] if use_rapid else [Reading("", 0.0)] * len(spots)
-    )
-    # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
-    # lines all the same (standing, for a sideways page: their crops are laid flat), but they
-    # may lie upside down, which reading them both ways tells.
-    flipped = use_rapid and _upside_down(crops, first)
-    if flipped:
-        crops = [[c.rotate(180) for c in cs] for cs in crops]
-        first = [_read_rapid(cs, script) for cs in crops]
-    if flipped != standing(spots):
-        # The first line is then the bottom one (or the rightmost, on a page turned
-        # clockwise).
-        spots, crops, first = spots[::-1], crops[::-1], first[::-1]
     evidence = []
-    for spot, cs, by_rapid in zip(spots, crops, first, strict=True):
+    for spot, cs, pieces in zip(found.spots, found.crops, found.pieces, strict=True):
         by_tess = None
         if tess_api is not None:
             by_tess = _joined([tess.read_line(tess_api, _padded(c)) for c in cs], script)
         if not use_rapid:
             evidence.append(LineEvidence(spot, None, by_tess))
             continue
+        by_rapid = _joined(pieces, script)
         if by_tess is None or decide.agreement(by_rapid.text, by_tess.text, script) < 1:
             # Only a line the readers disagree on is worth the time of re-reading.
             by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script))
@@ -169,8 +207,8 @@ def gather(image: Image.Image, language: Language, readers: Readers) -> list[Lin
     return evidence
 
 
-def _read_rapid(crops: list[Image.Image], script: Script) -> Reading:
-    return _joined([rapid.read_line(c) for c in crops], script)
+def _read_pieces(crops: list[Image.Image]) -> list[tuple[str, float]]:
+    return [rapid_reader.read_line(c) for c in crops]
 
 
 def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> bool:
@@ -183,7 +221,7 @@ def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> boo
     sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
     as_is = sum(readings[i].score for i in sample) / max(1, len(sample))
     turned = sum(
-        _joined([rapid.read_line(c.rotate(180)) for c in crops[i]], Script.LATIN).score
+        _joined(_read_pieces([c.rotate(180) for c in crops[i]]), Script.LATIN).score
         for i in sample
     ) / max(1, len(sample))
     return turned > as_is + _FLIP_MARGIN
@@ -206,7 +244,7 @@ def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float
         return 0.0
     same = 0
     for variant in (_padded, _smaller):
-        again = _joined([rapid.read_line(variant(c)) for c in crops], script)
+        again = _joined(_read_pieces([variant(c) for c in crops]), script)
         same += decide.agreement(again.text, reading.text, script) >= 1
     return same / 2
 
@@ -256,27 +294,28 @@ class ReadingEngine(ThreadEngine):
 
     def language(self, code: str) -> Language:
         lang = resolve(code)
-        if decide.rapid_reads(lang):
+        if lang.code == AUTO.code or decide.rapid_reads(lang):
             return lang
         return tess.language(code)  # only Tesseract reads it: its data must be here
 
     def available_languages(self) -> list[str]:
         installed = tess.installed_traineddata()
-        return [
+        known = [
             lang.code
             for lang in LANGUAGES
             if lang.tesseract in installed or decide.rapid_reads(lang)
         ]
+        return [AUTO.code, *known]
 
     def load(self) -> None:
-        rapid.check_models()
+        rapid_reader.check_models()
         if self._models is None:
             self._models = decide.shipped_models()
 
     def warm_thread(self) -> None:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
-        rapid.detect(Image.new("RGB", (64, 32), "white"))
-        rapid.read_line(Image.new("RGB", (64, 32), "white"))
+        rapid_reader.detect(Image.new("RGB", (64, 32), "white"))
+        rapid_reader.read_line(Image.new("RGB", (64, 32), "white"))
 
     def read(self, prepared: PreparedImage, language: Language, timeout_ms: int) -> Page:
         models = self._models or decide.shipped_models()

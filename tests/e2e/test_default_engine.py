@@ -1,5 +1,6 @@
 """The bot as it ships (OCR_ENGINE=auto, no Aspose license: RapidOCR and Tesseract) reads a
-Chinese note and a Vietnamese note in chat."""
+Chinese note and a Vietnamese note in chat, in the language their script shows, with no
+command: whatever language the user's Telegram speaks."""
 
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ async def test_a_chinese_note_comes_back_whole(fake_api: FakeBotApi, tmp_path: P
     settings = make_settings(fake_api, tmp_path / "data", ocr_engine=EngineChoice.AUTO)
     assert settings.resolved_engine is EngineChoice.RAPID_TESSERACT
     async with running_bot(build_application(settings)):
-        chat = Conversation(fake_api, chat_id=9101)
-        chat.send_command("language", "zh")
-        await chat.await_reply(timeout=30)
+        # An English-speaking user who never chose a language.
+        chat = Conversation(fake_api, chat_id=9101, language_code="en")
         chat.send_photo(note_png(ZH, font_name="wenkai", size=40))
         final = await chat.await_reply(
             lambda m: all(line in m.visible for line in ZH), timeout=120
@@ -38,9 +38,7 @@ async def test_a_vietnamese_note_keeps_its_tone_marks(
 ) -> None:
     settings = make_settings(fake_api, tmp_path / "data", ocr_engine=EngineChoice.AUTO)
     async with running_bot(build_application(settings)):
-        chat = Conversation(fake_api, chat_id=9102)
-        chat.send_command("language", "vi")
-        await chat.await_reply(timeout=30)
+        chat = Conversation(fake_api, chat_id=9102, language_code="de")
         chat.send_photo(note_png(VI, font_name="sans", size=40))
         # RapidOCR would write "Hom nay trdi dep qua": the text shown is Tesseract's.
         for line in VI:
