@@ -21,8 +21,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.handlers import commands, errors, library, photos, review
 from bot.handlers.services import SERVICES_KEY, Services
+from bot.health import HealthServer
 from bot.i18n import load_catalogs
 from bot.ocr.recognizer import Recognizer
+from bot.shared import open_shared_state
 from bot.storage.db import open_database
 
 log = logging.getLogger(__name__)
@@ -39,19 +41,37 @@ def build_application(
     from bot.ocr.engines import build_recognizer
 
     recognizer = recognizer or build_recognizer(settings)
+    health: HealthServer | None = None
     svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await recognizer.start()
-        svc.db = await open_database(settings.effective_database_url)
+        svc.shared = await open_shared_state(settings)
+        # Settings are cached in memory only when no other instance can change them.
+        svc.db = await open_database(
+            settings.effective_database_url, cache_settings=not svc.shared.shared
+        )
         # The menu in each user's language (Telegram picks it by the client's language).
         for language_code, menu in commands.command_lists(svc.catalogs):
             await app.bot.set_my_commands(menu, language_code=language_code)
+        if settings.webhook_url and settings.health_port:
+            nonlocal health
+
+            def healthy() -> bool:
+                # False as soon as the webhook stops taking updates (SIGTERM), while the
+                # updates in flight are still being finished.
+                return app.running and (app.updater is None or app.updater.running)
+
+            health = HealthServer(healthy)
+            await health.start(settings.webhook_listen, settings.health_port)
         log.info("bot ready: engine=%s", recognizer.engine_name)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        if health is not None:
+            await health.close()
         await recognizer.close()
         await svc.db.close()
+        await svc.shared.close()
 
     builder = (
         ApplicationBuilder()
@@ -81,6 +101,7 @@ def build_application(
     errors.redact_token_in_logs(settings.telegram_bot_token.get_secret_value())
     app.bot_data[SERVICES_KEY] = svc
 
+    app.add_handler(TypeHandler(Update, commands.once), group=-2)
     app.add_handler(TypeHandler(Update, commands.gatekeeper), group=-1)
     app.add_handler(CommandHandler("start", commands.on_start))
     app.add_handler(CommandHandler("help", commands.on_help))

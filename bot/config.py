@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
     webhook_port: int = 8443
     webhook_secret_token: SecretStr | None = None
+    # Webhook mode: GET /health on this port for the load balancer (unset: no endpoint).
+    health_port: int | None = None
 
     ocr_engine: EngineChoice = EngineChoice.AUTO
     ocr_workers: int = Field(default_factory=_default_workers, ge=1, le=64)
@@ -66,6 +68,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # Several bot instances share users' limits, albums and handled updates through Redis;
+    # unset: all of that lives in this one process.
+    redis_url: str | None = None
 
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     allowed_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,21 +29,28 @@ from bot.review import render
 from bot.review.annotate import blank_card, line_crop
 from bot.review.render import MessageSpec
 from bot.review.session import ReviewSession
+from bot.storage.reviews import StoredReview
 
 log = logging.getLogger(__name__)
 RECORD_VERSION = 2
 
 
+class LostRace(Exception):
+    """Another change to this review (at this or another bot instance) was written first."""
+
+
 @dataclass
 class Record:
     """An open review and the ids of the two messages that show it (persisted together).
-    ``shown``: the line whose crop the card shows now (a new crop only when it changes)."""
+    ``shown``: the line whose crop the card shows now (a new crop only when it changes).
+    ``revision``: the stored row's revision it was read at (0: never saved)."""
 
     session: ReviewSession
     summary: int
     card: int | None = None
     shown: int | None = None
     read_again: bool = False
+    revision: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,20 +88,41 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
 
 
 async def save(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
-    s = rec.session
-    await services(context).db.reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
+    """Write the review: a new one is created; a loaded one only if nobody changed it since it
+    was read (else LostRace, and nothing the user sees has changed yet)."""
+    s, reviews = rec.session, services(context).db.reviews
+    if rec.revision == 0:
+        rec.revision = await reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
+    elif await reviews.update_review(s.id, rec.to_dict(), rec.revision):
+        rec.revision += 1
+    else:
+        raise LostRace(s.id)
+
+
+async def claim(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
+    """Close the stored review, as read: LostRace if another change came first (then that
+    change, not this one, is what the user sees)."""
+    if rec.revision and not await services(context).db.reviews.delete_review(
+        rec.session.id, rec.revision
+    ):
+        raise LostRace(rec.session.id)
+
+
+def _record(found: StoredReview | None) -> Record | None:
+    rec = None if found is None else Record.from_dict(found.data)
+    if rec is not None and found is not None:
+        rec.revision = found.revision
+    return rec
 
 
 async def load(context: ContextTypes.DEFAULT_TYPE, session_id: str) -> Record | None:
-    data = await services(context).db.reviews.load_review(session_id)
-    return None if data is None else Record.from_dict(data)
+    return _record(await services(context).db.reviews.load(session_id))
 
 
 async def open_for(
     context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
 ) -> Record | None:
-    found = await services(context).db.reviews.open_review_for(user_id, chat_id)
-    return None if found is None else Record.from_dict(found[1])
+    return _record(await services(context).db.reviews.open_for(user_id, chat_id))
 
 
 async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> list[bytes]:
@@ -231,23 +259,35 @@ async def _edited_alongside(editing: asyncio.Future[int]) -> None:
 
 
 async def refresh(
-    context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, *, notice: str = ""
+    context: ContextTypes.DEFAULT_TYPE,
+    t: Translator,
+    rec: Record,
+    *,
+    notice: str = "",
+    committed: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """The card moves on to the line to check now (a new crop only when the line changed), or
-    the note is finished when none is left."""
+    the note is finished when none is left.
+
+    The change is written first (LostRace if another was written since ``rec`` was read); only
+    then does anything reach the user, starting with ``committed`` (a tap's answer)."""
     s = rec.session
     if s.is_done:
-        await finish(context, t, rec)
+        await finish(context, t, rec, committed=committed)
         return
     spec = render.render_card(s, t, notice=notice)
     i = render.current_line(s)
+    new_crop = rec.card is not None and i is not None and i != rec.shown
+    if new_crop:
+        rec.shown = i
+    await save(context, rec)
+    if committed is not None:
+        await committed()
     if rec.card is not None:
-        if i != rec.shown and i is not None:
+        if new_crop and i is not None:
             await io.edit_photo(context.bot, s.chat_id, rec.card, await _crop(context, s, i), spec)
-            rec.shown = i
         else:
             await io.edit_caption(context.bot, s.chat_id, rec.card, spec)
-    await save(context, rec)
 
 
 async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> int:
@@ -291,11 +331,14 @@ async def finish(
     *,
     stored: asyncio.Future[int] | None = None,
     saved: bool = True,
+    committed: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Send the final note (and a .txt when long), save it, close the review's buttons.
 
     ``stored``: the note's storing, already started. ``saved=False``: the review was never
-    saved (nothing was left to check), so there is no saved review to delete."""
+    saved (nothing was left to check), so there is no saved review to delete. Of two instances
+    finishing the same review at once, one closes it and the other gets LostRace: the note is
+    stored once (its key is the review's id) and shown once."""
     s, bot = rec.session, context.bot
     svc = services(context)
     # Stored before it is shown: a /notes right after the final note must find it.
@@ -304,13 +347,16 @@ async def finish(
     else:
         await _store_note(context, s)
     if saved:
+        await claim(context, rec)
+    if committed is not None:
+        await committed()
+    if saved:
         # The questions are answered before the note shows: no button outlives them.
         if rec.card is not None:
             await io.edit_caption(bot, s.chat_id, rec.card, render.render_card_done(s, t))
         if rec.read_again:
             # Reading the photo again would start over a note that is now saved.
             await io.drop_buttons(bot, s.chat_id, rec.summary)
-        await svc.db.reviews.delete_review(s.id)
     await io.send_long_text(
         bot,
         s.chat_id,
@@ -322,10 +368,10 @@ async def finish(
 
 async def close(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, text: str) -> None:
     """The review ends unfinished (/cancel, read again): its card says ``text`` and keeps no
-    buttons; the summary keeps none either."""
+    buttons; the summary keeps none either. LostRace if another change came first."""
     s, bot = rec.session, context.bot
+    await claim(context, rec)
     if rec.card is not None:
         await io.edit_caption(bot, s.chat_id, rec.card, MessageSpec(text))
     if rec.read_again:
         await io.drop_buttons(bot, s.chat_id, rec.summary)
-    await services(context).db.reviews.delete_review(s.id)

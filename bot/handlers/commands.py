@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -10,6 +12,8 @@ from bot.handlers.services import Asker, asker_of, services, translator_of
 from bot.i18n import N_, UI_LANGUAGES, Catalogs, Translator
 from bot.ocr.languages import resolve
 from bot.review.strictness import PRESETS, parse_strictness
+
+log = logging.getLogger(__name__)
 
 # Recognition language buttons ("l1:vi") and interface language buttons ("u1:vi").
 LANG_PREFIX = "l1:"
@@ -43,6 +47,13 @@ def command_lists(catalogs: Catalogs) -> list[tuple[str | None, list[BotCommand]
         t = catalogs.get(code)
         lists.append((code, [BotCommand(c, t(key)) for c, key in COMMANDS]))
     return lists
+
+
+async def once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An update Telegram delivers again (here or at another instance) is handled once."""
+    if not await services(context).shared.updates.first_time(update.update_id):
+        log.info("update %s delivered again: already handled", update.update_id)
+        raise ApplicationHandlerStop
 
 
 async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

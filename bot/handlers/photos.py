@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Message, Update
@@ -17,9 +14,10 @@ from bot.documents.sources import Limits, pages_for
 from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
 from bot.handlers import card, review
 from bot.handlers import telegram_io as io
-from bot.handlers.services import Asker, Services, asker_of, services
+from bot.handlers.services import Asker, asker_of, services
 from bot.i18n import Translator
 from bot.ocr.model import Page
+from bot.shared import AlbumPage, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +29,6 @@ IMAGE_MIME_PREFIX = "image/"
 PDF_MIME = "application/pdf"
 # Some clients send these as application/octet-stream; the bytes decide in the end anyway.
 DOCUMENT_SUFFIXES = (".pdf", ".heic", ".heif", ".tif", ".tiff")
-
-
-@dataclass
-class _Album:
-    chat_id: int
-    user_id: int
-    who: Asker
-    items: list[tuple[str, int | None]] = field(default_factory=list)  # (file_id, file_size)
-    # Each page's download, started as the page arrives (None: the limits said not yet).
-    downloads: list[asyncio.Future[list[bytes]] | None] = field(default_factory=list)
 
 
 async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -80,7 +68,8 @@ async def _take_image(
     assert msg and user and chat
     svc = services(context)
     prefetched: asyncio.Future[list[bytes]] | None = None
-    if _admits(svc, user.id) and not (file_size and file_size > svc.settings.max_image_bytes):
+    too_big = bool(file_size and file_size > svc.settings.max_image_bytes)
+    if not too_big and await svc.shared.limits.admits(user.id):
         # Whatever the photo turns out to be, it is downloaded: the download goes out while
         # the database says who is asking and whether it replaces a line, or while an album
         # gathers. (A photo the limits refuse is still never fetched.)
@@ -117,47 +106,57 @@ async def _collect_album(
     file_size: int | None,
     download: asyncio.Future[list[bytes]] | None,
 ) -> None:
+    """The first page of an album to arrive (at any instance) gathers it; the others join."""
     svc = services(context)
-    assert update.effective_chat and update.effective_user
-    album = svc.albums.get(group_id)
-    if album is None:
-        album = _Album(update.effective_chat.id, update.effective_user.id, who)
-        svc.albums[group_id] = album
-        assert isinstance(album, _Album)
-        album.items.append((file_id, file_size))
-        album.downloads.append(download)
-        pages: asyncio.Future[list[bytes]] | None = None
-        typing = None
-        if download is not None:
-            # The album gathers in silence for a moment: "typing…" says it was received.
-            typing = asyncio.ensure_future(_typing(context, album.chat_id))
-        try:
-            # The first photo of the album waits for the rest, then reads them all as one note.
-            await asyncio.sleep(ALBUM_WAIT_SECONDS)
-            svc.albums.pop(group_id, None)
-            started = [job for job in album.downloads if job is not None]
-            # Pages downloaded while the album gathered; if the limits held one back,
-            # process_images fetches them all once it has said yes.
-            if len(started) == len(album.items):
-                pages = asyncio.ensure_future(_pages(started))
-            await process_images(
-                context,
-                album.chat_id,
-                album.who,
-                [fid for fid, _ in album.items],
-                reply_to=update.effective_message,
-                prefetched=pages,
-            )
-        finally:
-            if svc.albums.get(group_id) is album:
-                del svc.albums[group_id]
-            for job in [pages, typing, *album.downloads]:
-                if job is not None:
-                    _drop(job)
+    msg, chat = update.effective_message, update.effective_chat
+    assert msg and chat
+    # This instance's downloads of the album's pages, for whichever handler here gathers it.
+    mine = svc.album_downloads.setdefault(group_id, {})
+    if download is not None:
+        mine[file_id] = download
+    if not await svc.shared.albums.join(group_id, AlbumPage(msg.message_id, file_id, file_size)):
+        # Gathered elsewhere (or by an earlier page here): a download the gatherer here did
+        # not take is dropped once the album is surely taken.
+        await asyncio.sleep(2 * ALBUM_WAIT_SECONDS)
+        left = svc.album_downloads.get(group_id, {}).pop(file_id, None)
+        if left is not None:
+            _drop(left)
         return
-    assert isinstance(album, _Album)
-    album.items.append((file_id, file_size))
-    album.downloads.append(download)
+    pages: asyncio.Future[list[bytes]] | None = None
+    typing = None
+    if download is not None:
+        # The album gathers in silence for a moment: "typing…" says it was received.
+        typing = asyncio.ensure_future(_typing(context, chat.id))
+    taken: dict[str, asyncio.Future[list[bytes]]] = {}
+    try:
+        # The first photo of the album waits for the rest, then reads them all as one note.
+        await asyncio.sleep(ALBUM_WAIT_SECONDS)
+        album = await svc.shared.albums.take(group_id)
+        here = svc.album_downloads.get(group_id, {})
+        taken = {page.file_id: here.pop(page.file_id) for page in album if page.file_id in here}
+        if not here:
+            svc.album_downloads.pop(group_id, None)
+        # Pages downloaded here while the album gathered; pages that reached another instance
+        # (or that the limits held back) are fetched now.
+        started = [
+            taken.get(page.file_id)
+            or asyncio.ensure_future(io.download_all(context.bot, [page.file_id]))
+            for page in album
+        ]
+        taken = {str(n): job for n, job in enumerate(started)}
+        pages = asyncio.ensure_future(_pages(started))
+        await process_images(
+            context,
+            chat.id,
+            who,
+            [page.file_id for page in album],
+            reply_to=msg,
+            prefetched=pages,
+        )
+    finally:
+        for job in [pages, typing, *taken.values()]:
+            if job is not None:
+                _drop(job)
 
 
 async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -170,28 +169,6 @@ async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
 async def _pages(downloads: list[asyncio.Future[list[bytes]]]) -> list[bytes]:
     """The album's pages in order, once every download is done (the first error raised)."""
     return [image for page in await io.all_done(downloads) for image in page]
-
-
-def _over_rate(times: deque[float], per_minute: int, *, record: bool = True) -> bool:
-    """Sliding one-minute window: True (and nothing recorded) when the user is over the limit.
-    ``record=False`` only asks."""
-    now = time.monotonic()
-    while times and now - times[0] > 60:
-        times.popleft()
-    if len(times) >= per_minute:
-        return True
-    if record:
-        times.append(now)
-    return False
-
-
-def _admits(svc: Services, user_id: int) -> bool:
-    """Whether process_images would take a photo from this user now (nothing recorded)."""
-    recent = svc.recent.setdefault(user_id, deque())
-    return (
-        not _over_rate(recent, svc.settings.user_photos_per_minute, record=False)
-        and svc.in_flight.get(user_id, 0) < svc.settings.user_max_in_flight
-    )
 
 
 def _drop(job: asyncio.Future[Any]) -> None:
@@ -216,14 +193,11 @@ async def process_images(
     ``prefetched``: the download of ``file_ids``, already on its way."""
     svc = services(context)
     user_id, t = who.user_id, who.t
-    if _over_rate(svc.recent.setdefault(user_id, deque()), svc.settings.user_photos_per_minute):
-        await context.bot.send_message(chat_id, t("photo-too-fast"))
+    refused = await svc.shared.limits.acquire(user_id)
+    if refused is not None:
+        key = "photo-too-fast" if refused is Refusal.TOO_FAST else "photo-in-flight"
+        await context.bot.send_message(chat_id, t(key))
         return
-    in_flight = svc.in_flight.get(user_id, 0)
-    if in_flight >= svc.settings.user_max_in_flight:
-        await context.bot.send_message(chat_id, t("photo-in-flight"))
-        return
-    svc.in_flight[user_id] = in_flight + 1
     count = len(file_ids)
     # The download is on the way to the first result, so its request goes out first.
     download_job = (
@@ -286,8 +260,8 @@ async def process_images(
             context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
         )
     finally:
-        svc.in_flight[user_id] -= 1
         status.abandon()
+        await svc.shared.limits.release(user_id)
 
 
 class _Status:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -20,21 +21,33 @@ from bot.review import callbacks
 from bot.review.render import MessageSpec
 from bot.review.session import ReviewError
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 ChatHandler = Callable[Concatenate[Update, ContextTypes.DEFAULT_TYPE, P], Coroutine[Any, Any, R]]
 
 
+# A change that lost its race to another instance is made again on the review as it now is;
+# more losses in a row than this means something else is wrong.
+RETRIES = 3
+
+
 def _per_chat(handler: ChatHandler[P, R]) -> ChatHandler[P, R]:
-    """Run an update handler under its chat's review lock."""
+    """Run an update handler under its chat's review lock (one change at a time in this
+    process), and again from the start when another instance changed the review first."""
 
     @functools.wraps(handler)
     async def locked(
         update: Update, context: ContextTypes.DEFAULT_TYPE, /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         assert update.effective_chat
-        async with card.chat_lock(context, update.effective_chat.id):
-            return await handler(update, context, *args, **kwargs)
+        for attempt in range(RETRIES):
+            try:
+                async with card.chat_lock(context, update.effective_chat.id):
+                    return await handler(update, context, *args, **kwargs)
+            except card.LostRace:
+                log.info("review changed elsewhere meanwhile (try %d)", attempt + 1)
+        raise RuntimeError(f"review kept changing under {handler.__name__}")
 
     return locked
 
@@ -91,8 +104,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ReviewError as exc:
         await query.answer(t.error(exc))
         return
-    await query.answer(note or None)
-    await card.refresh(context, t, rec)
+    try:
+        await card.refresh(context, t, rec, committed=lambda: query.answer(note or None))
+    except card.LostRace:
+        # The same tap at another instance (or another button of this card) was written
+        # first: its effect is the one the user sees, this one has none.
+        await query.answer(t("answer-already-done"))
 
 
 async def _read_again(
@@ -114,15 +131,20 @@ async def _read_again(
     if who.user_id != s.owner_user_id:
         await query.answer(t("review-not-yours"), show_alert=True)
         return
+    bot = context.bot
+    # The earlier reading is closed first: of two taps, one reads again.
+    try:
+        await card.claim(context, rec)
+    except card.LostRace:
+        await query.answer(t("answer-already-done"))
+        return
     await query.answer()
-    bot, svc = context.bot, services(context)
     language = t.language_name(action.language)
     await io.say(
         bot, s.chat_id, MessageSpec(t("status-reading-again", language=language)), rec.summary
     )
     if rec.card is not None:
         await io.edit_caption(bot, s.chat_id, rec.card, MessageSpec(t("card-reading-again")))
-    await svc.db.reviews.delete_review(s.id)
     # Read outside the chat's lock (start_review takes it itself), like a photo.
     context.application.create_task(
         _read_again_in(context, t, rec, action.language), update=update

@@ -4,7 +4,8 @@ looked up once per update and passed down."""
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -20,6 +21,7 @@ from bot.i18n import (
     ui_language,
 )
 from bot.ocr.recognizer import Recognizer
+from bot.shared import SharedState
 from bot.storage.db import Database
 
 SERVICES_KEY = "services"
@@ -37,10 +39,12 @@ class Services:
     catalogs: Catalogs
     # Opened in post_init (it needs the running event loop).
     db: Database = field(init=False)
-    albums: dict[str, object] = field(default_factory=dict)
-    in_flight: dict[int, int] = field(default_factory=dict)
-    # Times of each user's recent photos, for the per-minute limit.
-    recent: dict[int, deque[float]] = field(default_factory=dict)
+    # Limits, albums and handled updates (Redis, or this process): opened in post_init too.
+    shared: SharedState = field(init=False)
+    # Album id -> file_id -> its download, started as the page arrived here.
+    album_downloads: dict[str, dict[str, asyncio.Future[list[bytes]]]] = field(
+        default_factory=dict
+    )
     # Review id -> the photos' bytes (see PHOTOS_KEPT).
     photos: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
 

@@ -37,13 +37,13 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 class Database:
     """Holds the engine and exposes ``notes``, ``users`` and ``reviews`` repositories."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cache_settings: bool = True) -> None:
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
         )
         self.dialect: str = engine.dialect.name
-        self.users = UsersRepo(engine)
+        self.users = UsersRepo(engine, cache=cache_settings)
         self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
         self.reviews = ReviewsRepo(engine)
 
@@ -83,9 +83,17 @@ async def _create_schema(conn: AsyncConnection) -> None:
         )
 
 
-async def open_database(url: str, *, echo: bool = False) -> Database:
+# pg_advisory_lock key held while the schema is created or migrated ("notes-ocr" in hex).
+MIGRATION_LOCK = 0x6E6F7465732D6F63
+
+
+async def open_database(
+    url: str, *, echo: bool = False, cache_settings: bool = True
+) -> Database:
     """Connect to ``url`` (sqlite+aiosqlite:/// or postgresql+asyncpg://) and ensure the schema
-    (a database an older release made is migrated to the current revision)."""
+    (a database an older release made is migrated to the current revision). On PostgreSQL
+    this happens under an advisory lock: instances starting together migrate one at a time.
+    ``cache_settings=False`` when other instances share the database."""
     parsed = make_url(url)
     _ensure_sqlite_dir(url)
     if parsed.get_backend_name() == "sqlite":
@@ -96,17 +104,30 @@ async def open_database(url: str, *, echo: bool = False) -> Database:
     else:
         raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
     try:
-        async with engine.begin() as conn:
-            await _create_schema(conn)
-            stamped = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
-        if [row[0] for row in stamped] != [SCHEMA_REVISION]:
-            # A database an older release made: its missing revisions are applied now, so an
-            # upgrade needs no manual step (alembic runs its own event loop: in a thread).
-            await asyncio.to_thread(run_migrations, url)
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as lock:
+                await lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+                try:
+                    await _ensure_schema(engine, url)
+                finally:
+                    await lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                    await lock.commit()
+        else:
+            await _ensure_schema(engine, url)
     except BaseException:
         await engine.dispose()
         raise
-    return Database(engine)
+    return Database(engine, cache_settings=cache_settings)
+
+
+async def _ensure_schema(engine: AsyncEngine, url: str) -> None:
+    async with engine.begin() as conn:
+        await _create_schema(conn)
+        stamped = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
+    if [row[0] for row in stamped] != [SCHEMA_REVISION]:
+        # A database an older release made: its missing revisions are applied now, so an
+        # upgrade needs no manual step (alembic runs its own event loop: in a thread).
+        await asyncio.to_thread(run_migrations, url)
 
 
 def run_migrations(url: str, revision: str = "head") -> None:

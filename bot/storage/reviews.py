@@ -1,15 +1,30 @@
-"""Open review sessions, stored as JSON so their buttons still work after a bot restart."""
+"""Open review sessions, stored as JSON so their buttons still work after a bot restart, and
+changed with optimistic concurrency so several bot instances can share them.
+
+Every row carries a ``revision``. A change read at revision n is written with
+``UPDATE .. WHERE revision = n`` (and a review is closed with ``DELETE .. WHERE revision = n``):
+of two instances acting on the same review at once, exactly one write lands; the other learns
+it lost (False) and answers from the review as it now is.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.schema import review_sessions
-from bot.storage.users import upsert
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    session_id: str
+    data: dict[str, Any]
+    revision: int
 
 
 class ReviewsRepo:
@@ -18,42 +33,72 @@ class ReviewsRepo:
 
     async def save_review(
         self, session_id: str, user_id: int, chat_id: int, data: dict[str, Any]
-    ) -> None:
-        """Create or replace the session. A session id of another user is left untouched:
-        the owner of a session never changes once written."""
+    ) -> int:
+        """Create or replace the session; its new revision. A session id of another user is
+        left untouched: the owner of a session never changes once written."""
         row = {
             "session_id": session_id,
             "user_id": user_id,
             "chat_id": chat_id,
             "data": data,
             "updated_at": datetime.now(UTC),
+            "revision": 1,
         }
+        table = review_sessions
+        dialect = self._engine.dialect.name
+        ins = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table).values(**row)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["session_id"],
+            set_={
+                "data": ins.excluded.data,
+                "updated_at": ins.excluded.updated_at,
+                "revision": table.c.revision + 1,
+            },
+            where=table.c.user_id == ins.excluded.user_id,
+        ).returning(table.c.revision)
         async with self._engine.begin() as conn:
-            await conn.execute(
-                upsert(
-                    self._engine.dialect.name, review_sessions, "session_id", row, same_user=True
-                )
-            )
+            revision = (await conn.execute(stmt)).scalar_one_or_none()
+        return 0 if revision is None else int(revision)
 
-    async def load_review(self, session_id: str) -> dict[str, Any] | None:
+    async def update_review(self, session_id: str, data: dict[str, Any], expected: int) -> bool:
+        """Write ``data`` if the review is still at revision ``expected`` (it then moves to
+        ``expected + 1``); False when another change got there first or it is gone."""
+        stmt = (
+            update(review_sessions)
+            .where(
+                review_sessions.c.session_id == session_id,
+                review_sessions.c.revision == expected,
+            )
+            .values(data=data, updated_at=datetime.now(UTC), revision=expected + 1)
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def load(self, session_id: str) -> StoredReview | None:
         async with self._engine.connect() as conn:
-            data = (
+            row = (
                 await conn.execute(
-                    select(review_sessions.c.data).where(
+                    select(review_sessions.c.data, review_sessions.c.revision).where(
                         review_sessions.c.session_id == session_id
                     )
                 )
-            ).scalar_one_or_none()
-        return dict(data) if data is not None else None
+            ).first()
+        return None if row is None else StoredReview(session_id, dict(row.data), row.revision)
 
-    async def open_review_for(
-        self, user_id: int, chat_id: int
-    ) -> tuple[str, dict[str, Any]] | None:
+    async def load_review(self, session_id: str) -> dict[str, Any] | None:
+        found = await self.load(session_id)
+        return None if found is None else found.data
+
+    async def open_for(self, user_id: int, chat_id: int) -> StoredReview | None:
         """The most recently touched open session of this user in this chat."""
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(review_sessions.c.session_id, review_sessions.c.data)
+                    select(
+                        review_sessions.c.session_id,
+                        review_sessions.c.data,
+                        review_sessions.c.revision,
+                    )
                     .where(
                         review_sessions.c.user_id == user_id,
                         review_sessions.c.chat_id == chat_id,
@@ -64,10 +109,19 @@ class ReviewsRepo:
             ).first()
         if row is None:
             return None
-        return row.session_id, dict(row.data)
+        return StoredReview(row.session_id, dict(row.data), row.revision)
 
-    async def delete_review(self, session_id: str) -> None:
+    async def open_review_for(
+        self, user_id: int, chat_id: int
+    ) -> tuple[str, dict[str, Any]] | None:
+        found = await self.open_for(user_id, chat_id)
+        return None if found is None else (found.session_id, found.data)
+
+    async def delete_review(self, session_id: str, expected: int | None = None) -> bool:
+        """Delete the session (only while at revision ``expected``, when given); whether this
+        call deleted it. Deleting twice is harmless."""
+        stmt = delete(review_sessions).where(review_sessions.c.session_id == session_id)
+        if expected is not None:
+            stmt = stmt.where(review_sessions.c.revision == expected)
         async with self._engine.begin() as conn:
-            await conn.execute(
-                delete(review_sessions).where(review_sessions.c.session_id == session_id)
-            )
+            return (await conn.execute(stmt)).rowcount == 1

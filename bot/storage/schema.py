@@ -80,6 +80,9 @@ review_sessions = Table(
     Column("chat_id", BigInteger, nullable=False),
     Column("data", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Bumped by every change: a change made from revision n is written only while the row is
+    # still at n, so two bot instances tapping the same review cannot both win.
+    Column("revision", Integer, nullable=False, server_default="1"),
     Index("ix_review_sessions_user_chat", "user_id", "chat_id", "updated_at"),
 )
 
@@ -130,7 +133,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"

@@ -48,8 +48,10 @@ class UsersRepo:
     database, as it does (one poller or one webhook); every write goes through here, and
     forgetting a user drops their entry (``drop_cached``)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cache: bool = True) -> None:
         self._engine = engine
+        # Off when several instances share the database: another one may have changed them.
+        self._caching = cache
         self._cache: OrderedDict[int, UserSettings] = OrderedDict()
 
     def drop_cached(self, user_id: int) -> None:
@@ -66,7 +68,8 @@ class UsersRepo:
         if cached is not None:
             return cached
         found = await self._read(user_id)
-        self._remember(user_id, found)
+        if self._caching:
+            self._remember(user_id, found)
         return found
 
     async def _read(self, user_id: int) -> UserSettings:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
-__all__ = ["Conversation", "free_port", "running_bot", "running_webhook_bot"]
+__all__ = ["Conversation", "free_port", "running_bot", "running_instance", "running_webhook_bot"]
 
 
 def free_port() -> int:
@@ -252,3 +252,24 @@ class Conversation:
             return None
 
         return await self.fake.wait_for(match, timeout=timeout)
+
+
+@asynccontextmanager
+async def running_instance(
+    app: AnyApp, port: int, secret: str, public_url: str
+) -> AsyncIterator[AnyApp]:
+    """One of several instances behind a load balancer: PTB's webhook server on
+    127.0.0.1:``port``, with ``public_url`` (the balancer) registered at the fake."""
+    updater = _updater(app)
+
+    async def start() -> None:
+        await updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="telegram",
+            webhook_url=public_url,
+            secret_token=secret,
+        )
+
+    async with _lifecycle(app, start):
+        yield app

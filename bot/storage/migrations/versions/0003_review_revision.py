@@ -1,0 +1,28 @@
+"""review_sessions.revision: optimistic concurrency for reviews shared by several bot instances.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "review_sessions",
+        sa.Column("revision", sa.Integer(), nullable=False, server_default="1"),
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("review_sessions") as batch:
+        batch.drop_column("revision")

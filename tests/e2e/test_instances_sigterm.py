@@ -1,0 +1,89 @@
+"""Two deployed instances (`python -m bot run`, webhook mode, one PostgreSQL, one Redis) behind
+a balancer: one is stopped with SIGTERM in the middle of a user's review, and the other one
+finishes that review; nothing the user confirmed is lost, and the note is stored once."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+
+from bot.storage import open_database
+from tests.e2e.harness import Conversation, free_port
+from tests.e2e.test_sigterm import CLEAN, REPLY_TIMEOUT, assert_clean_exit, bot_process
+from tests.fakes.bot_api import FakeBotApi
+from tests.support.balancer import Balancer
+from tests.support.drawing import scribbled_note, to_bytes
+
+
+async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
+    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_server: str
+) -> None:
+    redis = Redis.from_url(redis_server)
+    await redis.flushdb()
+    await redis.aclose()
+    ports = [free_port(), free_port()]
+    balancer = Balancer([f"http://127.0.0.1:{p}/telegram" for p in ports]).start()
+    try:
+        async with AsyncExitStack() as stack:
+            bots = []
+            for n, port in enumerate(ports):
+                workdir = tmp_path / f"i{n}"
+                workdir.mkdir()
+                bots.append(
+                    await stack.enter_async_context(
+                        bot_process(
+                            fake_api, workdir, f"bot{n}",
+                            WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
+                            WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_server,
+                            OCR_WORKERS="1",
+                        )
+                    )
+                )  # fmt: skip
+            chat = Conversation(fake_api, chat_id=7101)
+            # Both up: two /start answered (one reaches each instance).
+            for _ in range(2):
+                chat.send_command("start")
+                await chat.await_reply(contains="/language", timeout=REPLY_TIMEOUT)
+            chat.send_photo(to_bytes(scribbled_note(CLEAN)))
+            await chat.await_reply(contains="please check", timeout=REPLY_TIMEOUT)
+            # Mid-review, the first instance is stopped (as a deploy or a scale-down does).
+            assert_clean_exit(bots[0], await bots[0].terminate())
+            card = next(
+                m
+                for m in chat.bot_messages()
+                if m.photo and any("Retype" in t for t in m.button_texts)
+            )
+            for _ in range(10):
+                current = fake_api.bot_message(7101, card.message_id)
+                assert current is not None
+                if "✏️ Retype / closer photo" not in current.button_texts:
+                    break
+                revision = current.revision
+                texts = current.button_texts
+                chat.press(
+                    "✅ Confirm" if "✅ Confirm" in texts else "🗑 Drop", message_id=card.message_id
+                )
+                await fake_api.wait_for(
+                    lambda r=revision: (
+                        (m := fake_api.bot_message(7101, card.message_id)) is not None
+                        and m.revision > r
+                    ),
+                    timeout=REPLY_TIMEOUT,
+                )
+            final = await chat.await_reply(contains="Your note", timeout=REPLY_TIMEOUT)
+            assert "Buy milk and eggs tomorrow" in final.visible
+            assert_clean_exit(bots[1], await bots[1].terminate())
+    finally:
+        balancer.stop()
+    db = await open_database(pg_url)
+    try:
+        async with db.engine.connect() as conn:
+            count = (
+                await conn.execute(text("SELECT count(*) FROM notes WHERE user_id = 7101"))
+            ).scalar_one()
+    finally:
+        await db.close()
+    assert count == 1
