@@ -62,14 +62,11 @@ class Settings(BaseSettings):
     user_max_in_flight: int = Field(default=3, ge=1)
     user_photos_per_minute: int = Field(default=20, ge=1)
 
-    # Set: photos are read by `notes-ocr-bot worker` processes through this Redis (the OCR
-    # queue); unset: in this process.
-    redis_url: str | None = None
-
     data_dir: Path = Path("data")
     database_url: str | None = None
-    # Several bot instances share users' limits, albums and handled updates through Redis;
-    # unset: all of that lives in this one process.
+    # Set: several bot instances share this Redis: photos are read by `notes-ocr-bot worker`
+    # processes through it (the OCR queue), and users' limits, albums and handled updates live
+    # in it. Unset: all of that happens in this one process.
     redis_url: str | None = None
 
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()

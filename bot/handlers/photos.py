@@ -195,8 +195,10 @@ async def process_images(
     user_id, t = who.user_id, who.t
     refused = await svc.shared.limits.acquire(user_id)
     if refused is not None:
-        key = "photo-too-fast" if refused is Refusal.TOO_FAST else "photo-in-flight"
-        await context.bot.send_message(chat_id, t(key))
+        await context.bot.send_message(
+            chat_id,
+            t("photo-too-fast") if refused is Refusal.TOO_FAST else t("photo-in-flight"),
+        )
         return
     count = len(file_ids)
     # The download is on the way to the first result, so its request goes out first.

@@ -1,4 +1,4 @@
-"""Fixtures for the OCR queue tests: a Redis server of their own, and the fake Bot API."""
+"""Fixtures for the OCR queue tests: a Redis server of each test's own, and the fake Bot API."""
 
 from __future__ import annotations
 
