@@ -71,10 +71,11 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start redis-server (no persistence) for the session; yield its URL."""
-    with start_redis(tmp_path_factory.mktemp("redis")) as url:
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """Start a redis-server of this test's own (no persistence, started in milliseconds);
+    yield its URL."""
+    with start_redis(tmp_path / "redis") as url:
         yield url
 
 

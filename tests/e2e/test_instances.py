@@ -1,95 +1,122 @@
-"""Two bot instances behind a load balancer, in webhook mode, on one PostgreSQL and one Redis:
-what a user notices is the same as with one bot. Updates reach the instances in turn
-(tests/support/balancer.py); each test fails when PostgreSQL or Redis is missing."""
+"""The deployment of deploy/compose.yaml in miniature (tests/support/cluster.py): two bot
+instances in webhook mode behind a load balancer that feeds them in turn, one PostgreSQL, one
+Redis, two ``notes-ocr-bot worker`` processes. What a user notices is the same as with one bot:
+every photo answered, every note stored once, whichever instance or worker handles what, and
+whatever worker dies. Each test fails when PostgreSQL or Redis is missing; none skips."""
 
 from __future__ import annotations
 
-import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
-from sqlalchemy import text
 
 from bot.app import build_application
-from bot.storage import open_database
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, free_port, running_instance
 from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.balancer import Balancer
+from tests.support.cluster import SECRET, Cluster, cluster, health, notes_settle, stored_notes
 from tests.support.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
 
-SECRET = "cluster-secret"
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+USERS = {7101: "Alice", 7102: "Bruno", 7103: "Chloe"}
+ITEMS = ("fresh bread", "green apples", "paper towels")
 
 
 @pytest.fixture
-async def cluster(
-    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_server: str
-) -> AsyncIterator[Balancer]:
-    # Each test's fake numbers its updates from 1 again: the Redis of the last test is emptied.
-    redis = Redis.from_url(redis_server)
-    await redis.flushdb()
-    await redis.aclose()
-    ports = [free_port(), free_port()]
-    health_ports: list[int] = []
-    balancer = Balancer([f"http://127.0.0.1:{p}/telegram" for p in ports]).start()
-    try:
-        async with AsyncExitStack() as stack:
-            for n, port in enumerate(ports):
-                settings = make_settings(
-                    fake_api,
-                    tmp_path / f"data{n}",
-                    database_url=pg_url,
-                    redis_url=redis_server,
-                    ocr_workers=1,
-                    webhook_url=balancer.url,
-                    webhook_listen="127.0.0.1",
-                    health_port=free_port(),
-                )
-                app = build_application(settings)
-                await stack.enter_async_context(running_instance(app, port, SECRET, balancer.url))
-                health_ports.append(settings.health_port or 0)
-            assert fake_api.webhook_url == balancer.url
-            # The load balancer's view: both instances say they take updates.
-            assert [await _health(p) for p in health_ports] == [200, 200]
-            yield balancer
-    finally:
-        balancer.stop()
+async def deployed(
+    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_url: str
+) -> AsyncIterator[Cluster]:
+    async with cluster(fake_api, tmp_path, pg_url, redis_url) as running:
+        # The load balancer's view: both instances say they take updates.
+        assert [await health(p) for p in running.health_ports] == [200, 200]
+        yield running
 
 
-async def _health(port: int) -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-    await writer.drain()
-    status = int((await reader.readline()).split()[1])
-    writer.close()
-    return status
+def _note(name: str, item: str) -> tuple[str, ...]:
+    return (f"{name} needs {item}", "Call the dentist on Monday")
 
 
-async def _notes_of(pg_url: str, user_id: int) -> list[str]:
-    db = await open_database(pg_url)
-    try:
-        async with db.engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT text FROM notes WHERE user_id = :u"), {"u": user_id}
-            )
-            return [row[0] for row in rows]
-    finally:
-        await db.close()
+async def _final(chat: Conversation, lines: tuple[str, ...], timeout: float = 90) -> None:  # noqa: ASYNC109
+    def seen() -> bool:
+        screen = "\n".join(m.visible for m in chat.bot_messages())
+        return all(line in screen for line in lines)
+
+    await chat.fake.wait_for(seen, timeout=timeout)
+
+
+async def test_three_users_three_photos_each_all_answered_and_stored_once(
+    deployed: Cluster, fake_api: FakeBotApi, pg_url: str
+) -> None:
+    chats = {uid: Conversation(fake_api, chat_id=uid) for uid in USERS}
+    for item in ITEMS:
+        for uid, name in USERS.items():
+            chats[uid].send_photo(note_png(_note(name, item)))
+    for uid, name in USERS.items():
+        for item in ITEMS:
+            await _final(chats[uid], _note(name, item))
+    assert {target for target, _ in deployed.balancer.sent} == set(deployed.balancer.targets)
+    for uid, name in USERS.items():
+        notes = await notes_settle(pg_url, uid, len(ITEMS))
+        titles = sorted(n.splitlines()[0] for n in notes)
+        assert titles == sorted(f"{name} needs {item}" for item in ITEMS)
+    # Nobody's note reached another chat, and nothing came twice.
+    for uid in USERS:
+        others = [n for u, n in USERS.items() if u != uid]
+        screen = "\n".join(m.visible for m in chats[uid].bot_messages())
+        assert not any(f"{other} needs" in screen for other in others)
+    # One more update through each instance: anything late would be stored by now.
+    for uid in USERS:
+        chats[uid].send_command("help")
+        await chats[uid].await_reply(contains="/export", timeout=30)
+        assert len(await stored_notes(pg_url, uid)) == len(ITEMS)
+
+
+async def test_a_worker_killed_mid_job_leaves_it_to_the_other(
+    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_url: str
+) -> None:
+    # A short time limit: arq runs a dead worker's job again once its in-progress mark
+    # expires, the time limit plus 10 s after the job started.
+    async with cluster(
+        fake_api, tmp_path, pg_url, redis_url, gated=True, OCR_TIMEOUT_SECONDS="6"
+    ) as running:
+        workers = running.workers
+        chat = Conversation(fake_api, chat_id=7201)
+        lines = _note("Dana", "blue ink")
+        chat.send_photo(note_png(lines))
+        [(victim, _)] = await workers.wait_entered(1)
+        os.kill(victim, signal.SIGKILL)
+        workers.open_gate()
+        await _final(chat, lines)
+        # It was read again, by the other worker.
+        (first, _), (second, _) = await workers.wait_entered(2)
+        assert first == victim and second != victim
+        [note] = await notes_settle(pg_url, 7201, 1)
+        assert note.startswith("Dana needs blue ink")
+        # Nothing more comes: the job was done once.
+        chat.send_command("notes")
+        await chat.await_reply(contains="Your notes", timeout=30)
+        assert len(await stored_notes(pg_url, 7201)) == 1
+        assert len(workers.entered()) == 2
+        finals = [
+            m
+            for m in chat.bot_messages()
+            if "Your note" in m.visible and "Your notes" not in m.visible
+        ]
+        assert len(finals) == 1, [m.visible for m in chat.bot_messages()]
 
 
 async def test_the_same_update_delivered_twice_is_handled_once(
-    cluster: Balancer, fake_api: FakeBotApi
+    deployed: Cluster, fake_api: FakeBotApi
 ) -> None:
     chat = Conversation(fake_api, chat_id=7001)
-    cluster.fan_out(1)
+    deployed.balancer.fan_out(1)
     chat.send_command("start")
     await chat.await_reply(contains="/language", timeout=30)
     # Both instances got it (the balancer says so); then one more update proves both are idle.
-    await fake_api.wait_for(lambda: len(cluster.sent) >= 2 or None, timeout=10)
+    await fake_api.wait_for(lambda: len(deployed.balancer.sent) >= 2 or None, timeout=10)
     chat.send_command("help")
     await chat.await_reply(contains="/export", timeout=30)
     starts = [
@@ -106,7 +133,7 @@ def _card(chat: Conversation) -> BotMessage | None:
 
 
 async def test_the_same_button_tapped_at_both_instances_has_one_effect(
-    cluster: Balancer, fake_api: FakeBotApi, pg_url: str
+    deployed: Cluster, fake_api: FakeBotApi, pg_url: str
 ) -> None:
     chat = Conversation(fake_api, chat_id=7002)
     chat.send_photo(to_bytes(scribbled_note(CLEAN)))
@@ -126,14 +153,14 @@ async def test_the_same_button_tapped_at_both_instances_has_one_effect(
     await chat.await_reply(contains="/export", timeout=30)
     finals = [m for m in chat.bot_messages() if "Your note" in m.visible]
     assert len(finals) == 1, "the note is shown once"
-    assert len(await _notes_of(pg_url, 7002)) == 1, "and stored once"
+    assert len(await stored_notes(pg_url, 7002)) == 1, "and stored once"
     # The other tap is told it changed nothing (lost the race, or came after the end).
     texts = [a.text or "" for a in answers]
     assert any("Already done" in t or "finished" in t for t in texts), texts
 
 
 async def test_an_album_split_between_instances_becomes_one_note(
-    cluster: Balancer, fake_api: FakeBotApi, pg_url: str
+    deployed: Cluster, fake_api: FakeBotApi, pg_url: str
 ) -> None:
     chat = Conversation(fake_api, chat_id=7003)
     chat.send_photo(note_png(NOTE_LINES[:3]), media_group_id="split-album")
@@ -142,11 +169,11 @@ async def test_an_album_split_between_instances_becomes_one_note(
         lambda m: "Buy milk" in m.visible and "Read chapter five again" in m.visible, timeout=120
     )
     assert "Meeting notes" in final.visible
-    targets = {target for target, _ in cluster.sent}
+    targets = {target for target, _ in deployed.balancer.sent}
     assert len(targets) == 2, "the pages reached different instances"
     chat.send_command("help")
     await chat.await_reply(contains="/export", timeout=30)
-    assert len(await _notes_of(pg_url, 7003)) == 1, "one note, not one per instance"
+    assert len(await stored_notes(pg_url, 7003)) == 1, "one note, not one per instance"
 
 
 async def test_health_says_draining_once_updates_are_no_longer_taken(
@@ -160,8 +187,8 @@ async def test_health_says_draining_once_updates_are_no_longer_taken(
     )  # fmt: skip
     app = build_application(settings)
     async with running_instance(app, port, SECRET, url):
-        assert await _health(health_port) == 200
+        assert await health(health_port) == 200
         # What SIGTERM does first (run_webhook): the webhook server stops taking updates.
         assert app.updater is not None
         await app.updater.stop()
-        assert await _health(health_port) == 503
+        assert await health(health_port) == 503

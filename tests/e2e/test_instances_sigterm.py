@@ -1,33 +1,30 @@
-"""Two deployed instances (`python -m bot run`, webhook mode, one PostgreSQL, one Redis) behind
-a balancer: one is stopped with SIGTERM in the middle of a user's review, and the other one
-finishes that review; nothing the user confirmed is lost, and the note is stored once."""
+"""Two deployed instances (`python -m bot run`, webhook mode, one PostgreSQL, one Redis, two
+`notes-ocr-bot worker` processes reading the photos) behind a balancer: one is stopped with
+SIGTERM in the middle of a user's review, and the other one finishes that review; nothing the
+user confirmed is lost, and the note is stored once."""
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from redis.asyncio import Redis
-from sqlalchemy import text
-
-from bot.storage import open_database
 from tests.e2e.harness import Conversation, free_port
 from tests.e2e.test_sigterm import CLEAN, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer
+from tests.support.cluster import stored_notes
 from tests.support.drawing import scribbled_note, to_bytes
+from tests.support.redis_server import ocr_workers
 
 
 async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
-    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_server: str
+    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_url: str
 ) -> None:
-    redis = Redis.from_url(redis_server)
-    await redis.flushdb()
-    await redis.aclose()
     ports = [free_port(), free_port()]
     balancer = Balancer([f"http://127.0.0.1:{p}/telegram" for p in ports]).start()
     try:
         async with AsyncExitStack() as stack:
+            stack.enter_context(ocr_workers(redis_url, tmp_path / "workers", 2))
             bots = []
             for n, port in enumerate(ports):
                 workdir = tmp_path / f"i{n}"
@@ -37,8 +34,7 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
                         bot_process(
                             fake_api, workdir, f"bot{n}",
                             WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
-                            WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_server,
-                            OCR_WORKERS="1",
+                            WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_url,
                         )
                     )
                 )  # fmt: skip
@@ -78,12 +74,4 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
             assert_clean_exit(bots[1], await bots[1].terminate())
     finally:
         balancer.stop()
-    db = await open_database(pg_url)
-    try:
-        async with db.engine.connect() as conn:
-            count = (
-                await conn.execute(text("SELECT count(*) FROM notes WHERE user_id = 7101"))
-            ).scalar_one()
-    finally:
-        await db.close()
-    assert count == 1
+    assert len(await stored_notes(pg_url, 7101)) == 1
