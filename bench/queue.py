@@ -2,7 +2,8 @@
 by side in one run. Needs redis-server (scripts/install-system-deps.sh); starts its own on
 127.0.0.1, and its own worker processes.
 
-Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 8] [--engine tesseract]
+Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 8] [--busy-photos 16]
+     [--engine tesseract]
 
 (a) Throughput: ``--photos`` drawn notes submitted at once through the queue, read by 1, 2 and
     4 worker processes (OCR_WORKERS=1 each), against the in-process engine with 2 threads.
@@ -14,7 +15,9 @@ Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 8] [--engine te
     API; each photo from the user's send to the bot's last reply, over the in-process
     engine's time on the same bytes (as bench.e2e_bot_latency measures it in-process).
     Target <= 1.15.
-(d) /start p50/p99 on that bot while 8 photos from 8 users are read by the workers.
+(d) Two instances as deployed (`python -m bot run` each, webhook mode, one PostgreSQL, one
+    Redis, 2 workers; a balancer sends the probing user to instance A and everyone else to
+    B): /start p50/p99 on A, idle and while ``--busy-photos`` photos of B's users are read.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import asyncio
 import statistics
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 from bench.common import ensure_tests_importable
 from bench.e2e_bot_latency import last_reply, ms, notes, pctl, probe_start
@@ -36,7 +41,7 @@ async def _throughput(recognizer: object, images: list[bytes]) -> float:
     return len(images) / (time.perf_counter() - t0)
 
 
-async def run(photos: int, e2e_photos: int, engine: str) -> None:
+async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> None:
     ensure_tests_importable()
     from bot.app import build_application
     from bot.config import EngineChoice
@@ -51,7 +56,6 @@ async def run(photos: int, e2e_photos: int, engine: str) -> None:
     warm = notes(4, first_seed=900)
     seq = notes(20, first_seed=2000)
     e2e_images = notes(e2e_photos, first_seed=3000)
-    busy_images = notes(8, first_seed=4000)
     choice = EngineChoice(engine)
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp, FakeBotApi(TOKEN) as fake:
         root = Path(tmp)
@@ -66,8 +70,9 @@ async def run(photos: int, e2e_photos: int, engine: str) -> None:
         local_times: list[float] = []
         queue_times: list[float] = []
         for n in (1, 2, 4):
-            with redis_server(root / f"redis-{n}") as url, ocr_workers(
-                url, root / f"workers-{n}", n, OCR_ENGINE=engine
+            with (
+                redis_server(root / f"redis-{n}") as url,
+                ocr_workers(url, root / f"workers-{n}", n, OCR_ENGINE=engine),
             ):
                 queue = QueueRecognizer(make_settings(fake, root / "data", redis_url=url))
                 await queue.start()
@@ -95,8 +100,9 @@ async def run(photos: int, e2e_photos: int, engine: str) -> None:
             f"{ms(statistics.median(overhead))}, p90 {ms(pctl(overhead, 0.9))}"
         )
 
-        with redis_server(root / "redis-e2e") as url, ocr_workers(
-            url, root / "workers-e2e", 2, OCR_ENGINE=engine
+        with (
+            redis_server(root / "redis-e2e") as url,
+            ocr_workers(url, root / "workers-e2e", 2, OCR_ENGINE=engine),
         ):
             settings = make_settings(fake, root / "bot", redis_url=url, ocr_engine=choice)
             app = build_application(settings)
@@ -118,9 +124,7 @@ async def run(photos: int, e2e_photos: int, engine: str) -> None:
                     direct_all.append(direct)
                     e2e_all.append(time.perf_counter() - t0)
                 ratio = sum(e2e_all) / sum(direct_all)
-                extra = statistics.median(
-                    e - d for e, d in zip(e2e_all, direct_all, strict=True)
-                )
+                extra = statistics.median(e - d for e, d in zip(e2e_all, direct_all, strict=True))
                 print(
                     f"(c) end to end in queue mode, {e2e_photos} photos one after another, "
                     "2 workers"
@@ -134,31 +138,87 @@ async def run(photos: int, e2e_photos: int, engine: str) -> None:
                     f"    total e2e/direct = {ratio:.3f} (target <= 1.15: {verdict}); median "
                     f"extra {extra * 1000:.1f} ms per photo"
                 )
-                idle = [await probe_start(fake, 9_000) for _ in range(20)]
-                chats = [Conversation(fake, chat_id=7_000 + i) for i in range(8)]
-                for c, image in zip(chats, busy_images, strict=True):
-                    c.send_photo(image)
-                replies = asyncio.gather(*(last_reply(c) for c in chats))
-                busy: list[float] = []
-                while not replies.done():
-                    busy.append(await probe_start(fake, 9_000))
-                await replies
-                print("(d) /start on the bot: idle, and while 8 photos are read by the workers")
-                for name, values in (("idle", idle), ("8 photos", busy)):
-                    print(
-                        f"    {name:9s} n={len(values):4d}  p50 {ms(pctl(values, 0.5))}  "
-                        f"p99 {ms(pctl(values, 0.99))}"
-                    )
         await local.close()
+        await _two_instances(fake, root, engine, busy_photos)
+
+
+async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    from tests.e2e.harness import Conversation, free_port
+    from tests.e2e.test_sigterm import bot_process
+    from tests.support.balancer import Balancer
+    from tests.support.postgres_server import postgres_server
+    from tests.support.redis_server import ocr_workers, redis_server
+
+    probe_chat = 9_500
+    ports = [free_port(), free_port()]
+    balancer = Balancer(
+        [f"http://127.0.0.1:{p}/telegram" for p in ports],
+        route=lambda update: 0 if _chat_of(update) == probe_chat else 1,
+    ).start()
+    with (
+        postgres_server() as dsn,
+        redis_server(root / "redis-2i") as url,
+        ocr_workers(url, root / "workers-2i", 2, OCR_ENGINE=engine),
+    ):
+        conn = await asyncpg.connect(f"postgresql://{dsn}/postgres")
+        await conn.execute('CREATE DATABASE "bench"')
+        await conn.close()
+        async with AsyncExitStack() as stack:
+            for n, port in enumerate(ports):
+                workdir = root / f"instance-{n}"
+                workdir.mkdir()
+                await stack.enter_async_context(
+                    bot_process(
+                        fake, workdir, f"bot{n}",
+                        WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
+                        WEBHOOK_PORT=str(port), DATABASE_URL=f"postgresql+asyncpg://{dsn}/bench",
+                        REDIS_URL=url, OCR_ENGINE=engine,
+                    )
+                )  # fmt: skip
+            # Both up and warm: A answers /start, B reads a photo.
+            await probe_start(fake, probe_chat)
+            warm = Conversation(fake, chat_id=7_999)
+            warm.send_photo(notes(1, first_seed=5000)[0])
+            await last_reply(warm)
+            idle = [await probe_start(fake, probe_chat) for _ in range(30)]
+            chats = [Conversation(fake, chat_id=7_500 + i) for i in range(busy_photos)]
+            for c, image in zip(chats, notes(busy_photos, first_seed=6000), strict=True):
+                c.send_photo(image)
+            replies = asyncio.gather(*(last_reply(c) for c in chats))
+            busy: list[float] = []
+            t0 = time.perf_counter()
+            while not replies.done():
+                busy.append(await probe_start(fake, probe_chat))
+            await replies
+            took = time.perf_counter() - t0
+    balancer.stop()
+    print(
+        f"(d) two instances, 2 workers: /start on A, idle and while {busy_photos} photos of B's "
+        f"users are read ({took:.1f} s)"
+    )
+    for name, values in (("idle", idle), ("B busy", busy)):
+        print(
+            f"    {name:7s} n={len(values):4d}  p50 {ms(pctl(values, 0.5))}  "
+            f"p99 {ms(pctl(values, 0.99))}"
+        )
+    print(f"    p99 busy/idle = {pctl(busy, 0.99) / pctl(idle, 0.99):.2f}")
+
+
+def _chat_of(update: dict[str, Any]) -> int | None:
+    message = update.get("message") or (update.get("callback_query") or {}).get("message") or {}
+    return (message.get("chat") or {}).get("id")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--photos", type=int, default=40)
     parser.add_argument("--e2e-photos", type=int, default=8)
+    parser.add_argument("--busy-photos", type=int, default=16)
     parser.add_argument("--engine", default="tesseract", help="OCR_ENGINE of both sides")
     args = parser.parse_args()
-    asyncio.run(run(args.photos, args.e2e_photos, args.engine))
+    asyncio.run(run(args.photos, args.e2e_photos, args.engine, args.busy_photos))
 
 
 if __name__ == "__main__":

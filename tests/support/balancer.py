@@ -2,20 +2,26 @@
 to the bot instances in turn (round robin), as a proxy in front of several instances would.
 An instance that does not answer is skipped (a health-checking balancer stops sending there).
 ``fan_out(n)``: the next ``n`` updates go to every instance at once (Telegram delivering an
-update again, to another instance)."""
+update again, to another instance). ``route``: picks the instance for an update (a bench
+sends one chat to one instance and the others to the other); None falls back to the turn."""
 
 from __future__ import annotations
 
+import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
 class Balancer:
-    def __init__(self, targets: list[str]) -> None:
+    def __init__(
+        self, targets: list[str], route: Callable[[dict[str, Any]], int | None] | None = None
+    ) -> None:
         self.targets = targets
+        self._route = route
         self._lock = threading.Lock()
         self._next = 0
         self._fan_out = 0
@@ -72,6 +78,8 @@ class Balancer:
             if everywhere:
                 self._fan_out -= 1
             start, self._next = self._next, self._next + 1
+        if self._route is not None and (chosen := self._route(json.loads(body))) is not None:
+            start = chosen
         if everywhere:
             statuses: list[int] = []
             threads = [
