@@ -39,10 +39,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # How often the worker looks for jobs: the mean wait before a free worker notices a job is
-# half of it (measured in bench/queue_throughput.py).
+# half of it (measured in bench/queue.py).
 POLL_SECONDS = 0.01
 # How long a result waits in Redis for the bot instance that asked.
 KEEP_RESULT_S = 600
+# SIGTERM: take no new job, give the jobs being read this long to finish, then hand the rest
+# back to the line (another worker runs them at once). deploy/compose.yaml's
+# stop_grace_period leaves room for it.
+DRAIN_SECONDS = 30
 
 
 def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Worker:
@@ -106,6 +110,7 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
         job_timeout=settings.ocr_timeout_seconds,
         keep_result=KEEP_RESULT_S,
         poll_delay=POLL_SECONDS,
+        job_completion_wait=DRAIN_SECONDS,
         # arq reads this many job ids per poll, and jobs being read stay in the line until
         # done: with the default (max_jobs) a free worker sees only the job another worker is
         # reading and waits for it (measured: 2 workers read no faster than 1).
@@ -116,7 +121,8 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
 
 
 async def serve(settings: Settings, recognizer: Recognizer | None = None) -> None:
-    """Run a worker until SIGINT/SIGTERM (arq's handlers cancel it)."""
+    """Run a worker until SIGINT/SIGTERM: then it takes no new job, finishes the ones it is
+    reading (DRAIN_SECONDS at most, the rest go back to the line) and returns."""
     worker = build_worker(settings, recognizer)
     try:
         await worker.async_run()

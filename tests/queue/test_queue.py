@@ -1,10 +1,13 @@
 """Photos read by ``notes-ocr-bot worker`` processes through Redis (REDIS_URL set), as a user
-of one instance sees it: a job over its time limit is told, and a photo that must wait says
-where it is in line. Several instances and a worker killed mid-job: tests/e2e/test_instances.py.
+of one instance sees it: a job over its time limit is told, a photo that must wait says where
+it is in line, and a worker stopped (SIGTERM, as a deploy does) finishes the photo it reads.
+Several instances and a worker killed mid-job: tests/e2e/test_instances.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,26 @@ async def test_a_photo_waiting_for_a_worker_shows_its_place_in_line(
             await _final(first, _note("Fay", "thin tape"))
             await _final(second, _note("Gus", "warm socks"))
             await _final(third, _note("Hal", "lamp oil"))
+
+
+async def test_a_worker_stopped_mid_job_finishes_it_before_it_exits(
+    fake_api: FakeBotApi, redis_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_api, tmp_path / "data", redis_url=redis_url)
+    with ocr_workers(redis_url, tmp_path / "workers", 2, gated=True) as workers:
+        app = build_application(settings)
+        async with running_bot(app):
+            chat = Conversation(fake_api, chat_id=7501)
+            lines = _note("Ida", "spare keys")
+            chat.send_photo(note_png(lines))
+            [(pid, _)] = await workers.wait_entered(1)
+            n, stopping = next((n, p) for n, p in enumerate(workers.procs) if p.pid == pid)
+            stopping.send_signal(signal.SIGTERM)
+            log = tmp_path / "workers" / f"worker-{n}.log"
+            # The gate opens once the worker has taken the signal (it says so in its log).
+            await fake_api.wait_for(lambda: "shutdown on SIGTERM" in log.read_text(), timeout=30)
+            workers.open_gate()
+            await _final(chat, lines)
+            assert await asyncio.to_thread(stopping.wait, 30) == 0
+            # Read once, by the worker that was stopping: nothing was handed over or redone.
+            assert [p for p, _ in workers.entered()] == [pid]
