@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -204,6 +205,10 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         )
     else:
         print("[..] Aspose handwriting model not installed: recognize_handwritten_text() unused")
+    if settings.redis_url:
+        ok = _check_queue(settings.redis_url) and ok
+    else:
+        print("[..] REDIS_URL unset: this process reads its photos itself (one instance)")
     print("languages (offline), and who reads them with OCR_ENGINE=rapid+tesseract:")
     for lang in LANGUAGES:
         tess = "yes" if lang.tesseract in tess_langs else "no"
@@ -214,6 +219,33 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         print(f"  {lang.code:3} {lang.name:14} tesseract={tess:4} aspose={asp}")
         print(f"      {who_reads(lang)}")
     return 0 if ok else 1
+
+
+def _check_queue(url: str) -> bool:
+    """Redis answers, and which workers read the queued photos (from their heartbeats)."""
+    import redis
+
+    from bot.ocr.wire import WORKER_KEY_PREFIX
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    where = f"{client.connection_pool.connection_kwargs.get('host')}:" + str(
+        client.connection_pool.connection_kwargs.get("port")
+    )  # never the URL itself: it may hold a password
+    try:
+        client.ping()
+        beats = [client.get(key) for key in client.scan_iter(match=WORKER_KEY_PREFIX + "*")]
+        workers = [json.loads(cast(bytes, raw)) for raw in beats if raw is not None]
+    except redis.RedisError as exc:
+        print(f"[!!] Redis at {where} does not answer: {type(exc).__name__}")
+        return False
+    finally:
+        client.close()
+    print(f"[ok] Redis at {where}: photos are read by `notes-ocr-bot worker` processes")
+    if not workers:
+        print("[..] no worker is running now: queued photos wait until one starts")
+    for info in workers:
+        print(f"     worker: {info.get('engine')}, {info.get('capacity')} at once")
+    return True
 
 
 def _cmd_fetch_models(args: argparse.Namespace) -> int:
