@@ -148,6 +148,7 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
     from tests.e2e.harness import Conversation, free_port
     from tests.e2e.test_sigterm import bot_process
     from tests.support.balancer import Balancer
+    from tests.support.cluster import wait_healthy
     from tests.support.postgres_server import postgres_server
     from tests.support.redis_server import ocr_workers, redis_server
 
@@ -166,6 +167,7 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
         await conn.execute('CREATE DATABASE "bench"')
         await conn.close()
         async with AsyncExitStack() as stack:
+            health_ports = [free_port(), free_port()]
             for n, port in enumerate(ports):
                 workdir = root / f"instance-{n}"
                 workdir.mkdir()
@@ -174,9 +176,11 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
                         fake, workdir, f"bot{n}",
                         WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
                         WEBHOOK_PORT=str(port), DATABASE_URL=f"postgresql+asyncpg://{dsn}/bench",
-                        REDIS_URL=url, OCR_ENGINE=engine,
+                        REDIS_URL=url, OCR_ENGINE=engine, HEALTH_PORT=str(health_ports[n]),
                     )
                 )  # fmt: skip
+            for health_port in health_ports:  # as a load balancer waits for them
+                await wait_healthy(health_port)
             # Both up and warm: A answers /start, B reads a photo.
             await probe_start(fake, probe_chat)
             warm = Conversation(fake, chat_id=7_999)

@@ -12,7 +12,7 @@ from tests.e2e.harness import Conversation, free_port
 from tests.e2e.test_sigterm import CLEAN, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer
-from tests.support.cluster import stored_notes
+from tests.support.cluster import stored_notes, wait_healthy
 from tests.support.drawing import scribbled_note, to_bytes
 from tests.support.redis_server import ocr_workers
 
@@ -26,6 +26,7 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
         async with AsyncExitStack() as stack:
             stack.enter_context(ocr_workers(redis_url, tmp_path / "workers", 2))
             bots = []
+            health_ports = [free_port(), free_port()]
             for n, port in enumerate(ports):
                 workdir = tmp_path / f"i{n}"
                 workdir.mkdir()
@@ -35,9 +36,13 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
                             fake_api, workdir, f"bot{n}",
                             WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
                             WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_url,
+                            HEALTH_PORT=str(health_ports[n]),
                         )
                     )
                 )  # fmt: skip
+            # The balancer sends updates only to instances whose /health says they take them.
+            for health_port in health_ports:
+                await wait_healthy(health_port)
             chat = Conversation(fake_api, chat_id=7101)
             # Both up: two /start answered (one reaches each instance).
             for _ in range(2):

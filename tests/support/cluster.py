@@ -82,6 +82,21 @@ async def health(port: int) -> int:
     return status
 
 
+async def wait_healthy(port: int, timeout: float = 90) -> None:  # noqa: ASYNC109
+    """Wait until an instance's /health says 200 (its webhook server takes updates), as a load
+    balancer does before it sends an instance anything."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            if await health(port) == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the instance with health port {port} did not come up")
+        await asyncio.sleep(0.05)
+
+
 async def stored_notes(pg_url: str, user_id: int) -> list[str]:
     """The texts of a user's notes in the shared database."""
     db = await open_database(pg_url)
