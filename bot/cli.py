@@ -225,7 +225,7 @@ def _check_queue(url: str) -> bool:
     """Redis answers, and which workers read the queued photos (from their heartbeats)."""
     import redis
 
-    from bot.ocr.wire import WORKER_KEY_PREFIX
+    from bot.ocr.wire import WORKERS
 
     client = redis.Redis.from_url(url, socket_timeout=5)
     where = f"{client.connection_pool.connection_kwargs.get('host')}:" + str(
@@ -233,8 +233,9 @@ def _check_queue(url: str) -> bool:
     )  # never the URL itself: it may hold a password
     try:
         client.ping()
-        beats = [client.get(key) for key in client.scan_iter(match=WORKER_KEY_PREFIX + "*")]
-        workers = [json.loads(cast(bytes, raw)) for raw in beats if raw is not None]
+        keys = list(cast(set[bytes], client.smembers(WORKERS)))
+        beats = cast(list[bytes | None], client.mget(keys)) if keys else []
+        workers = [json.loads(raw) for raw in beats if raw is not None]
     except redis.RedisError as exc:
         print(f"[!!] Redis at {where} does not answer: {type(exc).__name__}")
         return False

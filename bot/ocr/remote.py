@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import in_progress_key_prefix, result_key_prefix
@@ -29,9 +29,11 @@ from bot.errors import ConfigError, OcrError, OcrTimeout, QueueFull, WorkerCrash
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.preprocess import prepare
 from bot.ocr.recognizer import QueueCallback, notify_queue
-from bot.ocr.wire import JOB, MAX_TRIES, QUEUE, WORKER_KEY_PREFIX, decode_result
+from bot.ocr.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from bot.config import Settings
     from bot.ocr.model import Page
 
@@ -198,8 +200,12 @@ class QueueRecognizer:
             for job_id in ids:
                 pipe.exists(in_progress_key_prefix + job_id)
             running_flags = await pipe.execute()
-        worker_keys = [key async for key in redis.scan_iter(match=WORKER_KEY_PREFIX + "*")]
+        # (redis-py types its set commands for both of its clients; this one is asyncio.)
+        worker_keys = list(await cast("Awaitable[set[bytes]]", redis.smembers(WORKERS)))
         found = await redis.mget(worker_keys) if worker_keys else []
+        # A worker whose key expired is gone (killed, or its machine is): off the list.
+        if gone := [k for k, v in zip(worker_keys, found, strict=True) if v is None]:
+            await cast("Awaitable[int]", redis.srem(WORKERS, *gone))
         workers = [json.loads(v) for v in found if v]
         capacity = sum(int(w.get("capacity", 1)) for w in workers)
         running = sum(1 for flag in running_flags if flag)

@@ -18,9 +18,12 @@ from bot.ocr.model import Page
 QUEUE = "notes-ocr:jobs"
 JOB = "read_photo"
 # Each worker process says here, under its own key with a short expiry, how many jobs it
-# runs at once and which languages it reads (bot instances size "Queued: n ahead" by it).
+# runs at once and which languages it reads (bot instances size "Queued: n ahead" by it),
+# and lists that key in the WORKERS set: instances find the live workers there, never by
+# scanning Redis, which also holds a key per handled update (a scan would grow with them).
 WORKER_KEY_PREFIX = "notes-ocr:worker:"
 WORKER_KEY_TTL_S = 5
+WORKERS = "notes-ocr:workers"
 # A job killed with its worker (SIGKILL, power loss) is run again by another worker; a photo
 # that kills every worker that reads it is given up after this many tries.
 MAX_TRIES = 3

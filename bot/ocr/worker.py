@@ -28,6 +28,7 @@ from bot.ocr.wire import (
     QUEUE,
     WORKER_KEY_PREFIX,
     WORKER_KEY_TTL_S,
+    WORKERS,
     error_result,
     page_result,
 )
@@ -72,7 +73,10 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
         )
         while True:
             try:
-                await redis.set(worker_key, info, ex=WORKER_KEY_TTL_S)
+                async with redis.pipeline(transaction=True) as pipe:
+                    pipe.set(worker_key, info, ex=WORKER_KEY_TTL_S)
+                    pipe.sadd(WORKERS, worker_key)
+                    await pipe.execute()
             except Exception:
                 log.exception("worker heartbeat failed")
             await asyncio.sleep(1)
@@ -86,7 +90,10 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
         for beat in beats:
             beat.cancel()
         with contextlib.suppress(Exception):
-            await ctx["redis"].delete(worker_key)
+            async with ctx["redis"].pipeline(transaction=True) as pipe:
+                pipe.delete(worker_key)
+                pipe.srem(WORKERS, worker_key)
+                await pipe.execute()
         await engine.close()
 
     async def read_photo(ctx: dict[str, Any], image: bytes, language: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from bot.cli import _check_queue
-from bot.ocr.wire import WORKER_KEY_PREFIX
+from bot.ocr.wire import WORKER_KEY_PREFIX, WORKERS
 from tests.e2e.harness import free_port
 
 
@@ -19,6 +19,7 @@ def test_doctor_names_the_live_workers(redis_url: str, capsys: pytest.CaptureFix
     client = redis.Redis.from_url(redis_url)
     info = {"capacity": 2, "engine": "rapid+tesseract", "languages": ["en"]}
     client.set(WORKER_KEY_PREFIX + "w1", json.dumps(info), ex=5)
+    client.sadd(WORKERS, WORKER_KEY_PREFIX + "w1", WORKER_KEY_PREFIX + "gone")
     client.close()
     assert _check_queue(redis_url)
     out = capsys.readouterr().out

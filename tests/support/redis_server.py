@@ -23,6 +23,7 @@ from pathlib import Path
 
 import redis
 
+from bot.ocr.wire import WORKERS
 from tests.e2e.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +145,7 @@ def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], workdir: Path) -
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + 120
     try:
-        while len(list(client.scan_iter(match="notes-ocr:worker:*"))) < len(procs):
+        while client.scard(WORKERS) < len(procs):
             dead = [p for p in procs if p.poll() is not None]
             if dead or time.monotonic() > deadline:
                 logs = "\n".join(p.read_text()[-2000:] for p in workdir.glob("worker-*.log"))
