@@ -20,6 +20,7 @@
      │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
      │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
      ├── DownloadFailed           Telegram would not give us the file
+     ├── ServiceUnavailable       Redis (the shared state, the OCR queue) is away for a moment
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
 An error carries a message ``key`` of the catalogs in ``bot/i18n/locales`` and the ``params``
@@ -159,6 +160,12 @@ class TooManyPages(InputError):
 
 class PageTooLarge(InputError):
     key = N_("error-page-too-large")
+
+
+class ServiceUnavailable(BotError):
+    """Redis does not answer (restarting, the network): photos cannot be queued or counted."""
+
+    key = N_("error-unavailable")
 
 
 class ConfigError(BotError):

@@ -21,15 +21,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
-from arq.constants import in_progress_key_prefix, result_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 from arq.jobs import deserialize_result
 from arq.worker import JobExecutionFailed
+from redis.exceptions import RedisError
 
-from bot.errors import ConfigError, OcrError, OcrTimeout, QueueFull, WorkerCrashed
+from bot.errors import (
+    ConfigError,
+    OcrError,
+    OcrTimeout,
+    QueueFull,
+    ServiceUnavailable,
+    WorkerCrashed,
+)
 from bot.ocr.languages import LANGUAGES, resolve
 from bot.ocr.preprocess import prepare
 from bot.ocr.recognizer import QueueCallback, notify_queue
 from bot.ocr.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
+from bot.shared.outage import unavailable_without_redis
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -137,7 +146,8 @@ class QueueRecognizer:
             max_pixels=self.max_pixels,
             max_side=self.max_side,
         )
-        job = await redis.enqueue_job(JOB, image, language, _expires=QUEUE_EXPIRY_S)
+        with unavailable_without_redis("OCR queue"):
+            job = await redis.enqueue_job(JOB, image, language, _expires=QUEUE_EXPIRY_S)
         if job is None:  # only when a job id is reused, which we never do
             raise OcrError(detail="job not enqueued")
         pending = _Pending(asyncio.get_running_loop().create_future(), on_queue)
@@ -155,6 +165,7 @@ class QueueRecognizer:
 
     async def _poll(self) -> None:
         last_look = time.monotonic()
+        failing = False
         while True:
             try:
                 if self._pending:
@@ -162,11 +173,20 @@ class QueueRecognizer:
                 if time.monotonic() - last_look >= self.state_seconds:
                     last_look = time.monotonic()
                     await self._look_at_line()
+                if failing:
+                    failing = False
+                    log.warning("OCR queue: Redis answers again")
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # Redis away for a moment: waiting jobs keep waiting, the next turn retries.
-                log.exception("OCR queue poll failed")
+                # Said once per outage, not at every turn.
+                if not failing:
+                    failing = True
+                    if isinstance(exc, RedisError):
+                        log.warning("OCR queue: Redis does not answer: %r", exc)
+                    else:
+                        log.exception("OCR queue poll failed")
             self._wake.clear()
             timeout = self.poll_seconds if self._pending else self.state_seconds
             with contextlib.suppress(TimeoutError):
@@ -180,10 +200,21 @@ class QueueRecognizer:
         async with redis.pipeline(transaction=False) as pipe:
             for job_id in ids:
                 pipe.get(result_key_prefix + job_id)
+                pipe.exists(job_key_prefix + job_id, in_progress_key_prefix + job_id)
+                pipe.zscore(QUEUE, job_id)
             raw = await pipe.execute()
-        for job_id, value in zip(ids, raw, strict=True):
+        for job_id, value, keys, score in zip(ids, raw[::3], raw[1::3], raw[2::3], strict=True):
             pending = self._pending.get(job_id)
-            if value is None or pending is None or pending.done.done():
+            if pending is None or pending.done.done():
+                continue
+            if value is None:
+                # arq replaces a job with its result in one transaction: no result, no job, not
+                # being read and not in the line means Redis lost it (restarted without its
+                # data). Nobody will read it: the user is told to send it again.
+                if not keys and score is None:
+                    pending.done.set_exception(
+                        ServiceUnavailable(detail=f"job {job_id} lost by Redis")
+                    )
                 continue
             finished = deserialize_result(value)
             if finished.success:

@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker, func
+from redis.exceptions import RedisError
 
 from bot.errors import BotError, ConfigError, OcrError
 from bot.ocr.wire import (
@@ -48,17 +50,15 @@ KEEP_RESULT_S = 600
 # back to the line (another worker runs them at once). deploy/compose.yaml's
 # stop_grace_period leaves room for it.
 DRAIN_SECONDS = 30
+# Redis away: the first wait before trying again, and the longest.
+REDIS_RETRY_SECONDS = (1.0, 15.0)
 
 
-def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Worker:
-    """An arq worker running ``recognizer`` (default: the engine the settings choose)."""
+def build_worker(settings: Settings, engine: Recognizer) -> Worker:
+    """An arq worker running ``engine`` (started and closed by the caller: it outlives a
+    worker that lost Redis)."""
     if not settings.redis_url:
         raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
-    if recognizer is None:
-        from bot.ocr.engines import build_engine
-
-        recognizer = build_engine(settings)
-    engine = recognizer
     worker_key = WORKER_KEY_PREFIX + uuid.uuid4().hex
     beats: list[asyncio.Task[None]] = []
 
@@ -82,7 +82,6 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
             await asyncio.sleep(1)
 
     async def startup(ctx: dict[str, Any]) -> None:
-        await engine.start()
         beats.append(asyncio.get_running_loop().create_task(heartbeat(ctx["redis"])))
         log.info("OCR worker: engine=%s, %d at once", engine.engine_name, settings.ocr_workers)
 
@@ -94,7 +93,6 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
                 pipe.delete(worker_key)
                 pipe.srem(WORKERS, worker_key)
                 await pipe.execute()
-        await engine.close()
 
     async def read_photo(ctx: dict[str, Any], image: bytes, language: str) -> dict[str, Any]:
         try:
@@ -129,11 +127,47 @@ def build_worker(settings: Settings, recognizer: Recognizer | None = None) -> Wo
 
 async def serve(settings: Settings, recognizer: Recognizer | None = None) -> None:
     """Run a worker until SIGINT/SIGTERM: then it takes no new job, finishes the ones it is
-    reading (DRAIN_SECONDS at most, the rest go back to the line) and returns."""
-    worker = build_worker(settings, recognizer)
+    reading (DRAIN_SECONDS at most, the rest go back to the line) and returns.
+
+    The engine (default: the one the settings choose) is started once. When Redis goes away
+    (restarting, the network), the worker waits for it, trying again every few seconds, and
+    carries on with the same engine: a worker never dies of a Redis restart."""
+    if recognizer is None:
+        from bot.ocr.engines import build_engine
+
+        recognizer = build_engine(settings)
+    await recognizer.start()
+    stopping = asyncio.Event()
+    delay = REDIS_RETRY_SECONDS[0]
     try:
-        await worker.async_run()
-    except asyncio.CancelledError:
-        pass
+        while not stopping.is_set():
+            worker = build_worker(settings, recognizer)  # its signal handlers replace ours
+            started = asyncio.get_running_loop().time()
+            try:
+                await worker.async_run()
+                return
+            except asyncio.CancelledError:
+                return  # SIGINT/SIGTERM (arq's handlers cancel its main task)
+            except (RedisError, OSError) as exc:
+                if asyncio.get_running_loop().time() - started > 60:
+                    delay = REDIS_RETRY_SECONDS[0]  # it had been working: a new outage
+                log.warning("Redis does not answer (%r): trying again in %.0f s", exc, delay)
+            finally:
+                # Jobs it was reading cannot store their results: they stay in the line (when
+                # Redis kept its data) and are read again once their in-progress mark expires.
+                for task in worker.tasks.values():
+                    task.cancel()
+                with contextlib.suppress(Exception):
+                    await worker.close()
+            _stop_on_signals(stopping)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), delay)
+            delay = min(delay * 2, REDIS_RETRY_SECONDS[1])
     finally:
-        await worker.close()
+        await recognizer.close()
+
+
+def _stop_on_signals(stopping: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)

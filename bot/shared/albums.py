@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from bot.shared.outage import unavailable_without_redis
+
 # Long enough for any album to have arrived and been taken; the keys then vanish on their own.
 KEEP_SECONDS = 120
 
@@ -51,18 +53,20 @@ class RedisAlbums:
     async def join(self, group_id: str, page: AlbumPage) -> bool:
         pages, owner = self._keys(group_id)
         item = json.dumps([page.message_id, page.file_id, page.file_size])
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(pages, item)
-            pipe.expire(pages, KEEP_SECONDS)
-            pipe.set(owner, 1, nx=True, ex=KEEP_SECONDS)
-            _, _, first = await pipe.execute()
+        with unavailable_without_redis("albums"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.rpush(pages, item)
+                pipe.expire(pages, KEEP_SECONDS)
+                pipe.set(owner, 1, nx=True, ex=KEEP_SECONDS)
+                _, _, first = await pipe.execute()
         return bool(first)
 
     async def take(self, group_id: str) -> list[AlbumPage]:
         pages, owner = self._keys(group_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.lrange(pages, 0, -1)
-            pipe.delete(pages, owner)
-            items, _ = await pipe.execute()
+        with unavailable_without_redis("albums"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.lrange(pages, 0, -1)
+                pipe.delete(pages, owner)
+                items, _ = await pipe.execute()
         found = [AlbumPage(*json.loads(item)) for item in items]
         return sorted(found, key=lambda p: p.message_id)

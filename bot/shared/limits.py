@@ -3,12 +3,18 @@ minute. Counted in Redis when several instances share the users, in memory other
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import deque
 from enum import Enum
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.shared.outage import unavailable_without_redis
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 # An instance that dies holding a slot gives it back after this long at the latest.
@@ -108,7 +114,8 @@ class RedisLimits:
     async def admits(self, user_id: int) -> bool:
         window_ms = WINDOW_SECONDS * 1000
         args = [window_ms, self._per_minute, self._max_in_flight]
-        return int(await self._admits(keys=self._keys(user_id), args=args)) == 1
+        with unavailable_without_redis("limits"):
+            return int(await self._admits(keys=self._keys(user_id), args=args)) == 1
 
     async def acquire(self, user_id: int) -> Refusal | None:
         args: list[int | str] = [
@@ -118,8 +125,13 @@ class RedisLimits:
             uuid.uuid4().hex,
             IN_FLIGHT_TTL_SECONDS,
         ]
-        answer = int(await self._acquire(keys=self._keys(user_id), args=args))
+        with unavailable_without_redis("limits"):
+            answer = int(await self._acquire(keys=self._keys(user_id), args=args))
         return {0: None, 1: Refusal.TOO_FAST, 2: Refusal.IN_FLIGHT}[answer]
 
     async def release(self, user_id: int) -> None:
-        await self._release(keys=self._keys(user_id)[1:])
+        try:
+            await self._release(keys=self._keys(user_id)[1:])
+        except RedisError as exc:
+            # The slot returns by itself (IN_FLIGHT_TTL_SECONDS); the user was answered.
+            log.warning("in-flight slot of user %s not given back: %r", user_id, exc)

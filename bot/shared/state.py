@@ -53,9 +53,7 @@ async def open_shared_state(settings: Settings) -> SharedState:
     photo), else this process's memory."""
     per_minute, in_flight = settings.user_photos_per_minute, settings.user_max_in_flight
     if not settings.redis_url:
-        return SharedState(
-            LocalSeenUpdates(), LocalLimits(per_minute, in_flight), LocalAlbums()
-        )
+        return SharedState(LocalSeenUpdates(), LocalLimits(per_minute, in_flight), LocalAlbums())
     redis = Redis.from_url(settings.redis_url)
     try:
         await redis.ping()

@@ -3,9 +3,13 @@ answer in time, and behind a load balancer the second delivery may reach another
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 # Telegram keeps an undelivered update for 24 hours: it is never delivered again after that.
 SEEN_SECONDS = 24 * 3600
@@ -36,4 +40,9 @@ class RedisSeenUpdates:
 
     async def first_time(self, update_id: int) -> bool:
         key = f"{self._prefix}update:{update_id}"
-        return bool(await self._redis.set(key, 1, nx=True, ex=SEEN_SECONDS))
+        try:
+            return bool(await self._redis.set(key, 1, nx=True, ex=SEEN_SECONDS))
+        except RedisError as exc:
+            # Handled, perhaps twice if Telegram also delivers it again: better than never.
+            log.warning("update %s not recorded as handled: %r", update_id, exc)
+            return True

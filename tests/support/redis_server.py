@@ -29,44 +29,70 @@ from tests.e2e.harness import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class RedisServer:
+    """redis-server on a fixed free port; ``stop`` and ``start`` again (empty, as a Redis
+    without persistence restarts) to test what an outage does."""
+
+    def __init__(self, workdir: Path) -> None:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise AssertionError(
+                "redis-server is not installed: run scripts/install-system-deps.sh"
+            )
+        self.exe, self.workdir, self.port = exe, workdir, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 20
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError as exc:
+                    if self.proc.poll() is not None or time.monotonic() > deadline:
+                        rc = self.proc.poll()
+                        raise AssertionError(f"redis-server did not start (exit {rc})") from exc
+                    time.sleep(0.02)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[str]:
     """Start redis-server on a free port, yield its URL, stop it."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        raise AssertionError(
-            "redis-server is not installed: run scripts/install-system-deps.sh"
-        )
-    port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    with running_redis(workdir) as server:
+        yield server.url
+
+
+@contextmanager
+def running_redis(workdir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(workdir)
+    server.start()
     try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError as exc:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    rc = proc.poll()
-                    raise AssertionError(f"redis-server did not start (exit {rc})") from exc
-                time.sleep(0.02)
-        client.close()
-        yield url
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 @dataclass
