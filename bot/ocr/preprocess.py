@@ -50,22 +50,7 @@ def prepare(
     data: bytes, *, max_bytes: int, max_pixels: int, max_side: int = 2000
 ) -> PreparedImage:
     """Validate and normalise an uploaded image. Raises a subclass of InputError."""
-    if not data:
-        raise EmptyFile(detail="0 bytes")
-    if len(data) > max_bytes:
-        raise ImageTooLarge(detail=f"{len(data)} bytes > {max_bytes}")
-
-    img = _open_header(data)
-    width, height = img.size
-    # Checked from the header alone, before a single pixel is decoded.
-    if width * height > max_pixels:
-        raise DecompressionBomb(detail=f"{width}x{height} > {max_pixels} px")
-    frames = int(getattr(img, "n_frames", 1))
-    if frames > 1 and img.format in ANIMATED_FORMATS:
-        raise AnimatedImage(detail=f"{img.format} with {frames} frames")
-    _check_shape(width, height)
-
-    img = _decode(img)
+    img = _decode(check(data, max_bytes=max_bytes, max_pixels=max_pixels))
     # exif_transpose swaps width and height for 90-degree orientations.
     try:
         upright = ImageOps.exif_transpose(img)
@@ -88,6 +73,26 @@ def prepare(
         # Recompute from the rounded size so boxes map back exactly onto the original.
         scale = original_size[0] / upright.width
     return PreparedImage(image=upright, scale=scale, original_size=original_size)
+
+
+def check(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """What the size and the header tell of an upload, before a single pixel is decoded
+    (microseconds, where decoding a phone photo takes milliseconds). Raises a subclass of
+    InputError; returns the opened, undecoded image. A file cut off past its header passes
+    here and fails in :func:`prepare`."""
+    if not data:
+        raise EmptyFile(detail="0 bytes")
+    if len(data) > max_bytes:
+        raise ImageTooLarge(detail=f"{len(data)} bytes > {max_bytes}")
+    img = _open_header(data)
+    width, height = img.size
+    if width * height > max_pixels:
+        raise DecompressionBomb(detail=f"{width}x{height} > {max_pixels} px")
+    frames = int(getattr(img, "n_frames", 1))
+    if frames > 1 and img.format in ANIMATED_FORMATS:
+        raise AnimatedImage(detail=f"{img.format} with {frames} frames")
+    _check_shape(width, height)
+    return img
 
 
 def to_png_bytes(img: Image.Image) -> bytes:

@@ -35,7 +35,7 @@ from bot.errors import (
     WorkerCrashed,
 )
 from bot.ocr.languages import LANGUAGES, resolve
-from bot.ocr.preprocess import prepare
+from bot.ocr.preprocess import check
 from bot.ocr.recognizer import QueueCallback, notify_queue
 from bot.ocr.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
 from bot.shared.outage import unavailable_without_redis
@@ -78,7 +78,6 @@ class QueueRecognizer:
         self._redis_settings = RedisSettings.from_dsn(settings.redis_url)
         self.max_bytes = settings.max_image_bytes
         self.max_pixels = settings.max_pixels
-        self.max_side = settings.ocr_max_side
         self.queue_size = settings.ocr_queue_size
         # The worker's own time limit ends a job; this only stops a wait nobody can end
         # (every worker gone): the longest a job may wait, then run on each try.
@@ -138,14 +137,10 @@ class QueueRecognizer:
         resolve(language)  # LanguageUnavailable at once for a code nobody knows
         if self._waiting >= self.queue_size:
             raise QueueFull(detail=f"{self._waiting} photos waiting")
-        # A bad file is refused at once, not after waiting in the line.
-        await asyncio.to_thread(
-            prepare,
-            image,
-            max_bytes=self.max_bytes,
-            max_pixels=self.max_pixels,
-            max_side=self.max_side,
-        )
+        # A bad file is refused at once, not after waiting in the line: from its size and
+        # header (no pixel decoded here: the worker decodes it anyway, and a file cut off past
+        # its header is told from there, in the same words).
+        await asyncio.to_thread(check, image, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
         with unavailable_without_redis("OCR queue"):
             job = await redis.enqueue_job(JOB, image, language, _expires=QUEUE_EXPIRY_S)
         if job is None:  # only when a job id is reused, which we never do

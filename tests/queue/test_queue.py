@@ -15,7 +15,7 @@ from bot.app import build_application
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
+from tests.support.drawing import draw_lines, note_png, to_bytes
 from tests.support.redis_server import ocr_workers
 
 
@@ -90,3 +90,27 @@ async def test_a_worker_stopped_mid_job_finishes_it_before_it_exits(
             assert await asyncio.to_thread(stopping.wait, 30) == 0
             # Read once, by the worker that was stopping: nothing was handed over or redone.
             assert [p for p, _ in workers.entered()] == [pid]
+
+
+async def test_a_file_cut_off_past_its_header_is_told_as_in_one_process(
+    fake_api: FakeBotApi, redis_url: str, tmp_path: Path
+) -> None:
+    # The bot checks size and header before queueing; the worker decodes the pixels.
+    settings = make_settings(fake_api, tmp_path / "data", redis_url=redis_url)
+    with ocr_workers(redis_url, tmp_path / "workers", 1):
+        app = build_application(settings)
+        async with running_bot(app):
+            chat = Conversation(fake_api, chat_id=7502)
+            whole = to_bytes(
+                draw_lines(["Buy milk and eggs tomorrow", "Call the dentist"]), "JPEG"
+            )
+            chat.send_photo(whole[: len(whole) // 2])
+            reply = await chat.await_reply(
+                lambda m: "not an image" in m.visible or "could not read" in m.visible, timeout=60
+            )
+            assert len(reply.visible) < 200
+            assert "something went wrong" not in reply.visible
+            # And the next photo is read.
+            lines = _note("Jo", "new bulbs")
+            chat.send_photo(note_png(lines))
+            await _final(chat, lines)
