@@ -2,7 +2,7 @@
 by side in one run. Needs redis-server (scripts/install-system-deps.sh); starts its own on
 127.0.0.1, and its own worker processes.
 
-Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 8] [--busy-photos 16]
+Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 24] [--busy-photos 16]
      [--engine tesseract]
 
 (a) Throughput: ``--photos`` drawn notes submitted at once through the queue, read by 1, 2 and
@@ -218,7 +218,7 @@ def _chat_of(update: dict[str, Any]) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--photos", type=int, default=40)
-    parser.add_argument("--e2e-photos", type=int, default=8)
+    parser.add_argument("--e2e-photos", type=int, default=24)
     parser.add_argument("--busy-photos", type=int, default=16)
     parser.add_argument("--engine", default="tesseract", help="OCR_ENGINE of both sides")
     args = parser.parse_args()
