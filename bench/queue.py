@@ -17,7 +17,8 @@ Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 24] [--busy-pho
     Target <= 1.15.
 (d) Two instances as deployed (`python -m bot run` each, webhook mode, one PostgreSQL, one
     Redis, 2 workers; a balancer sends the probing user to instance A and everyone else to
-    B): /start p50/p99 on A, idle and while ``--busy-photos`` photos of B's users are read.
+    B): /start p50/p99 on A, idle and while ``--busy-photos`` photos of B's users are read;
+    the peak memory of each instance and worker process.
 """
 
 from __future__ import annotations
@@ -161,17 +162,18 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
     with (
         postgres_server() as dsn,
         redis_server(root / "redis-2i") as url,
-        ocr_workers(url, root / "workers-2i", 2, OCR_ENGINE=engine),
+        ocr_workers(url, root / "workers-2i", 2, OCR_ENGINE=engine) as workers,
     ):
         conn = await asyncpg.connect(f"postgresql://{dsn}/postgres")
         await conn.execute('CREATE DATABASE "bench"')
         await conn.close()
         async with AsyncExitStack() as stack:
             health_ports = [free_port(), free_port()]
+            pids: list[int] = []
             for n, port in enumerate(ports):
                 workdir = root / f"instance-{n}"
                 workdir.mkdir()
-                await stack.enter_async_context(
+                instance = await stack.enter_async_context(
                     bot_process(
                         fake, workdir, f"bot{n}",
                         WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
@@ -179,6 +181,7 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
                         REDIS_URL=url, OCR_ENGINE=engine, HEALTH_PORT=str(health_ports[n]),
                     )
                 )  # fmt: skip
+                pids.append(instance.proc.pid)
             for health_port in health_ports:  # as a load balancer waits for them
                 await wait_healthy(health_port)
             # Both up and warm: A answers /start, B reads a photo.
@@ -197,6 +200,11 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
                 busy.append(await probe_start(fake, probe_chat))
             await replies
             took = time.perf_counter() - t0
+            peaks = {
+                "instance A": _peak_mib(pids[0]),
+                "instance B": _peak_mib(pids[1]),
+                **{f"worker {n + 1}": _peak_mib(w.pid) for n, w in enumerate(workers.procs)},
+            }
     balancer.stop()
     print(
         f"(d) two instances, 2 workers: /start on A, idle and while {busy_photos} photos of B's "
@@ -208,6 +216,15 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
             f"p99 {ms(pctl(values, 0.99))}"
         )
     print(f"    p99 busy/idle = {pctl(busy, 0.99) / pctl(idle, 0.99):.2f}")
+    print("    peak RSS (VmHWM): " + ", ".join(f"{k} {v:.0f} MiB" for k, v in peaks.items()))
+
+
+def _peak_mib(pid: int) -> float:
+    """A process's peak resident memory so far (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _chat_of(update: dict[str, Any]) -> int | None:

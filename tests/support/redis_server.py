@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import redis
 
@@ -171,7 +172,7 @@ def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], workdir: Path) -
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + 120
     try:
-        while client.scard(WORKERS) < len(procs):
+        while cast(int, client.scard(WORKERS)) < len(procs):
             dead = [p for p in procs if p.poll() is not None]
             if dead or time.monotonic() > deadline:
                 logs = "\n".join(p.read_text()[-2000:] for p in workdir.glob("worker-*.log"))
