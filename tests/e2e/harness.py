@@ -10,7 +10,7 @@ a poller hammering the fake. ``Conversation`` keeps a "since my last action" mar
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -252,6 +252,16 @@ class Conversation:
             return None
 
         return await self.fake.wait_for(match, timeout=timeout)
+
+    async def await_lines(self, lines: Sequence[str], timeout: float = 90) -> None:  # noqa: ASYNC109
+        """Wait until every one of ``lines`` shows in the bot's messages in this chat (in any
+        of them, at any time: several photos of one user are answered in any order)."""
+
+        def seen() -> bool:
+            screen = "\n".join(m.visible for m in self.bot_messages())
+            return all(line in screen for line in lines)
+
+        await self.fake.wait_for(seen, timeout=timeout)
 
 
 @asynccontextmanager

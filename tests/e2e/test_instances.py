@@ -18,7 +18,7 @@ from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, free_port, running_instance
 from tests.fakes.bot_api import BotMessage, FakeBotApi
 from tests.support.cluster import SECRET, Cluster, cluster, health, notes_settle, stored_notes
-from tests.support.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
+from tests.support.drawing import NOTE_LINES, errand_note, note_png, scribbled_note, to_bytes
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 USERS = {7101: "Alice", 7102: "Bruno", 7103: "Chloe"}
@@ -35,28 +35,16 @@ async def deployed(
         yield running
 
 
-def _note(name: str, item: str) -> tuple[str, ...]:
-    return (f"{name} needs {item}", "Call the dentist on Monday")
-
-
-async def _final(chat: Conversation, lines: tuple[str, ...], timeout: float = 90) -> None:  # noqa: ASYNC109
-    def seen() -> bool:
-        screen = "\n".join(m.visible for m in chat.bot_messages())
-        return all(line in screen for line in lines)
-
-    await chat.fake.wait_for(seen, timeout=timeout)
-
-
 async def test_three_users_three_photos_each_all_answered_and_stored_once(
     deployed: Cluster, fake_api: FakeBotApi, pg_url: str
 ) -> None:
     chats = {uid: Conversation(fake_api, chat_id=uid) for uid in USERS}
     for item in ITEMS:
         for uid, name in USERS.items():
-            chats[uid].send_photo(note_png(_note(name, item)))
+            chats[uid].send_photo(note_png(errand_note(name, item)))
     for uid, name in USERS.items():
         for item in ITEMS:
-            await _final(chats[uid], _note(name, item))
+            await chats[uid].await_lines(errand_note(name, item))
     assert {target for target, _ in deployed.balancer.sent} == set(deployed.balancer.targets)
     for uid, name in USERS.items():
         notes = await notes_settle(pg_url, uid, len(ITEMS))
@@ -84,12 +72,12 @@ async def test_a_worker_killed_mid_job_leaves_it_to_the_other(
     ) as running:
         workers = running.workers
         chat = Conversation(fake_api, chat_id=7201)
-        lines = _note("Dana", "blue ink")
+        lines = errand_note("Dana", "blue ink")
         chat.send_photo(note_png(lines))
         [(victim, _)] = await workers.wait_entered(1)
         os.kill(victim, signal.SIGKILL)
         workers.open_gate()
-        await _final(chat, lines)
+        await chat.await_lines(lines)
         # It was read again, by the other worker.
         (first, _), (second, _) = await workers.wait_entered(2)
         assert first == victim and second != victim

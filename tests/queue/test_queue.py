@@ -15,25 +15,13 @@ from bot.app import build_application
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import draw_lines, note_png, to_bytes
+from tests.support.drawing import draw_lines, errand_note, note_png, to_bytes
 from tests.support.redis_server import ocr_workers
-
-
-def _note(name: str, item: str) -> tuple[str, ...]:
-    return (f"{name} needs {item}", "Call the dentist on Monday")
 
 
 async def _stored(app: Any, user_id: int) -> list[str]:
     notes, _total = await app.bot_data["services"].db.notes.list_notes(user_id, limit=50)
     return [n.preview for n in notes]
-
-
-async def _final(chat: Conversation, lines: tuple[str, ...], timeout: float = 90) -> None:  # noqa: ASYNC109
-    def seen() -> bool:
-        screen = "\n".join(m.visible for m in chat.bot_messages())
-        return all(line in screen for line in lines)
-
-    await chat.fake.wait_for(seen, timeout=timeout)
 
 
 async def test_a_job_over_its_time_limit_is_told_to_the_user(
@@ -45,7 +33,7 @@ async def test_a_job_over_its_time_limit_is_told_to_the_user(
         app = build_application(settings)
         async with running_bot(app):
             chat = Conversation(fake_api, chat_id=7301)
-            chat.send_photo(note_png(_note("Emil", "red pens")))
+            chat.send_photo(note_png(errand_note("Emil", "red pens")))
             await chat.await_reply(contains="Reading this photo took too long", timeout=60)
             assert await _stored(app, 7301) == []
 
@@ -58,15 +46,15 @@ async def test_a_photo_waiting_for_a_worker_shows_its_place_in_line(
         app = build_application(settings)
         async with running_bot(app):
             first, second, third = (Conversation(fake_api, chat_id=c) for c in (7401, 7402, 7403))
-            first.send_photo(note_png(_note("Fay", "thin tape")))
-            second.send_photo(note_png(_note("Gus", "warm socks")))
+            first.send_photo(note_png(errand_note("Fay", "thin tape")))
+            second.send_photo(note_png(errand_note("Gus", "warm socks")))
             await workers.wait_entered(2)  # both workers are busy
-            third.send_photo(note_png(_note("Hal", "lamp oil")))
+            third.send_photo(note_png(errand_note("Hal", "lamp oil")))
             await third.await_reply(contains="Queued: 1 ahead", timeout=30)
             workers.open_gate()
-            await _final(first, _note("Fay", "thin tape"))
-            await _final(second, _note("Gus", "warm socks"))
-            await _final(third, _note("Hal", "lamp oil"))
+            await first.await_lines(errand_note("Fay", "thin tape"))
+            await second.await_lines(errand_note("Gus", "warm socks"))
+            await third.await_lines(errand_note("Hal", "lamp oil"))
 
 
 async def test_a_worker_stopped_mid_job_finishes_it_before_it_exits(
@@ -77,7 +65,7 @@ async def test_a_worker_stopped_mid_job_finishes_it_before_it_exits(
         app = build_application(settings)
         async with running_bot(app):
             chat = Conversation(fake_api, chat_id=7501)
-            lines = _note("Ida", "spare keys")
+            lines = errand_note("Ida", "spare keys")
             chat.send_photo(note_png(lines))
             [(pid, _)] = await workers.wait_entered(1)
             n, stopping = next((n, p) for n, p in enumerate(workers.procs) if p.pid == pid)
@@ -86,7 +74,7 @@ async def test_a_worker_stopped_mid_job_finishes_it_before_it_exits(
             # The gate opens once the worker has taken the signal (it says so in its log).
             await fake_api.wait_for(lambda: "shutdown on SIGTERM" in log.read_text(), timeout=30)
             workers.open_gate()
-            await _final(chat, lines)
+            await chat.await_lines(lines)
             assert await asyncio.to_thread(stopping.wait, 30) == 0
             # Read once, by the worker that was stopping: nothing was handed over or redone.
             assert [p for p, _ in workers.entered()] == [pid]
@@ -111,6 +99,6 @@ async def test_a_file_cut_off_past_its_header_is_told_as_in_one_process(
             assert len(reply.visible) < 200
             assert "something went wrong" not in reply.visible
             # And the next photo is read.
-            lines = _note("Jo", "new bulbs")
+            lines = errand_note("Jo", "new bulbs")
             chat.send_photo(note_png(lines))
-            await _final(chat, lines)
+            await chat.await_lines(lines)

@@ -145,3 +145,8 @@ def scribbled_note(lines: tuple[str, ...] | list[str], *, seed: int = 0) -> Imag
     )
     img.paste(smudge, (60, 60 + 2 * int(40 * 1.9) - 10))
     return img
+
+
+def errand_note(name: str, item: str) -> tuple[str, str]:
+    """Two lines that say whose note it is: which photo's text reached which chat shows."""
+    return (f"{name} needs {item}", "Call the dentist on Monday")
