@@ -1,6 +1,7 @@
 """Photos read by ``notes-ocr-bot worker`` processes through Redis (REDIS_URL set), as a user
 of one instance sees it: a job over its time limit is told, a photo that must wait says where
-it is in line, and a worker stopped (SIGTERM, as a deploy does) finishes the photo it reads.
+it is in line, a worker stopped (SIGTERM, as a deploy does) finishes the photo it reads, and so
+does a bot stopped while a worker reads its user's photo.
 Several instances and a worker killed mid-job: tests/e2e/test_instances.py.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from bot.app import build_application
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, running_bot
+from tests.e2e.test_sigterm import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import draw_lines, errand_note, note_png, to_bytes
 from tests.support.redis_server import ocr_workers
@@ -102,3 +104,24 @@ async def test_a_file_cut_off_past_its_header_is_told_as_in_one_process(
             lines = errand_note("Jo", "new bulbs")
             chat.send_photo(note_png(lines))
             await chat.await_lines(lines)
+
+
+async def test_a_bot_stopped_while_its_photo_is_read_answers_it_before_it_exits(
+    fake_api: FakeBotApi, redis_url: str, tmp_path: Path
+) -> None:
+    # A deploy stops the bot (SIGTERM) while a worker reads a user's photo: the bot waits for
+    # the result, sends the note, then exits cleanly.
+    with ocr_workers(redis_url, tmp_path / "workers", 1, gated=True) as workers:
+        async with bot_process(fake_api, tmp_path, "bot", REDIS_URL=redis_url) as bot:
+            chat = Conversation(fake_api, chat_id=7503)
+            chat.send_command("start")
+            await chat.await_reply(contains="/language", timeout=REPLY_TIMEOUT)
+            lines = errand_note("Kim", "fresh basil")
+            chat.send_photo(note_png(lines))
+            await workers.wait_entered(1)
+            bot.proc.send_signal(signal.SIGTERM)
+            await fake_api.wait_for(lambda: "Application is stopping" in bot.log(), timeout=30)
+            workers.open_gate()
+            assert_clean_exit(bot, await asyncio.wait_for(bot.proc.wait(), EXIT_TIMEOUT))
+            final = [m for m in chat.bot_messages() if "Your note" in m.visible]
+            assert len(final) == 1 and all(line in final[0].visible for line in lines)
