@@ -24,7 +24,7 @@ from bot.handlers.services import SERVICES_KEY, Services
 from bot.health import HealthServer
 from bot.i18n import load_catalogs
 from bot.ocr.recognizer import Recognizer
-from bot.shared import open_shared_state
+from bot.shared import LostPhoto, open_shared_state
 from bot.storage.db import open_database
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,18 @@ def build_application(
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await recognizer.start()
         svc.shared = await open_shared_state(settings)
+
+        async def tell_lost(photo: LostPhoto) -> None:
+            # The instance reading it is gone: the user is asked to send it again.
+            t = svc.catalogs.get(photo.language)
+            await app.bot.send_message(
+                photo.chat_id,
+                t("photo-lost"),
+                reply_to_message_id=photo.reply_to,
+                allow_sending_without_reply=True,
+            )
+
+        svc.shared.inflight.start(tell_lost)
         # Settings are cached in memory only when no other instance can change them.
         svc.db = await open_database(
             settings.effective_database_url, cache_settings=not svc.shared.shared

@@ -17,7 +17,7 @@ from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services
 from bot.i18n import Translator
 from bot.ocr.model import Page
-from bot.shared import AlbumPage, Refusal
+from bot.shared import AlbumPage, LostPhoto, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +213,10 @@ async def process_images(
     status = _Status(context, chat_id, _progress(t, 1, count, svc.recognizer.ahead()), reply_to)
     errors_to_status = True
     language = who.language
+    # Should this instance die while reading, another one tells the user to send it again.
+    in_flight = await svc.shared.inflight.add(
+        LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
+    )
     try:
         downloaded = await download_job
         settings = svc.settings
@@ -263,6 +267,7 @@ async def process_images(
         )
     finally:
         status.abandon()
+        await svc.shared.inflight.remove(in_flight)
         await svc.shared.limits.release(user_id)
 
 

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.shared.albums import AlbumPage, LocalAlbums, RedisAlbums
+from bot.shared.inflight import LocalInFlight, LostPhoto, OnLost, RedisInFlight
 from bot.shared.limits import LocalLimits, RedisLimits, Refusal
 from bot.shared.updates import LocalSeenUpdates, RedisSeenUpdates
 
@@ -31,11 +32,19 @@ class Albums(Protocol):
     async def take(self, group_id: str) -> list[AlbumPage]: ...
 
 
+class PhotosInFlight(Protocol):
+    async def add(self, photo: LostPhoto) -> str | None: ...
+    async def remove(self, token: str | None) -> None: ...
+    def start(self, on_lost: OnLost) -> None: ...
+    async def close(self) -> None: ...
+
+
 @dataclass
 class SharedState:
     updates: SeenUpdates
     limits: UserLimits
     albums: Albums
+    inflight: PhotosInFlight
     redis: Redis | None = None
 
     @property
@@ -44,6 +53,7 @@ class SharedState:
         return self.redis is not None
 
     async def close(self) -> None:
+        await self.inflight.close()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -53,7 +63,9 @@ async def open_shared_state(settings: Settings) -> SharedState:
     photo), else this process's memory."""
     per_minute, in_flight = settings.user_photos_per_minute, settings.user_max_in_flight
     if not settings.redis_url:
-        return SharedState(LocalSeenUpdates(), LocalLimits(per_minute, in_flight), LocalAlbums())
+        return SharedState(
+            LocalSeenUpdates(), LocalLimits(per_minute, in_flight), LocalAlbums(), LocalInFlight()
+        )
     redis = Redis.from_url(settings.redis_url)
     try:
         await redis.ping()
@@ -64,5 +76,6 @@ async def open_shared_state(settings: Settings) -> SharedState:
         RedisSeenUpdates(redis, KEY_PREFIX),
         RedisLimits(redis, KEY_PREFIX, per_minute, in_flight),
         RedisAlbums(redis, KEY_PREFIX),
+        RedisInFlight(redis, KEY_PREFIX),
         redis,
     )

@@ -1,19 +1,21 @@
-"""Two deployed instances (`python -m bot run`, webhook mode, one PostgreSQL, one Redis, two
-`notes-ocr-bot worker` processes reading the photos) behind a balancer: one is stopped with
-SIGTERM in the middle of a user's review, and the other one finishes that review; nothing the
-user confirmed is lost, and the note is stored once."""
+"""Two deployed instances (`python -m bot run`, webhook mode, one PostgreSQL, one Redis,
+`notes-ocr-bot worker` processes reading the photos) behind a balancer. One is stopped with
+SIGTERM in the middle of a user's review: the other one finishes that review, nothing the user
+confirmed is lost, and the note is stored once. One is killed (SIGKILL) while a worker reads
+its user's photo: the other one asks the user to send it again, and reads it."""
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.harness import Conversation, free_port
 from tests.e2e.test_sigterm import CLEAN, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer
 from tests.support.cluster import stored_notes, wait_healthy
-from tests.support.drawing import scribbled_note, to_bytes
+from tests.support.drawing import errand_note, note_png, scribbled_note, to_bytes
 from tests.support.redis_server import ocr_workers
 
 
@@ -80,3 +82,57 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
     finally:
         balancer.stop()
     assert len(await stored_notes(pg_url, 7101)) == 1
+
+
+async def test_an_instance_killed_while_reading_a_photo_has_the_other_ask_for_it_again(
+    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_url: str
+) -> None:
+    chat_id = 7102
+    ports = [free_port(), free_port()]
+    # The user's updates go to the first instance while it lives (then to the other).
+    balancer = Balancer(
+        [f"http://127.0.0.1:{p}/telegram" for p in ports],
+        route=lambda update: 0 if _chat_of(update) == chat_id else None,
+    ).start()
+    try:
+        async with AsyncExitStack() as stack:
+            workers = stack.enter_context(
+                ocr_workers(redis_url, tmp_path / "workers", 1, gated=True)
+            )
+            bots = []
+            health_ports = [free_port(), free_port()]
+            for n, port in enumerate(ports):
+                workdir = tmp_path / f"i{n}"
+                workdir.mkdir()
+                bots.append(
+                    await stack.enter_async_context(
+                        bot_process(
+                            fake_api, workdir, f"bot{n}",
+                            WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
+                            WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_url,
+                            HEALTH_PORT=str(health_ports[n]),
+                        )
+                    )
+                )  # fmt: skip
+            for health_port in health_ports:
+                await wait_healthy(health_port)
+            chat = Conversation(fake_api, chat_id=chat_id)
+            chat.send_photo(note_png(errand_note("Lea", "a new kettle")))
+            await workers.wait_entered(1)
+            # Killed, not stopped: out of memory, its machine gone. Nothing drains.
+            bots[0].proc.kill()
+            await bots[0].proc.wait()
+            lost = await chat.await_reply(contains="Please send it again", timeout=REPLY_TIMEOUT)
+            assert "lost this photo" in lost.visible
+            workers.open_gate()
+            # Sent again, it reaches the instance that lives, and is read.
+            lines = errand_note("Lea", "a new kettle")
+            chat.send_photo(note_png(lines))
+            await chat.await_lines(lines, timeout=REPLY_TIMEOUT)
+            assert_clean_exit(bots[1], await bots[1].terminate())
+    finally:
+        balancer.stop()
+
+
+def _chat_of(update: dict[str, Any]) -> int | None:
+    return ((update.get("message") or {}).get("chat") or {}).get("id")
