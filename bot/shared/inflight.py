@@ -131,7 +131,9 @@ class RedisInFlight:
                                 "could not tell chat %s its photo was lost", photo.chat_id
                             )
             except RedisError as exc:
-                log.debug("in-flight heartbeat: %r", exc)  # Redis away: outage.py says so
+                log.debug("in-flight heartbeat: %r", exc)  # Redis away: the poller says so
+            except Exception:
+                log.exception("in-flight heartbeat failed")  # and the next beat tries again
             await asyncio.sleep(BEAT_SECONDS)
             since_look += BEAT_SECONDS
 

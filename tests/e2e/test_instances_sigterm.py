@@ -9,9 +9,16 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.e2e.harness import Conversation, free_port
-from tests.e2e.test_sigterm import CLEAN, REPLY_TIMEOUT, assert_clean_exit, bot_process
+from tests.e2e.test_sigterm import (
+    CLEAN,
+    REPLY_TIMEOUT,
+    BotProcess,
+    assert_clean_exit,
+    bot_process,
+)
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer
 from tests.support.cluster import stored_notes, wait_healthy
@@ -27,24 +34,7 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
     try:
         async with AsyncExitStack() as stack:
             stack.enter_context(ocr_workers(redis_url, tmp_path / "workers", 2))
-            bots = []
-            health_ports = [free_port(), free_port()]
-            for n, port in enumerate(ports):
-                workdir = tmp_path / f"i{n}"
-                workdir.mkdir()
-                bots.append(
-                    await stack.enter_async_context(
-                        bot_process(
-                            fake_api, workdir, f"bot{n}",
-                            WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
-                            WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_url,
-                            HEALTH_PORT=str(health_ports[n]),
-                        )
-                    )
-                )  # fmt: skip
-            # The balancer sends updates only to instances whose /health says they take them.
-            for health_port in health_ports:
-                await wait_healthy(health_port)
+            bots = await _instances(stack, fake_api, tmp_path, balancer, pg_url, redis_url)
             chat = Conversation(fake_api, chat_id=7101)
             # Both up: two /start answered (one reaches each instance).
             for _ in range(2):
@@ -99,23 +89,7 @@ async def test_an_instance_killed_while_reading_a_photo_has_the_other_ask_for_it
             workers = stack.enter_context(
                 ocr_workers(redis_url, tmp_path / "workers", 1, gated=True)
             )
-            bots = []
-            health_ports = [free_port(), free_port()]
-            for n, port in enumerate(ports):
-                workdir = tmp_path / f"i{n}"
-                workdir.mkdir()
-                bots.append(
-                    await stack.enter_async_context(
-                        bot_process(
-                            fake_api, workdir, f"bot{n}",
-                            WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
-                            WEBHOOK_PORT=str(port), DATABASE_URL=pg_url, REDIS_URL=redis_url,
-                            HEALTH_PORT=str(health_ports[n]),
-                        )
-                    )
-                )  # fmt: skip
-            for health_port in health_ports:
-                await wait_healthy(health_port)
+            bots = await _instances(stack, fake_api, tmp_path, balancer, pg_url, redis_url)
             chat = Conversation(fake_api, chat_id=chat_id)
             chat.send_photo(note_png(errand_note("Lea", "a new kettle")))
             await workers.wait_entered(1)
@@ -136,3 +110,33 @@ async def test_an_instance_killed_while_reading_a_photo_has_the_other_ask_for_it
 
 def _chat_of(update: dict[str, Any]) -> int | None:
     return ((update.get("message") or {}).get("chat") or {}).get("id")
+
+
+async def _instances(
+    stack: AsyncExitStack,
+    fake_api: FakeBotApi,
+    tmp_path: Path,
+    balancer: Balancer,
+    pg_url: str,
+    redis_url: str,
+) -> list[BotProcess]:
+    """`python -m bot run` behind each of the balancer's targets, both taking updates (the
+    balancer, like a real one, sends only to instances whose /health says so)."""
+    bots = []
+    health_ports = [free_port() for _ in balancer.targets]
+    for n, target in enumerate(balancer.targets):
+        workdir = tmp_path / f"i{n}"
+        workdir.mkdir()
+        port = str(urlsplit(target).port)
+        bots.append(
+            await stack.enter_async_context(
+                bot_process(
+                    fake_api, workdir, f"bot{n}",
+                    WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=port,
+                    DATABASE_URL=pg_url, REDIS_URL=redis_url, HEALTH_PORT=str(health_ports[n]),
+                )
+            )
+        )  # fmt: skip
+    for health_port in health_ports:
+        await wait_healthy(health_port)
+    return bots
