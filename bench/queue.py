@@ -162,9 +162,8 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
     import asyncpg  # type: ignore[import-untyped]
 
     from tests.e2e.harness import Conversation, free_port
-    from tests.e2e.test_sigterm import bot_process
-    from tests.support.balancer import Balancer
-    from tests.support.cluster import wait_healthy
+    from tests.support.balancer import Balancer, chat_of
+    from tests.support.cluster import instance_processes
     from tests.support.postgres_server import postgres_server
     from tests.support.redis_server import ocr_workers, redis_server
 
@@ -172,7 +171,7 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
     ports = [free_port(), free_port()]
     balancer = Balancer(
         [f"http://127.0.0.1:{p}/telegram" for p in ports],
-        route=lambda update: 0 if _chat_of(update) == probe_chat else 1,
+        route=lambda update: 0 if chat_of(update) == probe_chat else 1,
     ).start()
     with (
         postgres_server() as dsn,
@@ -183,22 +182,11 @@ async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -
         await conn.execute('CREATE DATABASE "bench"')
         await conn.close()
         async with AsyncExitStack() as stack:
-            health_ports = [free_port(), free_port()]
-            pids: list[int] = []
-            for n, port in enumerate(ports):
-                workdir = root / f"instance-{n}"
-                workdir.mkdir()
-                instance = await stack.enter_async_context(
-                    bot_process(
-                        fake, workdir, f"bot{n}",
-                        WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
-                        WEBHOOK_PORT=str(port), DATABASE_URL=f"postgresql+asyncpg://{dsn}/bench",
-                        REDIS_URL=url, OCR_ENGINE=engine, HEALTH_PORT=str(health_ports[n]),
-                    )
-                )  # fmt: skip
-                pids.append(instance.proc.pid)
-            for health_port in health_ports:  # as a load balancer waits for them
-                await wait_healthy(health_port)
+            bots = await instance_processes(
+                stack, fake, root, balancer, f"postgresql+asyncpg://{dsn}/bench", url,
+                OCR_ENGINE=engine,
+            )  # fmt: skip
+            pids = [bot.proc.pid for bot in bots]
             # Both up and warm: A answers /start, B reads a photo.
             await probe_start(fake, probe_chat)
             warm = Conversation(fake, chat_id=7_999)
@@ -240,11 +228,6 @@ def _peak_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _chat_of(update: dict[str, Any]) -> int | None:
-    message = update.get("message") or (update.get("callback_query") or {}).get("message") or {}
-    return (message.get("chat") or {}).get("id")
 
 
 def main() -> None:

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 from tests.e2e.harness import Conversation, free_port
 from tests.e2e.test_sigterm import (
     CLEAN,
     REPLY_TIMEOUT,
-    BotProcess,
     assert_clean_exit,
-    bot_process,
 )
 from tests.fakes.bot_api import FakeBotApi
-from tests.support.balancer import Balancer
-from tests.support.cluster import stored_notes, wait_healthy
+from tests.support.balancer import Balancer, chat_of
+from tests.support.cluster import instance_processes, stored_notes
 from tests.support.drawing import errand_note, note_png, scribbled_note, to_bytes
 from tests.support.redis_server import ocr_workers
 
@@ -34,7 +30,7 @@ async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(
     try:
         async with AsyncExitStack() as stack:
             stack.enter_context(ocr_workers(redis_url, tmp_path / "workers", 2))
-            bots = await _instances(stack, fake_api, tmp_path, balancer, pg_url, redis_url)
+            bots = await instance_processes(stack, fake_api, tmp_path, balancer, pg_url, redis_url)
             chat = Conversation(fake_api, chat_id=7101)
             # Both up: two /start answered (one reaches each instance).
             for _ in range(2):
@@ -82,14 +78,14 @@ async def test_an_instance_killed_while_reading_a_photo_has_the_other_ask_for_it
     # The user's updates go to the first instance while it lives (then to the other).
     balancer = Balancer(
         [f"http://127.0.0.1:{p}/telegram" for p in ports],
-        route=lambda update: 0 if _chat_of(update) == chat_id else None,
+        route=lambda update: 0 if chat_of(update) == chat_id else None,
     ).start()
     try:
         async with AsyncExitStack() as stack:
             workers = stack.enter_context(
                 ocr_workers(redis_url, tmp_path / "workers", 1, gated=True)
             )
-            bots = await _instances(stack, fake_api, tmp_path, balancer, pg_url, redis_url)
+            bots = await instance_processes(stack, fake_api, tmp_path, balancer, pg_url, redis_url)
             chat = Conversation(fake_api, chat_id=chat_id)
             chat.send_photo(note_png(errand_note("Lea", "a new kettle")))
             await workers.wait_entered(1)
@@ -106,37 +102,3 @@ async def test_an_instance_killed_while_reading_a_photo_has_the_other_ask_for_it
             assert_clean_exit(bots[1], await bots[1].terminate())
     finally:
         balancer.stop()
-
-
-def _chat_of(update: dict[str, Any]) -> int | None:
-    return ((update.get("message") or {}).get("chat") or {}).get("id")
-
-
-async def _instances(
-    stack: AsyncExitStack,
-    fake_api: FakeBotApi,
-    tmp_path: Path,
-    balancer: Balancer,
-    pg_url: str,
-    redis_url: str,
-) -> list[BotProcess]:
-    """`python -m bot run` behind each of the balancer's targets, both taking updates (the
-    balancer, like a real one, sends only to instances whose /health says so)."""
-    bots = []
-    health_ports = [free_port() for _ in balancer.targets]
-    for n, target in enumerate(balancer.targets):
-        workdir = tmp_path / f"i{n}"
-        workdir.mkdir()
-        port = str(urlsplit(target).port)
-        bots.append(
-            await stack.enter_async_context(
-                bot_process(
-                    fake_api, workdir, f"bot{n}",
-                    WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=port,
-                    DATABASE_URL=pg_url, REDIS_URL=redis_url, HEALTH_PORT=str(health_ports[n]),
-                )
-            )
-        )  # fmt: skip
-    for health_port in health_ports:
-        await wait_healthy(health_port)
-    return bots

@@ -96,3 +96,8 @@ class Balancer:
             if status == 200:
                 return status
         return 502
+
+
+def chat_of(update: dict[str, Any]) -> int | None:
+    """The chat a message update comes from (for ``route``)."""
+    return ((update.get("message") or {}).get("chat") or {}).get("id")

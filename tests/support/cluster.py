@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import text
 
@@ -19,6 +20,7 @@ from bot.app import build_application
 from bot.storage import open_database
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import free_port, running_instance
+from tests.e2e.test_sigterm import BotProcess, bot_process
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer
 from tests.support.redis_server import Workers, ocr_workers
@@ -95,6 +97,38 @@ async def wait_healthy(port: int, timeout: float = 90) -> None:  # noqa: ASYNC10
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"the instance with health port {port} did not come up")
         await asyncio.sleep(0.05)
+
+
+async def instance_processes(
+    stack: AsyncExitStack,
+    fake: FakeBotApi,
+    workdir: Path,
+    balancer: Balancer,
+    pg_url: str,
+    redis_url: str,
+    **env: str,
+) -> list[BotProcess]:
+    """`python -m bot run` (webhook mode) behind each of the balancer's targets, entered into
+    ``stack``; returned once every one takes updates (a balancer, like a real one, sends only
+    to instances whose /health says so). ``env``: more settings for each."""
+    bots = []
+    health_ports = [free_port() for _ in balancer.targets]
+    for n, target in enumerate(balancer.targets):
+        home = workdir / f"i{n}"
+        home.mkdir()
+        bots.append(
+            await stack.enter_async_context(
+                bot_process(
+                    fake, home, f"bot{n}",
+                    WEBHOOK_URL=balancer.url, WEBHOOK_LISTEN="127.0.0.1",
+                    WEBHOOK_PORT=str(urlsplit(target).port), DATABASE_URL=pg_url,
+                    REDIS_URL=redis_url, HEALTH_PORT=str(health_ports[n]), **env,
+                )
+            )
+        )  # fmt: skip
+    for health_port in health_ports:
+        await wait_healthy(health_port)
+    return bots
 
 
 async def stored_notes(pg_url: str, user_id: int) -> list[str]:
