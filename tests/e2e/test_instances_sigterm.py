@@ -10,13 +10,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from tests.e2e.harness import Conversation, free_port
-from tests.e2e.test_sigterm import (
-    CLEAN,
-    REPLY_TIMEOUT,
-    assert_clean_exit,
-)
+from tests.e2e.test_sigterm import CLEAN
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer, chat_of
+from tests.support.bot_process import REPLY_TIMEOUT, assert_clean_exit
 from tests.support.cluster import instance_processes, stored_notes
 from tests.support.drawing import errand_note, note_png, scribbled_note, to_bytes
 from tests.support.redis_server import ocr_workers

@@ -15,8 +15,8 @@ from typing import Any
 from bot.app import build_application
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import Conversation, running_bot
-from tests.e2e.test_sigterm import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from tests.fakes.bot_api import FakeBotApi
+from tests.support.bot_process import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from tests.support.drawing import draw_lines, errand_note, note_png, to_bytes
 from tests.support.redis_server import ocr_workers
 

@@ -20,9 +20,9 @@ from bot.app import build_application
 from bot.storage import open_database
 from tests.e2e.conftest import make_settings
 from tests.e2e.harness import free_port, running_instance
-from tests.e2e.test_sigterm import BotProcess, bot_process
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.balancer import Balancer
+from tests.support.bot_process import BotProcess, bot_process
 from tests.support.redis_server import Workers, ocr_workers
 
 SECRET = "cluster-secret"
