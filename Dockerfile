@@ -16,10 +16,12 @@ COPY scripts/install-system-deps.sh scripts/
 RUN bash scripts/install-system-deps.sh --runtime && apt-get clean \
     && rm -rf /var/lib/apt/lists/* && python3 -m venv /opt/venv
 
-# Dependencies first, so code changes do not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir bot && touch bot/__init__.py && pip install . && pip uninstall -y notes-ocr-bot
+# Dependencies first, so code (or README) changes do not reinstall them.
+COPY pyproject.toml ./
+RUN mkdir bot && touch bot/__init__.py README.md && pip install . \
+    && pip uninstall -y notes-ocr-bot
 
+COPY README.md ./
 COPY bot ./bot
 RUN pip install --no-deps . && rm -rf build *.egg-info
 

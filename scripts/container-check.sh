@@ -107,7 +107,7 @@ say "doctor passed and ocr read the note's $(wc -l <"$STATE/note/lines.txt") lin
 PROJ=$STATE/project
 mkdir -p "$PROJ/deploy"
 cp deploy/compose.yaml deploy/compose.check.yaml deploy/Caddyfile "$PROJ/deploy/"
-TOKEN="424242:check-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+TOKEN="424242:check$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 printf 'TELEGRAM_BOT_TOKEN=%s\nWEBHOOK_SECRET_TOKEN=check-secret\nLOG_LEVEL=INFO\n' "$TOKEN" \
   >"$PROJ/.env"
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -122,9 +122,15 @@ compose() {
   (cd "$PROJ" && POSTGRES_PASSWORD=check-password PUBLIC_HOST=bot.invalid \
     podman-compose -p "$PROJECT" -f deploy/compose.yaml -f deploy/compose.check.yaml "$@")
 }
+project_containers() {
+  podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'
+}
 cleanup() {
   kill "$CHAT" 2>/dev/null || true
+  # -v: the anonymous /data volumes too (compose down removes only the named ones).
+  project_containers | xargs -r podman rm -f -v >/dev/null 2>&1 || true
   compose down -v >"$STATE/down.log" 2>&1 || true
+  podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 for _ in $(seq 100); do
@@ -138,12 +144,25 @@ say "bringing up deploy/compose.yaml (project $PROJECT; log: $STATE/up.log)"
 compose down -v >/dev/null 2>&1 || true # a previous run's leftovers
 compose up -d --no-build redis postgres bot-1 bot-2 worker-1 worker-2 >"$STATE/up.log" 2>&1 \
   || { tail -30 "$STATE/up.log"; fail "podman-compose up"; }
-if ! wait "$CHAT"; then
+show_logs() {
   cat "$STATE/chat.log"
-  for c in $(podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'); do
+  for c in $(project_containers); do
     echo "--- $c"
     podman logs --tail 30 "$c" 2>&1
   done
+}
+# A container that keeps dying (restart: unless-stopped) fails the check at once.
+while kill -0 "$CHAT" 2>/dev/null; do
+  for c in $(project_containers); do
+    if [ "$(podman inspect --format '{{.RestartCount}}' "$c")" -gt 2 ]; then
+      show_logs
+      fail "$c keeps restarting"
+    fi
+  done
+  sleep 2
+done
+if ! wait "$CHAT"; then
+  show_logs
   fail "the users did not get their notes back from the deployment"
 fi
 cat "$STATE/chat.log"

@@ -51,7 +51,9 @@ async def relay(target_port: int) -> asyncio.Server:
         except OSError:
             writer.close()
             return
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        # The bots keep their connections alive: at exit these are cancelled, not ended.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
 
     return await asyncio.start_server(handle, "0.0.0.0", 0)  # noqa: S104 - for the containers
 
