@@ -3,14 +3,14 @@
 # as root, with Debian's and PyPI's mirrors but no container registry:
 #   1. installs podman, runc, mmdebstrap and podman-compose from Debian;
 #   2. makes a Debian bookworm base image with mmdebstrap (nothing is pulled);
-#   3. builds the bot's image from ./Dockerfile on it (BASE_IMAGE), and stand-in Redis and
-#      PostgreSQL images from Debian's packages (deploy/standins/);
+#   3. builds the bot's image from ./Dockerfile on it (BASE_IMAGE), and stand-in Redis,
+#      PostgreSQL and Caddy images from Debian's packages (deploy/standins/);
 #   4. in the image, as its non-root user: `notes-ocr-bot doctor`, then `notes-ocr-bot ocr` on
 #      a drawn note, whose lines must be read back;
-#   5. brings up deploy/compose.yaml with podman-compose (+ deploy/compose.check.yaml): two bot
-#      instances in webhook mode, two workers, Redis, PostgreSQL; a fake Bot API on the host
-#      (scripts/container_chat.py) has two users send a photo each, one through each
-#      instance, and each must get their note's lines back.
+#   5. brings up deploy/compose.yaml with podman-compose (+ deploy/compose.check.yaml): the
+#      proxy, two bot instances in webhook mode, two workers, Redis, PostgreSQL; a fake Bot
+#      API on the host (scripts/container_chat.py) posts updates to https://localhost/telegram
+#      (the proxy) and has two users send a photo each: each must get their note's lines back.
 # Prints its total time and the image's size. Runs on demand, not in .ci/run (minutes).
 #   scripts/container-check.sh          # reuses the base image and podman's layer cache
 #   scripts/container-check.sh --fresh  # removes the check's images first: all from scratch
@@ -55,8 +55,10 @@ CONF
 export CONTAINERS_CONF=$STATE/containers.conf
 bash scripts/bootstrap.sh >"$STATE/bootstrap.log" 2>&1 || fail "scripts/bootstrap.sh"
 if [ "${1:-}" = "--fresh" ]; then
-  podman image rm -f "$IMAGE" localhost/notes-ocr-standin-redis \
-    localhost/notes-ocr-standin-postgres "$BASE" >/dev/null 2>&1 || true
+  for standin in redis postgres caddy; do
+    podman image rm -f "localhost/notes-ocr-standin-$standin" >/dev/null 2>&1 || true
+  done
+  podman image rm -f "$IMAGE" "$BASE" >/dev/null 2>&1 || true
 fi
 
 # 2. The base: Debian bookworm from Debian's packages. A machine whose HTTPS goes through an
@@ -71,7 +73,7 @@ if ! podman image exists "$BASE"; then
   mmdebstrap --variant=minbase --include=ca-certificates --customize-hook="$hook" \
     bookworm "$STATE/base.tar" >"$STATE/mmdebstrap.log" 2>&1 || fail "mmdebstrap"
   podman import --change "ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt" \
-    "$STATE/base.tar" "$BASE" >/dev/null
+    "$STATE/base.tar" "$BASE" >/dev/null 2>&1
   rm -f "$STATE/base.tar"
 else
   say "reusing the base $BASE (--fresh makes it again)"
@@ -81,7 +83,7 @@ fi
 say "building $IMAGE from ./Dockerfile (log: $STATE/build.log)"
 podman build --build-arg BASE_IMAGE="$BASE" --build-arg ASPOSE_MODELS= -t "$IMAGE" . \
   >"$STATE/build.log" 2>&1 || { tail -30 "$STATE/build.log"; fail "podman build"; }
-for standin in redis postgres; do
+for standin in redis postgres caddy; do
   podman build --build-arg BASE_IMAGE="$BASE" -t "localhost/notes-ocr-standin-$standin" \
     -f "deploy/standins/$standin.Dockerfile" deploy/standins >"$STATE/build-$standin.log" 2>&1 \
     || { tail -30 "$STATE/build-$standin.log"; fail "building the $standin stand-in"; }
@@ -103,47 +105,48 @@ done <"$STATE/note/lines.txt"
 say "doctor passed and ocr read the note's $(wc -l <"$STATE/note/lines.txt") lines, as user bot"
 
 # 5. The compose deployment, from copies in a project directory of the check's own, so that
-# the repo's .env (the operator's token) is neither read nor written.
+# the repo's .env (the operator's token) is neither read nor written. The proxy publishes 80
+# and 443 on the host, as deploy/compose.yaml says; PUBLIC_HOST=localhost: Caddy's own CA.
+for port in 80 443; do
+  if ss -Hltn "sport = :$port" | grep -q .; then fail "port $port is taken: the proxy needs it"; fi
+done
 PROJ=$STATE/project
 mkdir -p "$PROJ/deploy"
 cp deploy/compose.yaml deploy/compose.check.yaml deploy/Caddyfile "$PROJ/deploy/"
 TOKEN="424242:check$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 printf 'TELEGRAM_BOT_TOKEN=%s\nWEBHOOK_SECRET_TOKEN=check-secret\nLOG_LEVEL=INFO\n' "$TOKEN" \
   >"$PROJ/.env"
-free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-export CHECK_BOT1_PORT CHECK_BOT2_PORT CHECK_API_PORT CHECK_WEBHOOK_URL
-CHECK_BOT1_PORT=$(free_port)
-CHECK_BOT2_PORT=$(free_port)
 PYTHONPATH=$REPO .venv/bin/python scripts/container_chat.py chat "$STATE" --token "$TOKEN" \
-  --instance "http://127.0.0.1:$CHECK_BOT1_PORT/telegram" \
-  --instance "http://127.0.0.1:$CHECK_BOT2_PORT/telegram" >"$STATE/chat.log" 2>&1 &
+  --webhook https://localhost/telegram >"$STATE/chat.log" 2>&1 &
 CHAT=$!
 compose() {
-  (cd "$PROJ" && POSTGRES_PASSWORD=check-password PUBLIC_HOST=bot.invalid \
+  (cd "$PROJ" && POSTGRES_PASSWORD=check-password PUBLIC_HOST=localhost \
     podman-compose -p "$PROJECT" -f deploy/compose.yaml -f deploy/compose.check.yaml "$@")
 }
 project_containers() {
   podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'
 }
-cleanup() {
-  kill "$CHAT" 2>/dev/null || true
+remove_project() {
   # -v: the anonymous /data volumes too (compose down removes only the named ones).
   project_containers | xargs -r podman rm -f -v >/dev/null 2>&1 || true
-  compose down -v >"$STATE/down.log" 2>&1 || true
+  compose down -v >>"$STATE/down.log" 2>&1 || true
   podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
+}
+cleanup() {
+  kill "$CHAT" 2>/dev/null || true
+  remove_project
 }
 trap cleanup EXIT
 for _ in $(seq 100); do
-  [ -s "$STATE/webhook_url" ] && [ -s "$STATE/api_port" ] && break
+  [ -s "$STATE/api_port" ] && break
   kill -0 "$CHAT" 2>/dev/null || { cat "$STATE/chat.log"; fail "the fake Bot API did not start"; }
   sleep 0.1
 done
+export CHECK_API_PORT
 CHECK_API_PORT=$(cat "$STATE/api_port")
-CHECK_WEBHOOK_URL=$(cat "$STATE/webhook_url")
 say "bringing up deploy/compose.yaml (project $PROJECT; log: $STATE/up.log)"
-compose down -v >/dev/null 2>&1 || true # a previous run's leftovers
-compose up -d --no-build redis postgres bot-1 bot-2 worker-1 worker-2 >"$STATE/up.log" 2>&1 \
-  || { tail -30 "$STATE/up.log"; fail "podman-compose up"; }
+remove_project # what an interrupted run left
+compose up -d --no-build >"$STATE/up.log" 2>&1 || { tail -30 "$STATE/up.log"; fail "podman-compose up"; }
 show_logs() {
   cat "$STATE/chat.log"
   for c in $(project_containers); do
@@ -151,8 +154,14 @@ show_logs() {
     podman logs --tail 30 "$c" 2>&1
   done
 }
-# A container that keeps dying (restart: unless-stopped) fails the check at once.
+# A container that keeps dying (restart: unless-stopped) fails the check at once. The fake
+# trusts the proxy's CA once Caddy has made it.
+CA=/data/caddy/pki/authorities/local/root.crt
 while kill -0 "$CHAT" 2>/dev/null; do
+  if [ ! -s "$STATE/proxy-ca.pem" ] &&
+    podman exec "${PROJECT}_proxy_1" cat "$CA" >"$STATE/proxy-ca.tmp" 2>/dev/null; then
+    mv "$STATE/proxy-ca.tmp" "$STATE/proxy-ca.pem"
+  fi
   for c in $(project_containers); do
     if [ "$(podman inspect --format '{{.RestartCount}}' "$c")" -gt 2 ]; then
       show_logs

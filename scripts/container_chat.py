@@ -1,12 +1,14 @@
 """The host side of scripts/container-check.sh: Telegram, played by the project's fake Bot API,
-and users who send drawn notes to the bot instances running in containers.
+and users who send drawn notes to the bot deployed by deploy/compose.yaml in containers.
 
-The containers reach the fake through a relay on all interfaces (the fake listens on
-127.0.0.1 only; containers see the host as host.containers.internal), and Telegram's webhook
-POSTs reach the instances through the tests' round-robin balancer, standing in for the compose
-proxy. Writes ``api_port`` and ``webhook_url`` into the state directory for the script, waits
-until both instances take updates, then each user sends one photo and must get its lines back.
-Exit status 0 when every user read their own note, 1 otherwise.
+``chat STATE_DIR``: the containers reach the fake through a relay on all interfaces (the fake
+listens on 127.0.0.1 only; containers see the host as host.containers.internal); its port goes
+to ``STATE_DIR/api_port`` for the script. The fake posts Telegram's updates to the webhook URL
+the instances register, https://PUBLIC_HOST/telegram: the compose proxy (Caddy), whose local
+CA the script copies to ``STATE_DIR/proxy-ca.pem`` once the proxy has made it. When both
+instances have registered and the proxy reaches one, each user sends one photo and must get
+their note's lines back. Exit status 0 when every user did, 1 otherwise.
+
 ``note PATH`` draws the note the check reads in a single container, and prints its lines.
 
 The only file of the check that imports the test helpers (tests/fakes, tests/support).
@@ -17,14 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+import ssl
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.fakes.bot_api import FakeBotApi
-from tests.support.balancer import Balancer
 from tests.support.drawing import errand_note, note_png
 
 USERS = {8101: ("Alice", "fresh bread"), 8102: ("Bruno", "green apples")}
@@ -58,38 +62,54 @@ async def relay(target_port: int) -> asyncio.Server:
     return await asyncio.start_server(handle, "0.0.0.0", 0)  # noqa: S104 - for the containers
 
 
-def _answers(url: str) -> bool:
-    """Any HTTP answer (a GET on the webhook path is refused) means the server listens."""
+async def until(what: str, check: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
+    """Poll ``check`` (a blocking callable, run in a thread) once a second until it is true."""
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(check):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(1)
+
+
+def trust_proxy_ca(state_dir: Path) -> bool:
+    """Once the proxy's CA is there, trust it besides the usual ones (this process's HTTPS:
+    the fake's webhook deliveries and the probe below)."""
+    ca = state_dir / "proxy-ca.pem"
+    if not ca.exists():
+        return False
+    usual = os.environ.get("SSL_CERT_FILE") or ssl.get_default_verify_paths().cafile
+    bundle = state_dir / "trust.pem"
+    bundle.write_bytes((Path(usual).read_bytes() if usual else b"") + b"\n" + ca.read_bytes())
+    os.environ["SSL_CERT_FILE"] = str(bundle)
+    return True
+
+
+def proxy_reaches_a_bot(url: str) -> bool:
+    """A GET through the proxy that a bot answers (its webhook takes POSTs only: 405); 502 is
+    the proxy finding no instance up."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(url, timeout=5):
             return True
-    except urllib.error.HTTPError:
-        return True
+    except urllib.error.HTTPError as exc:
+        return exc.code not in (502, 503)
     except OSError:
         return False
-
-
-async def wait_listening(urls: list[str], timeout: float) -> None:  # noqa: ASYNC109
-    deadline = time.monotonic() + timeout
-    for url in urls:
-        while not await asyncio.to_thread(_answers, url):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no bot instance answers at {url}")
-            await asyncio.sleep(1)
 
 
 async def chat(args: argparse.Namespace) -> int:
     async with FakeBotApi(args.token) as fake:
         server = await relay(fake.port)
-        balancer = Balancer(args.instance).start()
         try:
             port = server.sockets[0].getsockname()[1]
-            (args.state_dir / "webhook_url").write_text(balancer.url)
             (args.state_dir / "api_port").write_text(str(port))
-            print(f"fake Bot API on port {port}, webhook balancer at {balancer.url}", flush=True)
-            await wait_listening(args.instance, args.timeout)
-            await fake.wait_for(lambda: fake.webhook_url == balancer.url, args.timeout)
+            print(f"fake Bot API on port {port}; updates go to {args.webhook}", flush=True)
+            await until("the proxy's CA", lambda: trust_proxy_ca(args.state_dir), args.timeout)
+            await fake.wait_for(
+                lambda: fake.webhook_url == args.webhook and fake.call_count("setWebhook") >= 2,
+                args.timeout,
+            )
+            await until("a bot behind the proxy", lambda: proxy_reaches_a_bot(args.webhook), 60)
             started = time.monotonic()
             for uid, (name, item) in USERS.items():
                 fake.user_sends_photo(
@@ -104,19 +124,18 @@ async def chat(args: argparse.Namespace) -> int:
 
                 try:
                     await fake.wait_for(seen, timeout=args.timeout)
-                except (TimeoutError, AssertionError):
+                except TimeoutError:
                     screen = [m.visible for m in fake.bot_messages(uid)]
                     print(f"FAIL: {name} did not get {lines!r} back; the chat: {screen}")
                     return 1
                 print(f"{name}: the bot answered with {lines!r}")
-            served = sorted({target for target, status in balancer.sent if status == 200})
+            deliveries = [d.status for d in fake.webhook_deliveries]
             print(
-                f"both photos answered in {time.monotonic() - started:.1f} s; instances "
-                f"that took updates: {served}"
+                f"both photos answered in {time.monotonic() - started:.1f} s; "
+                f"webhook deliveries through the proxy (HTTP status): {deliveries}"
             )
             return 0
         finally:
-            balancer.stop()
             server.close()
             with contextlib.suppress(Exception):
                 await server.wait_closed()
@@ -130,7 +149,7 @@ def main() -> int:
     talk = sub.add_parser("chat", help="the fake Bot API and two users")
     talk.add_argument("state_dir", type=Path)
     talk.add_argument("--token", required=True)
-    talk.add_argument("--instance", action="append", required=True, help="webhook URL")
+    talk.add_argument("--webhook", required=True, help="the URL the instances register")
     talk.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     if args.command == "note":
