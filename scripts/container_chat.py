@@ -127,6 +127,8 @@ async def chat(args: argparse.Namespace) -> int:
                 except TimeoutError:
                     screen = [m.visible for m in fake.bot_messages(uid)]
                     print(f"FAIL: {name} did not get {lines!r} back; the chat: {screen}")
+                    print(f"Bot API calls: {[method for method, _ in fake.calls]}")
+                    print(f"webhook deliveries: {fake.webhook_deliveries}")
                     return 1
                 print(f"{name}: the bot answered with {lines!r}")
             deliveries = [d.status for d in fake.webhook_deliveries]
