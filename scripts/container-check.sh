@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The container, for real (README: "The container, checked"). On a Debian bookworm machine,
+# The container, for real (README: "The container, checked here"). On a Debian bookworm machine,
 # as root, with Debian's and PyPI's mirrors but no container registry:
 #   1. installs podman, runc, mmdebstrap and podman-compose from Debian;
 #   2. makes a Debian bookworm base image with mmdebstrap (nothing is pulled);
@@ -146,7 +146,16 @@ export CHECK_API_PORT
 CHECK_API_PORT=$(cat "$STATE/api_port")
 say "bringing up deploy/compose.yaml (project $PROJECT; log: $STATE/up.log)"
 remove_project # what an interrupted run left
-compose up -d --no-build >"$STATE/up.log" 2>&1 || { tail -30 "$STATE/up.log"; fail "podman-compose up"; }
+# The proxy starts first. Here (gVisor, netavark) a container publishing ports that starts
+# later cuts the connections the others hold open to the host: the bots' pooled connections to
+# the fake would hang until their timeouts, and the users would get no answer.
+# (podman-compose 1.0.3 returns 0 whatever podman says: the containers are counted instead.)
+{ compose up --no-build --no-start && compose start proxy && compose start; } >"$STATE/up.log" 2>&1
+running=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" -q | wc -l)
+if [ "$running" -ne 7 ]; then
+  tail -30 "$STATE/up.log"
+  fail "podman-compose up: $running containers of 7 run"
+fi
 show_logs() {
   cat "$STATE/chat.log"
   for c in $(project_containers); do
