@@ -10,14 +10,12 @@ from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot.documents.sources import Limits, pages_for
-from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
+from bot.errors import BotError, ImageTooLarge, PhotoRefused, QueueFull, UnsupportedImage
 from bot.handlers import card, review
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services
 from bot.i18n import Translator
-from bot.ocr.model import Page
-from bot.shared import AlbumPage, LostPhoto, Refusal
+from bot.shared import AlbumPage, LostPhoto
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,7 @@ async def _take_image(
     svc = services(context)
     prefetched: asyncio.Future[list[bytes]] | None = None
     too_big = bool(file_size and file_size > svc.settings.max_image_bytes)
-    if not too_big and await svc.shared.limits.admits(user.id):
+    if not too_big and await svc.reader.admits(user.id):
         # Whatever the photo turns out to be, it is downloaded: the download goes out while
         # the database says who is asking and whether it replaces a line, or while an album
         # gathers. (A photo the limits refuse is still never fetched.)
@@ -193,82 +191,55 @@ async def process_images(
     ``prefetched``: the download of ``file_ids``, already on its way."""
     svc = services(context)
     user_id, t = who.user_id, who.t
-    refused = await svc.shared.limits.acquire(user_id)
-    if refused is not None:
-        await context.bot.send_message(
-            chat_id,
-            t("photo-too-fast") if refused is Refusal.TOO_FAST else t("photo-in-flight"),
-        )
-        return
-    count = len(file_ids)
-    # The download is on the way to the first result, so its request goes out first.
-    download_job = (
-        prefetched
-        if prefetched is not None
-        else asyncio.ensure_future(io.download_all(context.bot, file_ids))
-    )
-    # The user sees at once that the photo is being read, or where it waits in line: the
-    # status says so straight away (downloading is part of reading to the user), so the
-    # engine's first notice costs no edit. Reading does not wait for this message.
-    status = _Status(context, chat_id, _progress(t, 1, count, svc.recognizer.ahead()), reply_to)
-    errors_to_status = True
-    language = who.language
+    reader = svc.reader
     # Should this instance die while reading, another one tells the user to send it again.
-    in_flight = await svc.shared.inflight.add(
-        LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
-    )
+    lost = LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
+    status: _Status | None = None
+    errors_to_status = True
     try:
-        downloaded = await download_job
-        settings = svc.settings
-        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
-        # A PDF or a multi-page TIFF is several pages; any other file one, as it is.
-        sources = await pages_for(list(zip(file_ids, downloaded, strict=True)), language, limits)
-        count = len(sources)
-        status.typing()
-        pages: list[Page] = []
-        for number, source in enumerate(sources, start=1):
-            if source.read is not None:  # a PDF page's text layer: nothing to read
-                pages.append(source.read)
-                continue
-
-            async def on_queue(ahead: int, number: int = number) -> None:
-                status.show(_progress(t, number, count, ahead))
-
-            pages.append(await svc.recognizer.recognize(source.image, language, on_queue=on_queue))
-        # A status message that could not be sent ends the photo here, as an error the user
-        # is told about (bot/handlers/errors.py); nothing is saved.
-        message = await status.settled()
-        if not any(p.lines for p in pages):
-            await message.edit_text(t("photo-no-text"))
-            return
-        # From here the status message is the summary's first message (no "Done" edit, one
-        # round trip fewer); anything that goes wrong later is told in a new message.
-        errors_to_status = False
-        await card.start_review(
-            context,
-            t,
-            chat_id,
-            user_id,
-            pages,
-            [source.ref for source in sources],
-            threshold=who.threshold,
-            # Pages taken from a text layer have no lines to box: no crop is ever made of them.
-            images=[source.image for source in sources],
-            status=message.message_id,
-        )
-    except QueueFull as exc:
-        await _tell(
-            context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
-        )
+        async with reader.admit(user_id, lost) as job:
+            # The download is on the way to the first result, so its request goes out first.
+            download = (
+                prefetched
+                if prefetched is not None
+                else asyncio.ensure_future(io.download_all(context.bot, file_ids))
+            )
+            # The user sees at once that the photo is being read, or where it waits in line:
+            # the status says so straight away (downloading is part of reading to the user),
+            # so the engine's first notice costs no edit. Reading does not wait for it.
+            status = _Status(context, chat_id, t, len(file_ids), reader.ahead(), reply_to)
+            note = await job.read(file_ids, download, who.language, progress=status)
+            # A status message that could not be sent ends the photo here, as an error the
+            # user is told about (bot/handlers/errors.py); nothing is saved.
+            message = await status.settled()
+            if not note.has_text:
+                await message.edit_text(t("photo-no-text"))
+                return
+            # From here the status message is the summary's first message (no "Done" edit,
+            # one round trip fewer); anything that goes wrong later is told in a new message.
+            errors_to_status = False
+            await card.start_review(
+                context,
+                t,
+                chat_id,
+                user_id,
+                note.pages,
+                note.refs,
+                threshold=who.threshold,
+                # Pages taken from a text layer have no lines to box: no crop is made of them.
+                images=note.images,
+                status=message.message_id,
+            )
+    except PhotoRefused as exc:
+        await context.bot.send_message(chat_id, t.error(exc))
     except BotError as exc:
-        log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
-        await _tell(
-            context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
-        )
+        if not isinstance(exc, QueueFull):
+            log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
+        shown = await status.settled() if status is not None and errors_to_status else None
+        await _tell(context, chat_id, shown, t.error(exc))
     finally:
-        status.abandon()
-        await svc.shared.inflight.remove(in_flight)
-        await svc.shared.limits.release(user_id)
+        if status is not None:
+            status.abandon()
 
 
 class _Status:
@@ -285,10 +256,13 @@ class _Status:
         self,
         context: ContextTypes.DEFAULT_TYPE,
         chat_id: int,
-        text: str,
+        t: Translator,
+        count: int,
+        ahead: int,
         reply_to: Message | None,
     ) -> None:
-        self._context, self._chat_id = context, chat_id
+        self._context, self._chat_id, self._t = context, chat_id, t
+        text = _progress(t, 1, count, ahead)
         self._sending = asyncio.ensure_future(
             context.bot.send_message(
                 chat_id, text, reply_to_message_id=reply_to.message_id if reply_to else None
@@ -301,7 +275,10 @@ class _Status:
         self._in_flight = False
         self._next_edit = 0.0
 
-    def typing(self) -> None:
+    def queued(self, page: int, pages: int, ahead: int) -> None:
+        self.show(_progress(self._t, page, pages, ahead))
+
+    def reading(self) -> None:
         """Show "typing…" while the engine reads (after the status: a message from the bot
         clears the indicator; and not during the download, which it would only slow down)."""
         if self._typing is None:
