@@ -27,7 +27,7 @@ from bot.ocr.confidence import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
 
 # bench runs from the repo root (python -m bench...), so tests/ is importable.
-from tests.support.drawing import HANDWRITING_FONTS, NOTE_LINES
+from testkit.drawing import HANDWRITING_FONTS, NOTE_LINES
 
 if TYPE_CHECKING:
     from bot.ocr.confidence import Calibration
@@ -349,7 +349,7 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
     import random
 
     ensure_tests_importable()
-    from tests.support.drawing import Effects, draw_lines, to_bytes
+    from testkit.drawing import Effects, draw_lines, to_bytes
 
     styles: list[tuple[str, str, tuple[str, ...]]] = [
         ("en", "sans", EN_LINES),

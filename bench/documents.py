@@ -30,8 +30,8 @@ def scanned_pdf(pages: int) -> bytes:
     ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
-    from tests.support.pdfs import make_pdf
+    from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
+    from testkit.pdfs import make_pdf
 
     scans: list[Image.Image] = []
     for i in range(pages):
@@ -51,9 +51,9 @@ async def run(pdf_pages: int, note_pages: int) -> None:
     from bot.export.pages import image_page
     from bot.export.pdf import TextLine, write_pdf
     from bot.ocr.pool import build_recognizer
+    from testkit.fake_bot_api import FakeBotApi
+    from testkit.harness import Conversation, running_bot
     from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes.bot_api import FakeBotApi
 
     pdf = scanned_pdf(pdf_pages)
     photos = notes(note_pages, first_seed=300, phone=True)

@@ -34,7 +34,7 @@ from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
 
 # bench runs from the repo root (python -m bench...), so tests/ is importable.
-from tests.support.recognizers import DelegatingRecognizer
+from testkit.recognizers import DelegatingRecognizer
 
 PROBE_CHAT = 9_000
 
@@ -63,7 +63,7 @@ def notes(n: int, first_seed: int = 0, *, phone: bool = False) -> list[bytes]:
     ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import (
+    from testkit.drawing import (
         NOTE_LINES,
         Effects,
         apply_effects,
@@ -115,7 +115,7 @@ async def last_reply(chat: Any) -> None:
 
 
 async def probe_start(fake: Any, chat_id: int) -> float:
-    from tests.e2e.harness import Conversation
+    from testkit.harness import Conversation
 
     chat = Conversation(fake, chat_id=chat_id)
     t0 = time.perf_counter()
@@ -154,9 +154,9 @@ async def run(
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_recognizer
+    from testkit.fake_bot_api import FakeBotApi
+    from testkit.harness import Conversation, running_bot
     from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes.bot_api import FakeBotApi
 
     # Drawn before the bot runs: drawing is CPU work in this process that would count as lag.
     images = notes(photos, phone=phone)

@@ -32,7 +32,7 @@ TICK = 0.01
 
 def drawn_notes(n: int) -> list[bytes]:
     ensure_tests_importable()
-    from tests.support.drawing import NOTE_LINES, Effects, note_png
+    from testkit.drawing import NOTE_LINES, Effects, note_png
 
     fonts = ("sans", "serif", "comic", "chancery")
     return [
@@ -142,7 +142,7 @@ def photo_12mp() -> tuple[bytes, str]:
     ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes
+    from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes
 
     paper = (235, 232, 225)
     note = draw_lines(NOTE_LINES, font_name="sans", size=40, effects=Effects(paper_tint=paper))

@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-from tests.support.postgres_server import postgres_server as start_postgres
-from tests.support.redis_server import redis_server as start_redis
+from testkit.postgres_server import postgres_server as start_postgres
+from testkit.redis_server import redis_server as start_redis
 
 
 @pytest.fixture(scope="session")

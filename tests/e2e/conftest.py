@@ -10,8 +10,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import EngineChoice, Settings
-from tests.e2e.harness import running_bot
-from tests.fakes.bot_api import FakeBotApi
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import running_bot
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 

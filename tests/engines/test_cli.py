@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.drawing import NOTE_LINES, note_png
+from testkit.drawing import NOTE_LINES, note_png
 
 
 def _ocr(tmp_path: Path, *args: str) -> dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.storage import Database
-from tests.support.drawing import NOTE_LINES
+from testkit.drawing import NOTE_LINES
 
 
 async def _add(db: Database, user_id: int, text: str, key: str, language: str = "en") -> int:

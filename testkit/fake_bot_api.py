@@ -25,7 +25,7 @@ Usage::
     async with FakeBotApi("123:abc") as fake:
         app = (ApplicationBuilder().token(fake.token)
                .base_url(fake.base_url).base_file_url(fake.base_file_url).build())
-        async with running_bot(app):                      # tests/e2e/harness.py
+        async with running_bot(app):                      # testkit/harness.py
             fake.user_sends_photo(chat_id=1, user_id=1, image_bytes=png)
             reply = await fake.wait_for(lambda: fake.last_bot_message(1))
 """
