@@ -22,12 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ensure_tests_importable
 from bench.e2e_bot_latency import last_reply, ms, notes
 
 
 def scanned_pdf(pages: int) -> bytes:
-    ensure_tests_importable()
     from PIL import Image
 
     from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
@@ -44,7 +42,6 @@ def scanned_pdf(pages: int) -> bytes:
 
 
 async def run(pdf_pages: int, note_pages: int) -> None:
-    ensure_tests_importable()
     from bot.app import build_application
     from bot.documents.refs import PageRef
     from bot.documents.sources import Limits, pages_of
@@ -53,7 +50,7 @@ async def run(pdf_pages: int, note_pages: int) -> None:
     from bot.ocr.pool import build_recognizer
     from testkit.fake_bot_api import FakeBotApi
     from testkit.harness import Conversation, running_bot
-    from tests.e2e.conftest import TOKEN, make_settings
+    from testkit.settings import TOKEN, make_settings
 
     pdf = scanned_pdf(pdf_pages)
     photos = notes(note_pages, first_seed=300, phone=True)

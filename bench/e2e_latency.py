@@ -16,12 +16,11 @@ import asyncio
 import statistics
 import time
 
-from bench.common import ensure_tests_importable, make_engine
+from bench.common import make_engine
 from bot.ocr.recognizer import Recognizer
 
 
 def phone_photo(seed: int) -> bytes:
-    ensure_tests_importable()
     from PIL import Image
 
     from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes

@@ -32,7 +32,6 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.common import ensure_tests_importable
 from bench.e2e_bot_latency import last_reply, ms, notes, pctl, probe_start
 
 
@@ -43,7 +42,6 @@ async def _throughput(recognizer: object, images: list[bytes]) -> float:
 
 
 async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> None:
-    ensure_tests_importable()
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_engine
@@ -51,7 +49,7 @@ async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> No
     from testkit.fake_bot_api import FakeBotApi
     from testkit.harness import Conversation, running_bot
     from testkit.redis_server import ocr_workers, redis_server
-    from tests.e2e.conftest import TOKEN, make_settings
+    from testkit.settings import TOKEN, make_settings
 
     images = notes(photos, first_seed=1000)
     warm = notes(4, first_seed=900)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from testkit.fake_bot_api import FakeBotApi
-from tests.e2e.conftest import TOKEN
+from testkit.settings import TOKEN
 
 # Generous: the machine is shared by several engineers, and OCR plus interpreter start-up
 # in a fresh process is seconds of CPU. These bound a hang, they do not measure anything.

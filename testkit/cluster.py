@@ -23,7 +23,7 @@ from testkit.bot_process import BotProcess, bot_process
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import free_port, running_instance
 from testkit.redis_server import Workers, ocr_workers
-from tests.e2e.conftest import make_settings
+from testkit.settings import make_settings
 
 SECRET = "cluster-secret"
 

@@ -12,7 +12,7 @@ from bot.app import build_application
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
-from tests.e2e.conftest import aspose_settings
+from testkit.settings import aspose_settings
 from tests.e2e.test_review_flow import CLEAN, _card, _card_moved
 
 

@@ -11,7 +11,7 @@ from bot.config import EngineChoice
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
-from tests.e2e.conftest import make_settings
+from testkit.settings import make_settings
 
 ZH = ("今天天气很好", "下周五之前提交报告", "明天买牛奶和鸡蛋")
 VI = ("Hôm nay trời đẹp quá", "Mua sữa và trứng ngày mai")

@@ -21,7 +21,7 @@ from bot.review.callbacks import NoteAction, pack
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
-from tests.e2e.conftest import TOKEN, make_settings
+from testkit.settings import TOKEN, make_settings
 from tests.e2e.test_resend_and_long_notes import LongNoteRecognizer
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")

@@ -18,7 +18,7 @@ from testkit.cluster import SECRET, Cluster, cluster, health, notes_settle, stor
 from testkit.drawing import NOTE_LINES, errand_note, note_png, scribbled_note, to_bytes
 from testkit.fake_bot_api import BotMessage, FakeBotApi
 from testkit.harness import Conversation, free_port, running_instance
-from tests.e2e.conftest import make_settings
+from testkit.settings import make_settings
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 USERS = {7101: "Alice", 7102: "Bruno", 7103: "Chloe"}

@@ -8,7 +8,7 @@ from bot.app import build_application
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
-from tests.e2e.conftest import make_settings
+from testkit.settings import make_settings
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
 

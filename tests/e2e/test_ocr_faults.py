@@ -22,7 +22,7 @@ from testkit.drawing import NOTE_LINES, note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
 from testkit.recognizers import SlotHoldingRecognizer
-from tests.e2e.conftest import aspose_settings
+from testkit.settings import aspose_settings
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 NOTE_B = ("Book the train tickets", "Ask Anna about Friday")

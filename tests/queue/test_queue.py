@@ -18,7 +18,7 @@ from testkit.drawing import draw_lines, errand_note, note_png, to_bytes
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
 from testkit.redis_server import ocr_workers
-from tests.e2e.conftest import make_settings
+from testkit.settings import make_settings
 
 
 async def _stored(app: Any, user_id: int) -> list[str]:

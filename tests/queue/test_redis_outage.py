@@ -12,7 +12,7 @@ from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
 from testkit.redis_server import ocr_workers, running_redis
-from tests.e2e.conftest import make_settings
+from testkit.settings import make_settings
 
 AWAY = "I cannot read photos for a moment"
 FALLBACK = "something went wrong"
