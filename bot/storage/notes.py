@@ -9,7 +9,6 @@ no spaces for a word tokenizer to split on. Queries go through the same preparat
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -48,11 +47,18 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
-class SearchHit:
-    """``snippet`` is Telegram-HTML: escaped text with <b>..</b> around the matches."""
+class Snippet:
+    """A one-line excerpt of a note around the first match ("…" where it was cut, lines joined
+    by " / "), and the ``(start, end)`` spans of ``text`` the query matched, in order."""
 
+    text: str
+    matches: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
     note_id: int
-    snippet: str
+    snippet: Snippet
     rank: float
     created_at: datetime
 
@@ -165,8 +171,9 @@ def _match_spans(text: str, q: _Query) -> list[tuple[int, int]]:
     return merged
 
 
-def make_snippet(text: str, q: _Query, width: int = 160) -> str:
-    """A one-line excerpt around the first match, HTML-escaped, matches wrapped in <b>."""
+def make_snippet(text: str, q: _Query, width: int = 160) -> Snippet:
+    """The excerpt of ``text`` around the first match of ``q``, at most ``width`` characters
+    of the note."""
     text = unicodedata.normalize("NFC", text)
     spans = _match_spans(text, q)
     lo, hi = 0, len(text)
@@ -175,19 +182,28 @@ def make_snippet(text: str, q: _Query, width: int = 160) -> str:
         lo = max(0, first - width // 3)
         hi = min(len(text), lo + width)
         lo = max(0, hi - width)
-    out: list[str] = ["…" if lo > 0 else ""]
+    # Lines become " / " so a hit stays on one line in a list of results. Matches hold no
+    # white space, so joining lines only ever changes the text between them.
+    joined = ["…" if lo > 0 else ""]
+    matches: list[tuple[int, int]] = []
     pos = lo
     for start, end in spans:
         if end <= lo or start >= hi:
             continue
         start, end = max(start, lo), min(end, hi)
-        out.append(html.escape(text[pos:start], quote=False))
-        out.append("<b>" + html.escape(text[start:end], quote=False) + "</b>")
+        joined.append(_join_lines(text[pos:start]))
+        at = sum(map(len, joined))
+        matches.append((at, at + end - start))
+        joined.append(text[start:end])
         pos = end
-    out.append(html.escape(text[pos:hi], quote=False))
-    out.append("…" if hi < len(text) else "")
-    # Lines become " / " so a hit stays on one line in a list of results.
-    return re.sub(r"\s*\n\s*", " / ", "".join(out)).strip()
+    joined += [_join_lines(text[pos:hi]), "…" if hi < len(text) else ""]
+    excerpt = "".join(joined)
+    cut = len(excerpt) - len(excerpt.lstrip())
+    return Snippet(excerpt.strip(), tuple((a - cut, b - cut) for a, b in matches))
+
+
+def _join_lines(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " / ", text)
 
 
 def _preview(text: str, limit: int = 80) -> str:
