@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import load_settings, setup_logging
+from bot.documents.heif import enable_heif
 from bot.ocr.engines import build_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
@@ -40,6 +41,7 @@ class GatedRecognizer(DelegatingRecognizer):
 def main() -> None:
     settings = load_settings()
     setup_logging(settings.log_level)
+    enable_heif()  # as bot worker does
     recognizer = GatedRecognizer(build_engine(settings), Path(sys.argv[1]))
     asyncio.run(serve(settings, recognizer))
 
