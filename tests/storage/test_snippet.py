@@ -5,7 +5,7 @@ Storage returns the excerpt and where the query matched; the /search reply rende
 from __future__ import annotations
 
 from bot.handlers.library import snippet_html
-from bot.storage.notes import make_snippet, parse_query
+from bot.storage.search import make_snippet, parse_query
 
 
 def test_long_note_is_cut_around_the_match() -> None:
