@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from testkit.fake_bot_api.errors import ApiError, bad_request
@@ -86,9 +86,9 @@ class ApiServer(BotMethods):
         self._thread: threading.Thread | None = None
         self._delivery_thread: threading.Thread | None = None
 
-    def start(self) -> ApiServer:
+    def start(self) -> Self:
         if self._server is not None:
-            raise RuntimeError("ApiServer already started")
+            raise RuntimeError("FakeBotApi already started")
         self._stopping.clear()
         self._server = _Server(self)
         self._thread = threading.Thread(
@@ -118,7 +118,7 @@ class ApiServer(BotMethods):
                 thread.join(timeout=5)
         self._server = None
 
-    def __enter__(self) -> ApiServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -126,7 +126,7 @@ class ApiServer(BotMethods):
     ) -> None:
         self.stop()
 
-    async def __aenter__(self) -> ApiServer:
+    async def __aenter__(self) -> Self:
         return self.start()
 
     async def __aexit__(
@@ -138,7 +138,7 @@ class ApiServer(BotMethods):
     @property
     def port(self) -> int:
         if self._server is None:
-            raise RuntimeError("ApiServer not started")
+            raise RuntimeError("FakeBotApi not started")
         return int(self._server.server_address[1])
 
     @property
