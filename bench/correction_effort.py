@@ -65,8 +65,9 @@ class Effort:
         scratch = max(1, self.scratch)
         return (
             f"{label:<22} pages={self.pages:4d} lines={self.lines:5d} "
-            f"from scratch={self.scratch:6d}  retype={self.retype:6d} ({self.retype / scratch:.3f})"
-            f"  edit in place={self.edit:6d} ({self.edit / scratch:.3f})"
+            f"from scratch={self.scratch:6d}  "
+            f"retype={self.retype:6d} ({self.retype / scratch:.3f})  "
+            f"edit in place={self.edit:6d} ({self.edit / scratch:.3f})"
         )
 
 

@@ -14,7 +14,7 @@ from bot.documents.refs import files
 from bot.handlers.services import asker_of, services
 from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
-from bot.review.render import split_message
+from bot.review.split import split_message
 
 log = logging.getLogger(__name__)
 

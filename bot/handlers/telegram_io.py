@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 import aiofiles
 from telegram import (
     Bot,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -33,15 +34,17 @@ T = TypeVar("T")
 HTML = "HTML"
 
 
+def button(spec: ButtonSpec) -> InlineKeyboardButton:
+    if spec.copy_text is not None:
+        # Copies the text to the user's clipboard; the bot hears nothing of the tap.
+        return InlineKeyboardButton(spec.text, copy_text=CopyTextButton(spec.copy_text))
+    return InlineKeyboardButton(spec.text, callback_data=spec.callback_data)
+
+
 def markup(buttons: Sequence[Sequence[ButtonSpec]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-            for row in buttons
-        ]
-    )
+    return InlineKeyboardMarkup([[button(b) for b in row] for row in buttons])
 
 
 # --------------------------------------------------------------------------- downloads

@@ -89,7 +89,7 @@ async def test_review_messages_come_in_reading_order(bot: Any, fake_api: FakeBot
     assert "to check" in summary.visible
     assert last.message_id == card.message_id and card.photo is not None
     assert card.visible.startswith("Line 3 · please check")
-    assert card.button_texts[:3] == ["✅ Confirm", "✏️ Retype / closer photo", "🗑 Drop"]
+    assert card.button_texts[:4] == ["✏️ Edit", "✅ Confirm", "🗑 Drop", "✏️ Retype / closer photo"]
 
 
 async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeBotApi) -> None:
