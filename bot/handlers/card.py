@@ -21,13 +21,16 @@ from telegram.ext import ContextTypes
 
 from bot.documents.refs import files
 from bot.documents.sources import Limits, pages_for
+from bot.errors import BotError
 from bot.handlers import telegram_io as io
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
 from bot.ocr.model import Page
-from bot.review import render
+from bot.review import fix, render
 from bot.review.annotate import blank_card, line_crop
-from bot.review.render import MessageSpec
+from bot.review.callbacks import NoteAction, pack
+from bot.review.fix import FixOrigin
+from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
 from bot.review.session import ReviewSession
 from bot.storage.reviews import StoredReview
 
@@ -51,6 +54,7 @@ class Record:
     shown: int | None = None
     read_again: bool = False
     revision: int = 0
+    fix: FixOrigin | None = None  # the saved note this review fixes (None: a new reading)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +64,7 @@ class Record:
             "card": self.card,
             "shown": self.shown,
             "read_again": self.read_again,
+            "fix": None if self.fix is None else self.fix.to_dict(),
         }
 
     @classmethod
@@ -67,13 +72,14 @@ class Record:
         """None for a record an older release saved (its buttons answer "out of date")."""
         if data.get("v") != RECORD_VERSION:
             return None
-        card, shown = data.get("card"), data.get("shown")
+        card, shown, fix = data.get("card"), data.get("shown"), data.get("fix")
         return cls(
             ReviewSession.from_dict(data["session"]),
             int(data["summary"]),
             None if card is None else int(card),
             None if shown is None else int(shown),
             bool(data.get("read_again")),
+            fix=None if fix is None else FixOrigin.from_dict(fix),
         )
 
 
@@ -143,9 +149,15 @@ async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> lis
     return kept
 
 
-async def _crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
+async def crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
+    """Line ``i``'s picture for the card: its crop from the page, or a blank card."""
     line = s.line(i)
-    image = (await photos_of(context, s))[line.page]
+    try:
+        photos = await photos_of(context, s)
+    except BotError as exc:  # e.g. Telegram no longer serves a saved note's photo
+        log.info("no photo for review %s: %r", s.id, exc)
+        photos = []
+    image = photos[line.page] if line.page < len(photos) else b""
     if not image:  # a page taken from a PDF's text layer: no picture of it is kept
         return await asyncio.to_thread(blank_card)
     try:
@@ -204,7 +216,7 @@ async def start_review(
         # The first line's crop is drawn while the summary is on its way.
         first = render.current_line(session)
         assert first is not None
-        cropping = asyncio.ensure_future(_crop(context, session, first))
+        cropping = asyncio.ensure_future(crop(context, session, first))
         try:
             # Pages from a PDF's text layer are not read by the engine: nothing to read again.
             choices = read_again_choices(context, t, session.language) if all(images) else []
@@ -275,7 +287,7 @@ async def refresh(
     if s.is_done:
         await finish(context, t, rec, committed=committed)
         return
-    spec = render.render_card(s, t, notice=notice)
+    spec = render.render_card(s, t, notice=notice, fixing=rec.fix is not None)
     i = render.current_line(s)
     new_crop = rec.card is not None and i is not None and i != rec.shown
     if new_crop:
@@ -285,7 +297,7 @@ async def refresh(
         await committed()
     if rec.card is not None:
         if new_crop and i is not None:
-            await io.edit_photo(context.bot, s.chat_id, rec.card, await _crop(context, s, i), spec)
+            await io.edit_photo(context.bot, s.chat_id, rec.card, await crop(context, s, i), spec)
         else:
             await io.edit_caption(context.bot, s.chat_id, rec.card, spec)
 
@@ -297,17 +309,7 @@ async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> i
         language=s.language,
         engine=s.engine,
         file_ids=list(s.pages),
-        lines=[
-            {
-                "text": ln.text,
-                "state": ln.state.value,
-                "confidence": ln.confidence,
-                # Where the line is: the searchable PDF puts its text there (bot/export).
-                "page": ln.page,
-                "box": None if ln.box is None else list(ln.box),
-            }
-            for ln in s.lines
-        ],
+        lines=fix.line_records(s),
         idempotency_key=s.id,
     )
 
@@ -342,10 +344,11 @@ async def finish(
     s, bot = rec.session, context.bot
     svc = services(context)
     # Stored before it is shown: a /notes right after the final note must find it.
-    if stored is not None:
-        await stored
+    fixed = None if rec.fix is None else await fix.save(svc.db.notes, s, rec.fix)
+    if fixed is not None:
+        note_id, text = fixed.note_id, fixed.text
     else:
-        await _store_note(context, s)
+        note_id, text = await (stored or _store_note(context, s)), s.final_text()
     if saved:
         await claim(context, rec)
     if committed is not None:
@@ -353,15 +356,18 @@ async def finish(
     if saved:
         # The questions are answered before the note shows: no button outlives them.
         if rec.card is not None:
-            await io.edit_caption(bot, s.chat_id, rec.card, render.render_card_done(s, t))
+            done = render.render_card_done(s, t) if fixed is None else render_fix_done(s, t, fixed)
+            await io.edit_caption(bot, s.chat_id, rec.card, done)
         if rec.read_again:
             # Reading the photo again would start over a note that is now saved.
             await io.drop_buttons(bot, s.chat_id, rec.summary)
     await io.send_long_text(
         bot,
         s.chat_id,
-        render.render_done(s, t),
-        document=(render.final_filename(s), s.final_text(), t("note-as-file")),
+        render.render_done(s, t, text),
+        document=(render.final_filename(s), text, t("note-as-file")),
+        # A line found wrong later is fixed from here (or from /notes).
+        buttons=[[ButtonSpec(t("button-fix"), pack(NoteAction.fix(note_id)))]],
     )
     svc.photos.pop(s.id, None)
 

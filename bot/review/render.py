@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from bot.i18n import Translator
 from bot.review.callbacks import ReadAgain, ReviewAction, pack
+from bot.review.fix import FixSaved
 from bot.review.session import LineState, ReviewLine, ReviewSession
 from bot.review.split import MESSAGE_LIMIT as MESSAGE_LIMIT
 from bot.review.split import split_message, utf16_units
@@ -233,14 +234,38 @@ def render_card_done(session: ReviewSession, t: Translator) -> MessageSpec:
     return MessageSpec("\n".join(rows))
 
 
-def render_done(session: ReviewSession, t: Translator) -> list[str]:
+def render_fix_done(session: ReviewSession, t: Translator, saved: FixSaved) -> MessageSpec:
+    """The card once a saved note's fix is written: what changed, and every change another
+    fix (saved first, elsewhere) made impossible, with the text the user sent for it."""
+    changed = sum(1 for line in session.lines if line.state is LineState.REPLACED)
+    dropped = sum(1 for line in session.lines if line.state is LineState.DROPPED)
+    rows = [_bold(t("card-fix-done", replaced=changed, dropped=dropped))]
+    for refused in saved.refused:
+        if refused.text:
+            row = t("fix-conflict", line=refused.number, text=_shorter(refused.text))
+        else:
+            row = t("fix-conflict-drop", line=refused.number)
+        if sum(len(r) for r in rows) + len(row) > CAPTION_LIMIT - 64:
+            rows.append("…")  # the caption is full; the note below shows what was kept
+            break
+        rows.append(escape(row))
+    return MessageSpec("\n".join(rows))
+
+
+def _shorter(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def render_done(session: ReviewSession, t: Translator, text: str | None = None) -> list[str]:
     """The finished note as message(s): a one-line heading, then the text alone, so it
-    copies cleanly."""
-    lines = sum(1 for _ in session.note_lines())
+    copies cleanly. ``text``: the note as stored, when that is not the session's own text (a
+    fix merged with another)."""
+    text = session.final_text() if text is None else text
+    lines = len(text.splitlines())
     heading = _bold(t.plural("note-heading", lines)) + "\n"
     if not lines:
         return [heading + _italic(t("note-empty"))]
-    return split_message(heading + escape(session.final_text()))
+    return split_message(heading + escape(text))
 
 
 def needs_document(session: ReviewSession, t: Translator) -> bool:

@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.e2e.harness import Conversation
 from tests.fakes.bot_api import BotMessage, FakeBotApi
+from tests.support.buttons import questions
 from tests.support.drawing import draw_lines, note_png, to_bytes
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
@@ -79,7 +80,7 @@ async def _still_serving(chat: Conversation) -> None:
 
 
 def _replies_with(*words: str) -> Any:
-    return lambda m: any(w.lower() in m.visible.lower() for w in words) and not m.buttons
+    return lambda m: any(w.lower() in m.visible.lower() for w in words) and not questions(m)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from PIL import Image
 from tests.e2e.harness import Conversation
 from tests.e2e.test_review_flow import _card_moved
 from tests.fakes.bot_api import BotMessage, FakeBotApi
+from tests.support.buttons import questions
 from tests.support.drawing import draw_lines, note_png, scribbled_note, to_bytes
 from tests.support.pdfs import make_pdf
 
@@ -52,7 +53,7 @@ def _render(pdf: Path, page: int, out: Path) -> Image.Image:
 def _note_text(m: BotMessage) -> str | None:
     """The final note's text, under its heading ("📝 Your note (3 lines), saved:")."""
     heading, _, text = m.visible.partition("\n")
-    return text.strip() if heading.startswith("📝 Your note (") and not m.buttons else None
+    return text.strip() if heading.startswith("📝 Your note (") and not questions(m) else None
 
 
 async def _final(chat: Conversation, lines: tuple[str, ...] | list[str]) -> BotMessage:
