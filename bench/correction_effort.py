@@ -129,9 +129,10 @@ async def run(args: argparse.Namespace) -> None:
 
     manifest = json.loads((args.data / "manifest.json").read_text(encoding="utf-8"))
     if args.quick:
-        seen: dict[str, int] = defaultdict(int)
-        manifest = [e for e in manifest if (seen.__setitem__(e["kind"], seen[e["kind"]] + 1)
-                                            or seen[e["kind"]] <= 3)]  # fmt: skip
+        by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for entry in manifest:
+            by_kind[entry["kind"]].append(entry)
+        manifest = [entry for entries in by_kind.values() for entry in entries[:3]]
     jobs = [((args.data / e["image"]).read_bytes(), e["language"]) for e in manifest]
     results = await _read(args.engine, jobs)
     for entry, result in zip(manifest, results, strict=True):
@@ -173,8 +174,9 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed; 3 real images a kind")
-    parser.add_argument("--engine", default="rapid+tesseract",
-                        choices=("rapid+tesseract", "rapid", "tesseract"))  # fmt: skip
+    parser.add_argument(
+        "--engine", default="rapid+tesseract", choices=("rapid+tesseract", "rapid", "tesseract")
+    )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threshold", type=int, default=THRESHOLD)
     asyncio.run(run(parser.parse_args()))
