@@ -72,14 +72,14 @@ class Record:
         """None for a record an older release saved (its buttons answer "out of date")."""
         if data.get("v") != RECORD_VERSION:
             return None
-        card, shown, fix = data.get("card"), data.get("shown"), data.get("fix")
+        card, shown, origin = data.get("card"), data.get("shown"), data.get("fix")
         return cls(
             ReviewSession.from_dict(data["session"]),
             int(data["summary"]),
             None if card is None else int(card),
             None if shown is None else int(shown),
             bool(data.get("read_again")),
-            fix=None if fix is None else FixOrigin.from_dict(fix),
+            fix=None if origin is None else FixOrigin.from_dict(origin),
         )
 
 
@@ -344,11 +344,13 @@ async def finish(
     s, bot = rec.session, context.bot
     svc = services(context)
     # Stored before it is shown: a /notes right after the final note must find it.
-    fixed = None if rec.fix is None else await fix.save(svc.db.notes, s, rec.fix)
-    if fixed is not None:
+    fixed = None
+    if rec.fix is not None:  # a saved note fixed: written back, merged with any fix since
+        fixed = await fix.save(svc.db.notes, s, rec.fix)
         note_id, text = fixed.note_id, fixed.text
     else:
-        note_id, text = await (stored or _store_note(context, s)), s.final_text()
+        note_id = await stored if stored is not None else await _store_note(context, s)
+        text = s.final_text()
     if saved:
         await claim(context, rec)
     if committed is not None:

@@ -3,7 +3,10 @@ instances behind a balancer that feeds them in turn, one PostgreSQL): both are k
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+from sqlalchemy import text
 
 from bot.storage import open_database
 from tests.e2e.harness import Conversation
@@ -37,9 +40,11 @@ async def test_two_fixes_done_at_two_instances_at_once_are_both_kept(
         note = await open_from_notes(chat)
         # One device fixes line 1, the other line 2; each card was opened before either is done.
         first = await fix_card(chat, note)
+        await _reviews_saved(pg_url, 1)
         chat.send_text("Buy oat milk and eggs tomorrow")
         await card_after(chat, "Line 1 replaced.")
         second = await fix_card(chat, note)
+        await _reviews_saved(pg_url, 2)
         await pressed(chat, "✅ Confirm", second)
         await card_after(chat, "line 2 of 3")
         chat.send_text("Call the doctor at 3 pm")
@@ -65,6 +70,24 @@ async def test_two_fixes_done_at_two_instances_at_once_are_both_kept(
         for card in (first, second):
             shown = fake_api.bot_message(USER, card.message_id)
             assert shown is not None and "changed elsewhere" not in shown.visible
+
+
+async def _reviews_saved(pg_url: str, count: int) -> None:
+    """The card is sent, then its review saved: a human pastes seconds later, the test must
+    wait for the save, or its text may reach the other instance before the review does."""
+    db = await open_database(pg_url)
+    try:
+        for _ in range(200):
+            async with db.engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT count(*) FROM review_sessions WHERE user_id = :u"), {"u": USER}
+                )
+                if rows.scalar_one() >= count:
+                    return
+            await asyncio.sleep(0.05)
+    finally:
+        await db.close()
+    raise AssertionError(f"{count} fix reviews were never saved")
 
 
 def _done(message_id: int, fake: FakeBotApi) -> str:
