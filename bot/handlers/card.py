@@ -19,15 +19,12 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.documents.refs import files
-from bot.documents.sources import Limits, pages_for
-from bot.errors import BotError
 from bot.handlers import telegram_io as io
+from bot.handlers.pictures import crop
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
 from bot.ocr.model import Page
 from bot.review import fix, render
-from bot.review.annotate import blank_card, line_crop
 from bot.review.callbacks import NoteAction, pack
 from bot.review.fix import FixOrigin
 from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
@@ -129,43 +126,6 @@ async def open_for(
     context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
 ) -> Record | None:
     return _record(await services(context).db.reviews.open_for(user_id, chat_id))
-
-
-async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> list[bytes]:
-    """The review's photos: kept in memory while it is fresh, else fetched again by file_id."""
-    svc = services(context)
-    kept = svc.photos.get(s.id)
-    if kept is None:
-        # The pages are references into the files sent (a PDF's page, a TIFF's frame): the
-        # files are fetched again and split into pages as when they were first read.
-        ids = files(s.pages)
-        data = await io.download_all(context.bot, ids)
-        settings = svc.settings
-        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
-        sources = await pages_for(list(zip(ids, data, strict=True)), s.language, limits)
-        by_ref = {source.ref: source.image for source in sources}
-        kept = [by_ref.get(ref, b"") for ref in s.pages]
-        svc.keep_photos(s.id, kept)
-    return kept
-
-
-async def crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
-    """Line ``i``'s picture for the card: its crop from the page, or a blank card."""
-    line = s.line(i)
-    try:
-        photos = await photos_of(context, s)
-    except BotError as exc:  # e.g. Telegram no longer serves a saved note's photo
-        log.info("no photo for review %s: %r", s.id, exc)
-        photos = []
-    image = photos[line.page] if line.page < len(photos) else b""
-    if not image:  # a page taken from a PDF's text layer: no picture of it is kept
-        return await asyncio.to_thread(blank_card)
-    try:
-        # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
-        return await asyncio.to_thread(line_crop, image, line.box)
-    except Exception:  # the picture helps, it is never a reason to fail the review
-        log.exception("could not crop line %s of review %s", i, s.id)
-        return await asyncio.to_thread(blank_card)
 
 
 def read_again_choices(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import ContextTypes
 
-from bot.handlers import card
+from bot.handlers import card, pictures
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, services
 from bot.review import fix, render
@@ -31,7 +31,7 @@ async def open_fix(
         rec = card.Record(session, asked_in, fix=origin)
         first = render.current_line(session)
         assert first is not None
-        picture = await card.crop(context, session, first)
+        picture = await pictures.crop(context, session, first)
         spec = render.render_card(session, t, fixing=True)
         rec.card = (await io.send_photo(context.bot, chat_id, picture, spec)).message_id
         rec.shown = first

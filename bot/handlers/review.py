@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.errors import BotError
-from bot.handlers import card
+from bot.handlers import card, pictures
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services, translator_of
 from bot.i18n import Translator
@@ -156,7 +156,7 @@ async def _read_again_in(
 ) -> None:
     s, svc = rec.session, services(context)
     try:
-        images = await card.photos_of(context, s)
+        images = await pictures.photos_of(context, s)
         pages = [await svc.recognizer.recognize(image, language) for image in images]
     except BotError as exc:
         await io.say(context.bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
