@@ -103,7 +103,8 @@ async def last_reply(chat: Any) -> None:
             return True
         # Two lines far apart in the note: only the whole final note holds both without header.
         return (
-            not m.buttons
+            # No button that asks something (✏️ Fix a line stays under a saved note).
+            not any(d and d.startswith(("r1:", "g1:")) for row in m.buttons for _, d in row)
             and "Read in" not in m.visible
             and "cleaning" in m.visible
             and "dentist" in m.visible

@@ -19,14 +19,15 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.documents.refs import files
 from bot.handlers import telegram_io as io
+from bot.handlers.pictures import crop
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
 from bot.ocr.model import Page
-from bot.review import render
-from bot.review.annotate import blank_card, line_crop
-from bot.review.render import MessageSpec
+from bot.review import fix, render
+from bot.review.callbacks import NoteAction, pack
+from bot.review.fix import FixOrigin
+from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
 from bot.review.session import ReviewSession
 from bot.storage.reviews import StoredReview
 
@@ -50,6 +51,7 @@ class Record:
     shown: int | None = None
     read_again: bool = False
     revision: int = 0
+    fix: FixOrigin | None = None  # the saved note this review fixes (None: a new reading)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class Record:
             "card": self.card,
             "shown": self.shown,
             "read_again": self.read_again,
+            "fix": None if self.fix is None else self.fix.to_dict(),
         }
 
     @classmethod
@@ -66,13 +69,14 @@ class Record:
         """None for a record an older release saved (its buttons answer "out of date")."""
         if data.get("v") != RECORD_VERSION:
             return None
-        card, shown = data.get("card"), data.get("shown")
+        card, shown, origin = data.get("card"), data.get("shown"), data.get("fix")
         return cls(
             ReviewSession.from_dict(data["session"]),
             int(data["summary"]),
             None if card is None else int(card),
             None if shown is None else int(shown),
             bool(data.get("read_again")),
+            fix=None if origin is None else FixOrigin.from_dict(origin),
         )
 
 
@@ -124,35 +128,6 @@ async def open_for(
     return _record(await services(context).db.reviews.open_for(user_id, chat_id))
 
 
-async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> list[bytes]:
-    """The review's photos: kept in memory while it is fresh, else fetched again by file_id."""
-    svc = services(context)
-    kept = svc.photos.get(s.id)
-    if kept is None:
-        # The pages are references into the files sent (a PDF's page, a TIFF's frame): the
-        # files are fetched again and split into pages as when they were first read.
-        ids = files(s.pages)
-        data = await io.download_all(context.bot, ids)
-        sources = await svc.reader.pages(list(zip(ids, data, strict=True)), s.language)
-        by_ref = {source.ref: source.image for source in sources}
-        kept = [by_ref.get(ref, b"") for ref in s.pages]
-        svc.keep_photos(s.id, kept)
-    return kept
-
-
-async def _crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
-    line = s.line(i)
-    image = (await photos_of(context, s))[line.page]
-    if not image:  # a page taken from a PDF's text layer: no picture of it is kept
-        return await asyncio.to_thread(blank_card)
-    try:
-        # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
-        return await asyncio.to_thread(line_crop, image, line.box)
-    except Exception:  # the picture helps, it is never a reason to fail the review
-        log.exception("could not crop line %s of review %s", i, s.id)
-        return await asyncio.to_thread(blank_card)
-
-
 def read_again_choices(
     context: ContextTypes.DEFAULT_TYPE, t: Translator, language: str
 ) -> list[str]:
@@ -201,7 +176,7 @@ async def start_review(
         # The first line's crop is drawn while the summary is on its way.
         first = render.current_line(session)
         assert first is not None
-        cropping = asyncio.ensure_future(_crop(context, session, first))
+        cropping = asyncio.ensure_future(crop(context, session, first))
         try:
             # Pages from a PDF's text layer are not read by the engine: nothing to read again.
             choices = read_again_choices(context, t, session.language) if all(images) else []
@@ -272,7 +247,7 @@ async def refresh(
     if s.is_done:
         await finish(context, t, rec, committed=committed)
         return
-    spec = render.render_card(s, t, notice=notice)
+    spec = render.render_card(s, t, notice=notice, fixing=rec.fix is not None)
     i = render.current_line(s)
     new_crop = rec.card is not None and i is not None and i != rec.shown
     if new_crop:
@@ -282,7 +257,7 @@ async def refresh(
         await committed()
     if rec.card is not None:
         if new_crop and i is not None:
-            await io.edit_photo(context.bot, s.chat_id, rec.card, await _crop(context, s, i), spec)
+            await io.edit_photo(context.bot, s.chat_id, rec.card, await crop(context, s, i), spec)
         else:
             await io.edit_caption(context.bot, s.chat_id, rec.card, spec)
 
@@ -294,17 +269,7 @@ async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> i
         language=s.language,
         engine=s.engine,
         file_ids=list(s.pages),
-        lines=[
-            {
-                "text": ln.text,
-                "state": ln.state.value,
-                "confidence": ln.confidence,
-                # Where the line is: the searchable PDF puts its text there (bot/export).
-                "page": ln.page,
-                "box": None if ln.box is None else list(ln.box),
-            }
-            for ln in s.lines
-        ],
+        lines=fix.line_records(s),
         idempotency_key=s.id,
     )
 
@@ -339,10 +304,13 @@ async def finish(
     s, bot = rec.session, context.bot
     svc = services(context)
     # Stored before it is shown: a /notes right after the final note must find it.
-    if stored is not None:
-        await stored
+    fixed = None
+    if rec.fix is not None:  # a saved note fixed: written back, merged with any fix since
+        fixed = await fix.save(svc.db.notes, s, rec.fix)
+        note_id, text = fixed.note_id, fixed.text
     else:
-        await _store_note(context, s)
+        note_id = await stored if stored is not None else await _store_note(context, s)
+        text = s.final_text()
     if saved:
         await claim(context, rec)
     if committed is not None:
@@ -350,15 +318,18 @@ async def finish(
     if saved:
         # The questions are answered before the note shows: no button outlives them.
         if rec.card is not None:
-            await io.edit_caption(bot, s.chat_id, rec.card, render.render_card_done(s, t))
+            done = render.render_card_done(s, t) if fixed is None else render_fix_done(s, t, fixed)
+            await io.edit_caption(bot, s.chat_id, rec.card, done)
         if rec.read_again:
             # Reading the photo again would start over a note that is now saved.
             await io.drop_buttons(bot, s.chat_id, rec.summary)
     await io.send_long_text(
         bot,
         s.chat_id,
-        render.render_done(s, t),
-        document=(render.final_filename(s), s.final_text(), t("note-as-file")),
+        render.render_done(s, t, text),
+        document=(render.final_filename(s), text, t("note-as-file")),
+        # A line found wrong later is fixed from here (or from /notes).
+        buttons=[[ButtonSpec(t("button-fix"), pack(NoteAction.fix(note_id)))]],
     )
     svc.photos.pop(s.id, None)
 

@@ -11,10 +11,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.documents.refs import files
+from bot.handlers.fixing import open_fix
 from bot.handlers.services import asker_of, services
 from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
-from bot.review.render import split_message
+from bot.review.split import split_message
 from bot.storage import Snippet
 
 log = logging.getLogger(__name__)
@@ -162,10 +163,12 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """◀ ▶ page, open a note (text + original photo), delete it, confirm /forget."""
+    """◀ ▶ page, open a note (text + original photo), fix a line of it, delete it, confirm
+    /forget."""
     query, user = update.callback_query, update.effective_user
     assert query and user
-    t = (await asker_of(update, context)).t
+    who = await asker_of(update, context)
+    t = who.t
     try:
         action = unpack(query.data or "")
     except CallbackDataError:
@@ -202,10 +205,11 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                 parse_mode="HTML",
                 reply_markup=InlineKeyboardMarkup(
                     [
+                        [_button(t("button-fix"), NoteAction.fix(note.id))],
                         [
                             _button(t("button-pdf"), NoteAction.pdf(note.id)),
                             _button(t("button-delete-note"), NoteAction.delete(note.id)),
-                        ]
+                        ],
                     ]
                 )
                 if last
@@ -220,6 +224,10 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             await context.bot.send_message(chat_id, t("note-gone"))
             return
         await send_pdf(context, t, chat_id, [note])
+    elif verb is NoteVerb.FIX:
+        message_id = query.message.message_id if query.message else 0
+        chat_id = query.message.chat.id if query.message else user.id
+        await open_fix(context, who, chat_id, number, message_id)
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
         await query.edit_message_text(t("note-deleted") if deleted else t("note-gone"))

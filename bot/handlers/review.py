@@ -13,13 +13,13 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.errors import BotError
-from bot.handlers import card
+from bot.handlers import card, pictures
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services, translator_of
 from bot.i18n import Translator
 from bot.review import callbacks
-from bot.review.render import MessageSpec
-from bot.review.session import ReviewError
+from bot.review.render import MessageSpec, current_line
+from bot.review.session import LineState, ReviewError
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -156,7 +156,7 @@ async def _read_again_in(
 ) -> None:
     s, svc = rec.session, services(context)
     try:
-        images = await card.photos_of(context, s)
+        images = await pictures.photos_of(context, s)
         pages = [await svc.recognizer.recognize(image, language) for image in images]
     except BotError as exc:
         await io.say(context.bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
@@ -183,22 +183,28 @@ async def on_expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 @_per_chat
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text replaces the line the card asks for; otherwise the user gets a hint."""
+    """Text sent while a review card is open becomes the line the card shows (typed after
+    Retype, or pasted from Edit and fixed); otherwise the user gets a hint."""
     msg, chat = update.effective_message, update.effective_chat
     assert msg and chat
     who = await asker_of(update, context)
     t = who.t
     rec = await card.open_for(context, who.user_id, chat.id)
-    if rec is None or rec.session.awaiting_resend is None:
+    i = None if rec is None else current_line(rec.session)
+    if rec is None or i is None:
         await msg.reply_text(t("hint-send-photo"))
         return
-    i = rec.session.awaiting_resend
     try:
-        rec.session.replace(i, msg.text or "")
+        changed = rec.session.replace(i, msg.text or "")
     except ReviewError as exc:
         await card.refresh(context, t, rec, notice=t.error(exc))
         return
-    await card.refresh(context, t, rec, notice=t("notice-replaced", line=rec.session.number(i)))
+    number = rec.session.number(i)
+    if changed and rec.session.line(i).state is LineState.CONFIRMED:
+        notice = t("notice-kept", line=number)  # sent back as it was read
+    else:
+        notice = t("notice-replaced", line=number)
+    await card.refresh(context, t, rec, notice=notice)
 
 
 @_per_chat

@@ -282,7 +282,8 @@ class ReviewSession:
         return True
 
     def replace(self, i: int, text: str) -> bool:
-        """Use the user's ``text`` for line ``i`` (typed, or read from a closer photo)."""
+        """Use the user's ``text`` for line ``i`` (typed, pasted from Edit and fixed, or read
+        from a closer photo); the same text as read keeps the line as read."""
         line = self.line(i)
         new = _clean_replacement(text)
         if not new:
@@ -290,6 +291,8 @@ class ReviewSession:
         if line.state is LineState.REPLACED and line.text == new:
             self._clear_resend(i)
             return False
+        if line.state is LineState.FLAGGED and line.text == new:
+            return self.confirm(i)  # pasted back unchanged: the reading was right
         if line.original_text is None:
             line.original_text = line.text
         line.text = new

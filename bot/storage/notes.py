@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, delete, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    column,
+    delete,
+    func,
+    literal_column,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -53,6 +62,8 @@ class Note:
     engine: str
     file_ids: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
+    revision: int = 1  # bumped by every fix (see NotesRepo.update_note)
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +110,11 @@ class NotesRepo:
     ) -> int:
         """Store a confirmed note; the same ``idempotency_key`` returns the existing note's id."""
         text = unicodedata.normalize("NFC", text)
+        created_at = created_at or datetime.now(UTC)
         row = {
             "user_id": user_id,
-            "created_at": created_at or datetime.now(UTC),
+            "created_at": created_at,
+            "updated_at": created_at,
             "text": text,
             "language": language,
             "engine": engine,
@@ -121,6 +134,37 @@ class NotesRepo:
             if existing is None:
                 raise
             return existing
+
+    async def update_note(
+        self,
+        user_id: int,
+        note_id: int,
+        *,
+        text: str,
+        lines: Sequence[dict[str, Any]],
+        expected_revision: int,
+    ) -> bool:
+        """Write a fixed note (its text, lines and search index) if it is still at
+        ``expected_revision`` (it then moves to the next); False when another fix got there
+        first or the note is gone."""
+        text = unicodedata.normalize("NFC", text)
+        stmt = (
+            update(notes)
+            .where(
+                notes.c.user_id == user_id,
+                notes.c.id == note_id,
+                notes.c.revision == expected_revision,
+            )
+            .values(
+                text=text,
+                lines=[dict(line) for line in lines],
+                search_text=search_text(text),
+                updated_at=datetime.now(UTC),
+                revision=expected_revision + 1,
+            )
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
 
     async def _id_for_key(self, user_id: int, key: str) -> int | None:
         async with self._engine.connect() as conn:
@@ -284,4 +328,6 @@ def _note_from_row(row: Any) -> Note:
         engine=row.engine,
         file_ids=list(row.file_ids or []),
         lines=list(row.lines or []),
+        revision=int(row.revision),
+        updated_at=row.updated_at,
     )

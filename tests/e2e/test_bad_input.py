@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from testkit.buttons import questions
 from testkit.drawing import draw_lines, note_png, to_bytes
 from testkit.fake_bot_api import BotMessage, FakeBotApi
 from testkit.harness import Conversation
@@ -79,7 +80,7 @@ async def _still_serving(chat: Conversation) -> None:
 
 
 def _replies_with(*words: str) -> Any:
-    return lambda m: any(w.lower() in m.visible.lower() for w in words) and not m.buttons
+    return lambda m: any(w.lower() in m.visible.lower() for w in words) and not questions(m)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import NoteAction, pack
+from testkit.buttons import questions
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
@@ -45,7 +46,7 @@ class GatedRecognizer(LongNoteRecognizer):
 
 
 def _final_note(m: Any) -> bool:
-    return all(line in m.visible for line in CLEAN) and not m.buttons
+    return all(line in m.visible for line in CLEAN) and not questions(m)
 
 
 async def test_get_file_failure_is_one_sentence_and_a_retry_works(

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.review.callbacks import NoteAction, pack
+from testkit.buttons import questions
 from testkit.drawing import note_png
 from testkit.fake_bot_api import BotMessage, FakeBotApi
 from testkit.harness import Conversation
@@ -30,7 +31,7 @@ async def _confirmed_note(chat: Conversation) -> BotMessage:
     """A clean drawn note needs no checking: the final note arrives and is stored."""
     chat.send_photo(note_png(LINES))
     return await chat.await_reply(
-        lambda m: all(line in m.visible for line in LINES) and not m.buttons, timeout=60
+        lambda m: all(line in m.visible for line in LINES) and not questions(m), timeout=60
     )
 
 

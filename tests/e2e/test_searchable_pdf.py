@@ -10,6 +10,7 @@ from typing import Any
 
 from PIL import Image
 
+from testkit.buttons import questions
 from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
 from testkit.fake_bot_api import BotMessage, FakeBotApi
 from testkit.harness import Conversation
@@ -52,7 +53,7 @@ def _render(pdf: Path, page: int, out: Path) -> Image.Image:
 def _note_text(m: BotMessage) -> str | None:
     """The final note's text, under its heading ("📝 Your note (3 lines), saved:")."""
     heading, _, text = m.visible.partition("\n")
-    return text.strip() if heading.startswith("📝 Your note (") and not m.buttons else None
+    return text.strip() if heading.startswith("📝 Your note (") and not questions(m) else None
 
 
 async def _final(chat: Conversation, lines: tuple[str, ...] | list[str]) -> BotMessage:
