@@ -218,6 +218,14 @@ class ReviewSession:
         return sum(1 for line in self.lines if line.flagged)
 
     @property
+    def current_line(self) -> int | None:
+        """The line the review card shows: the one awaiting new text, else the first to check."""
+        if self.awaiting_resend is not None:
+            return self.awaiting_resend
+        pending = self.pending
+        return pending[0] if pending else None
+
+    @property
     def is_done(self) -> bool:
         return not self.pending
 
