@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from bot.errors import BotError
@@ -73,14 +73,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(action, callbacks.ReviewAction):
         await query.answer(t("button-expired"))
         return
-    rec = await card.store(context).load(action.session_id)
+    rec = await _owned(context, query, who, action.session_id)
     if rec is None:
-        await query.answer(t("button-expired"))
         return
     s = rec.session
-    if who.user_id != s.owner_user_id:
-        await query.answer(t("review-not-yours"), show_alert=True)
-        return
     if s.is_stale(action.line, action.revision):
         await query.answer(t("button-stale"))
         return
@@ -97,6 +93,20 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The same tap at another instance (or another button of this card) was written
         # first: its effect is the one the user sees, this one has none.
         await query.answer(t("answer-already-done"))
+
+
+async def _owned(
+    context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, who: Asker, session_id: str
+) -> Record | None:
+    """The review a button belongs to, if it is still open and the one tapping owns it (else
+    the tap is answered with why not)."""
+    rec = await card.store(context).load(session_id)
+    if rec is None:
+        await query.answer(who.t("button-expired"))
+    elif who.user_id != rec.session.owner_user_id:
+        await query.answer(who.t("review-not-yours"), show_alert=True)
+        return None
+    return rec
 
 
 def _answer(t: Translator, verb: ReviewVerb, confirmable: int) -> str:
@@ -123,14 +133,10 @@ async def _read_again(
     query = update.callback_query
     assert query
     t = who.t
-    rec = await card.store(context).load(action.session_id)
+    rec = await _owned(context, query, who, action.session_id)
     if rec is None:
-        await query.answer(t("button-expired"))
         return
     s = rec.session
-    if who.user_id != s.owner_user_id:
-        await query.answer(t("review-not-yours"), show_alert=True)
-        return
     bot = context.bot
     # The earlier reading is closed first: of two taps, one reads again.
     try:

@@ -208,13 +208,7 @@ class ReviewSession:
             return False
         if line.state is LineState.FLAGGED and line.text == new:
             return self.confirm(i)  # pasted back unchanged: the reading was right
-        if line.original_text is None:
-            line.original_text = line.text
-        line.text = new
-        line.state = LineState.REPLACED
-        self._clear_resend(i)
-        self._touch(line)
-        return True
+        return self._settle(line, LineState.REPLACED, new)
 
     def offer(self, i: int, text: str, confidence: float | None = None) -> bool:
         """Put a new reading of line ``i`` (from a closer photo) up for confirmation: the line
@@ -226,22 +220,25 @@ class ReviewSession:
         if line.state is LineState.FLAGGED and line.text == new:
             self._clear_resend(i)
             return False
-        if line.original_text is None:
-            line.original_text = line.text
-        line.text = new
         line.confidence = confidence
-        line.state = LineState.FLAGGED
-        self._clear_resend(i)
-        self._touch(line)
-        return True
+        return self._settle(line, LineState.FLAGGED, new)
 
     def drop(self, i: int) -> bool:
         """Leave line ``i`` out of the note (a shadow or page edge, not writing)."""
         line = self.line(i)
         if line.state is LineState.DROPPED:
             return False
-        line.state = LineState.DROPPED
-        self._clear_resend(i)
+        return self._settle(line, LineState.DROPPED)
+
+    def _settle(self, line: ReviewLine, state: LineState, text: str | None = None) -> bool:
+        """``line`` becomes ``state`` (and takes ``text``, keeping the first reading in
+        ``original_text``): a change of the session."""
+        if text is not None:
+            if line.original_text is None:
+                line.original_text = line.text
+            line.text = text
+        line.state = state
+        self._clear_resend(line.index)
         self._touch(line)
         return True
 
