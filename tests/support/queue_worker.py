@@ -41,7 +41,7 @@ def main() -> None:
     settings = load_settings()
     setup_logging(settings.log_level)
     recognizer = GatedRecognizer(build_engine(settings), Path(sys.argv[1]))
-    asyncio.run(serve(settings, recognizer))
+    sys.exit(asyncio.run(serve(settings, recognizer)))
 
 
 if __name__ == "__main__":
