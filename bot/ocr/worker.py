@@ -5,7 +5,7 @@ Each worker process builds the engine its own settings choose (``OCR_ENGINE``, `
 jobs at once), starts it once, and runs each job as ``await recognizer.recognize(image,
 language)``. A job is acknowledged (removed from the line) only when its result is stored: a
 worker killed mid-job leaves the job in the line, and another worker runs it once the dead
-one's in-progress mark expires (the time limit plus 10 s, arq's rule). A job over
+one's in-progress mark expires (8 s after its last heartbeat, bot/ocr/holds.py). A job over
 ``OCR_TIMEOUT_SECONDS`` is cancelled and its photo answered with the timeout sentence.
 """
 
