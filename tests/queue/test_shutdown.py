@@ -64,7 +64,10 @@ async def test_sigterm_with_redis_and_postgres_gone_exits_within_the_grace(
             worker.send_signal(signal.SIGTERM)
             # Bounds on waiting: the grace, plus 5 s.
             code = await asyncio.wait_for(bot.proc.wait(), GRACE + 5)
-            assert await asyncio.to_thread(worker.wait, GRACE + 5) is not None
+            # The worker could not hand its job back (Redis is gone): it says so, and exits 1.
+            assert await asyncio.to_thread(worker.wait, GRACE + 5) == 1
+            worker_log = (tmp_path / "workers" / "worker-0.log").read_text()
+            assert "1 job(s) not handed back (Redis away)" in worker_log, worker_log[-2000:]
             log = bot.log()
             assert code != 0, log[-3000:]
             [lost] = [line for line in log.splitlines() if "photos lost" in line]
