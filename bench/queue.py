@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import queue_recovery
-from bench.common import ensure_tests_importable
 from bench.e2e_bot_latency import last_reply, ms, notes, pctl, probe_start
 
 
@@ -48,15 +47,14 @@ async def _throughput(recognizer: object, images: list[bytes]) -> float:
 async def run(
     photos: int, e2e_photos: int, engine: str, busy_photos: int, kills: int, only: str
 ) -> None:
-    ensure_tests_importable()
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_engine
     from bot.ocr.remote import QueueRecognizer
-    from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes.bot_api import FakeBotApi
-    from tests.support.redis_server import ocr_workers, redis_server
+    from testkit.fake_bot_api import FakeBotApi
+    from testkit.harness import Conversation, running_bot
+    from testkit.redis_server import ocr_workers, redis_server
+    from testkit.settings import TOKEN, make_settings
 
     images = notes(photos, first_seed=1000)
     warm = notes(4, first_seed=900)
@@ -170,11 +168,11 @@ async def run(
 async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
-    from tests.e2e.harness import Conversation, free_port
-    from tests.support.balancer import Balancer, chat_of
-    from tests.support.cluster import instance_processes
-    from tests.support.postgres_server import postgres_server
-    from tests.support.redis_server import ocr_workers, redis_server
+    from testkit.balancer import Balancer, chat_of
+    from testkit.cluster import instance_processes
+    from testkit.harness import Conversation, free_port
+    from testkit.postgres_server import postgres_server
+    from testkit.redis_server import ocr_workers, redis_server
 
     probe_chat = 9_500
     ports = [free_port(), free_port()]

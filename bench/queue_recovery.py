@@ -32,10 +32,10 @@ WAIT_S = 400.0
 async def worker_kill(fake: Any, root: Path, kills: int, engine: str) -> list[float]:
     """(e): seconds from a worker's SIGKILL to its user's answer, ``kills`` times."""
     from bot.app import build_application
-    from tests.e2e.conftest import make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.support.drawing import errand_note, note_png
-    from tests.support.redis_server import ocr_workers, redis_server
+    from testkit.drawing import errand_note, note_png
+    from testkit.harness import Conversation, running_bot
+    from testkit.redis_server import ocr_workers, redis_server
+    from testkit.settings import make_settings
 
     took: list[float] = []
     with redis_server(root / "redis-kill") as url:
@@ -62,12 +62,12 @@ async def bot_kill(fake: Any, root: Path, engine: str) -> float:
     """(f): seconds from a bot instance's SIGKILL to its user being asked to resend."""
     import asyncpg  # type: ignore[import-untyped]
 
-    from tests.e2e.harness import Conversation, free_port
-    from tests.support.balancer import Balancer, chat_of
-    from tests.support.cluster import instance_processes
-    from tests.support.drawing import errand_note, note_png
-    from tests.support.postgres_server import postgres_server
-    from tests.support.redis_server import ocr_workers, redis_server
+    from testkit.balancer import Balancer, chat_of
+    from testkit.cluster import instance_processes
+    from testkit.drawing import errand_note, note_png
+    from testkit.harness import Conversation, free_port
+    from testkit.postgres_server import postgres_server
+    from testkit.redis_server import ocr_workers, redis_server
 
     chat_id = 9_200
     ports = [free_port(), free_port()]

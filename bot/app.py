@@ -21,6 +21,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.documents.heif import enable_heif
 from bot.handlers import commands, errors, library, photos, review
 from bot.handlers.services import SERVICES_KEY, Services
 from bot.health import HealthServer
@@ -47,6 +48,7 @@ def build_application(
     # The engines' modules are heavy (numpy, tesserocr): imported only when a bot is built.
     from bot.ocr.engines import build_recognizer
 
+    enable_heif()  # an iPhone photo sent as a file; Pillow's openers are per process
     recognizer = recognizer or build_recognizer(settings)
     health: HealthServer | None = None
     svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())

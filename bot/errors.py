@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.i18n.marker import N_
+from bot.message_keys import N_
 
 Param = str | int
 

@@ -15,6 +15,7 @@ from bot.handlers.services import asker_of, services
 from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
 from bot.review.render import split_message
+from bot.storage import Snippet
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,17 @@ async def on_notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await msg.reply_html(text, reply_markup=markup)
 
 
+def snippet_html(snippet: Snippet) -> str:
+    """A search hit's excerpt as Telegram HTML: the matches in bold, everything escaped."""
+    out, pos = [], 0
+    for start, end in snippet.matches:
+        out.append(html.escape(snippet.text[pos:start], quote=False))
+        out.append("<b>" + html.escape(snippet.text[start:end], quote=False) + "</b>")
+        pos = end
+    out.append(html.escape(snippet.text[pos:], quote=False))
+    return "".join(out)
+
+
 async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/search words` lists matching notes, best first, with the match in bold."""
     msg, user = update.effective_message, update.effective_user
@@ -95,7 +107,7 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rows = []
     for hit in hits:
         when = hit.created_at.strftime("%Y-%m-%d")
-        lines.append(f"• {when}: {hit.snippet}")
+        lines.append(f"• {when}: {snippet_html(hit.snippet)}")
         label = t("button-open-note", date=when, id=hit.note_id)
         rows.append([_button(label, NoteAction.open(hit.note_id))])
     # split_message never cuts inside a tag or entity (a very long query could overflow).

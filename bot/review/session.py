@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import BotError
-from bot.i18n.marker import N_
+from bot.message_keys import N_
 from bot.ocr.model import Page
 from bot.review.callbacks import ReviewAction, ReviewVerb
 

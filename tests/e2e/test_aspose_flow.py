@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_application
-from tests.e2e.conftest import aspose_settings
-from tests.e2e.harness import Conversation, running_bot
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.settings import aspose_settings
 from tests.e2e.test_review_flow import CLEAN, _card, _card_moved
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
 
 
 def _words(text: str) -> set[str]:

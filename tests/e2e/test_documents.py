@@ -10,10 +10,10 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, to_bytes
-from tests.support.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
+from testkit.drawing import draw_lines, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
+from testkit.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
 
 TYPED = ["Project kickoff: Monday 9:30", "Owner: Lan (budget, 2 pages)", "Next review on 12/03"]
 PAGE_2 = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")

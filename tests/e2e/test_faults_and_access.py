@@ -18,11 +18,11 @@ from bot.config import Settings
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import NoteAction, pack
-from tests.e2e.conftest import TOKEN, make_settings
-from tests.e2e.harness import Conversation, running_bot
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.settings import TOKEN, make_settings
 from tests.e2e.test_resend_and_long_notes import LongNoteRecognizer
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 DOWNLOAD_FAILED = "could not download this photo"

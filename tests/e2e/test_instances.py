@@ -1,4 +1,4 @@
-"""The deployment of deploy/compose.yaml in miniature (tests/support/cluster.py): two bot
+"""The deployment of deploy/compose.yaml in miniature (testkit/cluster.py): two bot
 instances in webhook mode behind a load balancer that feeds them in turn, one PostgreSQL, one
 Redis, two ``notes-ocr-bot worker`` processes. What a user notices is the same as with one bot:
 every photo answered, every note stored once, whichever instance or worker handles what, and
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, free_port, running_instance
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.cluster import SECRET, Cluster, cluster, health, notes_settle, stored_notes
-from tests.support.drawing import NOTE_LINES, errand_note, note_png, scribbled_note, to_bytes
+from testkit.cluster import SECRET, Cluster, cluster, health, notes_settle, stored_notes
+from testkit.drawing import NOTE_LINES, errand_note, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation, free_port, running_instance
+from testkit.settings import make_settings
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 USERS = {7101: "Alice", 7102: "Bruno", 7103: "Chloe"}

@@ -16,11 +16,11 @@ from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.ocr.tesseract import TesseractEngine
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
-from tests.e2e.harness import Conversation, running_bot
+from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.recognizers import DelegatingRecognizer
 from tests.e2e.test_review_flow import _card_moved
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, scribbled_note, to_bytes
-from tests.support.recognizers import DelegatingRecognizer
 
 
 @dataclass(frozen=True)

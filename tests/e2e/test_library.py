@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.config import Settings
 from bot.review.callbacks import NoteAction, pack
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 # The third line carries the word the user later searches for.
 LINES = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Water the orchids")

@@ -9,13 +9,13 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 
 from bot.app import build_application
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
+from testkit.cluster import stored_notes
+from testkit.drawing import scribbled_note, to_bytes
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.postgres_server import running_postgres
+from testkit.settings import make_settings
 from tests.e2e.test_sigterm import CLEAN, card_moved, review_card
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.cluster import stored_notes
-from tests.support.drawing import scribbled_note, to_bytes
-from tests.support.postgres_server import running_postgres
 
 
 async def test_a_review_open_across_a_postgres_restart_finishes_and_is_stored_once(

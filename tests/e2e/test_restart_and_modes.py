@@ -14,10 +14,10 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
-from tests.e2e.harness import Conversation, free_port, running_bot, running_webhook_bot
+from testkit.drawing import draw_lines, note_png, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation, free_port, running_bot, running_webhook_bot
 from tests.e2e.test_review_flow import CLEAN, _card_moved, _mixed_note
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, to_bytes
 
 VIETNAMESE = ("Hôm nay trời đẹp quá", "Chúng tôi đi học")
 

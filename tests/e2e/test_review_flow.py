@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
+from testkit.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 

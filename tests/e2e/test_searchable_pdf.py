@@ -10,11 +10,11 @@ from typing import Any
 
 from PIL import Image
 
-from tests.e2e.harness import Conversation
+from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
+from testkit.pdfs import make_pdf
 from tests.e2e.test_review_flow import _card_moved
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, scribbled_note, to_bytes
-from tests.support.pdfs import make_pdf
 
 PAGE_1 = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
 PAGE_2 = ("Finish the quarterly report", "Read chapter five again")

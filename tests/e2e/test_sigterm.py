@@ -18,15 +18,15 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.bot_process import (
+from testkit.bot_process import (
     EXIT_TIMEOUT,
     REPLY_TIMEOUT,
     assert_clean_exit,
     bot_process,
 )
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 

@@ -9,9 +9,9 @@ from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.config import Settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
 

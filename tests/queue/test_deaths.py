@@ -17,11 +17,11 @@ import redis
 
 from bot.app import build_application
 from bot.ocr.wire import QUEUE
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import errand_note, note_png
-from tests.support.redis_server import ocr_workers, running_redis
+from testkit.drawing import errand_note, note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.redis_server import ocr_workers, running_redis
+from testkit.settings import make_settings
 
 POISON = "could not be read"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
+from testkit.bot_process import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
+from testkit.drawing import draw_lines, errand_note, note_png, to_bytes
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.redis_server import ocr_workers
+from testkit.settings import make_settings
 from tests.queue.test_deaths import until
-from tests.support.bot_process import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
-from tests.support.drawing import draw_lines, errand_note, note_png, to_bytes
-from tests.support.redis_server import ocr_workers
 
 
 async def _stored(app: Any, user_id: int) -> list[str]:

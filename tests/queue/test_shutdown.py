@@ -14,14 +14,14 @@ import asyncpg  # type: ignore[import-untyped]
 import redis
 
 from bot.ocr.wire import QUEUE
-from tests.e2e.conftest import TOKEN
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import FakeBotApi
+from testkit.bot_process import REPLY_TIMEOUT, bot_process
+from testkit.drawing import errand_note, note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation
+from testkit.postgres_server import running_postgres
+from testkit.redis_server import ocr_workers, running_redis
+from testkit.settings import TOKEN
 from tests.queue.test_deaths import until
-from tests.support.bot_process import REPLY_TIMEOUT, bot_process
-from tests.support.drawing import errand_note, note_png
-from tests.support.postgres_server import running_postgres
-from tests.support.redis_server import ocr_workers, running_redis
 
 GRACE = 3
 RESEND = "Please send it again"

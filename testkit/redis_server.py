@@ -4,7 +4,7 @@ The server is Debian's (scripts/install-system-deps.sh installs it); a test that
 fails when it is missing, it never skips. Workers run as ``python -m bot worker`` (what the
 ``notes-ocr-bot worker`` script runs) with this tree first on the path and a clean
 environment of settings, or, where a test must hold a job mid-read, as
-``python -m tests.support.queue_worker`` (the same worker with a gate in front of the engine).
+``python -m testkit.queue_worker`` (the same worker with a gate in front of the engine).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import cast
 import redis
 
 from bot.ocr.wire import WORKERS
-from tests.e2e.harness import free_port
+from testkit.harness import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class RedisServer:
@@ -141,7 +141,7 @@ def ocr_workers(
     """``count`` worker processes, started and ready (each has said so in Redis)."""
     gate = workdir / "gate"
     gate.mkdir(parents=True, exist_ok=True)
-    module = ["tests.support.queue_worker", str(gate)] if gated else ["bot", "worker"]
+    module = ["testkit.queue_worker", str(gate)] if gated else ["bot", "worker"]
     procs = []
     for n in range(count):
         log = (workdir / f"worker-{n}.log").open("wb")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.e2e.harness import free_port
+from testkit.harness import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
