@@ -11,7 +11,7 @@ from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.documents.sources import Limits, pages_for
-from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
+from bot.errors import BotError, ImageTooLarge, PhotoLost, QueueFull, UnsupportedImage
 from bot.handlers import card, review
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services
@@ -217,6 +217,7 @@ async def process_images(
     in_flight = await svc.shared.inflight.add(
         LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
     )
+    lost = told = False  # shutting down before the reading came back; its user asked again
     try:
         downloaded = await download_job
         settings = svc.settings
@@ -234,7 +235,11 @@ async def process_images(
             async def on_queue(ahead: int, number: int = number) -> None:
                 status.show(_progress(t, number, count, ahead))
 
-            pages.append(await svc.recognizer.recognize(source.image, language, on_queue=on_queue))
+            pages.append(
+                await svc.drain.guard(
+                    svc.recognizer.recognize(source.image, language, on_queue=on_queue)
+                )
+            )
         # A status message that could not be sent ends the photo here, as an error the user
         # is told about (bot/handlers/errors.py); nothing is saved.
         message = await status.settled()
@@ -262,12 +267,18 @@ async def process_images(
         )
     except BotError as exc:
         log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
+        lost = isinstance(exc, PhotoLost)
         await _tell(
             context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
         )
+        told = True
     finally:
         status.abandon()
-        await svc.shared.inflight.remove(in_flight)
+        if lost:
+            svc.drain.lose(chat_id, told=told)
+        # A lost photo whose user could not be told stays listed: another instance tells them.
+        if told or not lost:
+            await svc.shared.inflight.remove(in_flight)
         await svc.shared.limits.release(user_id)
 
 

@@ -157,7 +157,10 @@ async def _read_again_in(
     s, svc = rec.session, services(context)
     try:
         images = await pictures.photos_of(context, s)
-        pages = [await svc.recognizer.recognize(image, language) for image in images]
+        # Bounded at shutdown like a photo's reading (PhotoLost: asked to send it again).
+        pages = [
+            await svc.drain.guard(svc.recognizer.recognize(image, language)) for image in images
+        ]
     except BotError as exc:
         await io.say(context.bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
         return
@@ -232,7 +235,7 @@ async def take_replacement_photo(
             [image] = await prefetched
         else:
             [image] = await io.download_all(context.bot, [file_id])
-        page = await svc.recognizer.recognize(image, rec.session.language)
+        page = await svc.drain.guard(svc.recognizer.recognize(image, rec.session.language))
     except BotError as exc:
         await card.refresh(context, t, rec, notice=t.error(exc))
         return True

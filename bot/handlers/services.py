@@ -22,6 +22,7 @@ from bot.i18n import (
 )
 from bot.ocr.recognizer import Recognizer
 from bot.shared import SharedState
+from bot.shutdown import Drain
 from bot.storage.db import Database
 
 SERVICES_KEY = "services"
@@ -45,6 +46,8 @@ class Services:
     album_downloads: dict[str, dict[str, asyncio.Future[list[bytes]]]] = field(
         default_factory=dict
     )
+    # SIGTERM: how long photos in flight may still take, and which were lost (``drain.guard``).
+    drain: Drain = field(init=False)
     # Review id -> the photos' bytes (see PHOTOS_KEPT).
     photos: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
 
