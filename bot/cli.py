@@ -56,8 +56,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     from bot.app import run_application
 
-    run_application(settings)
-    return 0
+    return run_application(settings)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -69,8 +68,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     from bot.ocr.worker import serve
 
     enable_heif()  # the photos it reads may be HEIC sent as a file
-    asyncio.run(serve(settings))
-    return 0
+    return asyncio.run(serve(settings))
 
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,6 +7,8 @@
      │    ├── LicenseProblem      the Aspose license could not be read or applied
      │    ├── OcrTimeout          recognition took longer than the time limit
      │    ├── WorkerCrashed       the worker process died mid-job
+     │    ├── PoisonPhoto         the photo killed every worker that read it (twice)
+     │    ├── PhotoLost           the bot shut down before the photo's reading came back
      │    └── QueueFull           too many photos are waiting
      ├── InputError
      │    ├── UnsupportedImage    not an image we can read (ZIP, text, truncated...)
@@ -105,6 +107,18 @@ class OcrTimeout(OcrError):
 
 class WorkerCrashed(OcrError):
     key = N_("error-worker-crashed")
+
+
+class PoisonPhoto(OcrError):
+    """Reading this photo killed its worker twice: it is not read a third time."""
+
+    key = N_("error-poison-photo")
+
+
+class PhotoLost(OcrError):
+    """The bot is shutting down and the photo's reading did not come back in time."""
+
+    key = N_("photo-lost")
 
 
 class QueueFull(OcrError):

@@ -7,7 +7,15 @@ the event loop, and progress. It knows no Telegram: the caller passes how to dow
 and what to show while waiting.
 
     async with reader.admit(user_id, lost) as job:      # PhotoRefused: too fast / one at a time
-        note = await job.read(file_ids, download, language, progress=...)
+        try:
+            note = await job.read(file_ids, download, language, progress=...)
+        except BotError as exc:
+            ...tell the user...
+            job.told()
+
+Each recognition is bounded at shutdown (``Drain.guard``): past SHUTDOWN_GRACE_SECONDS it
+ends with PhotoLost. A lost photo whose user was told (``job.told()``) is off the in-flight
+list; one whose user could not be told stays listed, and another instance asks them.
 """
 
 from __future__ import annotations
@@ -20,10 +28,11 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.documents.sources import Limits, SourcePage, pages_for
-from bot.errors import PhotoRefused
+from bot.errors import PhotoLost, PhotoRefused
 from bot.ocr.model import Page
 from bot.ocr.recognizer import Recognizer
 from bot.shared import LostPhoto, Refusal, SharedState
+from bot.shutdown import Drain
 
 # The files' bytes, in the order of their ids (one entry per file).
 Download = Callable[[list[str]], Awaitable[list[bytes]]]
@@ -63,8 +72,11 @@ class ReadNote:
 class PhotoReader:
     """The use-case, built once with the app's services."""
 
-    def __init__(self, settings: Settings, recognizer: Recognizer, shared: SharedState) -> None:
+    def __init__(
+        self, settings: Settings, recognizer: Recognizer, shared: SharedState, drain: Drain
+    ) -> None:
         self._settings, self._recognizer, self._shared = settings, recognizer, shared
+        self._drain = drain
 
     def ahead(self) -> int:
         """How many photos a photo sent now would wait behind."""
@@ -83,12 +95,17 @@ class PhotoReader:
         refused = await self._shared.limits.acquire(user_id)
         if refused is not None:
             raise PhotoRefused(too_fast=refused is Refusal.TOO_FAST)
+        job = ReadJob(self)
         try:
             token = await self._shared.inflight.add(lost)
             try:
-                yield ReadJob(self)
+                yield job
             finally:
-                await self._shared.inflight.remove(token)
+                if job.lost:
+                    self._drain.lose(lost.chat_id, told=job.was_told)
+                # A lost photo whose user was not told stays listed: another instance asks.
+                if job.was_told or not job.lost:
+                    await self._shared.inflight.remove(token)
         finally:
             await self._shared.limits.release(user_id)
 
@@ -116,9 +133,8 @@ class PhotoReader:
                 if progress is not None:
                     progress.queued(number, len(sources), ahead)
 
-            pages.append(
-                await self._recognizer.recognize(source.image, language, on_queue=on_queue)
-            )
+            reading = self._recognizer.recognize(source.image, language, on_queue=on_queue)
+            pages.append(await self._drain.guard(reading))
         return ReadNote(pages, sources)
 
 
@@ -127,6 +143,21 @@ class ReadJob:
 
     def __init__(self, reader: PhotoReader) -> None:
         self._reader = reader
+        self.lost = False  # the shutdown's grace ended before it was read (PhotoLost)
+        self.was_told = False
+
+    def told(self) -> None:
+        """The user was told what became of the photo (read, failed, or lost: send again)."""
+        self.was_told = True
+
+    async def _recognize(
+        self, sources: list[SourcePage], language: str, progress: Progress | None
+    ) -> ReadNote:
+        try:
+            return await self._reader.recognize(sources, language, progress)
+        except PhotoLost:
+            self.lost = True
+            raise
 
     async def read(
         self,
@@ -139,9 +170,9 @@ class ReadJob:
         into pages and read each."""
         data = await (download if isinstance(download, asyncio.Future) else download(file_ids))
         sources = await self._reader.pages(list(zip(file_ids, data, strict=True)), language)
-        return await self._reader.recognize(sources, language, progress)
+        return await self._recognize(sources, language, progress)
 
     async def read_images(self, refs: list[str], images: list[bytes], language: str) -> ReadNote:
         """Pages already in hand (a review's photos, read again) read in ``language``."""
         sources = [SourcePage(ref, image) for ref, image in zip(refs, images, strict=True)]
-        return await self._reader.recognize(sources, language)
+        return await self._recognize(sources, language, None)

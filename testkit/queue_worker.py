@@ -43,7 +43,7 @@ def main() -> None:
     setup_logging(settings.log_level)
     enable_heif()  # as bot worker does
     recognizer = GatedRecognizer(build_engine(settings), Path(sys.argv[1]))
-    asyncio.run(serve(settings, recognizer))
+    sys.exit(asyncio.run(serve(settings, recognizer)))
 
 
 if __name__ == "__main__":

@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 class RedisServer:
     """redis-server on a fixed free port; ``stop`` and ``start`` again (empty, as a Redis
-    without persistence restarts) to test what an outage does."""
+    without persistence restarts; with ``appendonly``, as deploy/compose.yaml runs it, with
+    its data) to test what an outage does."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, appendonly: bool = False) -> None:
         exe = shutil.which("redis-server")
         if exe is None:
             raise AssertionError(
@@ -42,13 +43,14 @@ class RedisServer:
             )
         self.exe, self.workdir, self.port = exe, workdir, free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.appendonly = appendonly
         self.proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+             "--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -87,8 +89,8 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running_redis(workdir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(workdir)
+def running_redis(workdir: Path, *, appendonly: bool = False) -> Iterator[RedisServer]:
+    server = RedisServer(workdir, appendonly=appendonly)
     server.start()
     try:
         yield server

@@ -13,6 +13,7 @@ from bot.handlers import card, review
 from bot.handlers import telegram_io as io
 from bot.handlers.progress import Status, drop, show_typing
 from bot.handlers.services import Asker, asker_of, services
+from bot.reading import ReadJob
 from bot.shared import AlbumPage, LostPhoto
 
 log = logging.getLogger(__name__)
@@ -169,15 +170,12 @@ async def process_images(
 ) -> None:
     """Read every page, then hand the result to the review flow. Errors become one sentence.
     ``prefetched``: the download of ``file_ids``, already on its way."""
-    svc = services(context)
-    user_id, t = who.user_id, who.t
-    reader = svc.reader
+    t, reader = who.t, services(context).reader
     # Should this instance die while reading, another one tells the user to send it again.
     lost = LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
     status: Status | None = None
-    errors_to_status = True
     try:
-        async with reader.admit(user_id, lost) as job:
+        async with reader.admit(who.user_id, lost) as job:
             # The download is on the way to the first result, so its request goes out first.
             download = (
                 prefetched
@@ -188,38 +186,59 @@ async def process_images(
             # the status says so straight away (downloading is part of reading to the user),
             # so the engine's first notice costs no edit. Reading does not wait for it.
             status = Status(context, chat_id, t, len(file_ids), reader.ahead(), reply_to)
-            note = await job.read(file_ids, download, who.language, progress=status)
-            # A status message that could not be sent ends the photo here, as an error the
-            # user is told about (bot/handlers/errors.py); nothing is saved.
-            message = await status.settled()
-            if not note.has_text:
-                await message.edit_text(t("photo-no-text"))
-                return
-            # From here the status message is the summary's first message (no "Done" edit,
-            # one round trip fewer); anything that goes wrong later is told in a new message.
-            errors_to_status = False
-            await card.start_review(
-                context,
-                t,
-                chat_id,
-                user_id,
-                note.pages,
-                note.refs,
-                threshold=who.threshold,
-                # Pages taken from a text layer have no lines to box: no crop is made of them.
-                images=note.images,
-                status=message.message_id,
-            )
+            try:
+                await _read_and_review(context, who, chat_id, job, file_ids, download, status)
+            except BotError as exc:
+                if not isinstance(exc, QueueFull):
+                    log.info(
+                        "photo of user %s failed: %s %s",
+                        who.user_id,
+                        type(exc).__name__,
+                        exc.detail,
+                    )
+                # Until it became the summary, the status says what went wrong.
+                shown = None if status.is_summary else await status.settled()
+                await _tell(context, chat_id, shown, t.error(exc))
+                job.told()
     except PhotoRefused as exc:
         await context.bot.send_message(chat_id, t.error(exc))
-    except BotError as exc:
-        if not isinstance(exc, QueueFull):
-            log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
-        shown = await status.settled() if status is not None and errors_to_status else None
-        await _tell(context, chat_id, shown, t.error(exc))
     finally:
         if status is not None:
             status.abandon()
+
+
+async def _read_and_review(
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Asker,
+    chat_id: int,
+    job: ReadJob,
+    file_ids: list[str],
+    download: asyncio.Future[list[bytes]],
+    status: Status,
+) -> None:
+    t = who.t
+    note = await job.read(file_ids, download, who.language, progress=status)
+    # A status message that could not be sent ends the photo here, as an error the user is
+    # told about (bot/handlers/errors.py); nothing is saved.
+    message = await status.settled()
+    if not note.has_text:
+        await message.edit_text(t("photo-no-text"))
+        return
+    # From here the status message is the summary's first message (no "Done" edit, one round
+    # trip fewer); anything that goes wrong later is told in a new message.
+    status.is_summary = True
+    await card.start_review(
+        context,
+        t,
+        chat_id,
+        who.user_id,
+        note.pages,
+        note.refs,
+        threshold=who.threshold,
+        # Pages taken from a text layer have no lines to box: no crop is ever made of them.
+        images=note.images,
+        status=message.message_id,
+    )
 
 
 async def _tell(

@@ -49,6 +49,8 @@ class Status:
         self._editing: asyncio.Future[None] | None = None
         self._typing: asyncio.Future[None] | None = None
         self._final = False
+        # The message now shows what was read (the summary): errors go to a new message.
+        self.is_summary = False
         self._in_flight = False
         self._next_edit = 0.0
 

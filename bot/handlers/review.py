@@ -12,7 +12,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from bot.errors import BotError
+from bot.errors import BotError, PhotoRefused
 from bot.handlers import card, pictures
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services, translator_of
@@ -161,25 +161,30 @@ async def _read_again_in(
     context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, language: str
 ) -> None:
     s, reader = rec.session, services(context).reader
+    bot = context.bot
     try:
         async with reader.admit(s.owner_user_id, LostPhoto(s.chat_id, None, t.language)) as job:
-            images = await pictures.photos_of(context, s)
-            note = await job.read_images(list(s.pages), images, language)
-    except BotError as exc:
-        await io.say(context.bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
-        return
-    await card.start_review(
-        context,
-        t,
-        s.chat_id,
-        s.owner_user_id,
-        note.pages,
-        note.refs,
-        threshold=s.threshold,
-        images=note.images,
-        status=rec.summary,
-        card=rec.card,
-    )
+            try:
+                images = await pictures.photos_of(context, s)
+                note = await job.read_images(list(s.pages), images, language)
+            except BotError as exc:
+                await io.say(bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
+                job.told()
+                return
+            await card.start_review(
+                context,
+                t,
+                s.chat_id,
+                s.owner_user_id,
+                note.pages,
+                note.refs,
+                threshold=s.threshold,
+                images=note.images,
+                status=rec.summary,
+                card=rec.card,
+            )
+    except PhotoRefused as exc:
+        await io.say(bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
 
 
 async def on_expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -237,8 +242,13 @@ async def take_replacement_photo(
     download = prefetched or functools.partial(io.download_all, context.bot)
     try:
         async with reader.admit(who.user_id, LostPhoto(chat.id, None, t.language)) as job:
-            note = await job.read([file_id], download, rec.session.language)
-    except BotError as exc:
+            try:
+                note = await job.read([file_id], download, rec.session.language)
+            except BotError as exc:
+                await card.refresh(context, t, rec, notice=t.error(exc))
+                job.told()
+                return True
+    except PhotoRefused as exc:
         await card.refresh(context, t, rec, notice=t.error(exc))
         return True
     text = " ".join(ln.text for page in note.pages for ln in page.lines if ln.text.strip())
