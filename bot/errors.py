@@ -21,7 +21,8 @@
      │    ├── PdfBroken           not a PDF we can open (damaged, cut off, no pages)
      │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
      │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
-     ├── DownloadFailed           Telegram would not give us the file
+     ├── PhotoRefused             photos come too fast, or one is still being read
+ ├── DownloadFailed           Telegram would not give us the file
      ├── ServiceUnavailable       Redis (the shared state, the OCR queue) is away for a moment
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
@@ -150,6 +151,19 @@ class BadImageShape(InputError):
 
 class EmptyFile(InputError):
     key = N_("error-empty-file")
+
+
+class PhotoRefused(BotError):
+    """Photos come faster than PHOTOS_PER_MINUTE allows, or the user's last one is still being
+    read (the per-user limits, bot/shared/limits.py)."""
+
+    key = N_("photo-in-flight")
+
+    def __init__(self, *, too_fast: bool) -> None:
+        if too_fast:
+            super().__init__(N_("photo-too-fast"), detail="too fast")
+        else:
+            super().__init__(detail="one in flight")
 
 
 class DownloadFailed(BotError):

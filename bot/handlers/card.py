@@ -13,8 +13,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -26,60 +24,11 @@ from bot.i18n import Translator, alternatives_for
 from bot.ocr.model import Page
 from bot.review import fix, render
 from bot.review.callbacks import NoteAction, pack
-from bot.review.fix import FixOrigin
 from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
 from bot.review.session import ReviewSession
-from bot.storage.reviews import StoredReview
+from bot.review.store import Record, ReviewStore
 
 log = logging.getLogger(__name__)
-RECORD_VERSION = 2
-
-
-class LostRace(Exception):
-    """Another change to this review (at this or another bot instance) was written first."""
-
-
-@dataclass
-class Record:
-    """An open review and the ids of the two messages that show it (persisted together).
-    ``shown``: the line whose crop the card shows now (a new crop only when it changes).
-    ``revision``: the stored row's revision it was read at (0: never saved)."""
-
-    session: ReviewSession
-    summary: int
-    card: int | None = None
-    shown: int | None = None
-    read_again: bool = False
-    revision: int = 0
-    fix: FixOrigin | None = None  # the saved note this review fixes (None: a new reading)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "v": RECORD_VERSION,
-            "session": self.session.to_dict(),
-            "summary": self.summary,
-            "card": self.card,
-            "shown": self.shown,
-            "read_again": self.read_again,
-            "fix": None if self.fix is None else self.fix.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Record | None:
-        """None for a record an older release saved (its buttons answer "out of date")."""
-        if data.get("v") != RECORD_VERSION:
-            return None
-        card, shown, origin = data.get("card"), data.get("shown"), data.get("fix")
-        return cls(
-            ReviewSession.from_dict(data["session"]),
-            int(data["summary"]),
-            None if card is None else int(card),
-            None if shown is None else int(shown),
-            bool(data.get("read_again")),
-            fix=None if origin is None else FixOrigin.from_dict(origin),
-        )
-
-
 @asynccontextmanager
 async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
     """Changes to a chat's review happen one at a time: updates are handled concurrently, and a
@@ -90,42 +39,9 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
         yield
 
 
-async def save(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
-    """Write the review: a new one is created; a loaded one only if nobody changed it since it
-    was read (else LostRace, and nothing the user sees has changed yet)."""
-    s, reviews = rec.session, services(context).db.reviews
-    if rec.revision == 0:
-        rec.revision = await reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
-    elif await reviews.update_review(s.id, rec.to_dict(), rec.revision):
-        rec.revision += 1
-    else:
-        raise LostRace(s.id)
-
-
-async def claim(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
-    """Close the stored review, as read: LostRace if another change came first (then that
-    change, not this one, is what the user sees)."""
-    if rec.revision and not await services(context).db.reviews.delete_review(
-        rec.session.id, rec.revision
-    ):
-        raise LostRace(rec.session.id)
-
-
-def _record(found: StoredReview | None) -> Record | None:
-    rec = None if found is None else Record.from_dict(found.data)
-    if rec is not None and found is not None:
-        rec.revision = found.revision
-    return rec
-
-
-async def load(context: ContextTypes.DEFAULT_TYPE, session_id: str) -> Record | None:
-    return _record(await services(context).db.reviews.load(session_id))
-
-
-async def open_for(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
-) -> Record | None:
-    return _record(await services(context).db.reviews.open_for(user_id, chat_id))
+def store(context: ContextTypes.DEFAULT_TYPE) -> ReviewStore:
+    """The open reviews, as stored (PostgreSQL or SQLite)."""
+    return ReviewStore(services(context).db.reviews)
 
 
 def read_again_choices(
@@ -174,7 +90,7 @@ async def start_review(
             await _finish_at_once(context, t, rec)
             return
         # The first line's crop is drawn while the summary is on its way.
-        first = render.current_line(session)
+        first = session.current_line
         assert first is not None
         cropping = asyncio.ensure_future(crop(context, session, first))
         try:
@@ -194,7 +110,7 @@ async def start_review(
         else:
             await io.edit_photo(bot, chat_id, rec.card, picture, spec)
         rec.shown = first
-        await save(context, rec)
+        await store(context).save(rec)
 
 
 async def _finish_at_once(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record) -> None:
@@ -248,11 +164,11 @@ async def refresh(
         await finish(context, t, rec, committed=committed)
         return
     spec = render.render_card(s, t, notice=notice, fixing=rec.fix is not None)
-    i = render.current_line(s)
+    i = s.current_line
     new_crop = rec.card is not None and i is not None and i != rec.shown
     if new_crop:
         rec.shown = i
-    await save(context, rec)
+    await store(context).save(rec)
     if committed is not None:
         await committed()
     if rec.card is not None:
@@ -312,7 +228,7 @@ async def finish(
         note_id = await stored if stored is not None else await _store_note(context, s)
         text = s.final_text()
     if saved:
-        await claim(context, rec)
+        await store(context).claim(rec)
     if committed is not None:
         await committed()
     if saved:
@@ -338,7 +254,7 @@ async def close(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, 
     """The review ends unfinished (/cancel, read again): its card says ``text`` and keeps no
     buttons; the summary keeps none either. LostRace if another change came first."""
     s, bot = rec.session, context.bot
-    await claim(context, rec)
+    await store(context).claim(rec)
     if rec.card is not None:
         await io.edit_caption(bot, s.chat_id, rec.card, MessageSpec(text))
     if rec.read_again:

@@ -11,6 +11,7 @@ from bot.handlers import card, pictures
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, services
 from bot.review import fix, render
+from bot.review.store import Record
 
 
 async def open_fix(
@@ -28,11 +29,11 @@ async def open_fix(
         await context.bot.send_message(chat_id, t("fix-no-lines"))
         return
     async with card.chat_lock(context, chat_id):
-        rec = card.Record(session, asked_in, fix=origin)
-        first = render.current_line(session)
+        rec = Record(session, asked_in, fix=origin)
+        first = session.current_line
         assert first is not None
         picture = await pictures.crop(context, session, first)
         spec = render.render_card(session, t, fixing=True)
         rec.card = (await io.send_photo(context.bot, chat_id, picture, spec)).message_id
         rec.shown = first
-        await card.save(context, rec)
+        await card.store(context).save(rec)

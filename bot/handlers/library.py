@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
 from bot.review.split import split_message
 from bot.storage import Snippet
+from bot.storage.notes import Note
 
 log = logging.getLogger(__name__)
 
@@ -180,53 +181,23 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await query.answer()
     db = services(context).db
     verb, number = action.verb, action.number or 0
+    chat_id = query.message.chat.id if query.message else user.id
     if verb is NoteVerb.PAGE:
         text, markup = await _notes_page(user.id, context, t, number)
         await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
-    elif verb is NoteVerb.OPEN:
+    elif verb in (NoteVerb.OPEN, NoteVerb.PDF):
         # Every lookup is by (user, note): another user's id finds nothing.
         note = await db.notes.get_note(user.id, number)
-        chat_id = query.message.chat.id if query.message else user.id
         if note is None:
             await context.bot.send_message(chat_id, t("note-gone"))
-            return
-        # A PDF's pages share one file: it is sent once.
-        for file_id in files(note.file_ids)[:10]:
-            await _send_original(context, chat_id, file_id)
-        heading = t("note-of", date=f"{note.created_at:%Y-%m-%d %H:%M}")
-        body = f"<b>{html.escape(heading)}</b>\n{html.escape(note.text)}"
-        # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
-        chunks = split_message(body)
-        for n, chunk in enumerate(chunks, start=1):
-            last = n == len(chunks)
-            await context.bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode="HTML",
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [_button(t("button-fix"), NoteAction.fix(note.id))],
-                        [
-                            _button(t("button-pdf"), NoteAction.pdf(note.id)),
-                            _button(t("button-delete-note"), NoteAction.delete(note.id)),
-                        ],
-                    ]
-                )
-                if last
-                else None,
-            )
-    elif verb is NoteVerb.PDF:
-        from bot.handlers.searchable import send_pdf
+        elif verb is NoteVerb.OPEN:
+            await _show_note(context, t, chat_id, note)
+        else:
+            from bot.handlers.searchable import send_pdf
 
-        note = await db.notes.get_note(user.id, number)
-        chat_id = query.message.chat.id if query.message else user.id
-        if note is None:
-            await context.bot.send_message(chat_id, t("note-gone"))
-            return
-        await send_pdf(context, t, chat_id, [note])
+            await send_pdf(context, t, chat_id, [note])
     elif verb is NoteVerb.FIX:
         message_id = query.message.message_id if query.message else 0
-        chat_id = query.message.chat.id if query.message else user.id
         await open_fix(context, who, chat_id, number, message_id)
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
@@ -236,3 +207,34 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.edit_message_text(t("forget-done"))
     elif verb is NoteVerb.FORGET_NO:
         await query.edit_message_text(t("forget-kept"))
+
+
+async def _show_note(
+    context: ContextTypes.DEFAULT_TYPE, t: Translator, chat_id: int, note: Note
+) -> None:
+    """A note opened from /notes: its photos, its text, and Fix a line / PDF / Delete."""
+    # A PDF's pages share one file: it is sent once.
+    for file_id in files(note.file_ids)[:10]:
+        await _send_original(context, chat_id, file_id)
+    heading = t("note-of", date=f"{note.created_at:%Y-%m-%d %H:%M}")
+    body = f"<b>{html.escape(heading)}</b>\n{html.escape(note.text)}"
+    # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
+    chunks = split_message(body)
+    for n, chunk in enumerate(chunks, start=1):
+        last = n == len(chunks)
+        await context.bot.send_message(
+            chat_id,
+            chunk,
+            parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [_button(t("button-fix"), NoteAction.fix(note.id))],
+                    [
+                        _button(t("button-pdf"), NoteAction.pdf(note.id)),
+                        _button(t("button-delete-note"), NoteAction.delete(note.id)),
+                    ],
+                ]
+            )
+            if last
+            else None,
+        )

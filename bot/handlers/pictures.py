@@ -9,7 +9,6 @@ import logging
 from telegram.ext import ContextTypes
 
 from bot.documents.refs import files
-from bot.documents.sources import Limits, pages_for
 from bot.errors import BotError
 from bot.handlers import telegram_io as io
 from bot.handlers.services import services
@@ -28,9 +27,7 @@ async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> lis
         # files are fetched again and split into pages as when they were first read.
         ids = files(s.pages)
         data = await io.download_all(context.bot, ids)
-        settings = svc.settings
-        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
-        sources = await pages_for(list(zip(ids, data, strict=True)), s.language, limits)
+        sources = await svc.reader.pages(list(zip(ids, data, strict=True)), s.language)
         by_ref = {source.ref: source.image for source in sources}
         kept = [by_ref.get(ref, b"") for ref in s.pages]
         svc.keep_photos(s.id, kept)

@@ -107,14 +107,6 @@ def line_label(session: ReviewSession, i: int, t: Translator) -> str:
     return t("line", line=session.number(i))
 
 
-def current_line(session: ReviewSession) -> int | None:
-    """The line the review card shows: the one awaiting new text, else the first to check."""
-    if session.awaiting_resend is not None:
-        return session.awaiting_resend
-    pending = session.pending
-    return pending[0] if pending else None
-
-
 # --------------------------------------------------------------------------- messages
 
 
@@ -164,13 +156,13 @@ def render_summary(
 def render_card(
     session: ReviewSession, t: Translator, *, notice: str = "", fixing: bool = False
 ) -> MessageSpec:
-    """The review card's caption and buttons for the line it shows (see :func:`current_line`):
+    """The review card's caption and buttons for the line it shows (``session.current_line``):
     the line, how sure the reader was, a hint on how to fix it, and Edit (copies the line) /
     Confirm / Drop / Retype / Confirm all the rest; or, while new text for it is awaited, the
     request with a Cancel button. ``notice``: one line on top about what just happened ("Line
     3 replaced."). ``fixing``: a saved note is being fixed: every line is shown in turn, with
     Edit / Confirm / Drop / Done."""
-    i = current_line(session)
+    i = session.current_line
     if i is None:
         return render_card_done(session, t)
     line = session.line(i)
