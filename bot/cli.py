@@ -56,8 +56,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     from bot.app import run_application
 
-    run_application(settings)
-    return 0
+    return run_application(settings)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -65,16 +64,19 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
     setup_logging(settings.log_level)
+    from bot.documents.heif import enable_heif
     from bot.ocr.worker import serve
 
-    asyncio.run(serve(settings))
-    return 0
+    enable_heif()  # the photos it reads may be HEIC sent as a file
+    return asyncio.run(serve(settings))
 
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.documents.heif import enable_heif
     from bot.i18n import load_catalogs
     from bot.ocr.engines import build_engine
 
+    enable_heif()
     english = load_catalogs(["en"]).get("en")
     # Read here, even where REDIS_URL sends the bot's photos to workers.
     recognizer = build_engine(settings)

@@ -11,7 +11,7 @@ their note's lines back. Exit status 0 when every user did, 1 otherwise.
 
 ``note PATH`` draws the note the check reads in a single container, and prints its lines.
 
-The only file of the check that imports the test helpers (tests/fakes, tests/support).
+The only file of the check that imports the test helpers (testkit/).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import errand_note, note_png
+from testkit.drawing import errand_note, note_png
+from testkit.fake_bot_api import FakeBotApi
 
 USERS = {8101: ("Alice", "fresh bread"), 8102: ("Bruno", "green apples")}
 NOTE = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")

@@ -19,7 +19,7 @@ from bot.i18n import load_catalogs
 from bot.ocr.aspose import AsposeWorkerConfig
 from bot.ocr.model import ConfidenceSource, Page
 from bot.ocr.pool import TRIAL_WARNING, AsposePool
-from tests.support.drawing import NOTE_LINES, Effects, note_png
+from testkit.drawing import NOTE_LINES, Effects, note_png
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
 

@@ -18,7 +18,7 @@ import pytest_asyncio
 from bot.ocr.confidence import levenshtein
 from bot.ocr.readers import rapid
 from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
-from tests.support.drawing import draw_lines, note_png, to_bytes
+from testkit.drawing import draw_lines, note_png, to_bytes
 
 REAL_NOTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-notes"
 ZH = ("今天天气很好", "下周五之前提交报告", "明天买牛奶和鸡蛋")

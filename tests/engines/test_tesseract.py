@@ -24,7 +24,7 @@ from bot.errors import (
 from bot.ocr.confidence import RereadModel, agreement
 from bot.ocr.model import Box, ConfidenceSource, Page
 from bot.ocr.tesseract import TesseractEngine, verify_crop
-from tests.support.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
+from testkit.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
 
 THRESHOLD = 75
 MB = 1024 * 1024

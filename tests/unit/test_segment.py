@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from bot.ocr.model import Box, ConfidenceSource, Line
 from bot.ocr.segment import detect_lines, reconcile
-from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
+from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
 
 
 def _assert_one_band_per_line(boxes: list[Box], img: Image.Image) -> None:
