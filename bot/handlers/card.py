@@ -21,7 +21,7 @@ from bot.handlers import telegram_io as io
 from bot.handlers.pictures import crop
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
-from bot.ocr.model import Page
+from bot.reading import ReadNote
 from bot.review import fix, render
 from bot.review.callbacks import NoteAction, pack
 from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
@@ -29,6 +29,8 @@ from bot.review.session import ReviewSession
 from bot.review.store import Record, ReviewStore
 
 log = logging.getLogger(__name__)
+
+
 @asynccontextmanager
 async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
     """Changes to a chat's review happen one at a time: updates are handled concurrently, and a
@@ -58,23 +60,22 @@ async def start_review(
     t: Translator,
     chat_id: int,
     user_id: int,
-    pages: list[Page],
-    file_ids: list[str],
+    note: ReadNote,
     *,
     threshold: int,
-    images: list[bytes],
     status: int,
     card: int | None = None,
 ) -> None:
-    """Show what was read: ``status`` (the photo's progress message) becomes the summary;
-    with lines to check, the review card follows (or ``card``, the card of the reading this
-    one replaces, is edited to show it); with none, the final note.
+    """Show what was read (``note``): ``status`` (the photo's progress message) becomes the
+    summary; with lines to check, the review card follows (or ``card``, the card of the
+    reading this one replaces, is edited to show it); with none, the final note. (Pages taken
+    from a PDF's text layer have no image: no crop is ever made of them.)
 
     The status stays the reply to the photo and costs no extra round trip. With nothing to
     check, the final note does not wait for that edit (see below)."""
     bot = context.bot
     async with chat_lock(context, chat_id):
-        if not any(line.text.strip() or line.box for page in pages for line in page.lines):
+        if not any(line.text.strip() or line.box for page in note.pages for line in page.lines):
             await io.say(bot, chat_id, MessageSpec(t("photo-no-text")), status)
             if card is not None:
                 await io.edit_caption(bot, chat_id, card, MessageSpec(t("card-replaced")))
@@ -82,9 +83,9 @@ async def start_review(
         # An earlier open review in this chat keeps working through its own card (nothing
         # confirmed there is lost); typed replacements go to the newest review.
         session = ReviewSession.from_pages(
-            pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
+            note.pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=note.refs
         )
-        services(context).keep_photos(session.id, images)
+        services(context).keep_photos(session.id, note.images)
         rec = Record(session, status, card)
         if session.is_done:
             await _finish_at_once(context, t, rec)
@@ -95,7 +96,7 @@ async def start_review(
         cropping = asyncio.ensure_future(crop(context, session, first))
         try:
             # Pages from a PDF's text layer are not read by the engine: nothing to read again.
-            choices = read_again_choices(context, t, session.language) if all(images) else []
+            choices = read_again_choices(context, t, session.language) if all(note.images) else []
             rec.read_again = bool(choices)
             chunks = render.render_summary(session, t, read_again=choices)
             for n, chunk in enumerate(chunks):

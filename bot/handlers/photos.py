@@ -232,11 +232,8 @@ async def _read_and_review(
         t,
         chat_id,
         who.user_id,
-        note.pages,
-        note.refs,
+        note,
         threshold=who.threshold,
-        # Pages taken from a text layer have no lines to box: no crop is ever made of them.
-        images=note.images,
         status=message.message_id,
     )
 

@@ -176,10 +176,8 @@ async def _read_again_in(
                 t,
                 s.chat_id,
                 s.owner_user_id,
-                note.pages,
-                note.refs,
+                note,
                 threshold=s.threshold,
-                images=note.images,
                 status=rec.summary,
                 card=rec.card,
             )

@@ -199,10 +199,7 @@ class ReviewSession:
     def replace(self, i: int, text: str) -> bool:
         """Use the user's ``text`` for line ``i`` (typed, pasted from Edit and fixed, or read
         from a closer photo); the same text as read keeps the line as read."""
-        line = self.line(i)
-        new = clean_text(text)
-        if not new:
-            raise ReviewError(N_("review-empty-replacement"), line=self.number(i))
+        line, new = self._new_text(i, text, N_("review-empty-replacement"))
         if line.state is LineState.REPLACED and line.text == new:
             self._clear_resend(i)
             return False
@@ -213,10 +210,7 @@ class ReviewSession:
     def offer(self, i: int, text: str, confidence: float | None = None) -> bool:
         """Put a new reading of line ``i`` (from a closer photo) up for confirmation: the line
         takes ``text`` but stays FLAGGED until the user confirms, replaces or drops it."""
-        line = self.line(i)
-        new = clean_text(text)
-        if not new:
-            raise ReviewError(N_("review-unreadable-again"), line=self.number(i))
+        line, new = self._new_text(i, text, N_("review-unreadable-again"))
         if line.state is LineState.FLAGGED and line.text == new:
             self._clear_resend(i)
             return False
@@ -229,6 +223,13 @@ class ReviewSession:
         if line.state is LineState.DROPPED:
             return False
         return self._settle(line, LineState.DROPPED)
+
+    def _new_text(self, i: int, text: str, empty_key: str) -> tuple[ReviewLine, str]:
+        """Line ``i`` and ``text`` made a note line (ReviewError ``empty_key`` if blank)."""
+        line, new = self.line(i), clean_text(text)
+        if not new:
+            raise ReviewError(empty_key, line=self.number(i))
+        return line, new
 
     def _settle(self, line: ReviewLine, state: LineState, text: str | None = None) -> bool:
         """``line`` becomes ``state`` (and takes ``text``, keeping the first reading in

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.rows import all_rows, first_row
 from bot.storage.schema import notes, review_sessions, user_settings
 from bot.storage.search import (
     Query,
@@ -167,15 +168,11 @@ class NotesRepo:
             return (await conn.execute(stmt)).rowcount == 1
 
     async def _id_for_key(self, user_id: int, key: str) -> int | None:
-        async with self._engine.connect() as conn:
-            found = (
-                await conn.execute(
-                    select(notes.c.id).where(
-                        notes.c.user_id == user_id, notes.c.idempotency_key == key
-                    )
-                )
-            ).scalar_one_or_none()
-        return int(found) if found is not None else None
+        row = await first_row(
+            self._engine,
+            select(notes.c.id).where(notes.c.user_id == user_id, notes.c.idempotency_key == key),
+        )
+        return None if row is None else int(row.id)
 
     async def list_notes(
         self, user_id: int, offset: int = 0, limit: int = 10
@@ -215,12 +212,9 @@ class NotesRepo:
         return summaries, int(total)
 
     async def get_note(self, user_id: int, note_id: int) -> Note | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(notes).where(notes.c.user_id == user_id, notes.c.id == note_id)
-                )
-            ).first()
+        row = await first_row(
+            self._engine, select(notes).where(notes.c.user_id == user_id, notes.c.id == note_id)
+        )
         return _note_from_row(row) if row is not None else None
 
     async def get_notes(self, user_id: int, note_ids: Sequence[int] | None = None) -> list[Note]:
@@ -228,8 +222,7 @@ class NotesRepo:
         stmt = select(notes).where(notes.c.user_id == user_id)
         if note_ids is not None:
             stmt = stmt.where(notes.c.id.in_(list(note_ids)))
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt.order_by(notes.c.created_at, notes.c.id))).all()
+        rows = await all_rows(self._engine, stmt.order_by(notes.c.created_at, notes.c.id))
         return [_note_from_row(r) for r in rows]
 
     async def search(self, user_id: int, query: str, limit: int = 10) -> list[SearchHit]:

@@ -1,8 +1,6 @@
 """notes.revision and notes.updated_at: a saved note can be fixed, and two fixes at once are
 told apart (a fix read at revision n is written only while the note is still at n).
 
-Revision ID: 0004
-Revises: 0003
 Create Date: 2026-12-06
 """
 
@@ -13,8 +11,6 @@ from alembic import op
 
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | None = None
-depends_on: str | None = None
 
 
 def upgrade() -> None:
