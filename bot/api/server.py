@@ -1,0 +1,75 @@
+"""The ASGI app and the uvicorn server it runs on (inside the bot's own event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+log = logging.getLogger(__name__)
+
+
+class Intake:
+    """Whether this instance takes new work (updates, API requests that start readings):
+    true while its server runs, false from SIGTERM on (``/health`` then answers 503 so a load
+    balancer sends no more, while the work in flight is finished)."""
+
+    def __init__(self) -> None:
+        self.open = False
+
+
+def create_web(healthy: Callable[[], bool], *, title: str = "notes-ocr-bot") -> FastAPI:
+    """The app with ``GET /health``: 200 while ``healthy()``, else 503 ("draining")."""
+    web = FastAPI(title=title, version="1", docs_url=None, redoc_url=None)
+
+    @web.get("/health", response_class=PlainTextResponse, include_in_schema=False)
+    async def health() -> PlainTextResponse:
+        if healthy():
+            return PlainTextResponse("ok\n")
+        return PlainTextResponse("draining\n", status_code=503)
+
+    return web
+
+
+class _Server(uvicorn.Server):
+    # The bot handles SIGTERM/SIGINT itself (bot.app.run_application: the drain's grace).
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class WebServer:
+    """uvicorn serving ``web`` on host:port as a task of the running loop."""
+
+    def __init__(self, web: FastAPI, host: str, port: int) -> None:
+        config = uvicorn.Config(
+            web, host=host, port=port, lifespan="off", log_config=None, access_log=False,
+            server_header=False,
+        )  # fmt: skip
+        self._server = _Server(config)
+        self._task: asyncio.Task[None] | None = None
+        self._where = f"{host}:{port}"
+
+    async def start(self) -> None:
+        """Serve; return once the socket is listening (raise if it could not be opened)."""
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # the reason it ended (e.g. the port is taken)
+                raise OSError(f"the web server on {self._where} did not start")
+            await asyncio.sleep(0.01)
+        log.info("web server on %s", self._where)
+
+    async def stop(self) -> None:
+        """Stop taking connections; the requests in progress are answered first."""
+        if self._task is None:
+            return
+        self._server.should_exit = True
+        with contextlib.suppress(Exception):
+            await self._task
+        self._task = None
