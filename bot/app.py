@@ -20,10 +20,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.api import Intake, WebServer, create_web
+from bot.api import Api, Intake, WebServer, create_web
 from bot.config import Settings
 from bot.documents.heif import enable_heif
-from bot.handlers import commands, errors, library, photos, review, webhook
+from bot.handlers import card, commands, errors, library, photos, review, webhook
 from bot.handlers.services import SERVICES_KEY, Services
 from bot.health import HealthServer
 from bot.i18n import load_catalogs
@@ -138,7 +138,8 @@ def build_application(
         taking = intake.open or (app.updater is not None and app.updater.running)
         return app.running and taking
 
-    web = create_web(healthy)
+    api = Api(svc, settings.telegram_bot_token.get_secret_value(), card.ChatReviews(app))
+    web = create_web(healthy, api)
     if settings.webhook_url:
         secret = settings.webhook_secret_token
         web.include_router(
@@ -164,6 +165,7 @@ def build_application(
     app.add_handler(CommandHandler("search", library.on_search))
     app.add_handler(CommandHandler("export", library.on_export))
     app.add_handler(CommandHandler("forget", library.on_forget))
+    app.add_handler(CommandHandler("api", commands.on_api))
     app.add_handler(MessageHandler(filters.PHOTO, photos.on_photo))
     app.add_handler(MessageHandler(filters.Document.ALL, photos.on_document))
     app.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION, photos.on_unsupported))

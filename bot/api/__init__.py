@@ -8,5 +8,6 @@ the app this module builds.
 from __future__ import annotations
 
 from bot.api.server import Intake, WebServer, create_web
+from bot.api.v1 import Api, ChatSide
 
-__all__ = ["Intake", "WebServer", "create_web"]
+__all__ = ["Api", "ChatSide", "Intake", "WebServer", "create_web"]

@@ -11,6 +11,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
+from bot.api import problems, v1
+
 log = logging.getLogger(__name__)
 
 
@@ -23,9 +25,18 @@ class Intake:
         self.open = False
 
 
-def create_web(healthy: Callable[[], bool], *, title: str = "notes-ocr-bot") -> FastAPI:
-    """The app with ``GET /health``: 200 while ``healthy()``, else 503 ("draining")."""
-    web = FastAPI(title=title, version="1", docs_url=None, redoc_url=None)
+def create_web(healthy: Callable[[], bool], api: v1.Api | None = None) -> FastAPI:
+    """The app with ``GET /health``: 200 while ``healthy()``, else 503 ("draining"); with
+    ``api``, API v1 too (its OpenAPI document at /openapi.json)."""
+    web = FastAPI(
+        title="notes-ocr-bot", version="1", docs_url=None, redoc_url=None,
+        openapi_url="/openapi.json" if api is not None else None,
+        description="Photos of notes in, text you can trust out: read, check, save, search.",
+    )  # fmt: skip
+    if api is not None:
+        web.state.api = api
+        web.include_router(v1.router)
+        problems.install(web, api.backend.catalogs)
 
     @web.get("/health", response_class=PlainTextResponse, include_in_schema=False)
     async def health() -> PlainTextResponse:

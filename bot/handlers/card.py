@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.handlers import telegram_io as io
 from bot.handlers.pictures import crop
@@ -249,6 +249,22 @@ async def finish(
         buttons=[[ButtonSpec(t("button-fix"), pack(NoteAction.fix(note_id)))]],
     )
     svc.photos.pop(s.id, None)
+
+
+class ChatReviews:
+    """The chat side of a review changed through the API (``bot.api.ChatSide``): written and
+    shown on its card as if changed in chat, the final note sent there when none is left."""
+
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+        self._app = application
+
+    async def refresh(self, rec: Record) -> None:
+        context = CallbackContext(self._app)
+        svc = services(context)
+        prefs = await svc.db.users.get_settings(rec.session.owner_user_id)
+        t = svc.catalogs.get(prefs.interface)
+        async with chat_lock(context, rec.session.chat_id):
+            await refresh(context, t, rec)
 
 
 async def close(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, text: str) -> None:
