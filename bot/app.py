@@ -39,6 +39,7 @@ WEBHOOK_PATH = "telegram"
 # bot_data: the ASGI app (webhook, API, /health) and whether it takes new work.
 WEB_KEY = "web"
 INTAKE_KEY = "intake"
+API_KEY = "api"
 
 # At shutdown each connection is closed within this long: what it talks to may be gone already
 # (`compose down` stops Redis and PostgreSQL with the bot).
@@ -96,6 +97,7 @@ def build_application(
         log.info("bot ready: engine=%s", recognizer.engine_name)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await api.finish()  # the API's readings in flight (bounded by the drain's grace)
         closing = [recognizer.close(), svc.db.close(), svc.shared.close()]
         if health is not None:
             closing.insert(0, health.close())
@@ -149,6 +151,7 @@ def build_application(
             )
         )  # fmt: skip
     app.bot_data[WEB_KEY] = web
+    app.bot_data[API_KEY] = api
     app.bot_data[INTAKE_KEY] = intake
     # After telegram/httpx are imported: their loggers exist now and get the redactor.
     errors.redact_token_in_logs(settings.telegram_bot_token.get_secret_value())
@@ -241,6 +244,7 @@ async def serve_webhook(
             await stopping.wait()
             intake.open = False
             await server.stop()
+            await app.bot_data[API_KEY].finish()
         finally:
             await app.stop()
             if app.post_stop:

@@ -84,8 +84,6 @@ class Backend(Protocol):
     @property
     def reader(self) -> PhotoReader: ...
 
-    def keep_photos(self, review_id: str, images: list[bytes]) -> None: ...
-
 
 class ChatSide(Protocol):
     """The chat of a review started there, when the bot runs in this process: a change made
@@ -114,6 +112,11 @@ class Api:
         self.tasks: set[asyncio.Task[None]] = set()
         # Reading ids whose images this process keeps (GET .../pages/{n}).
         self.images: dict[str, list[bytes]] = {}
+
+    async def finish(self) -> None:
+        """Wait for the readings in flight (each bounded by the shutdown's grace)."""
+        if self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
 # ----------------------------------------------------------------------------- callers
