@@ -49,6 +49,10 @@ class Reading(BaseModel):
     note_id: int | None = None
 
 
+class ReadingList(BaseModel):
+    ids: list[str]
+
+
 class LineChange(BaseModel):
     action: Literal["confirm", "replace", "drop"]
     text: str | None = Field(default=None, max_length=4000)

@@ -34,6 +34,7 @@ from bot.api.models import (
     NoteSaved,
     NotesPage,
     Reading,
+    ReadingList,
     ReadingRef,
     ReadingsStarted,
     ReadingStatus,
@@ -352,6 +353,15 @@ async def _open_review(api: Api, user_id: int, reading_id: str) -> Record | None
     if rec is None or rec.session.owner_user_id != user_id:
         return None
     return rec
+
+
+@router.get("/readings", response_model=ReadingList)
+async def open_readings(request: Request, user_id: User) -> ReadingList:
+    """Your readings waiting to be checked or saved: those sent here, and those sent in chat
+    (a review in chat can be finished here)."""
+    api = _api(request)
+    ids = [rid for rid, state in api.pending.items() if state.user_id == user_id]
+    return ReadingList(ids=ids + await api.backend.db.reviews.open_ids_of(user_id))
 
 
 @router.get("/readings/{reading_id}", response_model=Reading, responses={404: _404})

@@ -103,6 +103,17 @@ class ReviewsRepo:
             return None
         return StoredReview(row.session_id, dict(row.data), row.revision)
 
+    async def open_ids_of(self, user_id: int, limit: int = 100) -> list[str]:
+        """The ids of the user's open reviews, in any chat or none, newest first."""
+        stmt = (
+            select(review_sessions.c.session_id)
+            .where(review_sessions.c.user_id == user_id)
+            .order_by(review_sessions.c.updated_at.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [str(row.session_id) for row in await conn.execute(stmt)]
+
     async def open_review_for(
         self, user_id: int, chat_id: int
     ) -> tuple[str, dict[str, Any]] | None:
