@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
 
 from bot.api import problems, v1
@@ -37,6 +39,7 @@ def create_web(healthy: Callable[[], bool], api: v1.Api | None = None) -> FastAP
         web.state.api = api
         web.include_router(v1.router)
         problems.install(web, api.backend.catalogs)
+        web.openapi = lambda: _openapi(web)  # type: ignore[method-assign]
 
     @web.get("/health", response_class=PlainTextResponse, include_in_schema=False)
     async def health() -> PlainTextResponse:
@@ -45,6 +48,26 @@ def create_web(healthy: Callable[[], bool], api: v1.Api | None = None) -> FastAP
         return PlainTextResponse("draining\n", status_code=503)
 
     return web
+
+
+def _openapi(web: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error answered as what it is: problem+json."""
+    if web.openapi_schema:
+        return web.openapi_schema
+    schema = get_openapi(
+        title=web.title, version=web.version, description=web.description, routes=web.routes
+    )
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code[0] in "45":
+                    response["content"] = {problems.PROBLEM_JSON: {"schema": problem}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    web.openapi_schema = schema
+    return schema
 
 
 class _Server(uvicorn.Server):

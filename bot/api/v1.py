@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from PIL import Image
 
 from bot.api import auth
@@ -153,6 +153,9 @@ async def caller(request: Request) -> int:
 
 
 User = Annotated[int, Depends(caller)]
+ReadingId = Annotated[str, Path(min_length=1, max_length=64)]
+NoteId = Annotated[int, Path(ge=1, le=2**53)]
+LineNo = Annotated[int, Path(ge=1, le=100_000, description="1-based")]
 
 
 def _t(request: Request) -> Translator:
@@ -161,7 +164,14 @@ def _t(request: Request) -> Translator:
     return translator(request, _api(request).backend.catalogs)
 
 
-router = APIRouter(prefix="/v1", responses={401: _401, 422: {"model": Problem}})
+router = APIRouter(
+    prefix="/v1",
+    responses={
+        400: {"model": Problem, "description": "a body that is not JSON"},
+        401: _401,
+        422: {"model": Problem},
+    },
+)
 
 
 # ----------------------------------------------------------------------------- readings
@@ -365,7 +375,7 @@ async def open_readings(request: Request, user_id: User) -> ReadingList:
 
 
 @router.get("/readings/{reading_id}", response_model=Reading, responses={404: _404})
-async def get_reading(request: Request, user_id: User, reading_id: str) -> Reading:
+async def get_reading(request: Request, user_id: User, reading_id: ReadingId) -> Reading:
     """Where a reading is: queued, reading, failed (``error``), ready (its lines) or saved."""
     api, t = _api(request), _t(request)
     state = api.pending.get(reading_id)
@@ -387,7 +397,7 @@ async def get_reading(request: Request, user_id: User, reading_id: str) -> Readi
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: _404},
 )
-async def get_page(request: Request, user_id: User, reading_id: str, n: int) -> Response:
+async def get_page(request: Request, user_id: User, reading_id: ReadingId, n: LineNo) -> Response:
     """Page ``n`` (1-based) of the reading as sent (while this instance keeps it)."""
     api = _api(request)
     rec = await _open_review(api, user_id, reading_id)
@@ -414,7 +424,7 @@ async def _write(api: Api, rec: Record) -> None:
     responses={404: _404, 409: _409},
 )
 async def change_line(
-    request: Request, user_id: User, reading_id: str, n: int, change: LineChange
+    request: Request, user_id: User, reading_id: ReadingId, n: LineNo, change: LineChange
 ) -> Reading:
     """Confirm, replace or drop line ``n`` of the reading at ``revision``; 409 with the reading
     as it is now if it changed since."""
@@ -455,7 +465,7 @@ async def change_line(
     status_code=201,
     responses={404: _404, 409: _409},
 )
-async def save_note(request: Request, user_id: User, reading_id: str) -> NoteSaved:
+async def save_note(request: Request, user_id: User, reading_id: ReadingId) -> NoteSaved:
     """Save the checked reading as a note (409 while lines are left to check)."""
     api, t = _api(request), _t(request)
     rec = await _open_review(api, user_id, reading_id)
@@ -547,7 +557,7 @@ _FORMATS: dict[int | str, dict[str, Any]] = {
 async def get_note(
     request: Request,
     user_id: User,
-    note_id: int,
+    note_id: NoteId,
     format: Annotated[Literal["json", "md", "txt", "pdf"], Query()] = "json",
 ) -> Response | NoteOut:
     """One note: JSON (its lines too), Markdown, plain text, or a searchable PDF."""
@@ -578,7 +588,7 @@ async def get_note(
     responses={404: _404, 409: _409},
 )
 async def change_note_line(
-    request: Request, user_id: User, note_id: int, n: int, change: NoteLineChange
+    request: Request, user_id: User, note_id: NoteId, n: LineNo, change: NoteLineChange
 ) -> NoteOut:
     """Fix line ``n`` of a saved note (as chat's "Fix a line"): replace its text or drop it,
     at the note's ``revision`` (409 with the note as it is now if it changed since)."""
@@ -611,7 +621,7 @@ async def change_note_line(
 
 
 @router.delete("/notes/{note_id}", status_code=204, response_class=Response, responses={404: _404})
-async def delete_note(request: Request, user_id: User, note_id: int) -> Response:
+async def delete_note(request: Request, user_id: User, note_id: NoteId) -> Response:
     if not await _api(request).backend.db.notes.delete_note(user_id, note_id):
         raise ApiProblem(404, N_("api-not-found"))
     return Response(status_code=204)

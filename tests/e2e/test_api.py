@@ -53,10 +53,10 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def ready(
-    client: httpx.AsyncClient, token: str, reading_id: str, timeout: float = 90
+    client: httpx.AsyncClient, token: str, reading_id: str, within: float = 90
 ) -> dict[str, Any]:
     """Poll the reading as a client would, until it is no longer queued or being read."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         got = (await client.get(f"/v1/readings/{reading_id}", headers=bearer(token))).json()
         if got["status"] not in ("queued", "reading"):
@@ -303,6 +303,6 @@ async def test_a_batch_of_twenty_files(api: httpx.AsyncClient, fake_api: FakeBot
     ids = [r["id"] for r in started.json()["readings"]]
     assert len(set(ids)) == 20
     for k, reading_id in enumerate(ids):
-        got = await ready(api, token, reading_id, timeout=240)
+        got = await ready(api, token, reading_id, within=240)
         assert got["status"] == "ready", got
         assert f"Errand number {k} today" in [line["text"] for line in got["lines"]]
