@@ -220,10 +220,12 @@ async def serve_webhook(
     app: Application,  # type: ignore[type-arg]
     settings: Settings,
     stopping: asyncio.Event,
+    serving: asyncio.Event | None = None,
 ) -> None:
     """Webhook mode until ``stopping`` is set: the ASGI app (webhook, API, /health) on
     WEBHOOK_LISTEN:WEBHOOK_PORT, updates put on the Application's queue; then the server stops
-    taking requests and the updates in flight are finished (as PTB's run_webhook does)."""
+    taking requests and the updates in flight are finished (as PTB's run_webhook does).
+    ``serving`` is set once requests are taken."""
     assert settings.webhook_url is not None
     intake: Intake = app.bot_data[INTAKE_KEY]
     server = WebServer(app.bot_data[WEB_KEY], settings.webhook_listen, settings.webhook_port)
@@ -241,6 +243,8 @@ async def serve_webhook(
                 allowed_updates=Update.ALL_TYPES,
             )
             intake.open = not stopping.is_set()
+            if serving is not None:
+                serving.set()
             await stopping.wait()
             intake.open = False
             await server.stop()

@@ -17,9 +17,11 @@ import pytest
 
 from bot.api.auth import sign_init_data
 from bot.app import build_application
+from testkit.cluster import SECRET, stored_notes
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
-from testkit.harness import Conversation, free_port, running_bot
+from testkit.harness import Conversation, free_port, running_bot, serving_webhook
+from testkit.redis_server import ocr_workers
 from testkit.settings import TOKEN, make_settings
 
 LINES = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
@@ -306,3 +308,39 @@ async def test_a_batch_of_twenty_files(api: httpx.AsyncClient, fake_api: FakeBot
         got = await ready(api, token, reading_id, within=240)
         assert got["status"] == "ready", got
         assert f"Errand number {k} today" in [line["text"] for line in got["lines"]]
+
+
+async def test_a_deployed_instance_serves_webhook_api_and_health_on_one_port(
+    fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_url: str
+) -> None:
+    """As deploy/compose.yaml runs it: webhook mode, PostgreSQL, Redis and a queue worker; the
+    webhook, the API and /health share WEBHOOK_PORT, and the API reads through the queue."""
+    port = free_port()
+    settings = make_settings(
+        fake_api, tmp_path / "data", database_url=pg_url, redis_url=redis_url,
+        webhook_url=f"http://127.0.0.1:{port}/telegram", webhook_listen="127.0.0.1",
+        webhook_port=port, webhook_secret_token=SECRET,
+    )  # fmt: skip
+    with ocr_workers(redis_url, tmp_path / "workers", 1):
+        app = build_application(settings)
+        async with (
+            serving_webhook(app, settings),
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+        ):
+            assert fake_api.webhook_url == settings.webhook_url
+            assert (await client.get("/health")).text == "ok\n"
+            # An update without the secret token is refused, as PTB's own server did.
+            forged = await client.post("/telegram", json={"update_id": 5})
+            assert forged.status_code == 403
+            chat = Conversation(fake_api, chat_id=19061)
+            token = await token_of(chat)  # /api came through the webhook
+            started = await upload(client, token, [note_png(LINES[:2])])
+            reading_id = started.json()["readings"][0]["id"]
+            got = await ready(client, token, reading_id)
+            assert [line["text"] for line in got["lines"]] == list(LINES[:2])
+            saved = await client.post(f"/v1/readings/{reading_id}/note", headers=bearer(token))
+            assert saved.status_code == 201
+            assert await stored_notes(pg_url, 19061) == ["\n".join(LINES[:2])]
+            spec = (await client.get("/openapi.json")).json()
+            assert "/v1/readings/{reading_id}/lines/{n}" in spec["paths"]
+            assert "/telegram" not in spec["paths"]
