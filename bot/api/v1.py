@@ -93,6 +93,10 @@ class ChatSide(Protocol):
 
     async def refresh(self, rec: Record) -> None: ...
 
+    async def show(self, rec: Record, images: list[bytes] | None) -> None:
+        """A reading sent through the API shown in its owner's chat as a review card (then
+        checked there, or here, or both)."""
+
 
 @dataclass
 class _Pending:
@@ -454,6 +458,32 @@ async def change_line(
         raise ApiProblem(409, N_("api-stale"), current=current) from None
     after = await _open_review(api, user_id, reading_id)
     if after is None:  # finished in chat's way: the note is saved and shown there
+        note_id = await api.backend.db.notes.note_for_key(user_id, reading_id)
+        return Reading(id=reading_id, status=ReadingStatus.SAVED, note_id=note_id)
+    return _reading_of(after, t)
+
+
+@router.post(
+    "/readings/{reading_id}/chat",
+    response_model=Reading,
+    responses={404: _404, 409: _409},
+)
+async def show_in_chat(request: Request, user_id: User, reading_id: ReadingId) -> Reading:
+    """Show a ready reading in your Telegram chat with the bot as a review card: it can then
+    be finished there (or here, or both; one review). 409 where no chat can be reached (the
+    API alone, or a user without Telegram)."""
+    api, t = _api(request), _t(request)
+    rec = await _open_review(api, user_id, reading_id)
+    if rec is None:
+        raise ApiProblem(404, N_("api-not-found"))
+    if api.chat is None or user_id <= 0:
+        raise ApiProblem(409, N_("api-no-chat"))
+    if rec.session.chat_id == API_CHAT:
+        # LostRace: shown meanwhile by another request; it is in chat either way.
+        with contextlib.suppress(LostRace):
+            await api.chat.show(rec, api.images.get(reading_id))
+    after = await _open_review(api, user_id, reading_id)
+    if after is None:
         note_id = await api.backend.db.notes.note_for_key(user_id, reading_id)
         return Reading(id=reading_id, status=ReadingStatus.SAVED, note_id=note_id)
     return _reading_of(after, t)

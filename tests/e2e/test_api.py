@@ -344,3 +344,30 @@ async def test_a_deployed_instance_serves_webhook_api_and_health_on_one_port(
             spec = (await client.get("/openapi.json")).json()
             assert "/v1/readings/{reading_id}/lines/{n}" in spec["paths"]
             assert "/telegram" not in spec["paths"]
+
+
+async def test_a_reading_sent_through_the_api_is_finished_in_chat(
+    api: httpx.AsyncClient, fake_api: FakeBotApi
+) -> None:
+    chat = Conversation(fake_api, chat_id=19071)
+    token = await token_of(chat)
+    started = await upload(api, token, [note_png(LINES)], strictness="100")
+    reading_id = started.json()["readings"][0]["id"]
+    await ready(api, token, reading_id)
+    assert chat.bot_messages()[-1].photo is None  # nothing shows in chat unless asked
+    shown = await api.post(f"/v1/readings/{reading_id}/chat", headers=bearer(token))
+    assert shown.status_code == 200, shown.text
+    card = await chat.await_reply(lambda m: m.photo is not None, contains="3 left")
+    chat.press("✅ Confirm")
+    await chat.await_reply(lambda m: m.message_id == card.message_id, contains="2 left")
+    got = (await api.get(f"/v1/readings/{reading_id}", headers=bearer(token))).json()
+    assert [line["state"] for line in got["lines"]] == ["confirmed", "flagged", "flagged"]
+    chat.press("🗑 Drop")
+    await chat.await_reply(lambda m: m.message_id == card.message_id, contains="1 left")
+    chat.press("✅ Confirm")
+    await chat.await_reply(lambda m: m.message_id == card.message_id, contains="All 3 lines")
+    await chat.await_reply(contains="Read chapter five again")
+    got = (await api.get(f"/v1/readings/{reading_id}", headers=bearer(token))).json()
+    assert got["status"] == "saved"
+    note = (await api.get(f"/v1/notes/{got['note_id']}", headers=bearer(token))).json()
+    assert note["text"] == f"{LINES[0]}\n{LINES[2]}"
