@@ -137,7 +137,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"

@@ -13,6 +13,10 @@ down_revision: str | None = "0004"
 
 
 def upgrade() -> None:
+    # The bot creates missing tables before it migrates (bot/storage/db.py): an older database
+    # opened by this release has the table already, and only needs the stamp.
+    if sa.inspect(op.get_bind()).has_table("api_tokens"):
+        return
     op.create_table(
         "api_tokens",
         sa.Column("token_hash", sa.String(64), primary_key=True),
