@@ -422,6 +422,16 @@ async def _write(api: Api, rec: Record) -> None:
         await ReviewStore(api.backend.db.reviews).save(rec)
 
 
+async def _after_change(api: Api, user_id: int, reading_id: str, t: Translator) -> Reading:
+    """The reading after a change: still open, or saved (finished in chat's way: the note is
+    stored and shown there)."""
+    after = await _open_review(api, user_id, reading_id)
+    if after is None:
+        note_id = await api.backend.db.notes.note_for_key(user_id, reading_id)
+        return Reading(id=reading_id, status=ReadingStatus.SAVED, note_id=note_id)
+    return _reading_of(after, t)
+
+
 @router.patch(
     "/readings/{reading_id}/lines/{n}",
     response_model=Reading,
@@ -456,11 +466,7 @@ async def change_line(
         now = await _open_review(api, user_id, reading_id)
         current = None if now is None else _reading_of(now, t).model_dump(mode="json")
         raise ApiProblem(409, N_("api-stale"), current=current) from None
-    after = await _open_review(api, user_id, reading_id)
-    if after is None:  # finished in chat's way: the note is saved and shown there
-        note_id = await api.backend.db.notes.note_for_key(user_id, reading_id)
-        return Reading(id=reading_id, status=ReadingStatus.SAVED, note_id=note_id)
-    return _reading_of(after, t)
+    return await _after_change(api, user_id, reading_id, t)
 
 
 @router.post(
@@ -482,11 +488,7 @@ async def show_in_chat(request: Request, user_id: User, reading_id: ReadingId) -
         # LostRace: shown meanwhile by another request; it is in chat either way.
         with contextlib.suppress(LostRace):
             await api.chat.show(rec, api.images.get(reading_id))
-    after = await _open_review(api, user_id, reading_id)
-    if after is None:
-        note_id = await api.backend.db.notes.note_for_key(user_id, reading_id)
-        return Reading(id=reading_id, status=ReadingStatus.SAVED, note_id=note_id)
-    return _reading_of(after, t)
+    return await _after_change(api, user_id, reading_id, t)
 
 
 @router.post(
