@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
@@ -158,7 +159,10 @@ async def test_upload_poll_fix_save_search_export_and_delete(
     assert gone.status_code == 404 and gone.headers["content-type"] == PROBLEM
 
 
-async def test_who_may_call(api: httpx.AsyncClient, fake_api: FakeBotApi) -> None:
+async def test_who_may_call(
+    api: httpx.AsyncClient, fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     alice, bob = Conversation(fake_api, chat_id=19011), Conversation(fake_api, chat_id=19012)
     token, other = await token_of(alice), await token_of(bob)
 
@@ -206,6 +210,8 @@ async def test_who_may_call(api: httpx.AsyncClient, fake_api: FakeBotApi) -> Non
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
     )
     assert "access-control-allow-origin" not in pre.headers
+    # The tokens never reach a log line, not even at DEBUG.
+    assert token not in caplog.text and other not in caplog.text
 
 
 async def test_mini_app_sessions_from_signed_init_data(api: httpx.AsyncClient) -> None:
