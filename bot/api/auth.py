@@ -17,6 +17,7 @@ import time
 from urllib.parse import parse_qsl
 
 INIT_DATA_MAX_AGE_S = 3600
+CLOCK_SKEW_S = 60
 SESSION_SECONDS = 15 * 60
 SESSION_PREFIX = "s1."
 
@@ -54,7 +55,8 @@ def user_of_init_data(init_data: str, bot_token: str, *, now: float | None = Non
     except (KeyError, ValueError, TypeError):
         return None
     moment = time.time() if now is None else now
-    if not 0 <= moment - auth_date <= INIT_DATA_MAX_AGE_S:
+    # A minute ahead is a clock a little behind Telegram's, not a forgery.
+    if not -CLOCK_SKEW_S <= moment - auth_date <= INIT_DATA_MAX_AGE_S:
         return None
     return user_id
 

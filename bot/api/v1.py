@@ -208,6 +208,8 @@ def _too_many_pixels(data: bytes, max_pixels: int) -> bool:
     try:
         with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
+    except Image.DecompressionBombError:
+        return True
     except Exception:
         return False  # not for this check to say: the reading will
     return width * height > max_pixels

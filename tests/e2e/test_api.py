@@ -8,8 +8,11 @@ import asyncio
 import json
 import logging
 import re
+import struct
 import time
+import zlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +32,23 @@ LINES = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture
-async def api(fake_api: FakeBotApi, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def api_of(
+    fake_api: FakeBotApi, data: Path, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The bot with long polling and the API on API_PORT; a client of the API."""
     port = free_port()
-    settings = make_settings(
-        fake_api, tmp_path / "data", api_port=port, webhook_listen="127.0.0.1",
-        user_photos_per_minute=5,
-    )  # fmt: skip
-    app = build_application(settings)
+    app = build_application(
+        make_settings(fake_api, data, api_port=port, webhook_listen="127.0.0.1", **settings)
+    )
     async with running_bot(app), httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
         yield c
+
+
+@pytest.fixture
+async def api(fake_api: FakeBotApi, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_of(fake_api, tmp_path / "data", user_photos_per_minute=5) as client:
+        yield client
 
 
 async def token_of(chat: Conversation) -> str:
@@ -300,6 +310,33 @@ async def test_limits_type_size_count_and_rate(
             assert int(r.headers["retry-after"]) > 0 and r.headers["content-type"] == PROBLEM
             break
     assert 429 in statuses, statuses
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that says it is width x height (its pixel data cut short: enough for anything
+    that reads its size)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
+
+
+async def test_too_many_bytes_or_pixels_is_413_before_anything_is_read(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with api_of(fake_api, tmp_path / "data", max_image_bytes=50_000) as client:
+        token = await token_of(Conversation(fake_api, chat_id=19081))
+        big = await upload(client, token, [png_header(100, 100) + bytes(60_000)])
+        assert big.status_code == 413 and big.headers["content-type"] == PROBLEM
+        assert "MB" in big.json()["detail"] or "large" in big.json()["detail"]
+        huge = await upload(client, token, [png_header(9000, 9000)])
+        assert huge.status_code == 413, huge.text
+        # Nothing was counted against the user: a photo right after is read.
+        ok = await upload(client, token, [note_png(LINES[:1])])
+        assert ok.status_code == 202
 
 
 @pytest.mark.slow
