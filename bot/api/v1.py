@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import secrets
+from collections import OrderedDict
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Protocol
@@ -73,6 +74,8 @@ MAX_FILES = 50
 # A review started through the API belongs to no chat: chat's typed text never lands in it.
 API_CHAT = 0
 NOTES_PAGE = 20
+# Page images of this many readings are kept in memory (a batch's worth).
+IMAGES_KEPT = MAX_FILES
 
 
 class Backend(Protocol):
@@ -115,8 +118,13 @@ class Api:
     def __post_init__(self) -> None:
         self.pending: dict[str, _Pending] = {}
         self.tasks: set[asyncio.Task[None]] = set()
-        # Reading ids whose images this process keeps (GET .../pages/{n}).
-        self.images: dict[str, list[bytes]] = {}
+        # Reading id -> its page images, for GET .../pages/{n} (the newest IMAGES_KEPT).
+        self.images: OrderedDict[str, list[bytes]] = OrderedDict()
+
+    def keep_images(self, reading_id: str, images: list[bytes]) -> None:
+        self.images[reading_id] = images
+        while len(self.images) > IMAGES_KEPT:
+            self.images.popitem(last=False)
 
     async def finish(self) -> None:
         """Wait for the readings in flight (each bounded by the shutdown's grace)."""
@@ -329,7 +337,7 @@ async def _read_all(
                 )  # fmt: skip
                 session.id = reading_id
                 await ReviewStore(api.backend.db.reviews).save(Record(session, summary=0))
-                api.images[reading_id] = note.images
+                api.keep_images(reading_id, note.images)
                 api.pending.pop(reading_id, None)
             except ApiProblem as exc:
                 state.status, state.error = ReadingStatus.FAILED, t(exc.key)
