@@ -69,7 +69,8 @@ async def serve_api(settings: Settings, stopping: asyncio.Event) -> int:
     flight get SHUTDOWN_GRACE_SECONDS. The exit code: 0, or 1 when some were lost."""
     svc = await open_services(settings)
     intake = Intake()
-    api = Api(svc)
+    # With the bot's token set, Mini App sessions work here too (initData is signed with it).
+    api = Api(svc, settings.telegram_bot_token.get_secret_value())
     server = WebServer(
         create_web(lambda: intake.open, api), settings.webhook_listen,
         settings.api_port or DEFAULT_PORT,
