@@ -137,7 +137,7 @@ async def run(flagged: list[int]) -> None:
     try:
         from bot.ocr.engines import build_recognizer
     except ImportError:  # a checkout from before the engines moved (the "before" column)
-        from bot.ocr.pool import build_recognizer  # type: ignore[no-redef,attr-defined]
+        from bot.ocr.run.processes import build_recognizer  # type: ignore[no-redef,attr-defined]
     from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import running_bot
     from tests.fakes.bot_api import FakeBotApi

@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.ocr import confidence
-from bot.ocr.confidence import levenshtein
+from bot.ocr.decide import calibration as confidence
+from bot.ocr.decide.calibration import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
 
 # bench runs from the repo root (python -m bench...), so tests/ is importable.
 from tests.support.drawing import HANDWRITING_FONTS, NOTE_LINES
 
 if TYPE_CHECKING:
-    from bot.ocr.confidence import Calibration
+    from bot.ocr.decide.calibration import Calibration
     from bot.ocr.recognizer import Recognizer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -255,8 +255,8 @@ def make_engine(
     engine: RapidOCR finds lines, both read), "rapid" (RapidOCR alone) or "aspose" (trial,
     offline)."""
     if name in ("tesseract", "tesseract-score-only"):
-        from bot.ocr.confidence import Calibration
-        from bot.ocr.tesseract import TesseractEngine
+        from bot.ocr.decide.calibration import Calibration
+        from bot.ocr.job.tesseract_alone import TesseractEngine
 
         if name == "tesseract-score-only":
             # Each line's own score through the map, no re-reads: the engine before 62796c4.
@@ -265,13 +265,13 @@ def make_engine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
     if name in ("rapid+tesseract", "rapid"):
-        from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
+        from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY, ReadingEngine
 
         readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
         return ReadingEngine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
-        from bot.ocr.aspose import AsposeWorkerConfig
-        from bot.ocr.pool import AsposePool
+        from bot.ocr.readers.aspose import AsposeWorkerConfig
+        from bot.ocr.run.processes import AsposePool
 
         # An empty models directory: only the bundled models, as on a fresh offline server.
         models = tempfile.mkdtemp(prefix="bench-aspose-models-")
@@ -400,11 +400,7 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
 def group_of(note_name: str) -> list[str]:
     """Report groups a drawn note belongs to: language, font kind, effect."""
     lang, font_name, effect, _ = note_name.split("/")
-    kind = (
-        "handwriting-like"
-        if font_name in (*HANDWRITING_FONTS, "cjk_hand")
-        else ("print")
-    )
+    kind = "handwriting-like" if font_name in (*HANDWRITING_FONTS, "cjk_hand") else ("print")
     return [f"lang={lang}", f"font={kind}", f"effect={effect}"]
 
 

@@ -170,8 +170,8 @@ async def run(
             fake.delay_method(method, api_delay_ms / 1000)
         engine = build_recognizer(settings)
         if score_only:
-            from bot.ocr.confidence import Calibration
-            from bot.ocr.tesseract import TesseractEngine
+            from bot.ocr.decide.calibration import Calibration
+            from bot.ocr.job.tesseract_alone import TesseractEngine
 
             # Line scores alone, no re-reads: about half the engine time, same bot.
             engine = TesseractEngine(settings, calibration=Calibration.load("tesseract"))

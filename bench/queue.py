@@ -47,7 +47,7 @@ async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> No
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_engine
-    from bot.ocr.remote import QueueRecognizer
+    from bot.ocr.run.queue.client import QueueRecognizer
     from tests.e2e.conftest import TOKEN, make_settings
     from tests.e2e.harness import Conversation, running_bot
     from tests.fakes.bot_api import FakeBotApi

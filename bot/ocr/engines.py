@@ -10,8 +10,9 @@
 ``aspose``         Aspose in spawned worker processes, each line checked by Tesseract
 =================  ======================================================================
 
-With ``REDIS_URL`` set, the bot reads nothing itself: :class:`bot.ocr.remote.QueueRecognizer`
-queues each photo for ``notes-ocr-bot worker`` processes, each running the engine its own
+With ``REDIS_URL`` set, the bot reads nothing itself:
+:class:`bot.ocr.run.queue.client.QueueRecognizer` queues each photo for ``notes-ocr-bot
+worker`` processes, each running the engine its own
 settings choose (:func:`build_engine`). Without it everything runs in the bot's process.
 """
 
@@ -30,7 +31,7 @@ def build_recognizer(settings: Settings) -> Recognizer:
     """The recognizer the bot uses (not started): the queue when ``REDIS_URL`` is set, else
     the engine itself, in this process."""
     if settings.redis_url:
-        from bot.ocr.remote import QueueRecognizer
+        from bot.ocr.run.queue.client import QueueRecognizer
 
         return QueueRecognizer(settings)
     return build_engine(settings)
@@ -40,8 +41,8 @@ def build_engine(settings: Settings) -> Recognizer:
     """The engine the settings ask for, reading in this process (not started)."""
     engine = settings.resolved_engine
     if engine is EngineChoice.ASPOSE:
-        from bot.ocr.aspose import AsposeWorkerConfig
-        from bot.ocr.pool import AsposePool
+        from bot.ocr.readers.aspose import AsposeWorkerConfig
+        from bot.ocr.run.processes import AsposePool
 
         secret = settings.aspose_license_base64
         config = AsposeWorkerConfig(
@@ -61,9 +62,9 @@ def build_engine(settings: Settings) -> Recognizer:
             max_pixels=settings.max_pixels,
         )
     if engine is EngineChoice.TESSERACT:
-        from bot.ocr.tesseract import TesseractEngine
+        from bot.ocr.job.tesseract_alone import TesseractEngine
 
         return TesseractEngine(settings)
-    from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
+    from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY, ReadingEngine
 
     return ReadingEngine(settings, readers=RAPID_ONLY if engine is EngineChoice.RAPID else BOTH)

@@ -87,9 +87,7 @@ async def _create_schema(conn: AsyncConnection) -> None:
 MIGRATION_LOCK = 0x6E6F7465732D6F63
 
 
-async def open_database(
-    url: str, *, echo: bool = False, cache_settings: bool = True
-) -> Database:
+async def open_database(url: str, *, echo: bool = False, cache_settings: bool = True) -> Database:
     """Connect to ``url`` (sqlite+aiosqlite:/// or postgresql+asyncpg://) and ensure the schema
     (a database an older release made is migrated to the current revision). On PostgreSQL
     this happens under an advisory lock: instances starting together migrate one at a time.

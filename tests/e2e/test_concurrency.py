@@ -10,7 +10,7 @@ import asyncio
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.ocr.tesseract import TesseractEngine
+from bot.ocr.job.tesseract_alone import TesseractEngine
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.drawing import note_png

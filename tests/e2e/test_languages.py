@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.ocr.job.tesseract_alone import TesseractEngine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
-from bot.ocr.tesseract import TesseractEngine
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
 from tests.e2e.harness import Conversation, running_bot
 from tests.e2e.test_review_flow import _card_moved

@@ -16,8 +16,8 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.ocr.pool import AsposePool
-from bot.ocr.tesseract import TesseractEngine
+from bot.ocr.job.tesseract_alone import TesseractEngine
+from bot.ocr.run.processes import AsposePool
 from tests.e2e.conftest import aspose_settings
 from tests.e2e.harness import Conversation, running_bot
 from tests.fakes.bot_api import FakeBotApi

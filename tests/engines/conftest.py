@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.ocr.aspose import AsposeWorkerConfig
-from bot.ocr.pool import AsposePool
+from bot.ocr.readers.aspose import AsposeWorkerConfig
+from bot.ocr.run.processes import AsposePool
 
 
 @pytest.fixture(scope="module")

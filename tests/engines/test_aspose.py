@@ -16,9 +16,9 @@ import pytest
 
 from bot.errors import LicenseProblem, ModelMissing
 from bot.i18n import load_catalogs
-from bot.ocr.aspose import AsposeWorkerConfig
 from bot.ocr.model import ConfidenceSource, Page
-from bot.ocr.pool import TRIAL_WARNING, AsposePool
+from bot.ocr.readers.aspose import AsposeWorkerConfig
+from bot.ocr.run.processes import TRIAL_WARNING, AsposePool
 from tests.support.drawing import NOTE_LINES, Effects, note_png
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
@@ -150,7 +150,7 @@ async def test_missing_license_file_is_logged_once_at_start_and_the_pool_still_s
 ) -> None:
     missing = tmp_path / "nowhere" / "Aspose.OCR.lic"
     pool = AsposePool(replace(aspose_config, license_path=str(missing)), workers=1)
-    with caplog.at_level(logging.ERROR, logger="bot.ocr.pool"):
+    with caplog.at_level(logging.ERROR, logger="bot.ocr.run.processes"):
         await pool.start()
     try:
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.ocr.confidence import levenshtein
+from bot.ocr.decide.calibration import levenshtein
+from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY, ReadingEngine
 from bot.ocr.readers import rapid
-from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
 from tests.support.drawing import draw_lines, note_png, to_bytes
 
 REAL_NOTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-notes"

@@ -21,9 +21,9 @@ from bot.errors import (
     QueueFull,
     UnsupportedImage,
 )
-from bot.ocr.confidence import RereadModel, agreement
+from bot.ocr.decide.calibration import RereadModel, agreement
+from bot.ocr.job.tesseract_alone import TesseractEngine, verify_crop
 from bot.ocr.model import Box, ConfidenceSource, Page
-from bot.ocr.tesseract import TesseractEngine, verify_crop
 from tests.support.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
 
 THRESHOLD = 75

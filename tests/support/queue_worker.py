@@ -1,5 +1,6 @@
-"""``python -m tests.support.queue_worker GATE_DIR``: the real OCR worker (bot.ocr.worker) with
-a gate in front of its engine, so a test can hold a job mid-read in a worker process.
+"""``python -m tests.support.queue_worker GATE_DIR``: the real OCR worker
+(bot.ocr.run.queue.worker) with a gate in front of its engine, so a test can hold a job
+mid-read in a worker process.
 
 Each job writes ``GATE_DIR/entered-<pid>-<n>`` when it reaches the worker, then waits until
 ``GATE_DIR/open`` exists, then is read by the engine the environment chooses.
@@ -17,7 +18,7 @@ from bot.cli import load_settings, setup_logging
 from bot.ocr.engines import build_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
-from bot.ocr.worker import serve
+from bot.ocr.run.queue.worker import serve
 from tests.support.recognizers import DelegatingRecognizer
 
 

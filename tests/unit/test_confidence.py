@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ocr.confidence import (
+from bot.ocr.decide.calibration import (
     Calibration,
     RereadModel,
     agreement,

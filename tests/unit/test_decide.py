@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ocr.decide import (
+from bot.ocr.decide.combined import (
     Models,
     Reading,
     Script,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import BotError, OcrError, OcrTimeout
 from bot.ocr.preprocess import PreparedImage, prepare
-from bot.ocr.queue import QueuedEngine, SlotQueue
+from bot.ocr.run.slots import QueuedEngine, SlotQueue
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -33,9 +33,9 @@ from functools import lru_cache
 from math import exp
 from pathlib import Path
 
-from bot.ocr.confidence import CALIBRATION_DIR, Calibration, levenshtein, logit, normalise
+from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, levenshtein, logit, normalise
+from bot.ocr.decide.lexicon import plausibility
 from bot.ocr.languages import Language
-from bot.ocr.lexicon import plausibility
 from bot.ocr.model import ConfidenceSource
 
 # RapidOCR's recognizer reads these (its character set covers their letters).
@@ -123,7 +123,7 @@ class LineModel:
     """P(line right) = sigmoid(intercept + shown * logit(shown score)
     + other * logit(other reader's score) + agree * agreement + same * [readings equal]
     + steady * share of the shown reader's re-reads that agree
-    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.lexicon`).
+    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A

@@ -32,7 +32,16 @@ from bot.errors import (
     OcrTimeout,
     WorkerCrashed,
 )
-from bot.ocr.aspose import (
+from bot.ocr.decide.calibration import Calibration, verified_confidence
+from bot.ocr.decide.combined import rapid_reads
+from bot.ocr.find.bands import detect_lines, reconcile, uncovered
+from bot.ocr.job.orientation import looks_turned, sure_chars, turned_size, unturn_box
+from bot.ocr.job.rapid_tesseract import check_crop
+from bot.ocr.job.tesseract_alone import guess_band, upright_turn, verify_crop
+from bot.ocr.languages import LANGUAGES, resolve
+from bot.ocr.model import Box, ConfidenceSource, Line, Page
+from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
+from bot.ocr.readers.aspose import (
     AsposeWorkerConfig,
     WorkerResult,
     deskew,
@@ -40,17 +49,8 @@ from bot.ocr.aspose import (
     recognize_in_worker,
     worker_pid,
 )
-from bot.ocr.confidence import Calibration, verified_confidence
-from bot.ocr.decide import rapid_reads
-from bot.ocr.languages import LANGUAGES, resolve
-from bot.ocr.model import Box, ConfidenceSource, Line, Page
-from bot.ocr.orientation import looks_turned, sure_chars, turned_size, unturn_box
-from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
-from bot.ocr.queue import QueuedEngine, SlotQueue
-from bot.ocr.reading import check_crop
 from bot.ocr.recognizer import QueueCallback
-from bot.ocr.segment import detect_lines, reconcile, uncovered
-from bot.ocr.tesseract import guess_band, upright_turn, verify_crop
+from bot.ocr.run.slots import QueuedEngine, SlotQueue
 
 if TYPE_CHECKING:
     from collections.abc import Callable

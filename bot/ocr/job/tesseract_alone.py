@@ -2,7 +2,7 @@
 
 The job reads the page, re-reads each line's crop at other scales (agreement is evidence),
 reads ink bands the page reading left out on their own, and calibrates. The reading itself
-is :mod:`bot.ocr.readers.tesseract`; running it in threads is :mod:`bot.ocr.threads`.
+is :mod:`bot.ocr.readers.tesseract`; running it in threads is :mod:`bot.ocr.run.threads`.
 
 Also home of what the Aspose pool asks Tesseract for: :func:`verify_crop`, a second opinion on
 one line Aspose read, and :func:`guess_band`, a reading of a band of writing it did not.
@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from bot.ocr.confidence import Calibration, RereadModel, calibrate, normalise
+from bot.ocr.decide.calibration import Calibration, RereadModel, calibrate, normalise
+from bot.ocr.find.bands import detect_lines, reconcile, uncovered
+from bot.ocr.job.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.languages import LANGUAGES, Language
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
-from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage
 from bot.ocr.readers.tesseract import (
     UNSPACED,
@@ -33,8 +34,7 @@ from bot.ocr.readers.tesseract import (
     upright_turn,
 )
 from bot.ocr.readers.tesseract import language as tesseract_language
-from bot.ocr.segment import detect_lines, reconcile, uncovered
-from bot.ocr.threads import ThreadEngine
+from bot.ocr.run.threads import ThreadEngine
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -24,7 +24,7 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from bot.errors import BotError, ConfigError, OcrError
-from bot.ocr.wire import (
+from bot.ocr.run.queue.wire import (
     JOB,
     MAX_TRIES,
     QUEUE,

@@ -4,7 +4,7 @@ script read each line, decide, and hand back a Page.
 :func:`read` is a plain function from image bytes, language and limits to a Page: it runs
 the same in a thread here (:class:`ReadingEngine`) or on a remote worker. The readers are
 :mod:`bot.ocr.readers.rapid` (also the text detector) and :mod:`bot.ocr.readers.tesseract`;
-line finding is :mod:`bot.ocr.lines`; deciding is :mod:`bot.ocr.decide`.
+line finding is :mod:`bot.ocr.find.lines`; deciding is :mod:`bot.ocr.decide.combined`.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from bot.ocr import decide
-from bot.ocr.decide import Models, Reading, Script, script_of
-from bot.ocr.guess import guess_language
+from bot.ocr.decide import combined as decide
+from bot.ocr.decide.combined import Models, Reading, Script, script_of
+from bot.ocr.decide.guess import guess_language
+from bot.ocr.find.lines import LineSpot, find_lines, rectangle, standing
+from bot.ocr.job.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
-from bot.ocr.lines import LineSpot, find_lines, rectangle, standing
 from bot.ocr.model import Box, Line, Page
-from bot.ocr.orientation import looks_turned, sure_chars, unturn_box
 from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
-from bot.ocr.threads import ThreadEngine
+from bot.ocr.run.threads import ThreadEngine
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -23,7 +23,7 @@ from itertools import pairwise
 from math import exp, log
 from pathlib import Path
 
-CALIBRATION_DIR = Path(__file__).with_name("calibration")
+CALIBRATION_DIR = Path(__file__).parents[1] / "calibration"
 
 # Below this agreement the two readings are different texts: nothing is confirmed.
 _MIN_AGREEMENT = 0.5

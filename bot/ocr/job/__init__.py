@@ -1,0 +1,1 @@
+"""The reading job: from an image and a language to a Page."""
