@@ -172,7 +172,16 @@ def read_evidence_set(quick: bool) -> Evidence:
     def one(note_image: bytes, language: str) -> tuple[Page, dict[int, int]]:
         prepared = prepare(note_image, max_bytes=50_000_000, max_pixels=60_000_000)
         evidence, bands = tesseract.page_evidence(prepared, resolve(language), REREAD_SCALES)
-        lines: list[Line] = [e.line for e in evidence]
+        read = [
+            (
+                Line(e.tesseract.text, e.tesseract.score, e.box, ConfidenceSource.ENGINE),
+                e.tesseract,
+            )
+            for e in evidence
+            if e.tesseract is not None
+        ]
+        lines = [line for line, _ in read]
+        agreed = {id(line): reading.agreed for line, reading in read}
         page = Page(
             engine="tesseract",
             language=language,
@@ -180,7 +189,7 @@ def read_evidence_set(quick: bool) -> Evidence:
             width=prepared.image.width,
             height=prepared.image.height,
         )
-        return page, {id(e.line): e.agreed for e in evidence}
+        return page, agreed
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(one, [n.image for n in notes], [n.language for n in notes]))
@@ -267,7 +276,7 @@ async def read_set(engine_name: str, quick: bool) -> Labelled:
     if engine_name == "aspose":
         notes = [n for n in notes if n.language != "zh"]  # model not installed offline
     # Identity maps, so line confidences are the raw scores. (Aspose's verification still
-    # uses Tesseract's shipped map inside verify_crop: that is part of its raw score.)
+    # uses Tesseract's shipped map on its crop check: that is part of its raw score.)
     engine = make_engine(
         engine_name,
         workers=2 if engine_name == "tesseract" else 1,
@@ -356,11 +365,11 @@ def main() -> None:
     for name in engines:
         run(name, args.quick, args.target, args.dry_run)
         if name == "tesseract" and not args.dry_run:
-            from bot.ocr.job import tesseract_alone as tesseract
+            from bot.ocr.decide.alone import shipped_model
 
-            # verify_crop caches the shipped map; it must see the one just written.
-            tesseract._shipped_calibration.cache_clear()
-            tesseract._shipped_rereads.cache_clear()
+            # Aspose's checks judge Tesseract's readings by the shipped map and re-read model,
+            # cached: they must see the ones just written.
+            shipped_model.cache_clear()
 
 
 if __name__ == "__main__":

@@ -28,16 +28,9 @@ import numpy as np
 from bench.calibrate import CUT, QUICK_SEEDS, TRAIN_SEEDS, fit_logistic
 from bench.common import DrawnNote, align_lines, drawn_set, normalise
 from bot.ocr.decide.calibration import CALIBRATION_DIR, logit
-from bot.ocr.decide.combined import (
-    FEATURES,
-    LineModel,
-    Reading,
-    Script,
-    agreement,
-    features,
-    script_of,
-)
-from bot.ocr.job.rapid_tesseract import BOTH, LineEvidence, gather
+from bot.ocr.decide.combined import FEATURES, LineModel, features
+from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
 from bot.ocr.preprocess import prepare
 

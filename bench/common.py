@@ -256,27 +256,28 @@ def make_engine(
     offline)."""
     if name in ("tesseract", "tesseract-score-only"):
         from bot.ocr.decide.calibration import Calibration
-        from bot.ocr.job.tesseract_alone import TesseractEngine
+        from bot.ocr.engines import tesseract_engine
 
         if name == "tesseract-score-only":
             # Each line's own score through the map, no re-reads: the engine before 62796c4.
             calibration = calibration or Calibration.load("tesseract")
-        return TesseractEngine(
+        return tesseract_engine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
     if name in ("rapid+tesseract", "rapid"):
-        from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY, ReadingEngine
+        from bot.ocr.engines import reading_engine
+        from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 
         readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
-        return ReadingEngine(readers=readers, workers=workers, max_side=max_side, timeout=600)
+        return reading_engine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
+        from bot.ocr.engines import aspose_engine
         from bot.ocr.readers.aspose import AsposeWorkerConfig
-        from bot.ocr.run.processes import AsposePool
 
         # An empty models directory: only the bundled models, as on a fresh offline server.
         models = tempfile.mkdtemp(prefix="bench-aspose-models-")
         config = AsposeWorkerConfig(license_path=None, license_base64=None, models_dir=models)
-        return AsposePool(
+        return aspose_engine(
             config,
             workers=workers,
             timeout_seconds=600,

@@ -171,10 +171,10 @@ async def run(
         engine = build_recognizer(settings)
         if score_only:
             from bot.ocr.decide.calibration import Calibration
-            from bot.ocr.job.tesseract_alone import TesseractEngine
+            from bot.ocr.engines import tesseract_engine
 
             # Line scores alone, no re-reads: about half the engine time, same bot.
-            engine = TesseractEngine(settings, calibration=Calibration.load("tesseract"))
+            engine = tesseract_engine(settings, calibration=Calibration.load("tesseract"))
         recognizer = TimedRecognizer(engine)
         app = build_application(settings, recognizer=recognizer)
         async with running_bot(app):

@@ -3,7 +3,7 @@
 Run: .venv/bin/python -m bench.ocr_pool [--quick] [--skip-aspose-12mp]
 
 (a) Event-loop responsiveness: 8 drawn notes read by Aspose in the spawned process pool
-    (bot.ocr.run.processes.AsposePool, the whole bot pipeline) vs Aspose called in a
+    (bot.ocr.run.processes.ProcessRunner, the whole bot pipeline) vs Aspose called in a
     ThreadPoolExecutor of the bot process (bot.ocr.readers.aspose.init_worker once in the thread,
     then recognize_in_worker). A ticker coroutine wakes every 10 ms and records how late it
     is; the max lag is what every other user of the bot waits. One worker each.

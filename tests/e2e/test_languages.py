@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.ocr.job.tesseract_alone import TesseractEngine
+from bot.ocr.engines import tesseract_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
@@ -199,7 +199,7 @@ TEN_LINES = (
 async def test_ten_lines_to_check_stay_within_three_messages(
     fake_api: FakeBotApi, bot_settings: Settings, tmp_path: Path
 ) -> None:
-    recognizer = FlaggingRecognizer(TesseractEngine(workers=2))
+    recognizer = FlaggingRecognizer(tesseract_engine(workers=2))
     app = build_application(bot_settings, recognizer=recognizer)
     async with running_bot(app):
         chat = Conversation(fake_api, chat_id=7401)

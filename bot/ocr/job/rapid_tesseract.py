@@ -1,35 +1,34 @@
-"""The reading job of the default engine: find the lines, let every reader that can read the
-script read each line, decide, and hand back a Page.
+"""The pipeline of the default engine: RapidOCR finds the lines, every reader that can read the
+script reads each line, and :class:`~bot.ocr.decide.combined.CombinedModel` decides.
 
-:func:`read` is a plain function from image bytes, language and limits to a Page: it runs
-the same in a thread here (:class:`ReadingEngine`) or on a remote worker. The readers are
-:mod:`bot.ocr.readers.rapid` (also the text detector) and :mod:`bot.ocr.readers.tesseract`;
-line finding is :mod:`bot.ocr.find.lines`; deciding is :mod:`bot.ocr.decide.combined`.
+The readers are :mod:`bot.ocr.readers.rapid` (also the text detector) and
+:mod:`bot.ocr.readers.tesseract`; line finding is :mod:`bot.ocr.find.lines`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from bot.ocr.decide import combined as decide
-from bot.ocr.decide.combined import Models, Reading, Script, script_of
+from bot.ocr.decide.combined import CombinedModel, Models, shipped_models
+from bot.ocr.decide.evidence import (
+    LineEvidence,
+    Reading,
+    Script,
+    agreement,
+    rapid_reads,
+    script_of,
+)
 from bot.ocr.decide.guess import guess_language
-from bot.ocr.find.lines import LineSpot, find_lines, rectangle, standing
-from bot.ocr.job.orientation import looks_turned, sure_chars, unturn_box
+from bot.ocr.find.lines import LineSpot, find_lines, standing
+from bot.ocr.job import PageReading
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
-from bot.ocr.model import Box, Line, Page
-from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
-from bot.ocr.run.threads import ThreadEngine
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -66,86 +65,9 @@ BOTH = Readers()
 RAPID_ONLY = Readers(rapid=True, tesseract=False)
 
 
-@dataclass(frozen=True, slots=True)
-class LineEvidence:
-    """Everything read about one line: what deciding (and calibration) works from."""
-
-    spot: LineSpot
-    rapid: Reading | None
-    tesseract: Reading | None
-
-
-def read(
-    image: bytes,
-    language: str,
-    *,
-    readers: Readers = BOTH,
-    max_bytes: int = 20 * 1024 * 1024,
-    max_pixels: int = 60_000_000,
-    max_side: int = 2000,
-) -> Page:
-    """The whole job: validate, read and decide. Raises InputError / LanguageUnavailable."""
-    lang = resolve(language)
-    prepared = prepare(image, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side)
-    return read_prepared(prepared, lang, readers=readers, models=decide.shipped_models())
-
-
-def read_prepared(
-    prepared: PreparedImage,
-    language: Language,
-    *,
-    readers: Readers,
-    models: Models,
-) -> Page:
-    """Read a validated page; boxes in the photo's pixels. :data:`AUTO` reads it in the
-    language its script shows (Latin script in ``language.latin``)."""
-    image = prepared.image
-    if language.code == AUTO.code:
-        found = find_and_read(image, rapid=True)
-        language = resolve(guess_language(found.text(), language.latin))
-        lines = _decided(read_with(found, language, readers), language, models)
-    else:
-        lines = _read_lines(image, language, readers, models)
-    if not decide.rapid_reads(language) and looks_turned(lines):
-        # Scripts RapidOCR cannot read say nothing about which way is up (see gather for
-        # the others): Tesseract's orientation detection says how to turn a photo taken
-        # sideways; the turned reading is kept only if it is better.
-        turn = tess.upright_turn(image)
-        if turn:
-            turned = image.rotate(turn, expand=True)
-            again = _read_lines(turned, language, readers, models)
-            if sure_chars(again) > sure_chars(lines):
-                lines = [replace(ln, box=unturn_box(ln.box, turn, turned.size)) for ln in again]
-    lines = [replace(ln, box=_scaled(ln.box, prepared.scale)) for ln in lines]
-    width, height = prepared.original_size
-    return Page(
-        engine=readers.name,
-        language=language.code,
-        lines=tuple(lines),
-        width=width,
-        height=height,
-    )
-
-
-def _read_lines(
-    image: Image.Image, language: Language, readers: Readers, models: Models
-) -> list[Line]:
-    return _decided(gather(image, language, readers), language, models)
-
-
-def _decided(evidence: list[LineEvidence], language: Language, models: Models) -> list[Line]:
-    lines = []
-    for item in evidence:
-        verdict = decide.decide(item.rapid, item.tesseract, language, models)
-        text = tess.tidy(verdict.text, language) if verdict.text else ""
-        line = Line(text=text, confidence=verdict.confidence, box=item.spot.box)
-        lines.append(replace(line, source=verdict.source))
-    return lines
-
-
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
-    found = find_and_read(image, rapid=readers.rapid and decide.rapid_reads(language))
+    found = find_and_read(image, rapid=readers.rapid and rapid_reads(language))
     return read_with(found, language, readers)
 
 
@@ -170,7 +92,7 @@ def find_and_read(image: Image.Image, *, rapid: bool) -> FoundLines:
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
     # may lie upside down, which reading them both ways tells.
-    flipped = rapid and _upside_down(crops, [_joined(p, Script.LATIN) for p in pieces])
+    flipped = rapid and _upside_down(crops, [Reading.of_pieces(p, Script.LATIN) for p in pieces])
     if flipped:
         crops = [[c.rotate(180) for c in cs] for cs in crops]
         pieces = [_read_pieces(cs) for cs in crops]
@@ -183,7 +105,7 @@ def find_and_read(image: Image.Image, *, rapid: bool) -> FoundLines:
 
 def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
     """Each found line's evidence: RapidOCR's reading (already made), and Tesseract's."""
-    use_rapid = readers.rapid and decide.rapid_reads(language)
+    use_rapid = readers.rapid and rapid_reads(language)
     # A language RapidOCR reads is still read where Tesseract has no data for it.
     has_data = language.tesseract in tess.installed_traineddata()
     use_tess = (readers.tesseract and has_data) or not use_rapid
@@ -193,27 +115,18 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
     for spot, cs, pieces in zip(found.spots, found.crops, found.pieces, strict=True):
         by_tess = None
         if tess_api is not None:
-            by_tess = _joined([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
         if not use_rapid:
-            evidence.append(LineEvidence(spot, None, by_tess))
+            evidence.append(LineEvidence(spot.box, tesseract=by_tess))
             continue
-        by_rapid = _joined(pieces, script)
-        if by_tess is None or decide.agreement(by_rapid.text, by_tess.text, script) < 1:
+        by_rapid = Reading.of_pieces(pieces, script)
+        if by_tess is None or agreement(by_rapid.text, by_tess.text, script) < 1:
             # Only a line the readers disagree on is worth the time of re-reading.
             by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script))
         else:
             by_rapid = replace(by_rapid, steady=1.0)
-        evidence.append(LineEvidence(spot, by_rapid, by_tess))
+        evidence.append(LineEvidence(spot.box, rapid=by_rapid, tesseract=by_tess))
     return evidence
-
-
-def check_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float]:
-    """RapidOCR's reading of ``box`` of ``image`` (another engine's line), with its score:
-    a second opinion. Thread-safe (one RapidOCR pipeline per thread)."""
-    script = script_of(resolve(language))
-    crop = rapid_reader.crop(image, rectangle(box))
-    reading = _joined(_read_pieces([crop]), script)
-    return reading.text, reading.score
 
 
 def _read_pieces(crops: list[Image.Image]) -> list[tuple[str, float]]:
@@ -230,20 +143,10 @@ def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> boo
     sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
     as_is = sum(readings[i].score for i in sample) / max(1, len(sample))
     turned = sum(
-        _joined(_read_pieces([c.rotate(180) for c in crops[i]]), Script.LATIN).score
+        Reading.of_pieces(_read_pieces([c.rotate(180) for c in crops[i]]), Script.LATIN).score
         for i in sample
     ) / max(1, len(sample))
     return turned > as_is + _FLIP_MARGIN
-
-
-def _joined(parts: list[tuple[str, float]], script: Script) -> Reading:
-    """One reading of a line read in pieces: texts joined, scores weighted by length."""
-    read = [(t, s) for t, s in parts if t]
-    if not read:
-        return Reading("", 0.0)
-    sep = "" if script is Script.CHINESE else " "
-    chars = sum(len(t) for t, _ in read)
-    return Reading(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
 
 
 def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float:
@@ -253,8 +156,8 @@ def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float
         return 0.0
     same = 0
     for variant in (_padded, _smaller):
-        again = _joined(_read_pieces([variant(c) for c in crops]), script)
-        same += decide.agreement(again.text, reading.text, script) >= 1
+        again = Reading.of_pieces(_read_pieces([variant(c) for c in crops]), script)
+        same += agreement(again.text, reading.text, script) >= 1
     return same / 2
 
 
@@ -270,55 +173,54 @@ def _padded(crop: Image.Image) -> Image.Image:
     return Image.fromarray(np.pad(pixels, widths, mode="edge"))
 
 
-def _scaled(box: Box | None, scale: float) -> Box | None:
-    return None if box is None else box.scaled(scale)
+class RapidTesseract:
+    """RapidOCR finds the lines, and RapidOCR and Tesseract read them (``readers`` says
+    which); a pipeline for :func:`bot.ocr.job.read_prepared`."""
 
-
-class ReadingEngine(ThreadEngine):
-    """Recognizer running :func:`read_prepared` in threads: RapidOCR finds the lines, and
-    RapidOCR and Tesseract read them (``readers`` says which)."""
-
-    def __init__(
-        self,
-        settings: Settings | None = None,
-        *,
-        readers: Readers = BOTH,
-        models: Models | None = None,
-        **limits: Any,
-    ) -> None:
-        super().__init__(settings, **limits)
+    def __init__(self, readers: Readers = BOTH, models: Models | None = None) -> None:
         self.readers = readers
         self._models = models
 
     @property
-    def engine_name(self) -> str:
+    def name(self) -> str:
         return self.readers.name
 
     def language(self, code: str) -> Language:
         lang = resolve(code)
-        if lang.code == AUTO.code or decide.rapid_reads(lang):
+        if lang.code == AUTO.code or rapid_reads(lang):
             return lang
         return tess.language(code)  # only Tesseract reads it: its data must be here
 
     def available_languages(self) -> list[str]:
         installed = tess.installed_traineddata()
         known = [
-            lang.code
-            for lang in LANGUAGES
-            if lang.tesseract in installed or decide.rapid_reads(lang)
+            lang.code for lang in LANGUAGES if lang.tesseract in installed or rapid_reads(lang)
         ]
         return [AUTO.code, *known]
 
     def load(self) -> None:
         rapid_reader.check_models()
         if self._models is None:
-            self._models = decide.shipped_models()
+            self._models = shipped_models()
 
-    def warm_thread(self) -> None:
+    def warm(self) -> None:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
         rapid_reader.detect(Image.new("RGB", (64, 32), "white"))
         rapid_reader.read_line(Image.new("RGB", (64, 32), "white"))
 
-    def read(self, prepared: PreparedImage, language: Language, timeout_ms: int) -> Page:
-        models = self._models or decide.shipped_models()
-        return read_prepared(prepared, language, readers=self.readers, models=models)
+    def may_turn(self, language: Language) -> bool:
+        # RapidOCR reads a page the wrong way up as such (find_and_read): only scripts it
+        # cannot read say nothing about which way is up.
+        return not rapid_reads(language)
+
+    def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
+        """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
+        language its script shows (Latin script in ``language.latin``)."""
+        model = CombinedModel(self._models or shipped_models())
+        if language.code == AUTO.code:
+            found = find_and_read(image, rapid=True)
+            language = resolve(guess_language(found.text(), language.latin))
+            evidence = read_with(found, language, self.readers)
+        else:
+            evidence = gather(image, language, self.readers)
+        return PageReading([model.line(e, language) for e in evidence], language)
