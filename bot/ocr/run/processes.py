@@ -122,6 +122,7 @@ class ProcessRunner(QueuedEngine):
         # jobs are bounded by the queue (refused past queue_size waiting).
         self._jobs: ThreadPoolExecutor | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._in_flight: set[_Trips] = set()
         self._closed = False
 
     @property
@@ -158,6 +159,8 @@ class ProcessRunner(QueuedEngine):
         """Stop the workers; jobs waiting for one fail with OcrError."""
         self._closed = True
         self._queue.close()
+        for trips in list(self._in_flight):
+            trips.cancel()  # a job's thread must never wait for a loop that has stopped
         slots, self._slots = self._slots, []
         for worker in slots:
             await asyncio.to_thread(worker.kill)
@@ -196,11 +199,14 @@ class ProcessRunner(QueuedEngine):
         limits = Limits(self.max_bytes, self.max_pixels, self.max_side)
         prepared, lang = await asyncio.to_thread(validate, image, language, pipeline, limits)
         job = loop.run_in_executor(jobs, partial(read_prepared, prepared, lang, pipeline))
+        self._in_flight.add(trips)
         try:
             return await job
         except asyncio.CancelledError:
             trips.cancel()
             raise
+        finally:
+            self._in_flight.discard(trips)
 
     async def _trip(
         self, png: bytes, language: str, on_queue: QueueCallback | None
@@ -306,7 +312,10 @@ class _Trips:
         self._current = asyncio.run_coroutine_threadsafe(trip, self._loop)
         if self._cancelled:
             self._current.cancel()
-        return self._current.result()
+        try:
+            return self._current.result()
+        except concurrent.futures.CancelledError:
+            raise OcrError(detail="job cancelled") from None
 
     def cancel(self) -> None:
         """The caller gave up: the trip under way ends (its worker's slot is freed once the
