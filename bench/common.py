@@ -15,34 +15,25 @@ unflagged, however tall the box next to it.
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.ocr.decide import calibration as confidence
 from bot.ocr.decide.calibration import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
 
-# bench runs from the repo root (python -m bench...), so tests/ is importable.
-from tests.support.drawing import HANDWRITING_FONTS, NOTE_LINES
+# bench runs from the repo root (python -m bench...), so testkit/ is importable.
+from testkit.drawing import HANDWRITING_FONTS, NOTE_LINES
 
 if TYPE_CHECKING:
     from bot.ocr.decide.calibration import Calibration
     from bot.ocr.recognizer import Recognizer
 
-REPO = Path(__file__).resolve().parents[1]
 THRESHOLD = 75
 # What pairing an OCR line with a written line earns beyond their text similarity.
 _PAIR_BONUS = 0.05
-
-
-def ensure_tests_importable() -> None:
-    """The drawing helpers live in tests/support; make ``tests`` importable from bench."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
 
 
 def normalise(text: str, language: str = "en") -> str:
@@ -349,8 +340,7 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
     """
     import random
 
-    ensure_tests_importable()
-    from tests.support.drawing import Effects, draw_lines, to_bytes
+    from testkit.drawing import Effects, draw_lines, to_bytes
 
     styles: list[tuple[str, str, tuple[str, ...]]] = [
         ("en", "sans", EN_LINES),

@@ -22,16 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ensure_tests_importable
 from bench.e2e_bot_latency import last_reply, ms, notes
 
 
 def scanned_pdf(pages: int) -> bytes:
-    ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
-    from tests.support.pdfs import make_pdf
+    from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
+    from testkit.pdfs import make_pdf
 
     scans: list[Image.Image] = []
     for i in range(pages):
@@ -44,16 +42,15 @@ def scanned_pdf(pages: int) -> bytes:
 
 
 async def run(pdf_pages: int, note_pages: int) -> None:
-    ensure_tests_importable()
     from bot.app import build_application
     from bot.documents.refs import PageRef
     from bot.documents.sources import Limits, pages_of
     from bot.export.pages import image_page
     from bot.export.pdf import TextLine, write_pdf
     from bot.ocr.run.processes import build_recognizer
-    from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes.bot_api import FakeBotApi
+    from testkit.fake_bot_api import FakeBotApi
+    from testkit.harness import Conversation, running_bot
+    from testkit.settings import TOKEN, make_settings
 
     pdf = scanned_pdf(pdf_pages)
     photos = notes(note_pages, first_seed=300, phone=True)

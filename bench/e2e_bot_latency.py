@@ -29,12 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ensure_tests_importable
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
 
-# bench runs from the repo root (python -m bench...), so tests/ is importable.
-from tests.support.recognizers import DelegatingRecognizer
+# bench runs from the repo root (python -m bench...), so testkit/ is importable.
+from testkit.recognizers import DelegatingRecognizer
 
 PROBE_CHAT = 9_000
 
@@ -60,10 +59,9 @@ class TimedRecognizer(DelegatingRecognizer):
 def notes(n: int, first_seed: int = 0, *, phone: bool = False) -> list[bytes]:
     """Drawn notes, different bytes per photo (no photo is read twice). ``phone``: the note on a
     1600x1200 JPEG page with a little skew and blur, the size Telegram passes on for a photo."""
-    ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import (
+    from testkit.drawing import (
         NOTE_LINES,
         Effects,
         apply_effects,
@@ -105,7 +103,8 @@ async def last_reply(chat: Any) -> None:
             return True
         # Two lines far apart in the note: only the whole final note holds both without header.
         return (
-            not m.buttons
+            # No button that asks something (✏️ Fix a line stays under a saved note).
+            not any(d and d.startswith(("r1:", "g1:")) for row in m.buttons for _, d in row)
             and "Read in" not in m.visible
             and "cleaning" in m.visible
             and "dentist" in m.visible
@@ -115,7 +114,7 @@ async def last_reply(chat: Any) -> None:
 
 
 async def probe_start(fake: Any, chat_id: int) -> float:
-    from tests.e2e.harness import Conversation
+    from testkit.harness import Conversation
 
     chat = Conversation(fake, chat_id=chat_id)
     t0 = time.perf_counter()
@@ -150,13 +149,12 @@ async def run(
     score_only: bool = False,
     engine_name: str = "auto",
 ) -> None:
-    ensure_tests_importable()
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_recognizer
-    from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes.bot_api import FakeBotApi
+    from testkit.fake_bot_api import FakeBotApi
+    from testkit.harness import Conversation, running_bot
+    from testkit.settings import TOKEN, make_settings
 
     # Drawn before the bot runs: drawing is CPU work in this process that would count as lag.
     images = notes(photos, phone=phone)

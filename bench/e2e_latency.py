@@ -16,15 +16,14 @@ import asyncio
 import statistics
 import time
 
-from bench.common import ensure_tests_importable, make_engine
+from bench.common import make_engine
 from bot.ocr.recognizer import Recognizer
 
 
 def phone_photo(seed: int) -> bytes:
-    ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes
+    from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes
 
     note = draw_lines(NOTE_LINES, font_name="comic", size=44, seed=seed)
     canvas = Image.new("RGB", (2000, 1500), (240, 238, 232))

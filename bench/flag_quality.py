@@ -3,7 +3,7 @@
 Run: .venv/bin/python -m bench.flag_quality [--quick] [--engine all|rapid+tesseract|rapid|
          tesseract|tesseract-score-only|tesseract-both|aspose|both]
 
-Draws a labelled set (tests/support/drawing.py: print and handwriting-like fonts, skew,
+Draws a labelled set (testkit/drawing.py: print and handwriting-like fonts, skew,
 shadow, blur, JPEG; English, Vietnamese, Chinese), reads it with each engine as the bot does
 (calibrated confidences, DETECTED lines for bands nothing was read from) and prints, at the
 default threshold 75:

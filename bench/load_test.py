@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import ensure_tests_importable
-
 FIRST_CHAT = 50_000
 PROBE_CHAT = 59_999
 
@@ -94,8 +92,7 @@ class User:
 
 
 def _make_fake_class() -> Any:
-    ensure_tests_importable()
-    from tests.fakes.bot_api import BotMessage, FakeBotApi, html_to_plain
+    from testkit.fake_bot_api import BotMessage, FakeBotApi, html_to_plain
 
     class RecordingFake(FakeBotApi):
         """FakeBotApi that timestamps every new or edited bot message, per chat."""
@@ -136,8 +133,7 @@ def _make_fake_class() -> Any:
 def draw(users: int, photos: int) -> dict[tuple[int, int], tuple[bytes, bool]]:
     """(user, slot) -> (image, has a flagged scribble). Drawn before the bot starts: drawing
     is CPU work in this process that would otherwise count as bot latency."""
-    ensure_tests_importable()
-    from tests.support.drawing import note_png, scribbled_note, to_bytes
+    from testkit.drawing import note_png, scribbled_note, to_bytes
 
     out: dict[tuple[int, int], tuple[bytes, bool]] = {}
     for u in range(users):
@@ -282,7 +278,7 @@ def vm_kib(field_name: str) -> int:
 
 
 async def probe_start(fake: Any) -> float:
-    from tests.e2e.harness import Conversation
+    from testkit.harness import Conversation
 
     chat = Conversation(fake, chat_id=PROBE_CHAT)
     t0 = time.perf_counter()
@@ -294,11 +290,10 @@ async def probe_start(fake: Any) -> float:
 async def run(
     users: int, photos: int, limit_s: float, idle: float, pool_timeout: float | None
 ) -> None:
-    ensure_tests_importable()
     from bot.app import build_application
     from bot.storage.db import open_database
-    from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import running_bot
+    from testkit.harness import running_bot
+    from testkit.settings import TOKEN, make_settings
 
     images = draw(users, photos)
     rss_before = vm_kib("VmRSS")

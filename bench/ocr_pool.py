@@ -24,15 +24,14 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.common import cer, ensure_tests_importable, make_engine, normalise
+from bench.common import cer, make_engine, normalise
 from bot.ocr.recognizer import Recognizer
 
 TICK = 0.01
 
 
 def drawn_notes(n: int) -> list[bytes]:
-    ensure_tests_importable()
-    from tests.support.drawing import NOTE_LINES, Effects, note_png
+    from testkit.drawing import NOTE_LINES, Effects, note_png
 
     fonts = ("sans", "serif", "comic", "chancery")
     return [
@@ -139,10 +138,9 @@ async def throughput(engine_name: str, workers: int, images: list[bytes]) -> flo
 
 def photo_12mp() -> tuple[bytes, str]:
     """A 4000x3000 JPEG: a drawn note scaled up, grey paper, noise; and its text."""
-    ensure_tests_importable()
     from PIL import Image
 
-    from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes
+    from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines, to_bytes
 
     paper = (235, 232, 225)
     note = draw_lines(NOTE_LINES, font_name="sans", size=40, effects=Effects(paper_tint=paper))

@@ -3,7 +3,7 @@ by side in one run. Needs redis-server (scripts/install-system-deps.sh); starts 
 127.0.0.1, and its own worker processes.
 
 Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 40] [--busy-photos 16]
-     [--engine tesseract]
+     [--engine tesseract] [--worker-kills 5] [--only recovery]
 
 (a) Throughput: ``--photos`` drawn notes submitted at once through the queue, read by 1, 2 and
     4 worker processes (OCR_WORKERS=1 each), against the in-process engine with 2 threads.
@@ -19,6 +19,8 @@ Run: .venv/bin/python -m bench.queue [--photos 40] [--e2e-photos 40] [--busy-pho
     Redis, 2 workers; a balancer sends the probing user to instance A and everyone else to
     B): /start p50/p99 on A, idle and while ``--busy-photos`` photos of B's users are read;
     the peak memory of each instance and worker process.
+(e), (f) Recovery after a worker or a bot instance is SIGKILLed mid-photo
+    (bench/queue_recovery.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.common import ensure_tests_importable
+from bench import queue_recovery
 from bench.e2e_bot_latency import last_reply, ms, notes, pctl, probe_start
 
 
@@ -42,16 +44,17 @@ async def _throughput(recognizer: object, images: list[bytes]) -> float:
     return len(images) / (time.perf_counter() - t0)
 
 
-async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> None:
-    ensure_tests_importable()
+async def run(
+    photos: int, e2e_photos: int, engine: str, busy_photos: int, kills: int, only: str
+) -> None:
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_engine
     from bot.ocr.run.queue.client import QueueRecognizer
-    from tests.e2e.conftest import TOKEN, make_settings
-    from tests.e2e.harness import Conversation, running_bot
-    from tests.fakes.bot_api import FakeBotApi
-    from tests.support.redis_server import ocr_workers, redis_server
+    from testkit.fake_bot_api import FakeBotApi
+    from testkit.harness import Conversation, running_bot
+    from testkit.redis_server import ocr_workers, redis_server
+    from testkit.settings import TOKEN, make_settings
 
     images = notes(photos, first_seed=1000)
     warm = notes(4, first_seed=900)
@@ -60,6 +63,9 @@ async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> No
     choice = EngineChoice(engine)
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp, FakeBotApi(TOKEN) as fake:
         root = Path(tmp)
+        if only == "recovery":
+            await queue_recovery.run(fake, root, kills, engine)
+            return
         base = make_settings(fake, root / "data", ocr_engine=choice, ocr_workers=2)
         local = build_engine(base)
         await local.start()
@@ -156,16 +162,17 @@ async def run(photos: int, e2e_photos: int, engine: str, busy_photos: int) -> No
                 )
         await local.close()
         await _two_instances(fake, root, engine, busy_photos)
+        await queue_recovery.run(fake, root, kills, engine)
 
 
 async def _two_instances(fake: Any, root: Path, engine: str, busy_photos: int) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
-    from tests.e2e.harness import Conversation, free_port
-    from tests.support.balancer import Balancer, chat_of
-    from tests.support.cluster import instance_processes
-    from tests.support.postgres_server import postgres_server
-    from tests.support.redis_server import ocr_workers, redis_server
+    from testkit.balancer import Balancer, chat_of
+    from testkit.cluster import instance_processes
+    from testkit.harness import Conversation, free_port
+    from testkit.postgres_server import postgres_server
+    from testkit.redis_server import ocr_workers, redis_server
 
     probe_chat = 9_500
     ports = [free_port(), free_port()]
@@ -236,8 +243,19 @@ def main() -> None:
     parser.add_argument("--e2e-photos", type=int, default=40)
     parser.add_argument("--busy-photos", type=int, default=16)
     parser.add_argument("--engine", default="tesseract", help="OCR_ENGINE of both sides")
+    parser.add_argument("--worker-kills", type=int, default=5, help="(e): the median of these")
+    parser.add_argument("--only", choices=["all", "recovery"], default="all")
     args = parser.parse_args()
-    asyncio.run(run(args.photos, args.e2e_photos, args.engine, args.busy_photos))
+    asyncio.run(
+        run(
+            args.photos,
+            args.e2e_photos,
+            args.engine,
+            args.busy_photos,
+            args.worker_kills,
+            args.only,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage import open_database
-from bot.storage.notes import search_text
 from bot.storage.schema import notes
+from bot.storage.search import search_text
 
 WORDS = [
     "meeting",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 from telegram import Update
 from telegram.ext import (
@@ -19,15 +21,21 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.documents.heif import enable_heif
 from bot.handlers import commands, errors, library, photos, review
 from bot.handlers.services import SERVICES_KEY, Services
 from bot.health import HealthServer
 from bot.i18n import load_catalogs
 from bot.ocr.recognizer import Recognizer
 from bot.shared import LostPhoto, open_shared_state
+from bot.shutdown import Drain
 from bot.storage.db import open_database
 
 log = logging.getLogger(__name__)
+
+# At shutdown each connection is closed within this long: what it talks to may be gone already
+# (`compose down` stops Redis and PostgreSQL with the bot).
+CLOSE_SECONDS = 2.0
 
 
 def build_application(
@@ -40,9 +48,11 @@ def build_application(
     # The engines' modules are heavy (numpy, tesserocr): imported only when a bot is built.
     from bot.ocr.engines import build_recognizer
 
+    enable_heif()  # an iPhone photo sent as a file; Pillow's openers are per process
     recognizer = recognizer or build_recognizer(settings)
     health: HealthServer | None = None
     svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())
+    svc.drain = Drain(settings.shutdown_grace_seconds)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await recognizer.start()
@@ -79,11 +89,14 @@ def build_application(
         log.info("bot ready: engine=%s", recognizer.engine_name)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        closing = [recognizer.close(), svc.db.close(), svc.shared.close()]
         if health is not None:
-            await health.close()
-        await recognizer.close()
-        await svc.db.close()
-        await svc.shared.close()
+            closing.insert(0, health.close())
+        for close in closing:
+            try:
+                await asyncio.wait_for(close, CLOSE_SECONDS)
+            except Exception as exc:
+                log.warning("shutdown: a connection did not close cleanly: %r", exc)
 
     builder = (
         ApplicationBuilder()
@@ -136,9 +149,24 @@ def build_application(
     return app
 
 
-def run_application(settings: Settings) -> None:
-    """Run until interrupted: webhook when WEBHOOK_URL is set, long polling otherwise."""
+def run_application(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT: webhook when WEBHOOK_URL is set, long polling otherwise. The
+    exit code: 0, or 1 when photos in flight were lost (SHUTDOWN_GRACE_SECONDS ran out)."""
     app = build_application(settings)
+    drain: Drain = app.bot_data[SERVICES_KEY].drain
+    # In place of PTB's stop signals (which stop the loop at once): the first also starts the
+    # grace of the photos in flight, a second one ends it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def stop() -> None:
+        first = not drain.stopping
+        drain.begin()
+        if first:
+            raise SystemExit  # PTB's way out of its loop: it then stops the application
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
     if settings.webhook_url:
         secret = settings.webhook_secret_token
         app.run_webhook(
@@ -148,6 +176,8 @@ def run_application(settings: Settings) -> None:
             webhook_url=settings.webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
             allowed_updates=Update.ALL_TYPES,
+            stop_signals=None,
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None)
+    return drain.report()

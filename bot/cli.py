@@ -56,8 +56,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     from bot.app import run_application
 
-    run_application(settings)
-    return 0
+    return run_application(settings)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -65,16 +64,19 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
     setup_logging(settings.log_level)
+    from bot.documents.heif import enable_heif
     from bot.ocr.run.queue.worker import serve
 
-    asyncio.run(serve(settings))
-    return 0
+    enable_heif()  # the photos it reads may be HEIC sent as a file
+    return asyncio.run(serve(settings))
 
 
 async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.documents.heif import enable_heif
     from bot.i18n import load_catalogs
     from bot.ocr.engines import build_engine
 
+    enable_heif()
     english = load_catalogs(["en"]).get("en")
     # Read here, even where REDIS_URL sends the bot's photos to workers.
     recognizer = build_engine(settings)
@@ -260,10 +262,13 @@ def _cmd_fetch_models(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notes-ocr-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the Telegram bot").set_defaults(func=_cmd_run)
-    sub.add_parser(
-        "worker", help="read the photos bot instances queue in Redis (REDIS_URL)"
-    ).set_defaults(func=_cmd_worker)
+    plain = (
+        ("run", "run the Telegram bot", _cmd_run),
+        ("worker", "read the photos bot instances queue in Redis (REDIS_URL)", _cmd_worker),
+        ("doctor", "check native libraries, license, engines, languages", _cmd_doctor),
+    )
+    for name, what, command in plain:
+        sub.add_parser(name, help=what).set_defaults(func=command)
 
     ocr = sub.add_parser("ocr", help="read images and show which lines are flagged")
     ocr.add_argument("images", nargs="+", metavar="IMAGE")
@@ -273,9 +278,6 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--json", action="store_true", help="one JSON object per image")
     ocr.set_defaults(func=_cmd_ocr)
 
-    sub.add_parser(
-        "doctor", help="check native libraries, license, engines, languages"
-    ).set_defaults(func=_cmd_doctor)
     fetch = sub.add_parser("fetch-models", help="download Aspose models (needs internet)")
     fetch.add_argument("languages", nargs="*", metavar="LANG")
     fetch.add_argument("--handwriting", action="store_true", help="also the handwriting model")

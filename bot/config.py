@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     allowed_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
+    # SIGTERM: photos in flight get this long to be answered (a worker: to finish the jobs it
+    # reads); then they are handed over or listed as lost and the process exits. Keep it below
+    # the stop timeout of what runs the bot (compose's stop_grace_period).
+    shutdown_grace_seconds: int = Field(default=25, ge=1)
+
     log_level: str = "INFO"
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", mode="before")

@@ -7,6 +7,8 @@
      │    ├── LicenseProblem      the Aspose license could not be read or applied
      │    ├── OcrTimeout          recognition took longer than the time limit
      │    ├── WorkerCrashed       the worker process died mid-job
+     │    ├── PoisonPhoto         the photo killed every worker that read it (twice)
+     │    ├── PhotoLost           the bot shut down before the photo's reading came back
      │    └── QueueFull           too many photos are waiting
      ├── InputError
      │    ├── UnsupportedImage    not an image we can read (ZIP, text, truncated...)
@@ -19,7 +21,8 @@
      │    ├── PdfBroken           not a PDF we can open (damaged, cut off, no pages)
      │    ├── TooManyPages        a PDF (or multi-page TIFF) over MAX_PDF_PAGES
      │    └── PageTooLarge        a PDF page (or an image on it) of absurd size, before rendering
-     ├── DownloadFailed           Telegram would not give us the file
+     ├── PhotoRefused             photos come too fast, or one is still being read
+ ├── DownloadFailed           Telegram would not give us the file
      ├── ServiceUnavailable       Redis (the shared state, the OCR queue) is away for a moment
      └── ConfigError              settings are missing or malformed (CLI exits with code 2)
 
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.i18n.marker import N_
+from bot.message_keys import N_
 
 Param = str | int
 
@@ -106,6 +109,18 @@ class WorkerCrashed(OcrError):
     key = N_("error-worker-crashed")
 
 
+class PoisonPhoto(OcrError):
+    """Reading this photo killed its worker twice: it is not read a third time."""
+
+    key = N_("error-poison-photo")
+
+
+class PhotoLost(OcrError):
+    """The bot is shutting down and the photo's reading did not come back in time."""
+
+    key = N_("photo-lost")
+
+
 class QueueFull(OcrError):
     key = N_("error-queue-full")
 
@@ -136,6 +151,19 @@ class BadImageShape(InputError):
 
 class EmptyFile(InputError):
     key = N_("error-empty-file")
+
+
+class PhotoRefused(BotError):
+    """Photos come faster than PHOTOS_PER_MINUTE allows, or the user's last one is still being
+    read (the per-user limits, bot/shared/limits.py)."""
+
+    key = N_("photo-in-flight")
+
+    def __init__(self, *, too_fast: bool) -> None:
+        if too_fast:
+            super().__init__(N_("photo-too-fast"), detail="too fast")
+        else:
+            super().__init__(detail="one in flight")
 
 
 class DownloadFailed(BotError):

@@ -13,7 +13,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # that the OCR queue tests start on 127.0.0.1).
 # osd: orientation detection, to turn photos taken sideways without EXIF upright.
 TESS_LANGS="eng vie chi-sim deu fra rus osd"
-PACKAGES="tesseract-ocr fonts-dejavu-core"
+PACKAGES="tesseract-ocr fonts-dejavu-core ca-certificates"
+if [ "${1:-}" = "--runtime" ] && ! command -v python3 >/dev/null; then
+  # An image from a bare Debian base (scripts/container-check.sh) takes Debian's Python, the
+  # same 3.11 as the official image's; the Dockerfile installs into a venv on either.
+  PACKAGES="$PACKAGES python3 python3-venv"
+fi
 if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
     fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai

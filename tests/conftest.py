@@ -1,6 +1,6 @@
-"""Servers the tests start from the project's own set-up (scripts/install-system-deps.sh):
-a throwaway PostgreSQL cluster and a throwaway Redis, each on 127.0.0.1 on a free port. A test
-that needs one fails when it is missing; none skips."""
+"""Servers the tests start: the fake Bot API, and from the project's own set-up
+(scripts/install-system-deps.sh) a throwaway PostgreSQL cluster and a throwaway Redis, each on
+127.0.0.1 on a free port. A test that needs one fails when it is missing; none skips."""
 
 from __future__ import annotations
 
@@ -11,8 +11,20 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-from tests.support.postgres_server import postgres_server as start_postgres
-from tests.support.redis_server import redis_server as start_redis
+from testkit.fake_bot_api import FakeBotApi
+from testkit.postgres_server import postgres_server as start_postgres
+from testkit.redis_server import redis_server as start_redis
+from testkit.settings import TOKEN
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeBotApi]:
+    """A fake Bot API server on 127.0.0.1, stopped after the test."""
+    fake = FakeBotApi(TOKEN).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bot.documents.heif import enable_heif
 from bot.documents.refs import PageRef
 from bot.errors import DecompressionBomb, EmptyFile, TooManyPages, UnsupportedImage
-from bot.ocr.preprocess import enable_heif
 
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
 

@@ -13,68 +13,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.documents.refs import files
-from bot.documents.sources import Limits, pages_for
 from bot.handlers import telegram_io as io
+from bot.handlers.pictures import crop
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
-from bot.ocr.model import Page
-from bot.review import render
-from bot.review.annotate import blank_card, line_crop
-from bot.review.render import MessageSpec
+from bot.reading import ReadNote
+from bot.review import fix, render
+from bot.review.callbacks import NoteAction, pack
+from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
 from bot.review.session import ReviewSession
-from bot.storage.reviews import StoredReview
+from bot.review.store import Record, ReviewStore
 
 log = logging.getLogger(__name__)
-RECORD_VERSION = 2
-
-
-class LostRace(Exception):
-    """Another change to this review (at this or another bot instance) was written first."""
-
-
-@dataclass
-class Record:
-    """An open review and the ids of the two messages that show it (persisted together).
-    ``shown``: the line whose crop the card shows now (a new crop only when it changes).
-    ``revision``: the stored row's revision it was read at (0: never saved)."""
-
-    session: ReviewSession
-    summary: int
-    card: int | None = None
-    shown: int | None = None
-    read_again: bool = False
-    revision: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "v": RECORD_VERSION,
-            "session": self.session.to_dict(),
-            "summary": self.summary,
-            "card": self.card,
-            "shown": self.shown,
-            "read_again": self.read_again,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Record | None:
-        """None for a record an older release saved (its buttons answer "out of date")."""
-        if data.get("v") != RECORD_VERSION:
-            return None
-        card, shown = data.get("card"), data.get("shown")
-        return cls(
-            ReviewSession.from_dict(data["session"]),
-            int(data["summary"]),
-            None if card is None else int(card),
-            None if shown is None else int(shown),
-            bool(data.get("read_again")),
-        )
 
 
 @asynccontextmanager
@@ -87,73 +41,9 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
         yield
 
 
-async def save(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
-    """Write the review: a new one is created; a loaded one only if nobody changed it since it
-    was read (else LostRace, and nothing the user sees has changed yet)."""
-    s, reviews = rec.session, services(context).db.reviews
-    if rec.revision == 0:
-        rec.revision = await reviews.save_review(s.id, s.owner_user_id, s.chat_id, rec.to_dict())
-    elif await reviews.update_review(s.id, rec.to_dict(), rec.revision):
-        rec.revision += 1
-    else:
-        raise LostRace(s.id)
-
-
-async def claim(context: ContextTypes.DEFAULT_TYPE, rec: Record) -> None:
-    """Close the stored review, as read: LostRace if another change came first (then that
-    change, not this one, is what the user sees)."""
-    if rec.revision and not await services(context).db.reviews.delete_review(
-        rec.session.id, rec.revision
-    ):
-        raise LostRace(rec.session.id)
-
-
-def _record(found: StoredReview | None) -> Record | None:
-    rec = None if found is None else Record.from_dict(found.data)
-    if rec is not None and found is not None:
-        rec.revision = found.revision
-    return rec
-
-
-async def load(context: ContextTypes.DEFAULT_TYPE, session_id: str) -> Record | None:
-    return _record(await services(context).db.reviews.load(session_id))
-
-
-async def open_for(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
-) -> Record | None:
-    return _record(await services(context).db.reviews.open_for(user_id, chat_id))
-
-
-async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> list[bytes]:
-    """The review's photos: kept in memory while it is fresh, else fetched again by file_id."""
-    svc = services(context)
-    kept = svc.photos.get(s.id)
-    if kept is None:
-        # The pages are references into the files sent (a PDF's page, a TIFF's frame): the
-        # files are fetched again and split into pages as when they were first read.
-        ids = files(s.pages)
-        data = await io.download_all(context.bot, ids)
-        settings = svc.settings
-        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
-        sources = await pages_for(list(zip(ids, data, strict=True)), s.language, limits)
-        by_ref = {source.ref: source.image for source in sources}
-        kept = [by_ref.get(ref, b"") for ref in s.pages]
-        svc.keep_photos(s.id, kept)
-    return kept
-
-
-async def _crop(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, i: int) -> bytes:
-    line = s.line(i)
-    image = (await photos_of(context, s))[line.page]
-    if not image:  # a page taken from a PDF's text layer: no picture of it is kept
-        return await asyncio.to_thread(blank_card)
-    try:
-        # Decoding and cropping is CPU work: in a thread, so it never stalls other chats.
-        return await asyncio.to_thread(line_crop, image, line.box)
-    except Exception:  # the picture helps, it is never a reason to fail the review
-        log.exception("could not crop line %s of review %s", i, s.id)
-        return await asyncio.to_thread(blank_card)
+def store(context: ContextTypes.DEFAULT_TYPE) -> ReviewStore:
+    """The open reviews, as stored (PostgreSQL or SQLite)."""
+    return ReviewStore(services(context).db.reviews)
 
 
 def read_again_choices(
@@ -170,23 +60,22 @@ async def start_review(
     t: Translator,
     chat_id: int,
     user_id: int,
-    pages: list[Page],
-    file_ids: list[str],
+    note: ReadNote,
     *,
     threshold: int,
-    images: list[bytes],
     status: int,
     card: int | None = None,
 ) -> None:
-    """Show what was read: ``status`` (the photo's progress message) becomes the summary;
-    with lines to check, the review card follows (or ``card``, the card of the reading this
-    one replaces, is edited to show it); with none, the final note.
+    """Show what was read (``note``): ``status`` (the photo's progress message) becomes the
+    summary; with lines to check, the review card follows (or ``card``, the card of the
+    reading this one replaces, is edited to show it); with none, the final note. (Pages taken
+    from a PDF's text layer have no image: no crop is ever made of them.)
 
     The status stays the reply to the photo and costs no extra round trip. With nothing to
     check, the final note does not wait for that edit (see below)."""
     bot = context.bot
     async with chat_lock(context, chat_id):
-        if not any(line.text.strip() or line.box for page in pages for line in page.lines):
+        if not any(line.text.strip() or line.box for page in note.pages for line in page.lines):
             await io.say(bot, chat_id, MessageSpec(t("photo-no-text")), status)
             if card is not None:
                 await io.edit_caption(bot, chat_id, card, MessageSpec(t("card-replaced")))
@@ -194,20 +83,20 @@ async def start_review(
         # An earlier open review in this chat keeps working through its own card (nothing
         # confirmed there is lost); typed replacements go to the newest review.
         session = ReviewSession.from_pages(
-            pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=file_ids
+            note.pages, owner=user_id, chat_id=chat_id, threshold=threshold, file_ids=note.refs
         )
-        services(context).keep_photos(session.id, images)
+        services(context).keep_photos(session.id, note.images)
         rec = Record(session, status, card)
         if session.is_done:
             await _finish_at_once(context, t, rec)
             return
         # The first line's crop is drawn while the summary is on its way.
-        first = render.current_line(session)
+        first = session.current_line
         assert first is not None
-        cropping = asyncio.ensure_future(_crop(context, session, first))
+        cropping = asyncio.ensure_future(crop(context, session, first))
         try:
             # Pages from a PDF's text layer are not read by the engine: nothing to read again.
-            choices = read_again_choices(context, t, session.language) if all(images) else []
+            choices = read_again_choices(context, t, session.language) if all(note.images) else []
             rec.read_again = bool(choices)
             chunks = render.render_summary(session, t, read_again=choices)
             for n, chunk in enumerate(chunks):
@@ -222,7 +111,7 @@ async def start_review(
         else:
             await io.edit_photo(bot, chat_id, rec.card, picture, spec)
         rec.shown = first
-        await save(context, rec)
+        await store(context).save(rec)
 
 
 async def _finish_at_once(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record) -> None:
@@ -275,17 +164,17 @@ async def refresh(
     if s.is_done:
         await finish(context, t, rec, committed=committed)
         return
-    spec = render.render_card(s, t, notice=notice)
-    i = render.current_line(s)
+    spec = render.render_card(s, t, notice=notice, fixing=rec.fix is not None)
+    i = s.current_line
     new_crop = rec.card is not None and i is not None and i != rec.shown
     if new_crop:
         rec.shown = i
-    await save(context, rec)
+    await store(context).save(rec)
     if committed is not None:
         await committed()
     if rec.card is not None:
         if new_crop and i is not None:
-            await io.edit_photo(context.bot, s.chat_id, rec.card, await _crop(context, s, i), spec)
+            await io.edit_photo(context.bot, s.chat_id, rec.card, await crop(context, s, i), spec)
         else:
             await io.edit_caption(context.bot, s.chat_id, rec.card, spec)
 
@@ -297,17 +186,7 @@ async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> i
         language=s.language,
         engine=s.engine,
         file_ids=list(s.pages),
-        lines=[
-            {
-                "text": ln.text,
-                "state": ln.state.value,
-                "confidence": ln.confidence,
-                # Where the line is: the searchable PDF puts its text there (bot/export).
-                "page": ln.page,
-                "box": None if ln.box is None else list(ln.box),
-            }
-            for ln in s.lines
-        ],
+        lines=fix.line_records(s),
         idempotency_key=s.id,
     )
 
@@ -342,26 +221,32 @@ async def finish(
     s, bot = rec.session, context.bot
     svc = services(context)
     # Stored before it is shown: a /notes right after the final note must find it.
-    if stored is not None:
-        await stored
+    fixed = None
+    if rec.fix is not None:  # a saved note fixed: written back, merged with any fix since
+        fixed = await fix.save(svc.db.notes, s, rec.fix)
+        note_id, text = fixed.note_id, fixed.text
     else:
-        await _store_note(context, s)
+        note_id = await stored if stored is not None else await _store_note(context, s)
+        text = s.final_text()
     if saved:
-        await claim(context, rec)
+        await store(context).claim(rec)
     if committed is not None:
         await committed()
     if saved:
         # The questions are answered before the note shows: no button outlives them.
         if rec.card is not None:
-            await io.edit_caption(bot, s.chat_id, rec.card, render.render_card_done(s, t))
+            done = render.render_card_done(s, t) if fixed is None else render_fix_done(s, t, fixed)
+            await io.edit_caption(bot, s.chat_id, rec.card, done)
         if rec.read_again:
             # Reading the photo again would start over a note that is now saved.
             await io.drop_buttons(bot, s.chat_id, rec.summary)
     await io.send_long_text(
         bot,
         s.chat_id,
-        render.render_done(s, t),
-        document=(render.final_filename(s), s.final_text(), t("note-as-file")),
+        render.render_done(s, t, text),
+        document=(render.final_filename(s), text, t("note-as-file")),
+        # A line found wrong later is fixed from here (or from /notes).
+        buttons=[[ButtonSpec(t("button-fix"), pack(NoteAction.fix(note_id)))]],
     )
     svc.photos.pop(s.id, None)
 
@@ -370,7 +255,7 @@ async def close(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, 
     """The review ends unfinished (/cancel, read again): its card says ``text`` and keeps no
     buttons; the summary keeps none either. LostRace if another change came first."""
     s, bot = rec.session, context.bot
-    await claim(context, rec)
+    await store(context).claim(rec)
     if rec.card is not None:
         await io.edit_caption(bot, s.chat_id, rec.card, MessageSpec(text))
     if rec.read_again:

@@ -11,10 +11,13 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.documents.refs import files
+from bot.handlers.fixing import open_fix
 from bot.handlers.services import asker_of, services
 from bot.i18n import Translator
 from bot.review.callbacks import CallbackDataError, NoteAction, NoteVerb, pack, unpack
-from bot.review.render import split_message
+from bot.review.split import split_message
+from bot.storage import Snippet
+from bot.storage.notes import Note
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,17 @@ async def on_notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await msg.reply_html(text, reply_markup=markup)
 
 
+def snippet_html(snippet: Snippet) -> str:
+    """A search hit's excerpt as Telegram HTML: the matches in bold, everything escaped."""
+    out, pos = [], 0
+    for start, end in snippet.matches:
+        out.append(html.escape(snippet.text[pos:start], quote=False))
+        out.append("<b>" + html.escape(snippet.text[start:end], quote=False) + "</b>")
+        pos = end
+    out.append(html.escape(snippet.text[pos:], quote=False))
+    return "".join(out)
+
+
 async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/search words` lists matching notes, best first, with the match in bold."""
     msg, user = update.effective_message, update.effective_user
@@ -95,7 +109,7 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rows = []
     for hit in hits:
         when = hit.created_at.strftime("%Y-%m-%d")
-        lines.append(f"• {when}: {hit.snippet}")
+        lines.append(f"• {when}: {snippet_html(hit.snippet)}")
         label = t("button-open-note", date=when, id=hit.note_id)
         rows.append([_button(label, NoteAction.open(hit.note_id))])
     # split_message never cuts inside a tag or entity (a very long query could overflow).
@@ -150,10 +164,12 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """◀ ▶ page, open a note (text + original photo), delete it, confirm /forget."""
+    """◀ ▶ page, open a note (text + original photo), fix a line of it, delete it, confirm
+    /forget."""
     query, user = update.callback_query, update.effective_user
     assert query and user
-    t = (await asker_of(update, context)).t
+    who = await asker_of(update, context)
+    t = who.t
     try:
         action = unpack(query.data or "")
     except CallbackDataError:
@@ -165,49 +181,24 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await query.answer()
     db = services(context).db
     verb, number = action.verb, action.number or 0
+    chat_id = query.message.chat.id if query.message else user.id
     if verb is NoteVerb.PAGE:
         text, markup = await _notes_page(user.id, context, t, number)
         await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
-    elif verb is NoteVerb.OPEN:
+    elif verb in (NoteVerb.OPEN, NoteVerb.PDF):
         # Every lookup is by (user, note): another user's id finds nothing.
         note = await db.notes.get_note(user.id, number)
-        chat_id = query.message.chat.id if query.message else user.id
         if note is None:
             await context.bot.send_message(chat_id, t("note-gone"))
-            return
-        # A PDF's pages share one file: it is sent once.
-        for file_id in files(note.file_ids)[:10]:
-            await _send_original(context, chat_id, file_id)
-        heading = t("note-of", date=f"{note.created_at:%Y-%m-%d %H:%M}")
-        body = f"<b>{html.escape(heading)}</b>\n{html.escape(note.text)}"
-        # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
-        chunks = split_message(body)
-        for n, chunk in enumerate(chunks, start=1):
-            last = n == len(chunks)
-            await context.bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode="HTML",
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [
-                            _button(t("button-pdf"), NoteAction.pdf(note.id)),
-                            _button(t("button-delete-note"), NoteAction.delete(note.id)),
-                        ]
-                    ]
-                )
-                if last
-                else None,
-            )
-    elif verb is NoteVerb.PDF:
-        from bot.handlers.searchable import send_pdf
+        elif verb is NoteVerb.OPEN:
+            await _show_note(context, t, chat_id, note)
+        else:
+            from bot.handlers.searchable import send_pdf
 
-        note = await db.notes.get_note(user.id, number)
-        chat_id = query.message.chat.id if query.message else user.id
-        if note is None:
-            await context.bot.send_message(chat_id, t("note-gone"))
-            return
-        await send_pdf(context, t, chat_id, [note])
+            await send_pdf(context, t, chat_id, [note])
+    elif verb is NoteVerb.FIX:
+        message_id = query.message.message_id if query.message else 0
+        await open_fix(context, who, chat_id, number, message_id)
     elif verb is NoteVerb.DELETE:
         deleted = await db.notes.delete_note(user.id, number)
         await query.edit_message_text(t("note-deleted") if deleted else t("note-gone"))
@@ -216,3 +207,34 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.edit_message_text(t("forget-done"))
     elif verb is NoteVerb.FORGET_NO:
         await query.edit_message_text(t("forget-kept"))
+
+
+async def _show_note(
+    context: ContextTypes.DEFAULT_TYPE, t: Translator, chat_id: int, note: Note
+) -> None:
+    """A note opened from /notes: its photos, its text, and Fix a line / PDF / Delete."""
+    # A PDF's pages share one file: it is sent once.
+    for file_id in files(note.file_ids)[:10]:
+        await _send_original(context, chat_id, file_id)
+    heading = t("note-of", date=f"{note.created_at:%Y-%m-%d %H:%M}")
+    body = f"<b>{html.escape(heading)}</b>\n{html.escape(note.text)}"
+    # A long note is split (HTML-safe) rather than cut; the Delete button goes last.
+    chunks = split_message(body)
+    for n, chunk in enumerate(chunks, start=1):
+        last = n == len(chunks)
+        await context.bot.send_message(
+            chat_id,
+            chunk,
+            parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [_button(t("button-fix"), NoteAction.fix(note.id))],
+                    [
+                        _button(t("button-pdf"), NoteAction.pdf(note.id)),
+                        _button(t("button-delete-note"), NoteAction.delete(note.id)),
+                    ],
+                ]
+            )
+            if last
+            else None,
+        )

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot.documents.sources import Limits, pages_for
-from bot.errors import BotError, ImageTooLarge, QueueFull, UnsupportedImage
+from bot.errors import BotError, ImageTooLarge, PhotoRefused, QueueFull, UnsupportedImage
 from bot.handlers import card, review
 from bot.handlers import telegram_io as io
+from bot.handlers.progress import Status, drop, show_typing
 from bot.handlers.services import Asker, asker_of, services
-from bot.i18n import Translator
-from bot.ocr.model import Page
-from bot.shared import AlbumPage, LostPhoto, Refusal
+from bot.reading import ReadJob
+from bot.shared import AlbumPage, LostPhoto
 
 log = logging.getLogger(__name__)
 
 # Telegram delivers an album as separate messages sharing a media_group_id, close together.
 ALBUM_WAIT_SECONDS = 1.5
-# The status message shows a new queue place or page at most this often (see _Status).
-PROGRESS_EDIT_SECONDS = 1.0
 IMAGE_MIME_PREFIX = "image/"
 PDF_MIME = "application/pdf"
 # Some clients send these as application/octet-stream; the bytes decide in the end anyway.
@@ -69,7 +64,7 @@ async def _take_image(
     svc = services(context)
     prefetched: asyncio.Future[list[bytes]] | None = None
     too_big = bool(file_size and file_size > svc.settings.max_image_bytes)
-    if not too_big and await svc.shared.limits.admits(user.id):
+    if not too_big and await svc.reader.admits(user.id):
         # Whatever the photo turns out to be, it is downloaded: the download goes out while
         # the database says who is asking and whether it replaces a line, or while an album
         # gathers. (A photo the limits refuse is still never fetched.)
@@ -94,7 +89,7 @@ async def _take_image(
         await process_images(context, chat.id, who, [file_id], reply_to=msg, prefetched=prefetched)
     finally:
         if prefetched is not None:
-            _drop(prefetched)
+            drop(prefetched)
 
 
 async def _collect_album(
@@ -120,13 +115,13 @@ async def _collect_album(
         await asyncio.sleep(2 * ALBUM_WAIT_SECONDS)
         left = svc.album_downloads.get(group_id, {}).pop(file_id, None)
         if left is not None:
-            _drop(left)
+            drop(left)
         return
     pages: asyncio.Future[list[bytes]] | None = None
-    typing = None
+    typing_shown = None
     if download is not None:
         # The album gathers in silence for a moment: "typing…" says it was received.
-        typing = asyncio.ensure_future(_typing(context, chat.id))
+        typing_shown = asyncio.ensure_future(show_typing(context, chat.id))
     taken: dict[str, asyncio.Future[list[bytes]]] = {}
     try:
         # The first photo of the album waits for the rest, then reads them all as one note.
@@ -154,30 +149,14 @@ async def _collect_album(
             prefetched=pages,
         )
     finally:
-        for job in [pages, typing, *taken.values()]:
+        for job in [pages, typing_shown, *taken.values()]:
             if job is not None:
-                _drop(job)
-
-
-async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    try:
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    except Exception as exc:  # only a hint: never worth failing the photo for
-        log.info("typing indicator not shown: %r", exc)
+                drop(job)
 
 
 async def _pages(downloads: list[asyncio.Future[list[bytes]]]) -> list[bytes]:
     """The album's pages in order, once every download is done (the first error raised)."""
     return [image for page in await io.all_done(downloads) for image in page]
-
-
-def _drop(job: asyncio.Future[Any]) -> None:
-    """A background job nobody needs any more: stopped, and its error (if any) not reported
-    as "never retrieved" (whoever needed the result has seen it)."""
-    if not job.done():
-        job.cancel()
-    elif not job.cancelled():
-        job.exception()
 
 
 async def process_images(
@@ -191,185 +170,72 @@ async def process_images(
 ) -> None:
     """Read every page, then hand the result to the review flow. Errors become one sentence.
     ``prefetched``: the download of ``file_ids``, already on its way."""
-    svc = services(context)
-    user_id, t = who.user_id, who.t
-    refused = await svc.shared.limits.acquire(user_id)
-    if refused is not None:
-        await context.bot.send_message(
-            chat_id,
-            t("photo-too-fast") if refused is Refusal.TOO_FAST else t("photo-in-flight"),
-        )
-        return
-    count = len(file_ids)
-    # The download is on the way to the first result, so its request goes out first.
-    download_job = (
-        prefetched
-        if prefetched is not None
-        else asyncio.ensure_future(io.download_all(context.bot, file_ids))
-    )
-    # The user sees at once that the photo is being read, or where it waits in line: the
-    # status says so straight away (downloading is part of reading to the user), so the
-    # engine's first notice costs no edit. Reading does not wait for this message.
-    status = _Status(context, chat_id, _progress(t, 1, count, svc.recognizer.ahead()), reply_to)
-    errors_to_status = True
-    language = who.language
+    t, reader = who.t, services(context).reader
     # Should this instance die while reading, another one tells the user to send it again.
-    in_flight = await svc.shared.inflight.add(
-        LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
-    )
+    lost = LostPhoto(chat_id, reply_to.message_id if reply_to else None, t.language)
+    status: Status | None = None
     try:
-        downloaded = await download_job
-        settings = svc.settings
-        limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
-        # A PDF or a multi-page TIFF is several pages; any other file one, as it is.
-        sources = await pages_for(list(zip(file_ids, downloaded, strict=True)), language, limits)
-        count = len(sources)
-        status.typing()
-        pages: list[Page] = []
-        for number, source in enumerate(sources, start=1):
-            if source.read is not None:  # a PDF page's text layer: nothing to read
-                pages.append(source.read)
-                continue
-
-            async def on_queue(ahead: int, number: int = number) -> None:
-                status.show(_progress(t, number, count, ahead))
-
-            pages.append(await svc.recognizer.recognize(source.image, language, on_queue=on_queue))
-        # A status message that could not be sent ends the photo here, as an error the user
-        # is told about (bot/handlers/errors.py); nothing is saved.
-        message = await status.settled()
-        if not any(p.lines for p in pages):
-            await message.edit_text(t("photo-no-text"))
-            return
-        # From here the status message is the summary's first message (no "Done" edit, one
-        # round trip fewer); anything that goes wrong later is told in a new message.
-        errors_to_status = False
-        await card.start_review(
-            context,
-            t,
-            chat_id,
-            user_id,
-            pages,
-            [source.ref for source in sources],
-            threshold=who.threshold,
-            # Pages taken from a text layer have no lines to box: no crop is ever made of them.
-            images=[source.image for source in sources],
-            status=message.message_id,
-        )
-    except QueueFull as exc:
-        await _tell(
-            context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
-        )
-    except BotError as exc:
-        log.info("photo from user %s failed: %s %s", user_id, type(exc).__name__, exc.detail)
-        await _tell(
-            context, chat_id, await status.settled() if errors_to_status else None, t.error(exc)
-        )
-    finally:
-        status.abandon()
-        await svc.shared.inflight.remove(in_flight)
-        await svc.shared.limits.release(user_id)
-
-
-class _Status:
-    """The status message of one photo job.
-
-    Sent at once, but nothing waits for it until the result or an error is shown in it. Queue
-    places and page numbers are edits sent one at a time in the background, the newest text
-    winning: the engine calls ``on_queue`` right before it starts, and a worker must not sit
-    idle for a round trip to Telegram. At most one such edit per PROGRESS_EDIT_SECONDS: each
-    photo that finishes moves every waiting photo up one place, and an edit for each of them
-    every time is load (and Telegram's flood limits) for news a second later is as good."""
-
-    def __init__(
-        self,
-        context: ContextTypes.DEFAULT_TYPE,
-        chat_id: int,
-        text: str,
-        reply_to: Message | None,
-    ) -> None:
-        self._context, self._chat_id = context, chat_id
-        self._sending = asyncio.ensure_future(
-            context.bot.send_message(
-                chat_id, text, reply_to_message_id=reply_to.message_id if reply_to else None
+        async with reader.admit(who.user_id, lost) as job:
+            # The download is on the way to the first result, so its request goes out first.
+            download = (
+                prefetched
+                if prefetched is not None
+                else asyncio.ensure_future(io.download_all(context.bot, file_ids))
             )
-        )
-        self._shown = self._wanted = text
-        self._editing: asyncio.Future[None] | None = None
-        self._typing: asyncio.Future[None] | None = None
-        self._final = False
-        self._in_flight = False
-        self._next_edit = 0.0
-
-    def typing(self) -> None:
-        """Show "typing…" while the engine reads (after the status: a message from the bot
-        clears the indicator; and not during the download, which it would only slow down)."""
-        if self._typing is None:
-            self._typing = asyncio.ensure_future(self._send_typing())
-
-    async def _send_typing(self) -> None:
-        try:
-            await asyncio.shield(self._sending)
-        except Exception:  # the status failed: that error is the one the user is told
-            return
-        await _typing(self._context, self._chat_id)
-
-    def show(self, text: str) -> None:
-        if self._final:
-            return
-        self._wanted = text
-        if self._editing is None or self._editing.done():
-            self._editing = asyncio.ensure_future(self._edit())
-
-    async def _edit(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            # Shielded: dropping this edit must not cancel the status message itself.
-            message = await asyncio.shield(self._sending)
-            while not self._final and self._wanted != self._shown:
-                wait = self._next_edit - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                    continue
-                text = self._wanted
-                self._in_flight = True
-                try:
-                    await message.edit_text(text)
-                finally:
-                    self._in_flight = False
-                self._shown = text
-                self._next_edit = loop.time() + PROGRESS_EDIT_SECONDS
-        except Exception as exc:  # a missed progress notice must not fail the photo
-            log.info("progress not shown: %r", exc)
-
-    async def settled(self) -> Message:
-        """The message, once no progress edit can land after what is shown next. A status
-        that could not be sent raises here."""
-        self._final = True
-        if self._editing is not None and not self._editing.done():
-            if self._in_flight:
-                await self._editing  # an edit on its way lands first
-            else:
-                _drop(self._editing)  # one waiting for its turn is simply not sent
-        return await self._sending
-
-    def abandon(self) -> None:
-        """The job is over: stop what is still on its way (shutdown, unexpected errors)."""
-        self._final = True
-        for job in (self._editing, self._typing, self._sending):
-            if job is not None:
-                _drop(job)
+            # The user sees at once that the photo is being read, or where it waits in line:
+            # the status says so straight away (downloading is part of reading to the user),
+            # so the engine's first notice costs no edit. Reading does not wait for it.
+            status = Status(context, chat_id, t, len(file_ids), reader.ahead(), reply_to)
+            try:
+                await _read_and_review(context, who, chat_id, job, file_ids, download, status)
+            except BotError as exc:
+                if not isinstance(exc, QueueFull):
+                    log.info(
+                        "photo of user %s failed: %s %s",
+                        who.user_id,
+                        type(exc).__name__,
+                        exc.detail,
+                    )
+                # Until it became the summary, the status says what went wrong.
+                shown = None if status.is_summary else await status.settled()
+                await _tell(context, chat_id, shown, t.error(exc))
+                job.told()
+    except PhotoRefused as exc:
+        await context.bot.send_message(chat_id, t.error(exc))
+    finally:
+        if status is not None:
+            status.abandon()
 
 
-def _progress(t: Translator, number: int, count: int, ahead: int) -> str:
-    """What the status says: being read, or the place in line (``ahead`` photos first)."""
-    if count > 1:
-        if ahead:
-            return t("status-queued-page", page=number, pages=count, ahead=ahead)
-        return t("status-reading-page", page=number, pages=count)
-    if ahead:
-        return t("status-queued", ahead=ahead)
-    return t("status-reading")
+async def _read_and_review(
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Asker,
+    chat_id: int,
+    job: ReadJob,
+    file_ids: list[str],
+    download: asyncio.Future[list[bytes]],
+    status: Status,
+) -> None:
+    t = who.t
+    note = await job.read(file_ids, download, who.language, progress=status)
+    # A status message that could not be sent ends the photo here, as an error the user is
+    # told about (bot/handlers/errors.py); nothing is saved.
+    message = await status.settled()
+    if not note.has_text:
+        await message.edit_text(t("photo-no-text"))
+        return
+    # From here the status message is the summary's first message (no "Done" edit, one round
+    # trip fewer); anything that goes wrong later is told in a new message.
+    status.is_summary = True
+    await card.start_review(
+        context,
+        t,
+        chat_id,
+        who.user_id,
+        note,
+        threshold=who.threshold,
+        status=message.message_id,
+    )
 
 
 async def _tell(

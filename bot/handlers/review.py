@@ -9,17 +9,20 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from bot.errors import BotError
-from bot.handlers import card
+from bot.errors import BotError, PhotoRefused
+from bot.handlers import card, pictures
 from bot.handlers import telegram_io as io
 from bot.handlers.services import Asker, asker_of, services, translator_of
 from bot.i18n import Translator
 from bot.review import callbacks
+from bot.review.callbacks import ReviewVerb
 from bot.review.render import MessageSpec
-from bot.review.session import ReviewError
+from bot.review.session import LineState, ReviewError
+from bot.review.store import LostRace, Record
+from bot.shared import LostPhoto
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -45,7 +48,7 @@ def _per_chat(handler: ChatHandler[P, R]) -> ChatHandler[P, R]:
             try:
                 async with card.chat_lock(context, update.effective_chat.id):
                     return await handler(update, context, *args, **kwargs)
-            except card.LostRace:
+            except LostRace:
                 log.info("review changed elsewhere meanwhile (try %d)", attempt + 1)
         raise RuntimeError(f"review kept changing under {handler.__name__}")
 
@@ -70,46 +73,53 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(action, callbacks.ReviewAction):
         await query.answer(t("button-expired"))
         return
-    rec = await card.load(context, action.session_id)
+    rec = await _owned(context, query, who, action.session_id)
     if rec is None:
-        await query.answer(t("button-expired"))
         return
     s = rec.session
-    if who.user_id != s.owner_user_id:
-        await query.answer(t("review-not-yours"), show_alert=True)
-        return
     if s.is_stale(action.line, action.revision):
         await query.answer(t("button-stale"))
         return
-    verb, line = action.verb, action.line
+    # What the tap's answer says is worked out before the change ("Kept the 3 other lines").
+    note = _answer(t, action.verb, len(s.confirmable))
     try:
-        if verb is callbacks.ReviewVerb.CONFIRM and line is not None:
-            s.confirm(line)
-            note = t("answer-kept")
-        elif verb is callbacks.ReviewVerb.DROP and line is not None:
-            s.drop(line)
-            note = t("answer-dropped")
-        elif verb is callbacks.ReviewVerb.CONFIRM_ALL:
-            note = t.plural("answer-kept-all", len(s.confirmable))
-            s.confirm_all()
-        elif verb is callbacks.ReviewVerb.CANCEL_RESEND:
-            s.cancel_resend()
-            note = t("answer-kept-as-was")
-        elif verb is callbacks.ReviewVerb.RESEND and line is not None:
-            s.request_resend(line)
-            note = ""
-        else:
-            await query.answer(t("button-expired"))
-            return
+        s.apply(action)
     except ReviewError as exc:
         await query.answer(t.error(exc))
         return
     try:
         await card.refresh(context, t, rec, committed=lambda: query.answer(note or None))
-    except card.LostRace:
+    except LostRace:
         # The same tap at another instance (or another button of this card) was written
         # first: its effect is the one the user sees, this one has none.
         await query.answer(t("answer-already-done"))
+
+
+async def _owned(
+    context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, who: Asker, session_id: str
+) -> Record | None:
+    """The review a button belongs to, if it is still open and the one tapping owns it (else
+    the tap is answered with why not)."""
+    rec = await card.store(context).load(session_id)
+    if rec is None:
+        await query.answer(who.t("button-expired"))
+    elif who.user_id != rec.session.owner_user_id:
+        await query.answer(who.t("review-not-yours"), show_alert=True)
+        return None
+    return rec
+
+
+def _answer(t: Translator, verb: ReviewVerb, confirmable: int) -> str:
+    """The short answer to a tap on the card (none for Retype: the card itself asks)."""
+    if verb is ReviewVerb.CONFIRM:
+        return t("answer-kept")
+    if verb is ReviewVerb.DROP:
+        return t("answer-dropped")
+    if verb is ReviewVerb.CONFIRM_ALL:
+        return t.plural("answer-kept-all", confirmable)
+    if verb is ReviewVerb.CANCEL_RESEND:
+        return t("answer-kept-as-was")
+    return ""
 
 
 async def _read_again(
@@ -123,19 +133,15 @@ async def _read_again(
     query = update.callback_query
     assert query
     t = who.t
-    rec = await card.load(context, action.session_id)
+    rec = await _owned(context, query, who, action.session_id)
     if rec is None:
-        await query.answer(t("button-expired"))
         return
     s = rec.session
-    if who.user_id != s.owner_user_id:
-        await query.answer(t("review-not-yours"), show_alert=True)
-        return
     bot = context.bot
     # The earlier reading is closed first: of two taps, one reads again.
     try:
-        await card.claim(context, rec)
-    except card.LostRace:
+        await card.store(context).claim(rec)
+    except LostRace:
         await query.answer(t("answer-already-done"))
         return
     await query.answer()
@@ -152,27 +158,31 @@ async def _read_again(
 
 
 async def _read_again_in(
-    context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: card.Record, language: str
+    context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, language: str
 ) -> None:
-    s, svc = rec.session, services(context)
+    s, reader = rec.session, services(context).reader
+    bot = context.bot
     try:
-        images = await card.photos_of(context, s)
-        pages = [await svc.recognizer.recognize(image, language) for image in images]
-    except BotError as exc:
-        await io.say(context.bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
-        return
-    await card.start_review(
-        context,
-        t,
-        s.chat_id,
-        s.owner_user_id,
-        pages,
-        list(s.pages),
-        threshold=s.threshold,
-        images=images,
-        status=rec.summary,
-        card=rec.card,
-    )
+        async with reader.admit(s.owner_user_id, LostPhoto(s.chat_id, None, t.language)) as job:
+            try:
+                images = await pictures.photos_of(context, s)
+                note = await job.read_images(list(s.pages), images, language)
+            except BotError as exc:
+                await io.say(bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
+                job.told()
+                return
+            await card.start_review(
+                context,
+                t,
+                s.chat_id,
+                s.owner_user_id,
+                note,
+                threshold=s.threshold,
+                status=rec.summary,
+                card=rec.card,
+            )
+    except PhotoRefused as exc:
+        await io.say(bot, s.chat_id, MessageSpec("⚠️ " + t.error(exc)), rec.summary)
 
 
 async def on_expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,22 +193,28 @@ async def on_expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 @_per_chat
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text replaces the line the card asks for; otherwise the user gets a hint."""
+    """Text sent while a review card is open becomes the line the card shows (typed after
+    Retype, or pasted from Edit and fixed); otherwise the user gets a hint."""
     msg, chat = update.effective_message, update.effective_chat
     assert msg and chat
     who = await asker_of(update, context)
     t = who.t
-    rec = await card.open_for(context, who.user_id, chat.id)
-    if rec is None or rec.session.awaiting_resend is None:
+    rec = await card.store(context).open_for(who.user_id, chat.id)
+    i = None if rec is None else rec.session.current_line
+    if rec is None or i is None:
         await msg.reply_text(t("hint-send-photo"))
         return
-    i = rec.session.awaiting_resend
     try:
-        rec.session.replace(i, msg.text or "")
+        changed = rec.session.replace(i, msg.text or "")
     except ReviewError as exc:
         await card.refresh(context, t, rec, notice=t.error(exc))
         return
-    await card.refresh(context, t, rec, notice=t("notice-replaced", line=rec.session.number(i)))
+    number = rec.session.number(i)
+    if changed and rec.session.line(i).state is LineState.CONFIRMED:
+        notice = t("notice-kept", line=number)  # sent back as it was read
+    else:
+        notice = t("notice-replaced", line=number)
+    await card.refresh(context, t, rec, notice=notice)
 
 
 @_per_chat
@@ -216,21 +232,24 @@ async def take_replacement_photo(
     chat = update.effective_chat
     assert chat
     t = who.t
-    rec = await card.open_for(context, who.user_id, chat.id)
+    rec = await card.store(context).open_for(who.user_id, chat.id)
     if rec is None or rec.session.awaiting_resend is None:
         return False
     i = rec.session.awaiting_resend
-    svc = services(context)
+    reader = services(context).reader
+    download = prefetched or functools.partial(io.download_all, context.bot)
     try:
-        if prefetched is not None:
-            [image] = await prefetched
-        else:
-            [image] = await io.download_all(context.bot, [file_id])
-        page = await svc.recognizer.recognize(image, rec.session.language)
-    except BotError as exc:
+        async with reader.admit(who.user_id, LostPhoto(chat.id, None, t.language)) as job:
+            try:
+                note = await job.read([file_id], download, rec.session.language)
+            except BotError as exc:
+                await card.refresh(context, t, rec, notice=t.error(exc))
+                job.told()
+                return True
+    except PhotoRefused as exc:
         await card.refresh(context, t, rec, notice=t.error(exc))
         return True
-    text = " ".join(line.text for line in page.lines if line.text.strip())
+    text = " ".join(ln.text for page in note.pages for ln in page.lines if ln.text.strip())
     if not text:
         await card.refresh(context, t, rec, notice=t("notice-photo-unreadable"))
         return True
@@ -247,7 +266,7 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert msg and chat
     who = await asker_of(update, context)
     t = who.t
-    rec = await card.open_for(context, who.user_id, chat.id)
+    rec = await card.store(context).open_for(who.user_id, chat.id)
     if rec is None:
         await msg.reply_text(t("cancel-nothing"))
         return

@@ -21,7 +21,9 @@ from bot.i18n import (
     ui_language,
 )
 from bot.ocr.recognizer import Recognizer
+from bot.reading import PhotoReader
 from bot.shared import SharedState
+from bot.shutdown import Drain
 from bot.storage.db import Database
 
 SERVICES_KEY = "services"
@@ -45,8 +47,15 @@ class Services:
     album_downloads: dict[str, dict[str, asyncio.Future[list[bytes]]]] = field(
         default_factory=dict
     )
+    # SIGTERM: how long photos in flight may still take, and which were lost (``drain.guard``).
+    drain: Drain = field(init=False)
     # Review id -> the photos' bytes (see PHOTOS_KEPT).
     photos: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
+
+    @property
+    def reader(self) -> PhotoReader:
+        """Reading photos (limits, in flight, download, pages, recognition): the use-case."""
+        return PhotoReader(self.settings, self.recognizer, self.shared, self.drain)
 
     def keep_photos(self, review_id: str, images: list[bytes]) -> None:
         self.photos[review_id] = images

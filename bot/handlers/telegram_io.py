@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 import aiofiles
 from telegram import (
     Bot,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -33,15 +34,17 @@ T = TypeVar("T")
 HTML = "HTML"
 
 
+def button(spec: ButtonSpec) -> InlineKeyboardButton:
+    if spec.copy_text is not None:
+        # Copies the text to the user's clipboard; the bot hears nothing of the tap.
+        return InlineKeyboardButton(spec.text, copy_text=CopyTextButton(spec.copy_text))
+    return InlineKeyboardButton(spec.text, callback_data=spec.callback_data)
+
+
 def markup(buttons: Sequence[Sequence[ButtonSpec]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
-            for row in buttons
-        ]
-    )
+    return InlineKeyboardMarkup([[button(b) for b in row] for row in buttons])
 
 
 # --------------------------------------------------------------------------- downloads
@@ -171,12 +174,14 @@ async def send_long_text(
     chunks: Sequence[str],
     *,
     document: tuple[str, str, str] | None = None,
+    buttons: Sequence[Sequence[ButtonSpec]] = (),
 ) -> None:
-    """HTML ``chunks`` (already split to Telegram's limit) in order; when they are more than
-    one and ``document`` (file name, content, caption) is given, the whole text follows as a
-    file, which is easier to keep than a run of messages."""
-    for chunk in chunks:
-        await bot.send_message(chat_id, chunk, parse_mode=HTML)
+    """HTML ``chunks`` (already split to Telegram's limit) in order, ``buttons`` under the last;
+    when they are more than one and ``document`` (file name, content, caption) is given, the
+    whole text follows as a file, which is easier to keep than a run of messages."""
+    for n, chunk in enumerate(chunks, start=1):
+        keyboard = markup(buttons) if n == len(chunks) else None
+        await bot.send_message(chat_id, chunk, parse_mode=HTML, reply_markup=keyboard)
     if document is not None and len(chunks) > 1:
         filename, content, caption = document
         await bot.send_document(

@@ -17,7 +17,7 @@ from bot.i18n.choose import (
     recognition_default,
     ui_language,
 )
-from bot.i18n.marker import N_
+from bot.message_keys import N_
 
 __all__ = [
     "DEFAULT_UI",

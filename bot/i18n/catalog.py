@@ -27,9 +27,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.i18n.choose import AUTO, DEFAULT_UI, UI_LANGUAGES, ui_language
-from bot.i18n.marker import N_
+from bot.message_keys import N_
 
-if TYPE_CHECKING:  # bot.errors marks its keys with bot.i18n.marker: no import cycle at run time
+if TYPE_CHECKING:  # bot.errors marks its keys with bot.message_keys: no import cycle at run time
     from bot.errors import BotError, Param
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ decoding), then EXIF orientation is applied and the page is scaled down to a san
 
 from __future__ import annotations
 
-import functools
 import io
 from dataclasses import dataclass
 
@@ -29,7 +28,8 @@ MAX_ASPECT_RATIO = 40.0
 MIN_SIDE = 16
 # Formats a phone or a screenshot tool produces. Everything else (PDF, ICO, PSD, EPS...)
 # is refused before decoding: fewer decoders exposed to untrusted bytes.
-# HEIF: an iPhone photo sent as a file (decoded by pillow-heif, see enable_heif).
+# HEIF: an iPhone photo sent as a file (decoded by pillow-heif once the process has
+# registered it: bot/documents/heif.py).
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO", "HEIF"})
 # Several frames here mean animation. (MPO is a phone JPEG with a preview frame and a
 # multi-page TIFF a scan: for those the first frame is the page.)
@@ -102,16 +102,7 @@ def to_png_bytes(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-@functools.cache
-def enable_heif() -> None:
-    """Teach Pillow to open HEIC/HEIF (once per process, on first use: not at import)."""
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-
-
 def _open_header(data: bytes) -> Image.Image:
-    enable_heif()
     try:
         # PIL's own bomb check raises past 2x Image.MAX_IMAGE_PIXELS and only warns below
         # that; our max_pixels check right after decides either way. (warnings filters are

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, ImageOps
 
-from bot.ocr.preprocess import enable_heif
+from bot.documents.heif import enable_heif
 
 MAX_SIDE = 1600
 

@@ -4,7 +4,8 @@ Telegram gives a button at most 64 bytes of ``callback_data``. Two families shar
 
 * ``r1:<session_id>:<verb>:<line>:<revision>`` -- review buttons (``<line>`` is empty for
   "confirm all"); the revision lets the session reject buttons older than the line they act on.
-* ``n1:<verb>[:<number>]`` -- the notes library (list page, open, delete, forget yes/no).
+* ``n1:<verb>[:<number>]`` -- the notes library (list page, open, delete, PDF, fix a line,
+  forget yes/no).
 * ``g1:<session_id>:<language>`` -- read the review's photo(s) again in another language.
 
 The digit after the prefix is the format version: data from an older bot release is rejected
@@ -47,12 +48,15 @@ class NoteVerb(StrEnum):
     FORGET_YES = "fy"
     FORGET_NO = "fn"
     PDF = "pdf"  # the note as a searchable PDF
+    FIX = "fx"  # fix a line of the saved note (the review card over all its lines)
 
 
 _LINE_VERBS = frozenset(
     {ReviewVerb.CONFIRM, ReviewVerb.RESEND, ReviewVerb.DROP, ReviewVerb.CANCEL_RESEND}
 )
-_NUMBER_NOTE_VERBS = frozenset({NoteVerb.PAGE, NoteVerb.OPEN, NoteVerb.DELETE, NoteVerb.PDF})
+_NUMBER_NOTE_VERBS = frozenset(
+    {NoteVerb.PAGE, NoteVerb.OPEN, NoteVerb.DELETE, NoteVerb.PDF, NoteVerb.FIX}
+)
 
 _SESSION_ID_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_SESSION_ID_LEN}}}")
 # Canonical decimal only (no sign, no leading zeros) so that unpack(pack(x)) == x and
@@ -151,6 +155,10 @@ class NoteAction:
     @classmethod
     def pdf(cls, note_id: int) -> NoteAction:
         return cls(NoteVerb.PDF, note_id)
+
+    @classmethod
+    def fix(cls, note_id: int) -> NoteAction:
+        return cls(NoteVerb.FIX, note_id)
 
     @classmethod
     def forget_yes(cls) -> NoteAction:

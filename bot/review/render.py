@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import html
 import math
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.i18n import Translator
 from bot.review.callbacks import ReadAgain, ReviewAction, pack
+from bot.review.fix import FixSaved
 from bot.review.session import LineState, ReviewLine, ReviewSession
+from bot.review.split import MESSAGE_LIMIT as MESSAGE_LIMIT
+from bot.review.split import split_message, utf16_units
 
-MESSAGE_LIMIT = 4096  # Telegram's maximum message length
 # A flagged line is shown whole unless it is absurdly long (OCR of a barcode, say); the cut is
 # made before escaping so no entity is broken.
 MAX_LINE_SHOWN = 3000
@@ -33,17 +33,18 @@ MAX_CARD_LINE = 600
 # A flagged line's number is shown beside "please check" only from here up: "3% sure" reads
 # as broken, not as "have a look".
 SHOW_PERCENT_FROM = 0.2
-
-_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
-_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
-# Characters that belong to the one before them; a split must not separate them.
-_JOINERS = frozenset("\u200d\u200c\ufe0e\ufe0f")
+# Telegram's CopyTextButton holds 1-256 characters: a longer line gets no Edit button.
+COPY_TEXT_LIMIT = 256
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonSpec:
+    """A button: it sends ``callback_data`` to the bot, or (``copy_text``) copies that text to
+    the user's clipboard without telling the bot."""
+
     text: str
-    callback_data: str
+    callback_data: str = ""
+    copy_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,115 +65,6 @@ def _bold(text: str) -> str:
 
 def _italic(text: str) -> str:
     return f"<i>{escape(text)}</i>"
-
-
-# --------------------------------------------------------------------------- splitting
-
-
-def _units(text: str) -> int:
-    # Telegram counts UTF-16 code units; an emoji is two. Counting the raw HTML (entities and
-    # tags included) over-estimates the visible length, which is the safe side.
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fit(text: str, limit: int) -> int:
-    """The longest prefix (in code points) of ``text`` that is at most ``limit`` units."""
-    used = 0
-    for i, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            return i
-    return len(text)
-
-
-def _open_element(text: str, cut: int) -> int:
-    """Where the outermost element still open at ``cut`` starts, or -1 if none is open."""
-    stack: list[tuple[str, int]] = []
-    for match in _TAG_RE.finditer(text, 0, cut):
-        closing, name = match.group(1), match.group(2).lower()
-        if not closing:
-            stack.append((name, match.start()))
-        elif stack and stack[-1][0] == name:
-            stack.pop()
-    return stack[0][1] if stack else -1
-
-
-def _safe_cut(text: str, cut: int) -> int:
-    """Move ``cut`` left so it falls on a space if one is near, and never inside an HTML
-    entity, a tag, an element (``<b>..</b>``) or between a letter and its combining marks."""
-    if cut >= len(text):
-        return cut
-    space = max(text.rfind(" ", 0, cut), text.rfind("\t", 0, cut))
-    if space >= 0 and space + 1 > cut * 4 // 5:
-        cut = space + 1
-    for _ in range(8):  # each step only moves left; a few rounds settle every case
-        before = cut
-        tag = text.rfind("<", 0, cut)
-        if tag > 0 and text.find(">", tag, cut) == -1 and text.find(">", cut) != -1:
-            cut = tag
-        element = _open_element(text, cut)
-        if element > 0:
-            cut = element
-        amp = text.rfind("&", 0, cut)
-        if amp > 0 and (match := _ENTITY_RE.match(text, amp)) and match.end() > cut:
-            cut = amp
-        while cut > 1 and (unicodedata.combining(text[cut]) or text[cut] in _JOINERS):
-            cut -= 1
-        if cut == before:
-            break
-    return cut
-
-
-def _hard_split(text: str, limit: int) -> list[str]:
-    """Split one over-long line into pieces of at most ``limit`` units."""
-    parts: list[str] = []
-    while _units(text) > limit:
-        fit = _fit(text, limit)
-        cut = _safe_cut(text, fit)
-        if cut <= 0:  # nothing safe (one element longer than a message): cut anyway
-            cut = max(1, fit)
-        parts.append(text[:cut])
-        text = text[cut:]
-    parts.append(text)
-    return parts
-
-
-def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split HTML ``text`` into messages of at most ``limit`` units, at line ends where
-    possible. ``"".join(result) == text``: newlines stay at the end of their chunk (Telegram
-    trims them). Empty text gives no chunks."""
-    if limit < 16:
-        raise ValueError("limit too small to split HTML safely")
-    chunks: list[str] = []
-    current = ""
-    current_units = 0
-    pieces = text.split("\n")
-    for n, body in enumerate(pieces):
-        piece = body if n == len(pieces) - 1 else body + "\n"
-        if not piece:
-            continue
-        size = _units(piece)
-        if current_units + size <= limit:
-            current += piece
-            current_units += size
-            continue
-        if current:
-            chunks.append(current)
-        if size <= limit:
-            current, current_units = piece, size
-            continue
-        tail = piece[len(body) :]
-        parts = _hard_split(body, limit)
-        if tail and _units(parts[-1]) + _units(tail) > limit:
-            # Make room for the newline so it does not become a message of its own.
-            parts = parts[:-1] + _hard_split(parts[-1], limit - _units(tail))
-        parts[-1] += tail
-        chunks.extend(parts[:-1])
-        current = parts[-1]
-        current_units = _units(current)
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 # --------------------------------------------------------------------------- pieces
@@ -213,14 +105,6 @@ def line_label(session: ReviewSession, i: int, t: Translator) -> str:
     if session.is_album():
         return t("line-on-page", line=session.number(i), page=line.page + 1)
     return t("line", line=session.number(i))
-
-
-def current_line(session: ReviewSession) -> int | None:
-    """The line the review card shows: the one awaiting new text, else the first to check."""
-    if session.awaiting_resend is not None:
-        return session.awaiting_resend
-    pending = session.pending
-    return pending[0] if pending else None
 
 
 # --------------------------------------------------------------------------- messages
@@ -269,25 +153,32 @@ def render_summary(
     return [MessageSpec(chunk, buttons if n == 0 else []) for n, chunk in enumerate(chunks)]
 
 
-def render_card(session: ReviewSession, t: Translator, *, notice: str = "") -> MessageSpec:
-    """The review card's caption and buttons for the line it shows (see :func:`current_line`):
-    the line, how sure the reader was, and Confirm / Retype / Drop / Confirm all the rest; or,
-    while new text for it is awaited, the request with a Cancel button. ``notice``: one line
-    on top about what just happened ("Line 3 replaced.")."""
-    i = current_line(session)
+def render_card(
+    session: ReviewSession, t: Translator, *, notice: str = "", fixing: bool = False
+) -> MessageSpec:
+    """The review card's caption and buttons for the line it shows (``session.current_line``):
+    the line, how sure the reader was, a hint on how to fix it, and Edit (copies the line) /
+    Confirm / Drop / Retype / Confirm all the rest; or, while new text for it is awaited, the
+    request with a Cancel button. ``notice``: one line on top about what just happened ("Line
+    3 replaced."). ``fixing``: a saved note is being fixed: every line is shown in turn, with
+    Edit / Confirm / Drop / Done."""
+    i = session.current_line
     if i is None:
         return render_card_done(session, t)
     line = session.line(i)
     left = len(session.pending)
     rows = [f"<i>{escape(notice)}</i>"] if notice else []
-    rows.append(
-        f"<b>{escape(line_label(session, i, t))}</b> · {escape(confidence_words(line, t))}"
-        + " · "
-        + escape(t.plural("card-left", left))
-    )
+    if fixing:
+        rows.append(_bold(t("card-fix-line", line=session.number(i), count=len(session.lines))))
+    else:
+        rows.append(
+            f"<b>{escape(line_label(session, i, t))}</b> · {escape(confidence_words(line, t))}"
+            + " · "
+            + escape(t.plural("card-left", left))
+        )
     if line.text:
         rows.append(_code(line.text, MAX_CARD_LINE))
-    if line.original_text is not None and line.state is LineState.FLAGGED:
+    if line.original_text is not None and line.state is LineState.FLAGGED and not fixing:
         # A re-read from a closer photo (see ReviewSession.offer), up for confirmation.
         rows.append(_italic(t("card-read-again-from-photo")))
     rev = session.revision
@@ -297,17 +188,24 @@ def render_card(session: ReviewSession, t: Translator, *, notice: str = "") -> M
             t("button-cancel"), pack(ReviewAction.cancel_resend(session.id, i, rev))
         )
         return MessageSpec("\n".join(rows), [[cancel]])
+    editable = bool(line.text) and utf16_units(line.text) <= COPY_TEXT_LIMIT
+    rows.append(_italic(t("card-hint-edit") if editable else t("card-hint-type")))
     first: list[ButtonSpec] = []
+    if editable:
+        first.append(ButtonSpec(t("button-edit"), copy_text=line.text))
     if not line.unreadable:
         first.append(
             ButtonSpec(t("button-confirm"), pack(ReviewAction.confirm(session.id, i, rev)))
         )
-    first.append(ButtonSpec(t("button-retype"), pack(ReviewAction.resend(session.id, i, rev))))
-    second = [ButtonSpec(t("button-drop"), pack(ReviewAction.drop(session.id, i, rev)))]
+    first.append(ButtonSpec(t("button-drop"), pack(ReviewAction.drop(session.id, i, rev))))
+    confirm_all = pack(ReviewAction.confirm_all(session.id, rev))
+    if fixing:
+        # Every line of a saved note is shown in turn: Done keeps the rest as they are.
+        return MessageSpec("\n".join(rows), [first, [ButtonSpec(t("button-done"), confirm_all)]])
+    second = [ButtonSpec(t("button-retype"), pack(ReviewAction.resend(session.id, i, rev)))]
     confirmable = session.confirmable
     if left > 1 and confirmable:
-        data = pack(ReviewAction.confirm_all(session.id, rev))
-        second.append(ButtonSpec(t.plural("button-confirm-rest", len(confirmable)), data))
+        second.append(ButtonSpec(t.plural("button-confirm-rest", len(confirmable)), confirm_all))
     return MessageSpec("\n".join(rows), [first, second])
 
 
@@ -328,14 +226,38 @@ def render_card_done(session: ReviewSession, t: Translator) -> MessageSpec:
     return MessageSpec("\n".join(rows))
 
 
-def render_done(session: ReviewSession, t: Translator) -> list[str]:
+def render_fix_done(session: ReviewSession, t: Translator, saved: FixSaved) -> MessageSpec:
+    """The card once a saved note's fix is written: what changed, and every change another
+    fix (saved first, elsewhere) made impossible, with the text the user sent for it."""
+    changed = sum(1 for line in session.lines if line.state is LineState.REPLACED)
+    dropped = sum(1 for line in session.lines if line.state is LineState.DROPPED)
+    rows = [_bold(t("card-fix-done", replaced=changed, dropped=dropped))]
+    for refused in saved.refused:
+        if refused.text:
+            row = t("fix-conflict", line=refused.number, text=_shorter(refused.text))
+        else:
+            row = t("fix-conflict-drop", line=refused.number)
+        if sum(len(r) for r in rows) + len(row) > CAPTION_LIMIT - 64:
+            rows.append("…")  # the caption is full; the note below shows what was kept
+            break
+        rows.append(escape(row))
+    return MessageSpec("\n".join(rows))
+
+
+def _shorter(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def render_done(session: ReviewSession, t: Translator, text: str | None = None) -> list[str]:
     """The finished note as message(s): a one-line heading, then the text alone, so it
-    copies cleanly."""
-    lines = sum(1 for _ in session.note_lines())
+    copies cleanly. ``text``: the note as stored, when that is not the session's own text (a
+    fix merged with another)."""
+    text = session.final_text() if text is None else text
+    lines = len(text.splitlines())
     heading = _bold(t.plural("note-heading", lines)) + "\n"
     if not lines:
         return [heading + _italic(t("note-empty"))]
-    return split_message(heading + escape(session.final_text()))
+    return split_message(heading + escape(text))
 
 
 def needs_document(session: ReviewSession, t: Translator) -> bool:

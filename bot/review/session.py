@@ -12,13 +12,15 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.errors import BotError
-from bot.i18n.marker import N_
+from bot.message_keys import N_
 from bot.ocr.model import Page
 from bot.review.callbacks import ReviewAction, ReviewVerb
+from bot.review.line import BoxTuple, LineState, ReviewLine, clean_text, lines_of
+
+__all__ = ["BoxTuple", "LineState", "ReviewError", "ReviewLine", "ReviewSession"]
 
 DICT_VERSION = 1
 
@@ -30,80 +32,6 @@ class ReviewError(BotError):
     key = N_("review-error")
 
 
-class LineState(StrEnum):
-    ACCEPTED = "accepted"  # the reader was confident; never asked about
-    FLAGGED = "flagged"  # waiting for the user
-    CONFIRMED = "confirmed"  # the user kept the text as read
-    REPLACED = "replaced"  # the user sent new text; ``original_text`` keeps what was read
-    DROPPED = "dropped"  # not writing (shadow, page edge...): left out of the note
-
-
-BoxTuple = tuple[int, int, int, int]
-
-
-@dataclass(slots=True)
-class ReviewLine:
-    """One line of the note. ``index`` is its position in the whole session (0-based);
-    ``page`` is which photo of the album it came from (0-based)."""
-
-    index: int
-    text: str
-    confidence: float | None
-    box: BoxTuple | None
-    page: int
-    state: LineState
-    # Was the line unsure when read? Stays True after the user settles it, so "N of M left"
-    # keeps counting the same M.
-    flagged: bool
-    original_text: str | None = None
-    # Session revision of this line's last change (0 = as read).
-    revision: int = 0
-
-    @property
-    def unreadable(self) -> bool:
-        """Writing was found but nothing could be read: the user must type it or drop it."""
-        return self.state is LineState.FLAGGED and not self.text.strip()
-
-    @property
-    def in_note(self) -> bool:
-        return self.state is not LineState.DROPPED and bool(self.text.strip())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "text": self.text,
-            "confidence": self.confidence,
-            "box": None if self.box is None else list(self.box),
-            "page": self.page,
-            "state": self.state.value,
-            "flagged": self.flagged,
-            "original_text": self.original_text,
-            "revision": self.revision,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReviewLine:
-        box = data["box"]
-        confidence = data["confidence"]
-        original = data["original_text"]
-        return cls(
-            index=int(data["index"]),
-            text=str(data["text"]),
-            confidence=None if confidence is None else float(confidence),
-            box=None if box is None else _box_tuple(box),
-            page=int(data["page"]),
-            state=LineState(data["state"]),
-            flagged=bool(data["flagged"]),
-            original_text=None if original is None else str(original),
-            revision=int(data["revision"]),
-        )
-
-
-def _box_tuple(value: Sequence[Any]) -> BoxTuple:
-    left, top, width, height = (int(v) for v in value)
-    return (left, top, width, height)
-
-
 def _new_id() -> str:
     # 8 URL-safe characters: short enough for callback data, ~48 bits so ids do not collide.
     return secrets.token_urlsafe(6)
@@ -111,12 +39,6 @@ def _new_id() -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _clean_replacement(text: str) -> str:
-    """Typed text as a note line: surrounding space trimmed, blank lines removed."""
-    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
-    return "\n".join(line for line in lines if line)
 
 
 @dataclass(slots=True)
@@ -154,22 +76,7 @@ class ReviewSession:
             raise ValueError(f"{len(pages)} pages but {len(file_ids)} file ids")
         if not 0 <= threshold <= 100:
             raise ValueError(f"threshold must be 0..100, got {threshold}")
-        lines: list[ReviewLine] = []
-        for page_no, page in enumerate(pages):
-            for line in page.lines:
-                flagged = line.is_flagged(threshold)
-                box = line.box
-                lines.append(
-                    ReviewLine(
-                        index=len(lines),
-                        text=line.text.strip(),
-                        confidence=line.confidence,
-                        box=None if box is None else (box.left, box.top, box.width, box.height),
-                        page=page_no,
-                        state=LineState.FLAGGED if flagged else LineState.ACCEPTED,
-                        flagged=flagged,
-                    )
-                )
+        lines = lines_of(pages, threshold)
         engines = list(dict.fromkeys(page.engine for page in pages))
         return cls(
             owner_user_id=owner,
@@ -216,6 +123,14 @@ class ReviewSession:
     def flagged_total(self) -> int:
         """How many lines needed a check when the photo was read (the M in "N of M")."""
         return sum(1 for line in self.lines if line.flagged)
+
+    @property
+    def current_line(self) -> int | None:
+        """The line the review card shows: the one awaiting new text, else the first to check."""
+        if self.awaiting_resend is not None:
+            return self.awaiting_resend
+        pending = self.pending
+        return pending[0] if pending else None
 
     @property
     def is_done(self) -> bool:
@@ -282,48 +197,49 @@ class ReviewSession:
         return True
 
     def replace(self, i: int, text: str) -> bool:
-        """Use the user's ``text`` for line ``i`` (typed, or read from a closer photo)."""
-        line = self.line(i)
-        new = _clean_replacement(text)
-        if not new:
-            raise ReviewError(N_("review-empty-replacement"), line=self.number(i))
+        """Use the user's ``text`` for line ``i`` (typed, pasted from Edit and fixed, or read
+        from a closer photo); the same text as read keeps the line as read."""
+        line, new = self._new_text(i, text, N_("review-empty-replacement"))
         if line.state is LineState.REPLACED and line.text == new:
             self._clear_resend(i)
             return False
-        if line.original_text is None:
-            line.original_text = line.text
-        line.text = new
-        line.state = LineState.REPLACED
-        self._clear_resend(i)
-        self._touch(line)
-        return True
+        if line.state is LineState.FLAGGED and line.text == new:
+            return self.confirm(i)  # pasted back unchanged: the reading was right
+        return self._settle(line, LineState.REPLACED, new)
 
     def offer(self, i: int, text: str, confidence: float | None = None) -> bool:
         """Put a new reading of line ``i`` (from a closer photo) up for confirmation: the line
         takes ``text`` but stays FLAGGED until the user confirms, replaces or drops it."""
-        line = self.line(i)
-        new = _clean_replacement(text)
-        if not new:
-            raise ReviewError(N_("review-unreadable-again"), line=self.number(i))
+        line, new = self._new_text(i, text, N_("review-unreadable-again"))
         if line.state is LineState.FLAGGED and line.text == new:
             self._clear_resend(i)
             return False
-        if line.original_text is None:
-            line.original_text = line.text
-        line.text = new
         line.confidence = confidence
-        line.state = LineState.FLAGGED
-        self._clear_resend(i)
-        self._touch(line)
-        return True
+        return self._settle(line, LineState.FLAGGED, new)
 
     def drop(self, i: int) -> bool:
         """Leave line ``i`` out of the note (a shadow or page edge, not writing)."""
         line = self.line(i)
         if line.state is LineState.DROPPED:
             return False
-        line.state = LineState.DROPPED
-        self._clear_resend(i)
+        return self._settle(line, LineState.DROPPED)
+
+    def _new_text(self, i: int, text: str, empty_key: str) -> tuple[ReviewLine, str]:
+        """Line ``i`` and ``text`` made a note line (ReviewError ``empty_key`` if blank)."""
+        line, new = self.line(i), clean_text(text)
+        if not new:
+            raise ReviewError(empty_key, line=self.number(i))
+        return line, new
+
+    def _settle(self, line: ReviewLine, state: LineState, text: str | None = None) -> bool:
+        """``line`` becomes ``state`` (and takes ``text``, keeping the first reading in
+        ``original_text``): a change of the session."""
+        if text is not None:
+            if line.original_text is None:
+                line.original_text = line.text
+            line.text = text
+        line.state = state
+        self._clear_resend(line.index)
         self._touch(line)
         return True
 

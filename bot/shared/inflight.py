@@ -2,7 +2,8 @@
 
 With several instances, the one that took a photo is the one waiting for its reading. If it is
 killed (SIGKILL, out of memory, its machine gone; SIGTERM finishes what is in flight instead),
-its users would wait for an answer forever. Each instance therefore lists the photos it is
+its users would wait for an answer forever (so would those of an instance that stopped before
+their photos were read and could not tell them). Each instance therefore lists the photos it is
 reading in Redis, under a heartbeat that expires when it stops beating; every other instance
 looks now and then, takes over the list of an instance whose heartbeat expired (RENAME: one
 taker only), and tells each of those users to send the photo again.
@@ -29,8 +30,10 @@ log = logging.getLogger(__name__)
 # An instance beats every BEAT_SECONDS; one silent for ALIVE_SECONDS is gone.
 BEAT_SECONDS = 2.0
 ALIVE_SECONDS = 10
-# How often an instance looks for the photos of instances that are gone.
-LOOK_SECONDS = 5.0
+# How often an instance looks for the photos of instances that are gone: at every beat (one
+# SMEMBERS and an EXISTS per instance; a dead instance's users are asked ~3 s sooner than
+# with a look every 5 s, bench.queue (f)).
+LOOK_SECONDS = BEAT_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +109,12 @@ class RedisInFlight:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        # Stopped cleanly: whatever was in flight was finished (or told) by now.
+        # Stopped: whatever was in flight was finished or told by now, except photos lost at
+        # shutdown whose users could not be told: another instance tells them at its next look.
         with contextlib.suppress(RedisError):
+            if await cast("Awaitable[int]", self._redis.hlen(self._photos(self.instance))):
+                await self._redis.delete(self._alive(self.instance))
+                return
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(self._alive(self.instance), self._photos(self.instance))
                 pipe.srem(self._instances, self.instance)

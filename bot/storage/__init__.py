@@ -6,6 +6,15 @@ Import ``open_database`` and use the repositories on the returned ``Database``:
 
 from bot.storage.db import Database, open_database
 from bot.storage.notes import Note, NoteSummary, SearchHit
+from bot.storage.search import Snippet
 from bot.storage.users import UserSettings
 
-__all__ = ["Database", "Note", "NoteSummary", "SearchHit", "UserSettings", "open_database"]
+__all__ = [
+    "Database",
+    "Note",
+    "NoteSummary",
+    "SearchHit",
+    "Snippet",
+    "UserSettings",
+    "open_database",
+]

@@ -2,26 +2,44 @@
 
 Every query is filtered by ``user_id``: a note id of another user behaves exactly like a note
 that does not exist. Search works the same on both backends because the text the index sees
-is prepared here (``search_text``): diacritics folded ("chào" -> "chao", "đ" -> "d"),
-lower-cased, and runs of CJK characters rewritten as overlapping bigrams, since Chinese has
-no spaces for a word tokenizer to split on. Queries go through the same preparation.
+is prepared by bot/storage/search.py (``search_text``): diacritics folded ("chào" -> "chao",
+"đ" -> "d"), lower-cased, and runs of CJK characters rewritten as overlapping bigrams, since
+Chinese has no spaces for a word tokenizer to split on. Queries go through the same
+preparation.
 """
 
 from __future__ import annotations
 
-import html
-import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, delete, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    column,
+    delete,
+    func,
+    literal_column,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.rows import all_rows, first_row
 from bot.storage.schema import notes, review_sessions, user_settings
+from bot.storage.search import (
+    Query,
+    Snippet,
+    cjk_query_terms,
+    fts5_match,
+    make_snippet,
+    parse_query,
+    search_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,149 +63,16 @@ class Note:
     engine: str
     file_ids: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
+    revision: int = 1  # bumped by every fix (see NotesRepo.update_note)
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """``snippet`` is Telegram-HTML: escaped text with <b>..</b> around the matches."""
-
     note_id: int
-    snippet: str
+    snippet: Snippet
     rank: float
     created_at: datetime
-
-
-# ---------------------------------------------------------------------------------------------
-# Text preparation shared by indexing, querying and highlighting.
-
-# Han (incl. extension A and compatibility), kana and Hangul: scripts written without spaces.
-_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-_WORD = re.compile(rf"[^\W{_CJK_CLASS}]+")
-# Letters that carry no combining mark under NFKD but that people still type without it.
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"})
-_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s", "ly")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip diacritics (not applied to CJK, where NFKD would split Hangul)."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-def _cjk_tokens(run: str) -> list[str]:
-    # Overlapping bigrams make any 2+ character substring findable; the run's last character
-    # is added alone so a one-character query (prefix match) finds it at the end of a run too.
-    if len(run) == 1:
-        return [run]
-    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
-
-
-def search_text(text: str) -> str:
-    """What the full-text index stores for ``text``."""
-    # Only bare words separated by spaces: PostgreSQL's parser would otherwise read "<b>"
-    # as an HTML tag or "a@b.com" as one e-mail token, and find different things than FTS5.
-    text = unicodedata.normalize("NFC", text)
-    parts: list[str] = []
-    pos = 0
-    for match in _CJK_RUN.finditer(text):
-        parts += _WORD.findall(fold(text[pos : match.start()]))
-        parts += _cjk_tokens(match.group())
-        pos = match.end()
-    parts += _WORD.findall(fold(text[pos:]))
-    return " ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    words: tuple[str, ...]  # folded words, matched as prefixes (and by stem)
-    cjk_runs: tuple[str, ...]  # CJK substrings as typed
-
-    @property
-    def empty(self) -> bool:
-        return not self.words and not self.cjk_runs
-
-
-def parse_query(query: str) -> _Query:
-    query = unicodedata.normalize("NFC", query)
-    cjk = tuple(m.group() for m in _CJK_RUN.finditer(query))
-    rest = _CJK_RUN.sub(" ", query)
-    words = tuple(dict.fromkeys(_WORD.findall(fold(rest))))
-    return _Query(words=words[:16], cjk_runs=cjk[:8])
-
-
-def _cjk_query_terms(run: str) -> tuple[list[str], list[str]]:
-    """(exact tokens, prefix tokens) that a CJK run must match."""
-    if len(run) == 1:
-        return [], [run]
-    return [run[i : i + 2] for i in range(len(run) - 1)], []
-
-
-def _fts5_match(q: _Query) -> str:
-    # Terms only contain word characters; quoting keeps FTS5 from reading "AND"/"NOT" etc.
-    # One-letter words match exactly: as prefixes they would match nearly every note.
-    terms = [f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in q.words]
-    for run in q.cjk_runs:
-        exact, prefix = _cjk_query_terms(run)
-        terms += [f'"{t}"' for t in exact] + [f'"{t}"*' for t in prefix]
-    return " AND ".join(terms)
-
-
-def _light_stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def _match_spans(text: str, q: _Query) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    stems = [(w, _light_stem(w)) for w in q.words]
-    for m in _WORD.finditer(text):
-        word = fold(m.group())
-        if any(
-            word == w or (len(w) > 1 and (word.startswith(w) or word.startswith(s)))
-            for w, s in stems
-        ):
-            spans.append(m.span())
-    for run in q.cjk_runs:
-        start = text.find(run)
-        while start != -1:
-            spans.append((start, start + len(run)))
-            start = text.find(run, start + len(run))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def make_snippet(text: str, q: _Query, width: int = 160) -> str:
-    """A one-line excerpt around the first match, HTML-escaped, matches wrapped in <b>."""
-    text = unicodedata.normalize("NFC", text)
-    spans = _match_spans(text, q)
-    lo, hi = 0, len(text)
-    if len(text) > width:
-        first = spans[0][0] if spans else 0
-        lo = max(0, first - width // 3)
-        hi = min(len(text), lo + width)
-        lo = max(0, hi - width)
-    out: list[str] = ["…" if lo > 0 else ""]
-    pos = lo
-    for start, end in spans:
-        if end <= lo or start >= hi:
-            continue
-        start, end = max(start, lo), min(end, hi)
-        out.append(html.escape(text[pos:start], quote=False))
-        out.append("<b>" + html.escape(text[start:end], quote=False) + "</b>")
-        pos = end
-    out.append(html.escape(text[pos:hi], quote=False))
-    out.append("…" if hi < len(text) else "")
-    # Lines become " / " so a hit stays on one line in a list of results.
-    return re.sub(r"\s*\n\s*", " / ", "".join(out)).strip()
 
 
 def _preview(text: str, limit: int = 80) -> str:
@@ -226,9 +111,11 @@ class NotesRepo:
     ) -> int:
         """Store a confirmed note; the same ``idempotency_key`` returns the existing note's id."""
         text = unicodedata.normalize("NFC", text)
+        created_at = created_at or datetime.now(UTC)
         row = {
             "user_id": user_id,
-            "created_at": created_at or datetime.now(UTC),
+            "created_at": created_at,
+            "updated_at": created_at,
             "text": text,
             "language": language,
             "engine": engine,
@@ -249,16 +136,43 @@ class NotesRepo:
                 raise
             return existing
 
+    async def update_note(
+        self,
+        user_id: int,
+        note_id: int,
+        *,
+        text: str,
+        lines: Sequence[dict[str, Any]],
+        expected_revision: int,
+    ) -> bool:
+        """Write a fixed note (its text, lines and search index) if it is still at
+        ``expected_revision`` (it then moves to the next); False when another fix got there
+        first or the note is gone."""
+        text = unicodedata.normalize("NFC", text)
+        stmt = (
+            update(notes)
+            .where(
+                notes.c.user_id == user_id,
+                notes.c.id == note_id,
+                notes.c.revision == expected_revision,
+            )
+            .values(
+                text=text,
+                lines=[dict(line) for line in lines],
+                search_text=search_text(text),
+                updated_at=datetime.now(UTC),
+                revision=expected_revision + 1,
+            )
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
     async def _id_for_key(self, user_id: int, key: str) -> int | None:
-        async with self._engine.connect() as conn:
-            found = (
-                await conn.execute(
-                    select(notes.c.id).where(
-                        notes.c.user_id == user_id, notes.c.idempotency_key == key
-                    )
-                )
-            ).scalar_one_or_none()
-        return int(found) if found is not None else None
+        row = await first_row(
+            self._engine,
+            select(notes.c.id).where(notes.c.user_id == user_id, notes.c.idempotency_key == key),
+        )
+        return None if row is None else int(row.id)
 
     async def list_notes(
         self, user_id: int, offset: int = 0, limit: int = 10
@@ -298,12 +212,9 @@ class NotesRepo:
         return summaries, int(total)
 
     async def get_note(self, user_id: int, note_id: int) -> Note | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(notes).where(notes.c.user_id == user_id, notes.c.id == note_id)
-                )
-            ).first()
+        row = await first_row(
+            self._engine, select(notes).where(notes.c.user_id == user_id, notes.c.id == note_id)
+        )
         return _note_from_row(row) if row is not None else None
 
     async def get_notes(self, user_id: int, note_ids: Sequence[int] | None = None) -> list[Note]:
@@ -311,8 +222,7 @@ class NotesRepo:
         stmt = select(notes).where(notes.c.user_id == user_id)
         if note_ids is not None:
             stmt = stmt.where(notes.c.id.in_(list(note_ids)))
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt.order_by(notes.c.created_at, notes.c.id))).all()
+        rows = await all_rows(self._engine, stmt.order_by(notes.c.created_at, notes.c.id))
         return [_note_from_row(r) for r in rows]
 
     async def search(self, user_id: int, query: str, limit: int = 10) -> list[SearchHit]:
@@ -336,7 +246,7 @@ class NotesRepo:
         ]
 
     async def _search_sqlite(
-        self, conn: AsyncConnection, user_id: int, q: _Query, limit: int
+        self, conn: AsyncConnection, user_id: int, q: Query, limit: int
     ) -> Sequence[Any]:
         # bm25() is "smaller is better"; negate so rank means "higher is better" everywhere.
         stmt = (
@@ -348,7 +258,7 @@ class NotesRepo:
             )
             .select_from(notes.join(_notes_fts, _notes_fts.c.rowid == notes.c.id))
             .where(
-                literal_column("notes_fts").op("MATCH")(_fts5_match(q)),
+                literal_column("notes_fts").op("MATCH")(fts5_match(q)),
                 notes.c.user_id == user_id,
             )
             .order_by(literal_column("rank").desc(), notes.c.created_at.desc())
@@ -357,7 +267,7 @@ class NotesRepo:
         return (await conn.execute(stmt)).all()
 
     async def _search_postgres(
-        self, conn: AsyncConnection, user_id: int, q: _Query, limit: int
+        self, conn: AsyncConnection, user_id: int, q: Query, limit: int
     ) -> Sequence[Any]:
         simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
         english: ColumnElement[Any] = literal_column("'english'::regconfig")
@@ -367,7 +277,7 @@ class NotesRepo:
             pattern = word + ":*" if len(word) > 1 else word
             parts.append(func.to_tsquery(simple, pattern).op("||")(func.to_tsquery(english, word)))
         for run in q.cjk_runs:
-            exact, prefix = _cjk_query_terms(run)
+            exact, prefix = cjk_query_terms(run)
             parts += [func.to_tsquery(simple, t) for t in exact]
             parts += [func.to_tsquery(simple, t + ":*") for t in prefix]
         tsq: ColumnElement[Any] = parts[0]
@@ -411,4 +321,6 @@ def _note_from_row(row: Any) -> Note:
         engine=row.engine,
         file_ids=list(row.file_ids or []),
         lines=list(row.lines or []),
+        revision=int(row.revision),
+        updated_at=row.updated_at,
     )

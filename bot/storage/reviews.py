@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.rows import first_row
 from bot.storage.schema import review_sessions
 
 
@@ -75,14 +76,12 @@ class ReviewsRepo:
             return (await conn.execute(stmt)).rowcount == 1
 
     async def load(self, session_id: str) -> StoredReview | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(review_sessions.c.data, review_sessions.c.revision).where(
-                        review_sessions.c.session_id == session_id
-                    )
-                )
-            ).first()
+        row = await first_row(
+            self._engine,
+            select(review_sessions.c.data, review_sessions.c.revision).where(
+                review_sessions.c.session_id == session_id
+            ),
+        )
         return None if row is None else StoredReview(session_id, dict(row.data), row.revision)
 
     async def load_review(self, session_id: str) -> dict[str, Any] | None:
@@ -91,22 +90,15 @@ class ReviewsRepo:
 
     async def open_for(self, user_id: int, chat_id: int) -> StoredReview | None:
         """The most recently touched open session of this user in this chat."""
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        review_sessions.c.session_id,
-                        review_sessions.c.data,
-                        review_sessions.c.revision,
-                    )
-                    .where(
-                        review_sessions.c.user_id == user_id,
-                        review_sessions.c.chat_id == chat_id,
-                    )
-                    .order_by(review_sessions.c.updated_at.desc())
-                    .limit(1)
-                )
-            ).first()
+        stmt = (
+            select(
+                review_sessions.c.session_id, review_sessions.c.data, review_sessions.c.revision
+            )
+            .where(review_sessions.c.user_id == user_id, review_sessions.c.chat_id == chat_id)
+            .order_by(review_sessions.c.updated_at.desc())
+            .limit(1)
+        )
+        row = await first_row(self._engine, stmt)
         if row is None:
             return None
         return StoredReview(row.session_id, dict(row.data), row.revision)

@@ -101,6 +101,10 @@ notes = Table(
     # bigrams (see notes.search_text). Kept in the row so the index can be rebuilt.
     Column("search_text", Text, nullable=False),
     Column("idempotency_key", String(128), nullable=False),
+    # Bumped by every fix of the saved note: a fix read at revision n is written only while
+    # the note is still at n (bot/review/fix.py merges it otherwise).
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("updated_at", UtcDateTime, nullable=True),
     UniqueConstraint("user_id", "idempotency_key", name="uq_notes_user_idempotency"),
     Index("ix_notes_user_created", "user_id", "created_at"),
 )
@@ -133,7 +137,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"

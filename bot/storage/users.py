@@ -12,6 +12,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.rows import first_row
 from bot.storage.schema import user_settings
 
 
@@ -73,16 +74,10 @@ class UsersRepo:
         return found
 
     async def _read(self, user_id: int) -> UserSettings:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        user_settings.c.language,
-                        user_settings.c.threshold,
-                        user_settings.c.interface,
-                    ).where(user_settings.c.user_id == user_id)
-                )
-            ).first()
+        columns = (user_settings.c.language, user_settings.c.threshold, user_settings.c.interface)
+        row = await first_row(
+            self._engine, select(*columns).where(user_settings.c.user_id == user_id)
+        )
         if row is None:
             return UserSettings()
         return UserSettings(

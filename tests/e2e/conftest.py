@@ -1,49 +1,18 @@
-"""Fixtures for end-to-end tests: the fake Bot API server and the real bot wired to it."""
+"""Fixtures for end-to-end tests: the real bot wired to the fake Bot API (tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build_application
-from bot.config import EngineChoice, Settings
-from tests.e2e.harness import running_bot
-from tests.fakes.bot_api import FakeBotApi
-
-TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
-
-
-@pytest.fixture
-def fake_api() -> Iterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-def make_settings(fake: FakeBotApi, data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "telegram_bot_token": TOKEN,
-        "telegram_api_base_url": fake.base_url,
-        "telegram_file_base_url": fake.base_file_url,
-        "ocr_engine": EngineChoice.TESSERACT,
-        "ocr_workers": 2,
-        "data_dir": data_dir,
-        "aspose_models_dir": data_dir / "aspose-models",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def aspose_settings(fake: FakeBotApi, data_dir: Path, *, timeout: float = 180) -> Settings:
-    """The real Aspose pool with one worker (trial mode, offline: no Chinese model)."""
-    return make_settings(
-        fake, data_dir, ocr_engine=EngineChoice.ASPOSE, ocr_workers=1, ocr_timeout_seconds=timeout
-    )
+from bot.config import Settings
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import running_bot
+from testkit.settings import make_settings
 
 
 @pytest.fixture

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_application
-from tests.e2e.conftest import aspose_settings
-from tests.e2e.harness import Conversation, running_bot
+from testkit.buttons import questions
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.settings import aspose_settings
 from tests.e2e.test_review_flow import CLEAN, _card, _card_moved
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
 
 
 def _words(text: str) -> set[str]:
@@ -63,7 +64,7 @@ async def test_aspose_trial_flow_warns_keeps_every_line_and_finishes(
                     chat.press("🗑 Drop", message_id=card.message_id)
                 await _card_moved(fake_api, 4001, card.message_id, current.revision)
             done = fake_api.bot_message(4001, card.message_id)
-            assert done is not None and "checked" in done.visible and not done.buttons
+            assert done is not None and "checked" in done.visible and not questions(done)
         sure_rows = [
             r for r in summary.visible.splitlines()[1:] if r.strip() and "license" not in r
         ]
@@ -79,7 +80,7 @@ async def test_aspose_trial_flow_warns_keeps_every_line_and_finishes(
                 m.message_id > summary.message_id
                 and "Buy milk" in m.visible
                 and "Read in" not in m.visible
-                and not m.buttons
+                and not questions(m)
                 and m.photo is None
             ),
             timeout=30,

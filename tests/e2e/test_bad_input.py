@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, to_bytes
+from testkit.buttons import questions
+from testkit.drawing import draw_lines, note_png, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 FALLBACK = "something went wrong"
@@ -79,7 +80,7 @@ async def _still_serving(chat: Conversation) -> None:
 
 
 def _replies_with(*words: str) -> Any:
-    return lambda m: any(w.lower() in m.visible.lower() for w in words) and not m.buttons
+    return lambda m: any(w.lower() in m.visible.lower() for w in words) and not questions(m)
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import asyncio
 from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.engines import tesseract_engine
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
-from tests.support.recognizers import HoldingRecognizer
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.recognizers import HoldingRecognizer
 
 NOTE_A = ("Pick up the parcel", "Send the invoice today")
 NOTE_B = ("Book the train tickets", "Ask Anna about Friday")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.config import EngineChoice
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.settings import make_settings
 
 ZH = ("今天天气很好", "下周五之前提交报告", "明天买牛奶和鸡蛋")
 VI = ("Hôm nay trời đẹp quá", "Mua sữa và trứng ngày mai")

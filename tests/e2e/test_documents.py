@@ -10,10 +10,11 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, to_bytes
-from tests.support.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
+from testkit.buttons import questions
+from testkit.drawing import draw_lines, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
+from testkit.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
 
 TYPED = ["Project kickoff: Monday 9:30", "Owner: Lan (budget, 2 pages)", "Next review on 12/03"]
 PAGE_2 = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
@@ -27,7 +28,7 @@ async def _stored_notes(app: Any, user_id: int) -> list[Any]:
 def _note_text(m: BotMessage) -> str | None:
     """The final note's text, under its heading ("📝 Your note (3 lines), saved:")."""
     heading, _, text = m.visible.partition("\n")
-    return text.strip() if heading.startswith("📝 Your note (") and not m.buttons else None
+    return text.strip() if heading.startswith("📝 Your note (") and not questions(m) else None
 
 
 async def _final_note(chat: Conversation, lines: list[str] | tuple[str, ...]) -> Any:
@@ -124,7 +125,7 @@ async def test_bad_document_gets_one_sentence_and_nothing_is_stored(
     chat = Conversation(fake_api, chat_id=5100)
     chat.send_document(data, file_name, mime)
     reply = await chat.await_reply(
-        lambda m: all(w in m.visible for w in words) and not m.buttons, timeout=60
+        lambda m: all(w in m.visible for w in words) and not questions(m), timeout=60
     )
     text = reply.visible
     assert len(text) < 120 and text.count(".") <= 2, f"one short sentence, not {text!r}"

@@ -18,11 +18,12 @@ from bot.config import Settings
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import NoteAction, pack
-from tests.e2e.conftest import TOKEN, make_settings
-from tests.e2e.harness import Conversation, running_bot
+from testkit.buttons import questions
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.settings import TOKEN, make_settings
 from tests.e2e.test_resend_and_long_notes import LongNoteRecognizer
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 DOWNLOAD_FAILED = "could not download this photo"
@@ -45,7 +46,7 @@ class GatedRecognizer(LongNoteRecognizer):
 
 
 def _final_note(m: Any) -> bool:
-    return all(line in m.visible for line in CLEAN) and not m.buttons
+    return all(line in m.visible for line in CLEAN) and not questions(m)
 
 
 async def test_get_file_failure_is_one_sentence_and_a_retry_works(

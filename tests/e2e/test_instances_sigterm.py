@@ -9,14 +9,14 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from tests.e2e.harness import Conversation, free_port
+from testkit.balancer import Balancer, chat_of
+from testkit.bot_process import REPLY_TIMEOUT, assert_clean_exit
+from testkit.cluster import instance_processes, stored_notes
+from testkit.drawing import errand_note, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, free_port
+from testkit.redis_server import ocr_workers
 from tests.e2e.test_sigterm import CLEAN
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.balancer import Balancer, chat_of
-from tests.support.bot_process import REPLY_TIMEOUT, assert_clean_exit
-from tests.support.cluster import instance_processes, stored_notes
-from tests.support.drawing import errand_note, note_png, scribbled_note, to_bytes
-from tests.support.redis_server import ocr_workers
 
 
 async def test_an_instance_stopped_mid_review_leaves_it_to_the_other(

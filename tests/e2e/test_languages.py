@@ -16,11 +16,12 @@ from bot.ocr.engines import tesseract_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
-from tests.e2e.harness import Conversation, running_bot
+from testkit.buttons import questions
+from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.recognizers import DelegatingRecognizer
 from tests.e2e.test_review_flow import _card_moved
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, scribbled_note, to_bytes
-from tests.support.recognizers import DelegatingRecognizer
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ async def test_the_bot_speaks_the_users_language_and_reads_their_script(
     shown += "\n" + final.visible
     for text in speaker.found:
         assert text in shown, (text, shown)
-    assert not final.buttons
+    assert not questions(final)
 
     # An error, in the user's language.
     chat.send_document(b"Buy milk\nCall the dentist\n", "notes.txt", "text/plain")
@@ -229,7 +230,7 @@ async def test_ten_lines_to_check_stay_within_three_messages(
     assert "Buy oat milk and eggs tomorrow" in final.visible
     assert "Renew the library card" in final.visible
     # Every answered question lost its buttons; the card ends as a tally.
-    assert all(not m.buttons for m in mine)
+    assert all(not questions(m) for m in mine)
     done = fake_api.bot_message(7401, card.message_id)
     assert done is not None and "All 10 lines checked" in done.visible
     # The card moved from line to line by editing itself, a new crop each time.
@@ -269,4 +270,4 @@ async def test_one_tap_reads_the_same_photo_again_in_another_language(
     await _finish_review(chat, now)
     final = await chat.await_reply(contains="📝 Your note (", timeout=60)
     assert "Hôm nay" in final.visible or "Chúng tôi" in final.visible
-    assert all(not m.buttons for m in chat.bot_messages())
+    assert all(not questions(m) for m in chat.bot_messages())

@@ -11,9 +11,10 @@ from typing import Any
 
 from bot.config import Settings
 from bot.review.callbacks import NoteAction, pack
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import note_png
+from testkit.buttons import questions
+from testkit.drawing import note_png
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 # The third line carries the word the user later searches for.
 LINES = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Water the orchids")
@@ -30,7 +31,7 @@ async def _confirmed_note(chat: Conversation) -> BotMessage:
     """A clean drawn note needs no checking: the final note arrives and is stored."""
     chat.send_photo(note_png(LINES))
     return await chat.await_reply(
-        lambda m: all(line in m.visible for line in LINES) and not m.buttons, timeout=60
+        lambda m: all(line in m.visible for line in LINES) and not questions(m), timeout=60
     )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_application
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.settings import make_settings
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
 

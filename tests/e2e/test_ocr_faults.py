@@ -18,11 +18,11 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.engines import tesseract_engine
 from bot.ocr.run.processes import ProcessRunner
-from tests.e2e.conftest import aspose_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import NOTE_LINES, note_png
-from tests.support.recognizers import SlotHoldingRecognizer
+from testkit.drawing import NOTE_LINES, note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.recognizers import SlotHoldingRecognizer
+from testkit.settings import aspose_settings
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 NOTE_B = ("Book the train tickets", "Ask Anna about Friday")

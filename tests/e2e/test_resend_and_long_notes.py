@@ -8,10 +8,10 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.model import Box, Line, Page
 from bot.ocr.recognizer import QueueCallback
-from tests.e2e.harness import Conversation, running_bot
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
 from tests.e2e.test_review_flow import _card, _mixed_note
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
 
 
 async def test_closer_photo_of_a_line_is_offered_back_for_confirmation(

@@ -14,10 +14,11 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
-from tests.e2e.harness import Conversation, free_port, running_bot, running_webhook_bot
+from testkit.buttons import questions
+from testkit.drawing import draw_lines, note_png, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation, free_port, running_bot, running_webhook_bot
 from tests.e2e.test_review_flow import CLEAN, _card_moved, _mixed_note
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, to_bytes
 
 VIETNAMESE = ("Hôm nay trời đẹp quá", "Chúng tôi đi học")
 
@@ -68,7 +69,7 @@ async def test_review_buttons_work_after_restart_and_nothing_confirmed_is_lost(
         )
         assert kept in final.visible, "a line confirmed before the restart must stay in the note"
         for msg in chat.bot_messages():
-            assert not msg.buttons
+            assert not questions(msg)
 
 
 def _post_update(url: str, update: dict[str, Any], secret: str | None) -> int:
@@ -100,7 +101,7 @@ async def test_webhook_mode_serves_users_and_refuses_forged_posts(
             lambda m: (
                 "Buy milk and eggs tomorrow" in m.visible
                 and "Read chapter five again" in m.visible
-                and not m.buttons
+                and not questions(m)
             ),
             timeout=60,
         )

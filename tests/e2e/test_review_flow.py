@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
+from testkit.buttons import questions
+from testkit.drawing import NOTE_LINES, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 
@@ -49,7 +50,7 @@ async def test_clean_photo_gives_final_note_at_once(bot: Any, fake_api: FakeBotA
         ),
         timeout=30,
     )
-    assert not done.buttons
+    assert not questions(done)
     assert final is not None
     assert ("1001", "typing") in [(str(c), a) for c, a in fake_api.chat_actions] or any(
         a == "typing" for _, a in fake_api.chat_actions
@@ -73,7 +74,8 @@ async def test_the_summary_answers_the_photo_where_the_status_was(
     assert summary.visible.startswith("📝 Read in English")
     assert final.visible.startswith("📝 Your note (3 lines), saved:")
     assert [m.message_id for m in rest] == [final.message_id]
-    assert not final.buttons
+    # The saved note asks nothing; a line found wrong later is fixed from it.
+    assert final.button_texts == ["✏️ Fix a line"]
 
 
 async def test_review_messages_come_in_reading_order(bot: Any, fake_api: FakeBotApi) -> None:
@@ -89,7 +91,7 @@ async def test_review_messages_come_in_reading_order(bot: Any, fake_api: FakeBot
     assert "to check" in summary.visible
     assert last.message_id == card.message_id and card.photo is not None
     assert card.visible.startswith("Line 3 · please check")
-    assert card.button_texts[:3] == ["✅ Confirm", "✏️ Retype / closer photo", "🗑 Drop"]
+    assert card.button_texts[:4] == ["✏️ Edit", "✅ Confirm", "🗑 Drop", "✏️ Retype / closer photo"]
 
 
 async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeBotApi) -> None:
@@ -126,7 +128,7 @@ async def test_confirm_and_resend_reach_the_final_note(bot: Any, fake_api: FakeB
     ]
     assert final.visible.startswith("📝 Your note (4 lines), saved:")
     for msg in chat.bot_messages():
-        assert not msg.buttons, f"no live buttons remain on a finished review: {msg.visible!r}"
+        assert not questions(msg), f"no live buttons remain on a finished review: {msg.visible!r}"
     done = fake_api.bot_message(1002, card.message_id)
     assert done is not None and "checked" in done.visible and "retyped: 1" in done.visible
 

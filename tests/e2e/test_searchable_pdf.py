@@ -10,11 +10,12 @@ from typing import Any
 
 from PIL import Image
 
-from tests.e2e.harness import Conversation
+from testkit.buttons import questions
+from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
+from testkit.pdfs import make_pdf
 from tests.e2e.test_review_flow import _card_moved
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.drawing import draw_lines, note_png, scribbled_note, to_bytes
-from tests.support.pdfs import make_pdf
 
 PAGE_1 = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
 PAGE_2 = ("Finish the quarterly report", "Read chapter five again")
@@ -61,7 +62,7 @@ def _render(pdf: Path, page: int, out: Path) -> Image.Image:
 def _note_text(m: BotMessage) -> str | None:
     """The final note's text, under its heading ("📝 Your note (3 lines), saved:")."""
     heading, _, text = m.visible.partition("\n")
-    return text.strip() if heading.startswith("📝 Your note (") and not m.buttons else None
+    return text.strip() if heading.startswith("📝 Your note (") and not questions(m) else None
 
 
 async def _final(chat: Conversation, lines: tuple[str, ...] | list[str]) -> BotMessage:

@@ -18,15 +18,16 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from tests.e2e.harness import Conversation
-from tests.fakes.bot_api import BotMessage, FakeBotApi
-from tests.support.bot_process import (
+from testkit.bot_process import (
     EXIT_TIMEOUT,
     REPLY_TIMEOUT,
     assert_clean_exit,
     bot_process,
 )
-from tests.support.drawing import note_png
+from testkit.buttons import questions
+from testkit.drawing import note_png
+from testkit.fake_bot_api import BotMessage, FakeBotApi
+from testkit.harness import Conversation
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
 
@@ -47,7 +48,9 @@ def shown_line(msg: BotMessage) -> str:
 def is_note(msg: BotMessage, lines: tuple[str, ...]) -> bool:
     """The final note: every line, no "Read in" header, no buttons."""
     return (
-        not msg.buttons and "Read in" not in msg.visible and all(t in msg.visible for t in lines)
+        not questions(msg)
+        and "Read in" not in msg.visible
+        and all(t in msg.visible for t in lines)
     )
 
 
@@ -87,7 +90,7 @@ async def test_confirmed_line_survives_sigterm_and_restart(
             await card_moved(fake_api, current)
         final = await chat.await_reply(
             lambda m: (
-                not m.buttons
+                not questions(m)
                 and "Read in" not in m.visible
                 and kept in m.visible
                 and m.message_id > card.message_id
@@ -96,7 +99,7 @@ async def test_confirmed_line_survives_sigterm_and_restart(
         )
         assert kept in final.visible, "a line confirmed before the restart must stay in the note"
         for msg in chat.bot_messages():
-            assert not msg.buttons, "no live buttons on a finished review"
+            assert not questions(msg), "no live buttons on a finished review"
         assert_clean_exit(second, await second.terminate())
 
 

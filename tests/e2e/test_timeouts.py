@@ -9,9 +9,10 @@ from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.config import Settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
+from testkit.buttons import questions
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
 
 CLEAN = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
 
@@ -32,7 +33,7 @@ async def test_get_file_timing_out_is_told_and_a_resend_works(
         fake_api.delay_method("getFile", 0)
         chat.send_photo(note_png(CLEAN))
         await chat.await_reply(
-            lambda m: all(line in m.visible for line in CLEAN) and not m.buttons, timeout=60
+            lambda m: all(line in m.visible for line in CLEAN) and not questions(m), timeout=60
         )
 
 
@@ -48,7 +49,7 @@ async def test_slow_send_message_is_told_and_never_saves_a_note_twice(
         fake_api.delay_method("sendMessage", 0)
         chat.send_photo(note_png(CLEAN))
         await chat.await_reply(
-            lambda m: all(line in m.visible for line in CLEAN) and not m.buttons, timeout=60
+            lambda m: all(line in m.visible for line in CLEAN) and not questions(m), timeout=60
         )
         chat.send_command("start")
         await chat.await_reply(contains="Send me a photo", timeout=30)

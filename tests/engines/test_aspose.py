@@ -20,7 +20,7 @@ from bot.ocr.job.aspose_checked import TRIAL_WARNING
 from bot.ocr.model import ConfidenceSource, Page
 from bot.ocr.readers.aspose import AsposeWorkerConfig
 from bot.ocr.run.processes import ProcessRunner
-from tests.support.drawing import NOTE_LINES, Effects, note_png
+from testkit.drawing import NOTE_LINES, Effects, note_png
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
 

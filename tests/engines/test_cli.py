@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pillow_heif
 import pytest
+from PIL import Image
 
-from tests.support.drawing import NOTE_LINES, note_png
+from testkit.drawing import NOTE_LINES, note_png
 
 
-def _ocr(tmp_path: Path, *args: str) -> dict[str, object]:
-    image = tmp_path / "note.png"
-    image.write_bytes(note_png())
+def _ocr(
+    tmp_path: Path, *args: str, data: bytes | None = None, name: str = "note.png"
+) -> dict[str, object]:
+    image = tmp_path / name
+    image.write_bytes(note_png() if data is None else data)
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
     env.pop("ASPOSE_LICENSE_PATH", None)
     proc = subprocess.run(
@@ -39,6 +44,17 @@ def test_ocr_json_with_tesseract_gives_every_line_with_a_confidence(tmp_path: Pa
     assert [line["text"] for line in lines] == list(NOTE_LINES)
     assert all(isinstance(line["confidence"], float) for line in lines)
     assert not any(line["flagged"] for line in lines)
+
+
+def test_ocr_reads_an_iphone_heic_file_as_it_reads_the_png(tmp_path: Path) -> None:
+    heic = io.BytesIO()
+    pillow_heif.from_pillow(Image.open(io.BytesIO(note_png())).convert("RGB")).save(
+        heic, quality=95
+    )
+    result = _ocr(tmp_path, "--engine", "tesseract", data=heic.getvalue(), name="IMG_0001.HEIC")
+    lines = result["lines"]
+    assert isinstance(lines, list)
+    assert [line["text"] for line in lines] == list(NOTE_LINES)
 
 
 @pytest.mark.aspose

@@ -15,7 +15,7 @@ from bot.config import EngineChoice, Settings
 from bot.errors import OcrTimeout, QueueFull, WorkerCrashed
 from bot.ocr.engines import build_recognizer
 from bot.ocr.run.processes import ProcessRunner
-from tests.support.drawing import NOTE_LINES, draw_lines, note_png, to_bytes
+from testkit.drawing import NOTE_LINES, draw_lines, note_png, to_bytes
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
 

@@ -20,7 +20,7 @@ from bot.ocr.engines import reading_engine
 from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 from bot.ocr.readers import rapid
 from bot.ocr.run.threads import ThreadRunner
-from tests.support.drawing import draw_lines, note_png, to_bytes
+from testkit.drawing import draw_lines, note_png, to_bytes
 
 REAL_NOTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-notes"
 ZH = ("今天天气很好", "下周五之前提交报告", "明天买牛奶和鸡蛋")

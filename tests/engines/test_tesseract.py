@@ -29,7 +29,7 @@ from bot.ocr.job.aspose_checked import check_crop
 from bot.ocr.languages import resolve
 from bot.ocr.model import Box, ConfidenceSource, Page
 from bot.ocr.run.threads import ThreadRunner
-from tests.support.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
+from testkit.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
 
 THRESHOLD = 75
 MB = 1024 * 1024

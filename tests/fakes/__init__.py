@@ -1,1 +1,1 @@
-"""Fakes of external services (the Telegram Bot API) that the end-to-end tests run against."""
+"""Tests of the fake Bot API (testkit/fake_bot_api): it must answer as Telegram does."""

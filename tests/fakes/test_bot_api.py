@@ -41,9 +41,9 @@ from telegram.ext import (
     filters,
 )
 
-from tests.e2e.harness import Conversation, free_port, running_bot, running_webhook_bot
-from tests.fakes.bot_api import FakeBotApi, html_to_plain
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi, html_to_plain
+from testkit.harness import Conversation, free_port, running_bot, running_webhook_bot
 
 TOKEN = "424242:fake-token-for-tests"
 CHAT = 5001

@@ -10,7 +10,7 @@ import redis
 
 from bot.cli import _check_queue
 from bot.ocr.run.queue.wire import WORKER_KEY_PREFIX, WORKERS
-from tests.e2e.harness import free_port
+from testkit.harness import free_port
 
 
 def test_doctor_names_the_live_workers(redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.bot_process import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
-from tests.support.drawing import draw_lines, errand_note, note_png, to_bytes
-from tests.support.redis_server import ocr_workers
+from testkit.bot_process import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
+from testkit.drawing import draw_lines, errand_note, note_png, to_bytes
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.redis_server import ocr_workers
+from testkit.settings import make_settings
+from tests.queue.test_deaths import until
 
 
 async def _stored(app: Any, user_id: int) -> list[str]:
@@ -74,7 +75,7 @@ async def test_a_worker_stopped_mid_job_finishes_it_before_it_exits(
             stopping.send_signal(signal.SIGTERM)
             log = tmp_path / "workers" / f"worker-{n}.log"
             # The gate opens once the worker has taken the signal (it says so in its log).
-            await fake_api.wait_for(lambda: "shutdown on SIGTERM" in log.read_text(), timeout=30)
+            await until(lambda: "shutdown on SIGTERM" in log.read_text(), 30)
             workers.open_gate()
             await chat.await_lines(lines)
             assert await asyncio.to_thread(stopping.wait, 30) == 0
@@ -120,7 +121,8 @@ async def test_a_bot_stopped_while_its_photo_is_read_answers_it_before_it_exits(
             chat.send_photo(note_png(lines))
             await workers.wait_entered(1)
             bot.proc.send_signal(signal.SIGTERM)
-            await fake_api.wait_for(lambda: "Application is stopping" in bot.log(), timeout=30)
+            # (Looked at often: the log is no event of the fake's to wait on.)
+            await until(lambda: "Application is stopping" in bot.log(), 30)
             workers.open_gate()
             assert_clean_exit(bot, await asyncio.wait_for(bot.proc.wait(), EXIT_TIMEOUT))
             final = [m for m in chat.bot_messages() if "Your note" in m.visible]

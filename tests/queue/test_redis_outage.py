@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import build_application
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import Conversation, running_bot
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.drawing import note_png
-from tests.support.redis_server import ocr_workers, running_redis
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, running_bot
+from testkit.redis_server import ocr_workers, running_redis
+from testkit.settings import make_settings
 
 AWAY = "I cannot read photos for a moment"
 FALLBACK = "something went wrong"

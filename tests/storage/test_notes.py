@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.storage import Database, open_database
-from tests.support.drawing import NOTE_LINES
+from testkit.drawing import NOTE_LINES
 
 LINES = [
     {"text": text, "state": "confirmed", "confidence": 0.9 - i / 100}

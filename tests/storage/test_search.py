@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.handlers.library import snippet_html
 from bot.storage import Database
-from tests.support.drawing import NOTE_LINES
+from testkit.drawing import NOTE_LINES
 
 
 async def _add(db: Database, user_id: int, text: str, key: str, language: str = "en") -> int:
@@ -25,8 +26,8 @@ async def test_word_from_the_third_line_finds_the_note_with_it_in_bold(db: Datab
     hits = await db.notes.search(1, "quarterly")
 
     assert [h.note_id for h in hits] == [note_id]
-    assert "<b>quarterly</b>" in hits[0].snippet
-    assert "Finish the <b>quarterly</b> report" in hits[0].snippet
+    assert "<b>quarterly</b>" in snippet_html(hits[0].snippet)
+    assert "Finish the <b>quarterly</b> report" in snippet_html(hits[0].snippet)
 
 
 async def test_plural_finds_singular_and_words_in_any_order(db: Database) -> None:
@@ -36,7 +37,8 @@ async def test_plural_finds_singular_and_words_in_any_order(db: Database) -> Non
     assert [h.note_id for h in await db.notes.search(1, "meetings")] == [note_id]
     hits = await db.notes.search(1, "review budget")
     assert [h.note_id for h in hits] == [note_id]
-    assert "<b>budget</b>" in hits[0].snippet and "<b>review</b>" in hits[0].snippet
+    shown = snippet_html(hits[0].snippet)
+    assert "<b>budget</b>" in shown and "<b>review</b>" in shown
     # Every word must occur: "garden" is only in the other note.
     assert await db.notes.search(1, "budget garden") != await db.notes.search(1, "budget")
 
@@ -44,7 +46,7 @@ async def test_plural_finds_singular_and_words_in_any_order(db: Database) -> Non
 async def test_snippet_escapes_html_in_the_note(db: Database) -> None:
     await _add(db, 1, "Tom & Jerry <script> meeting at 5", "n1")
     [hit] = await db.notes.search(1, "meeting")
-    assert hit.snippet == "Tom &amp; Jerry &lt;script&gt; <b>meeting</b> at 5"
+    assert snippet_html(hit.snippet) == "Tom &amp; Jerry &lt;script&gt; <b>meeting</b> at 5"
 
 
 async def test_vietnamese_found_with_and_without_diacritics(db: Database) -> None:
@@ -55,7 +57,7 @@ async def test_vietnamese_found_with_and_without_diacritics(db: Database) -> Non
         hits = await db.notes.search(1, query)
         assert [h.note_id for h in hits] == [note_id], query
     [hit] = await db.notes.search(1, "chao")
-    assert "Xin <b>chào</b> các bạn" in hit.snippet
+    assert "Xin <b>chào</b> các bạn" in snippet_html(hit.snippet)
 
 
 async def test_chinese_word_inside_a_sentence_is_found(db: Database) -> None:
@@ -64,7 +66,7 @@ async def test_chinese_word_inside_a_sentence_is_found(db: Database) -> None:
 
     hits = await db.notes.search(1, "报告")
     assert [h.note_id for h in hits] == [note_id]
-    assert "准备季度<b>报告</b>" in hits[0].snippet
+    assert "准备季度<b>报告</b>" in snippet_html(hits[0].snippet)
     assert [h.note_id for h in await db.notes.search(1, "季度报告")] == [note_id]
     assert [h.note_id for h in await db.notes.search(1, "开会")] == [note_id]
     assert await db.notes.search(1, "报纸") == []

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import UI_LANGUAGES, load_catalogs
 from bot.i18n.catalog import LOCALES_DIR, po_path
-from tests.support.catalog_keys import BOT, PYBABEL_KEYWORDS, Keys, collect
+from testkit.catalog_keys import BOT, PYBABEL_KEYWORDS, Keys, collect
 
 
 def _read(language: str, root: Path = LOCALES_DIR) -> Catalog:

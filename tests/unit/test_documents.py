@@ -12,8 +12,8 @@ from bot.documents.refs import PageRef, files, parse
 from bot.documents.sources import Limits, pages_of
 from bot.errors import PageTooLarge, PdfBroken, PdfLocked, TooManyPages
 from bot.i18n import load_catalogs
-from tests.support.drawing import draw_lines
-from tests.support.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
+from testkit.drawing import draw_lines
+from testkit.pdfs import huge_page_pdf, image_bomb_pdf, make_pdf, many_pages_pdf
 
 LINES = ["Shopping list (Monday)", "Buy milk and eggs", "Call the dentist at 3 pm"]
 LIMITS = Limits(max_pages=20, max_side=2000, max_pixels=60_000_000)

@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from bot.review.annotate import CROP_MIN_WIDTH, blank_card, line_crop
-from tests.support.drawing import note_png
+from testkit.drawing import note_png
 
 
 def _size(jpeg: bytes) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 from bot.ocr.find.lines import find_lines, rectangle
 from bot.ocr.model import Box
 from bot.ocr.readers.rapid import Found
-from tests.support.drawing import font
+from testkit.drawing import font
 
 
 def piece(left: int, top: int, right: int, bottom: int) -> Found:

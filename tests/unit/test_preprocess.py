@@ -18,7 +18,7 @@ from bot.errors import (
     UnsupportedImage,
 )
 from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
-from tests.support.drawing import draw_lines, note_png, to_bytes
+from testkit.drawing import draw_lines, note_png, to_bytes
 
 MB = 1024 * 1024
 

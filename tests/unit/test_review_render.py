@@ -24,7 +24,7 @@ from bot.review.render import (
     render_summary,
     split_message,
 )
-from bot.review.session import ReviewSession
+from bot.review.session import LineState, ReviewSession
 from bot.review.strictness import describe_strictness, parse_strictness
 
 CATALOGS = load_catalogs()
@@ -105,18 +105,22 @@ def test_card_shows_one_line_with_its_buttons(session: ReviewSession) -> None:
     spec = render_card(session, EN)
     assert _visible(spec.text).startswith("Line 2 · please check (41%) · 2 left")
     assert [[b.text for b in row] for row in spec.buttons] == [
-        ["✅ Confirm", "✏️ Retype / closer photo"],
+        ["✏️ Edit", "✅ Confirm", "🗑 Drop"],
         # The unreadable line cannot be kept as read: "the rest" is the one line with text.
-        ["🗑 Drop", "⏩ Confirm the last one"],
+        ["✏️ Retype / closer photo", "⏩ Confirm the last one"],
     ]
-    actions = [unpack(b.callback_data) for b in _buttons(spec)]
+    edit, *tapped = _buttons(spec)
+    # Edit copies the reading exactly (unescaped) to the clipboard; the bot hears nothing.
+    assert edit.copy_text == "Call <Anna> & co" and edit.callback_data == ""
+    assert "Tap ✏️ Edit to copy the line" in _visible(spec.text)
+    actions = [unpack(b.callback_data) for b in tapped]
     assert actions == [
         ReviewAction.confirm(session.id, 1, session.revision),
-        ReviewAction.resend(session.id, 1, session.revision),
         ReviewAction.drop(session.id, 1, session.revision),
+        ReviewAction.resend(session.id, 1, session.revision),
         ReviewAction.confirm_all(session.id, session.revision),
     ]
-    assert all(len(b.callback_data.encode()) <= 64 for b in _buttons(spec))
+    assert all(len(b.callback_data.encode()) <= 64 for b in tapped)
     assert len(spec.text) <= 1024
 
 
@@ -125,7 +129,9 @@ def test_card_moves_on_and_ends_as_a_tally(session: ReviewSession) -> None:
     spec = render_card(session, EN, notice="Line 2 kept.")
     shown = _visible(spec.text)
     assert shown.startswith("Line 2 kept.\nLine 3 · could not read: type it, or drop it · 1 left")
-    assert [b.text for b in _buttons(spec)] == ["✏️ Retype / closer photo", "🗑 Drop"]
+    # Nothing to copy: no Edit, and the hint says to send the text.
+    assert [b.text for b in _buttons(spec)] == ["🗑 Drop", "✏️ Retype / closer photo"]
+    assert "send the right text of this line" in shown
     session.drop(2)
     done = render_card_done(session, EN)
     assert done.buttons == []
@@ -255,4 +261,32 @@ def test_reread_line_is_offered_for_confirmation(session: ReviewSession) -> None
     spec = render_card(session, EN)
     assert "<code>Pay rent</code>" in spec.text
     assert "Read again from your new photo" in spec.text
-    assert [b.text for b in _buttons(spec)] == ["✅ Confirm", "✏️ Retype / closer photo", "🗑 Drop"]
+    assert [b.text for b in _buttons(spec)] == [
+        "✏️ Edit",
+        "✅ Confirm",
+        "🗑 Drop",
+        "✏️ Retype / closer photo",
+    ]
+
+
+def test_a_line_longer_than_telegram_copies_has_no_edit_button() -> None:
+    # CopyTextButton holds 1-256 characters: 256 is offered, 257 is not (the user retypes).
+    for length, offered in ((256, True), (257, False)):
+        s = _session([("x" * length, 0.3), ("y", 0.3)])
+        spec = render_card(s, EN)
+        copies = [b.copy_text for b in _buttons(spec) if b.copy_text is not None]
+        assert copies == (["x" * length] if offered else [])
+        assert ("Tap ✏️ Edit" in spec.text) is offered
+
+
+def test_fixing_a_saved_note_shows_every_line_with_edit_confirm_drop_done() -> None:
+    s = _session([("first", 0.99), ("second", 0.99)])
+    for line in s.lines:
+        line.state, line.flagged = LineState.FLAGGED, True
+    spec = render_card(s, EN, fixing=True)
+    assert _visible(spec.text).startswith("✏️ Fixing your note · line 1 of 2\nfirst")
+    assert [[b.text for b in row] for row in spec.buttons] == [
+        ["✏️ Edit", "✅ Confirm", "🗑 Drop"],
+        ["✔️ Done"],
+    ]
+    assert unpack(spec.buttons[1][0].callback_data) == ReviewAction.confirm_all(s.id, s.revision)

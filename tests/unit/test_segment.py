@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from bot.ocr.find.bands import detect_lines, reconcile
 from bot.ocr.model import Box, ConfidenceSource, Line
-from tests.support.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
+from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
 
 
 def _assert_one_band_per_line(boxes: list[Box], img: Image.Image) -> None:

@@ -5,7 +5,7 @@ Each worker process builds the engine its own settings choose (``OCR_ENGINE``, `
 jobs at once), starts it once, and runs each job as ``await recognizer.recognize(image,
 language)``. A job is acknowledged (removed from the line) only when its result is stored: a
 worker killed mid-job leaves the job in the line, and another worker runs it once the dead
-one's in-progress mark expires (the time limit plus 10 s, arq's rule). A job over
+one's in-progress mark expires (8 s after its last heartbeat, bot/ocr/holds.py). A job over
 ``OCR_TIMEOUT_SECONDS`` is cancelled and its photo answered with the timeout sentence.
 """
 
@@ -24,6 +24,7 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from bot.errors import BotError, ConfigError, OcrError
+from bot.ocr.holds import JOB_LOCK_SECONDS, Holds
 from bot.ocr.run.queue.wire import (
     JOB,
     MAX_TRIES,
@@ -34,6 +35,7 @@ from bot.ocr.run.queue.wire import (
     error_result,
     page_result,
 )
+from bot.shutdown import WATCHDOG_MARGIN_S, Watchdog
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -46,20 +48,17 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.01
 # How long a result waits in Redis for the bot instance that asked.
 KEEP_RESULT_S = 600
-# SIGTERM: take no new job, give the jobs being read this long to finish, then hand the rest
-# back to the line (another worker runs them at once). deploy/compose.yaml's
-# stop_grace_period leaves room for it.
-DRAIN_SECONDS = 30
 # Redis away: the first wait before trying again, and the longest.
 REDIS_RETRY_SECONDS = (1.0, 15.0)
 
 
-def build_worker(settings: Settings, engine: Recognizer) -> Worker:
+def build_worker(settings: Settings, engine: Recognizer, holds: Holds | None = None) -> Worker:
     """An arq worker running ``engine`` (started and closed by the caller: it outlives a
-    worker that lost Redis)."""
+    worker that lost Redis, and so do ``holds``, the jobs this process holds)."""
     if not settings.redis_url:
         raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
-    worker_key = WORKER_KEY_PREFIX + uuid.uuid4().hex
+    holds = holds or Holds(WORKER_KEY_PREFIX + uuid.uuid4().hex)
+    worker_key = holds.worker_key
     beats: list[asyncio.Task[None]] = []
 
     async def heartbeat(redis: ArqRedis) -> None:
@@ -76,6 +75,7 @@ def build_worker(settings: Settings, engine: Recognizer) -> Worker:
                 async with redis.pipeline(transaction=True) as pipe:
                     pipe.set(worker_key, info, ex=WORKER_KEY_TTL_S)
                     pipe.sadd(WORKERS, worker_key)
+                    holds.refresh(pipe)
                     await pipe.execute()
             except Exception:
                 log.exception("worker heartbeat failed")
@@ -83,6 +83,7 @@ def build_worker(settings: Settings, engine: Recognizer) -> Worker:
 
     async def startup(ctx: dict[str, Any]) -> None:
         beats.append(asyncio.get_running_loop().create_task(heartbeat(ctx["redis"])))
+        await holds.hand_back(ctx["redis"])
         log.info("OCR worker: engine=%s, %d at once", engine.engine_name, settings.ocr_workers)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -105,8 +106,8 @@ def build_worker(settings: Settings, engine: Recognizer) -> Worker:
             return error_result(OcrError(detail=f"{type(exc).__name__}: {exc}"))
         return page_result(page)
 
-    return Worker(
-        functions=[func(read_photo, name=JOB, max_tries=MAX_TRIES)],
+    worker = Worker(
+        functions=[func(holds.guarded(read_photo), name=JOB, max_tries=MAX_TRIES)],
         queue_name=QUEUE,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,
@@ -115,7 +116,7 @@ def build_worker(settings: Settings, engine: Recognizer) -> Worker:
         job_timeout=settings.ocr_timeout_seconds,
         keep_result=KEEP_RESULT_S,
         poll_delay=POLL_SECONDS,
-        job_completion_wait=DRAIN_SECONDS,
+        job_completion_wait=settings.shutdown_grace_seconds,
         # arq reads this many job ids per poll, and jobs being read stay in the line until
         # done: with the default (max_jobs) a free worker sees only the job another worker is
         # reading and waits for it (measured: 2 workers read no faster than 1).
@@ -123,11 +124,17 @@ def build_worker(settings: Settings, engine: Recognizer) -> Worker:
         # Results are not echoed into the log: they are users' notes.
         log_results=False,
     )
+    # A short in-progress mark, refreshed by the heartbeat while the job runs (bot/ocr/holds.py):
+    # a dead worker's job is started again within seconds, not after its time limit.
+    worker.in_progress_timeout_s = JOB_LOCK_SECONDS
+    return worker
 
 
-async def serve(settings: Settings, recognizer: Recognizer | None = None) -> None:
+async def serve(settings: Settings, recognizer: Recognizer | None = None) -> int:
     """Run a worker until SIGINT/SIGTERM: then it takes no new job, finishes the ones it is
-    reading (DRAIN_SECONDS at most, the rest go back to the line) and returns.
+    reading (SHUTDOWN_GRACE_SECONDS at most, the rest go back to the line) and returns the
+    exit code: 0, or 1 when a job could not be handed back (Redis away; one log line says
+    which).
 
     The engine (default: the one the settings choose) is started once. When Redis goes away
     (restarting, the network), the worker waits for it, trying again every few seconds, and
@@ -139,15 +146,19 @@ async def serve(settings: Settings, recognizer: Recognizer | None = None) -> Non
     await recognizer.start()
     stopping = asyncio.Event()
     delay = REDIS_RETRY_SECONDS[0]
+    holds = Holds(WORKER_KEY_PREFIX + uuid.uuid4().hex)
+    watchdog = Watchdog(holds.summary)
+    grace = settings.shutdown_grace_seconds
     try:
         while not stopping.is_set():
-            worker = build_worker(settings, recognizer)  # its signal handlers replace ours
+            worker = build_worker(settings, recognizer, holds)
+            _drain_on_signals(worker, watchdog, grace)  # in place of arq's own handlers
             started = asyncio.get_running_loop().time()
             try:
                 await worker.async_run()
-                return
+                break
             except asyncio.CancelledError:
-                return  # SIGINT/SIGTERM (arq's handlers cancel its main task)
+                break  # SIGINT/SIGTERM (arq's handlers cancel its main task)
             except (RedisError, OSError) as exc:
                 if asyncio.get_running_loop().time() - started > 60:
                     delay = REDIS_RETRY_SECONDS[0]  # it had been working: a new outage
@@ -159,15 +170,33 @@ async def serve(settings: Settings, recognizer: Recognizer | None = None) -> Non
                     task.cancel()
                 with contextlib.suppress(Exception):
                     await worker.close()
-            _stop_on_signals(stopping)
+            _stop_on_signals(stopping, watchdog, grace)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), delay)
             delay = min(delay * 2, REDIS_RETRY_SECONDS[1])
     finally:
         await recognizer.close()
+    return holds.report()
 
 
-def _stop_on_signals(stopping: asyncio.Event) -> None:
+def _stop_on_signals(stopping: asyncio.Event, watchdog: Watchdog, grace: float) -> None:
+    def stop() -> None:
+        watchdog.arm(grace + WATCHDOG_MARGIN_S)
+        stopping.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopping.set)
+        loop.add_signal_handler(sig, stop)
+
+
+def _drain_on_signals(worker: Worker, watchdog: Watchdog, grace: float) -> None:
+    """arq's drain (no new job; the running ones get ``grace``, then go back to the line), with
+    the watchdog armed: the process ends even if Redis never answers again."""
+
+    def drain(sig: signal.Signals) -> None:
+        watchdog.arm(grace + WATCHDOG_MARGIN_S)
+        worker.handle_sig_wait_for_completion(sig)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, drain, sig)

@@ -1,6 +1,5 @@
 """Initial schema: notes (+ full-text index), user settings, review sessions.
 
-Revision ID: 0001
 Revises:
 Create Date: 2026-11-21
 """
@@ -12,8 +11,6 @@ from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | None = None
-depends_on: str | None = None
 
 # Frozen copies of the DDL at this revision (schema.py may move on; this must not).
 _SQLITE_SEARCH = (

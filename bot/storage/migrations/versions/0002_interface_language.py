@@ -1,7 +1,5 @@
 """user_settings.interface: the interface language a user chose.
 
-Revision ID: 0002
-Revises: 0001
 Create Date: 2026-12-02
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | None = None
-depends_on: str | None = None
 
 
 def upgrade() -> None:

@@ -1,7 +1,5 @@
 """review_sessions.revision: optimistic concurrency for reviews shared by several bot instances.
 
-Revision ID: 0003
-Revises: 0002
 Create Date: 2026-12-02
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | None = None
-depends_on: str | None = None
 
 
 def upgrade() -> None:

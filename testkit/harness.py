@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.bot_api import JSON, AnsweredCallback, BotMessage, FakeBotApi
+from testkit.fake_bot_api import JSON, AnsweredCallback, BotMessage, FakeBotApi
 
 if TYPE_CHECKING:
     # Type-only: the harness drives whatever Application the test built.

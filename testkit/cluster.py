@@ -18,12 +18,12 @@ from sqlalchemy import text
 
 from bot.app import build_application
 from bot.storage import open_database
-from tests.e2e.conftest import make_settings
-from tests.e2e.harness import free_port, running_instance
-from tests.fakes.bot_api import FakeBotApi
-from tests.support.balancer import Balancer
-from tests.support.bot_process import BotProcess, bot_process
-from tests.support.redis_server import Workers, ocr_workers
+from testkit.balancer import Balancer
+from testkit.bot_process import BotProcess, bot_process
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import free_port, running_instance
+from testkit.redis_server import Workers, ocr_workers
+from testkit.settings import make_settings
 
 SECRET = "cluster-secret"
 
@@ -46,7 +46,7 @@ async def cluster(
     **worker_settings: str,
 ) -> AsyncIterator[Cluster]:
     """Two instances and two workers, all up; ``gated`` workers hold each job at a gate the
-    test opens (tests/support/queue_worker.py)."""
+    test opens (testkit/queue_worker.py)."""
     ports = [free_port(), free_port()]
     balancer = Balancer([f"http://127.0.0.1:{p}/telegram" for p in ports]).start()
     try:

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from tests.e2e.conftest import TOKEN
-from tests.fakes.bot_api import FakeBotApi
+from testkit.fake_bot_api import FakeBotApi
+from testkit.settings import TOKEN
 
 # Generous: the machine is shared by several engineers, and OCR plus interpreter start-up
 # in a fresh process is seconds of CPU. These bound a hang, they do not measure anything.
 EXIT_TIMEOUT = 60.0
 REPLY_TIMEOUT = 90.0
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bot_env(fake: FakeBotApi, data_dir: Path, **extra: str) -> dict[str, str]:

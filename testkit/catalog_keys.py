@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BOT = Path(__file__).resolve().parents[2] / "bot"
+BOT = Path(__file__).resolve().parents[1] / "bot"
 _KEY_RE = re.compile(r"[a-z]+(?:-[a-z]+)+|[a-z]+")
 
 

@@ -1,6 +1,5 @@
-"""``python -m tests.support.queue_worker GATE_DIR``: the real OCR worker
-(bot.ocr.run.queue.worker) with a gate in front of its engine, so a test can hold a job
-mid-read in a worker process.
+"""``python -m testkit.queue_worker GATE_DIR``: the real OCR worker (bot.ocr.run.queue.worker) with
+a gate in front of its engine, so a test can hold a job mid-read in a worker process.
 
 Each job writes ``GATE_DIR/entered-<pid>-<n>`` when it reaches the worker, then waits until
 ``GATE_DIR/open`` exists, then is read by the engine the environment chooses.
@@ -15,11 +14,12 @@ import sys
 from pathlib import Path
 
 from bot.cli import load_settings, setup_logging
+from bot.documents.heif import enable_heif
 from bot.ocr.engines import build_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
 from bot.ocr.run.queue.worker import serve
-from tests.support.recognizers import DelegatingRecognizer
+from testkit.recognizers import DelegatingRecognizer
 
 
 class GatedRecognizer(DelegatingRecognizer):
@@ -41,8 +41,9 @@ class GatedRecognizer(DelegatingRecognizer):
 def main() -> None:
     settings = load_settings()
     setup_logging(settings.log_level)
+    enable_heif()  # as bot worker does
     recognizer = GatedRecognizer(build_engine(settings), Path(sys.argv[1]))
-    asyncio.run(serve(settings, recognizer))
+    sys.exit(asyncio.run(serve(settings, recognizer)))
 
 
 if __name__ == "__main__":

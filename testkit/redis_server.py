@@ -4,7 +4,7 @@ The server is Debian's (scripts/install-system-deps.sh installs it); a test that
 fails when it is missing, it never skips. Workers run as ``python -m bot worker`` (what the
 ``notes-ocr-bot worker`` script runs) with this tree first on the path and a clean
 environment of settings, or, where a test must hold a job mid-read, as
-``python -m tests.support.queue_worker`` (the same worker with a gate in front of the engine).
+``python -m testkit.queue_worker`` (the same worker with a gate in front of the engine).
 """
 
 from __future__ import annotations
@@ -25,16 +25,17 @@ from typing import cast
 import redis
 
 from bot.ocr.run.queue.wire import WORKERS
-from tests.e2e.harness import free_port
+from testkit.harness import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class RedisServer:
     """redis-server on a fixed free port; ``stop`` and ``start`` again (empty, as a Redis
-    without persistence restarts) to test what an outage does."""
+    without persistence restarts; with ``appendonly``, as deploy/compose.yaml runs it, with
+    its data) to test what an outage does."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, appendonly: bool = False) -> None:
         exe = shutil.which("redis-server")
         if exe is None:
             raise AssertionError(
@@ -42,13 +43,14 @@ class RedisServer:
             )
         self.exe, self.workdir, self.port = exe, workdir, free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.appendonly = appendonly
         self.proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+             "--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -87,8 +89,8 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running_redis(workdir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(workdir)
+def running_redis(workdir: Path, *, appendonly: bool = False) -> Iterator[RedisServer]:
+    server = RedisServer(workdir, appendonly=appendonly)
     server.start()
     try:
         yield server
@@ -139,7 +141,7 @@ def ocr_workers(
     """``count`` worker processes, started and ready (each has said so in Redis)."""
     gate = workdir / "gate"
     gate.mkdir(parents=True, exist_ok=True)
-    module = ["tests.support.queue_worker", str(gate)] if gated else ["bot", "worker"]
+    module = ["testkit.queue_worker", str(gate)] if gated else ["bot", "worker"]
     procs = []
     for n in range(count):
         log = (workdir / f"worker-{n}.log").open("wb")
