@@ -1,7 +1,7 @@
 """The bot's end of the OCR queue: a Recognizer that hands each photo to a worker through Redis.
 
 Chosen by :func:`bot.ocr.engines.build_recognizer` when ``REDIS_URL`` is set. The queue is
-arq's (:mod:`bot.ocr.worker` is the other end): a job stays in Redis until a worker has
+arq's (:mod:`bot.ocr.run.queue.worker` is the other end): a job stays in Redis until a worker has
 finished it, so a job whose worker died is run again by another. This room only submits,
 waits, and tells the photo's place in line; what is read, and how, is the worker's business.
 
@@ -38,7 +38,7 @@ from bot.errors import (
 from bot.ocr.languages import AUTO, LANGUAGES, resolve
 from bot.ocr.preprocess import check
 from bot.ocr.recognizer import QueueCallback, notify_queue
-from bot.ocr.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
+from bot.ocr.run.queue.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
 from bot.shared.outage import unavailable_without_redis
 
 if TYPE_CHECKING:
@@ -290,4 +290,3 @@ def _assumed_languages(settings: Settings) -> list[str]:
     if settings.resolved_engine in (EngineChoice.RAPID_TESSERACT, EngineChoice.RAPID):
         return [AUTO.code, *codes]
     return codes
-
