@@ -65,7 +65,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
     setup_logging(settings.log_level)
     from bot.documents.heif import enable_heif
-    from bot.ocr.worker import serve
+    from bot.ocr.run.queue.worker import serve
 
     enable_heif()  # the photos it reads may be HEIC sent as a file
     return asyncio.run(serve(settings))
@@ -125,7 +125,7 @@ _ASPOSE_PROBE = """
 import json, os
 os.environ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1"
 from bot.config import Settings
-from bot.ocr.aspose import AsposeWorkerConfig, probe
+from bot.ocr.readers.aspose import AsposeWorkerConfig, probe
 s = Settings()
 b = s.aspose_license_base64
 config = AsposeWorkerConfig(
@@ -140,7 +140,7 @@ print(json.dumps(probe(config)))
 def _cmd_doctor(args: argparse.Namespace) -> int:
     import ctypes.util
 
-    from bot.ocr.decide import who_reads
+    from bot.ocr.decide.combined import who_reads
     from bot.ocr.languages import ASPOSE_HANDWRITING_MODEL, LANGUAGES
 
     settings = load_settings()
@@ -227,7 +227,7 @@ def _check_queue(url: str) -> bool:
     """Redis answers, and which workers read the queued photos (from their heartbeats)."""
     import redis
 
-    from bot.ocr.wire import WORKERS
+    from bot.ocr.run.queue.wire import WORKERS
 
     client = redis.Redis.from_url(url, socket_timeout=5)
     where = f"{client.connection_pool.connection_kwargs.get('host')}:" + str(
@@ -252,7 +252,7 @@ def _check_queue(url: str) -> bool:
 
 
 def _cmd_fetch_models(args: argparse.Namespace) -> int:
-    from bot.ocr.aspose import fetch_models
+    from bot.ocr.readers.aspose import fetch_models
 
     settings = load_settings()
     fetch_models(args.languages, settings.aspose_models_dir, handwriting=args.handwriting)
