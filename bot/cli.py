@@ -1,4 +1,4 @@
-"""Command line: `notes-ocr-bot run | worker | ocr | doctor | fetch-models`."""
+"""Command line: `notes-ocr-bot run | worker | api | token | ocr | doctor | fetch-models`."""
 
 from __future__ import annotations
 
@@ -259,6 +259,43 @@ def _cmd_fetch_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_api(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    import signal
+
+    from bot.api.alone import serve_api
+
+    async def serve() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        return await serve_api(settings, stopping)
+
+    return asyncio.run(serve())
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from bot.api.auth import user_id_for_name
+    from bot.storage.db import open_database
+
+    async def act() -> int:
+        db = await open_database(settings.effective_database_url)
+        try:
+            user_id = user_id_for_name(args.user)
+            if args.action == "revoke":
+                print(f"{await db.tokens.revoke_all(user_id)} token(s) of {args.user} revoked")
+            else:
+                print(await db.tokens.create(user_id))
+        finally:
+            await db.close()
+        return 0
+
+    return asyncio.run(act())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notes-ocr-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -277,6 +314,14 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--threshold", type=int, default=75, choices=range(101), metavar="0-100")
     ocr.add_argument("--json", action="store_true", help="one JSON object per image")
     ocr.set_defaults(func=_cmd_ocr)
+
+    sub.add_parser(
+        "api", help="serve the REST API alone on API_PORT (8080), without a bot token"
+    ).set_defaults(func=_cmd_api)
+    token = sub.add_parser("token", help="issue (create) or end (revoke) a user's API tokens")
+    token.add_argument("action", choices=["create", "revoke"])
+    token.add_argument("--user", required=True, help="a Telegram user id, or any name")
+    token.set_defaults(func=_cmd_token)
 
     fetch = sub.add_parser("fetch-models", help="download Aspose models (needs internet)")
     fetch.add_argument("languages", nargs="*", metavar="LANG")
