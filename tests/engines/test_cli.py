@@ -13,7 +13,8 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from testkit.drawing import NOTE_LINES, note_png
+from testkit.drawing import NOTE_LINES, draw_lines, note_png, scribbled_note, to_bytes
+from testkit.pdfs import make_pdf
 
 
 def _ocr(
@@ -86,3 +87,85 @@ def test_run_without_token_says_so_in_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "TELEGRAM_BOT_TOKEN" in proc.stderr
+
+
+def _batch_inputs(folder: Path) -> dict[str, tuple[str, ...]]:
+    """A folder of notes as a user would have them: a photo with a smudged line, a 2-page
+    PDF (a scan and a text page), an iPhone HEIC, and a file that is no image at all.
+    Returns the lines written in each readable file."""
+    folder.mkdir()
+    shopping = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Finish the report")
+    (folder / "shopping.png").write_bytes(to_bytes(scribbled_note(shopping)))
+    scan = ("Meeting notes budget review", "Pick up the dry cleaning")
+    typed = ("Read chapter five again", "Water the garden plants")
+    scan_page = draw_lines(scan, font_name="sans", size=40)
+    (folder / "minutes.pdf").write_bytes(make_pdf([scan_page, list(typed)]))
+    walk = ("Walk the dog at noon", "Return library books")
+    heic = io.BytesIO()
+    pillow_heif.from_pillow(Image.open(io.BytesIO(note_png(walk))).convert("RGB")).save(
+        heic, quality=95
+    )
+    (folder / "IMG_0001.HEIC").write_bytes(heic.getvalue())
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not a photo")
+    return {"shopping": shopping, "minutes": scan + typed, "IMG_0001": walk}
+
+
+def test_ocr_batch_writes_txt_json_and_searchable_pdf_per_file_and_names_what_to_check(
+    tmp_path: Path,
+) -> None:
+    written = _batch_inputs(tmp_path / "notes")
+    out = tmp_path / "out"
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    env.pop("ASPOSE_LICENSE_PATH", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "ocr", str(tmp_path / "notes"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 1, "a file could not be read: the exit code says so"
+    report = proc.stdout
+    assert (out / "summary.txt").read_text(encoding="utf-8") == report
+    assert report.startswith("3 files read (4 pages), 1 failed"), report
+    assert "broken.jpg: This is not an image I can read." in report
+    assert "broken.jpg" in proc.stderr, "the failure is shown as it happens, too"
+    assert not list(out.glob("broken.*")), "nothing is written for a file that failed"
+
+    for name, lines in written.items():
+        text = (out / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+        assert all(line in text for line in lines), text
+        pdf_text = subprocess.run(
+            ["pdftotext", str(out / f"{name}.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert all(line in pdf_text for line in lines), pdf_text
+        described = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        assert described["pages"] == (2 if name == "minutes" else 1)
+        assert {"page", "line", "text", "box", "confidence", "flagged"} <= set(
+            described["lines"][0]
+        )
+
+    minutes = json.loads((out / "minutes.json").read_text(encoding="utf-8"))
+    assert [(line["page"], line["text"]) for line in minutes["lines"]] == [
+        (1, "Meeting notes budget review"),
+        (1, "Pick up the dry cleaning"),
+        (2, "Read chapter five again"),
+        (2, "Water the garden plants"),
+    ]
+    # Every flagged line, and only those, is in the summary, with where to find it.
+    flagged = {
+        (name, line["page"], line["line"], line["text"])
+        for name in written
+        for line in json.loads((out / f"{name}.json").read_text(encoding="utf-8"))["lines"]
+        if line["flagged"]
+    }
+    assert flagged and {name for name, *_ in flagged} == {"shopping"}, flagged
+    for _name, page, number, text in flagged:
+        assert f"{page}:{number}" in report and text in report
+    assert report.count("%  ") == len(flagged)
+    assert "shopping.png -> shopping.txt" in report
