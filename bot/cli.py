@@ -150,10 +150,11 @@ async def _ocr_batch(args: argparse.Namespace, settings: Settings) -> int:
             bar.write(f"{result.path}: {result.error}", file=sys.stderr)
         bar.update()
 
-    t0 = time.perf_counter()
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    t0 = time.perf_counter()
     try:
         await recognizer.start()
+        t0 = time.perf_counter()  # the time reported is the batch's, the engine started
         try:
             results = await batch.run(files, done)
         finally:
