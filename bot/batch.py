@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,11 +81,11 @@ def collect(paths: Sequence[Path]) -> list[Path]:
 def output_names(files: Sequence[Path]) -> list[str]:
     """A distinct output name per file: its stem, or its whole name where two stems meet
     (note.jpg and note.pdf), numbered beyond that (two dirs with a page1.png each)."""
-    stems = [f.stem for f in files]
+    stems = Counter(f.stem for f in files)
     taken: set[str] = set()
     names: list[str] = []
-    for path, stem in zip(files, stems, strict=True):
-        name = stem if stems.count(stem) == 1 else path.name
+    for path in files:
+        name = path.stem if stems[path.stem] == 1 else path.name
         base, n = name, 1
         while name.lower() in taken:
             n += 1
@@ -122,9 +123,7 @@ class Batch:
 
         async def one(path: Path, name: str) -> FileResult:
             async with self._gate:
-                result = await self._one(path, name)
-            done(result)
-            return result
+                return await self._one(path, name, done)
 
         return list(
             await asyncio.gather(
@@ -132,7 +131,7 @@ class Batch:
             )
         )
 
-    async def _one(self, path: Path, name: str) -> FileResult:
+    async def _one(self, path: Path, name: str, done: Callable[[FileResult], None]) -> FileResult:
         result = FileResult(path, name)
         try:
             data = await asyncio.to_thread(path.read_bytes)
@@ -142,7 +141,21 @@ class Batch:
                     result.pages.append(await self._read(source.image, self._language))
                 else:
                     result.pages.append(source.read)
-            await asyncio.to_thread(self._write, result, data, sources)
+            result.flagged = [
+                Flagged(number, index, line.text, line.confidence)
+                for number, page in enumerate(result.pages, start=1)
+                for index, line in enumerate(page.lines, start=1)
+                if line.is_flagged(self._threshold)
+            ]
+            writing = asyncio.ensure_future(asyncio.to_thread(self._write, result, data, sources))
+            try:
+                await asyncio.shield(writing)
+            except asyncio.CancelledError:
+                # Stopped while its outputs are written: the thread writes them whole anyway,
+                # so the file is done and counted as such.
+                await writing
+                done(result)
+                raise
         except BotError as exc:
             result.error = self._explain(exc)
         except OSError as exc:
@@ -151,14 +164,8 @@ class Batch:
             # One odd file among hundreds must not end the batch; it is named, not hidden.
             result.error = f"{type(exc).__name__}: {exc}"
         if result.error is not None:
-            result.pages = []
-            return result
-        result.flagged = [
-            Flagged(number, index, line.text, line.confidence)
-            for number, page in enumerate(result.pages, start=1)
-            for index, line in enumerate(page.lines, start=1)
-            if line.is_flagged(self._threshold)
-        ]
+            result.pages, result.flagged = [], []
+        done(result)
         return result
 
     def _write(self, result: FileResult, data: bytes, sources: list[SourcePage]) -> None:

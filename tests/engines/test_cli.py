@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pillow_heif
@@ -169,3 +171,42 @@ def test_ocr_batch_writes_txt_json_and_searchable_pdf_per_file_and_names_what_to
         assert f"{page}:{number}" in report and text in report
     assert report.count("%  ") == len(flagged)
     assert "shopping.png -> shopping.txt" in report
+
+
+def test_ctrl_c_stops_the_batch_keeping_what_was_written_whole(tmp_path: Path) -> None:
+    folder, out = tmp_path / "notes", tmp_path / "out"
+    folder.mkdir()
+    for n in range(20):
+        (folder / f"note{n:02}.png").write_bytes(note_png((f"Page {n} of the notes", *NOTE_LINES)))
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    env.pop("ASPOSE_LICENSE_PATH", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ocr", str(folder), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        # The first file written is the event waited for (a deadline, not a guess at timing).
+        deadline = time.monotonic() + 240
+        while not list(out.glob("*.pdf")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "no file was written"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "STOPPED before the end" in stdout
+    assert (out / "summary.txt").read_text(encoding="utf-8") == stdout
+    assert not list(out.glob("*.part")), "nothing half-written is left"
+    done = sorted(p.stem for p in out.glob("note*.txt"))
+    assert done and len(done) < 20
+    assert stdout.startswith(f"{len(done)} files read ({len(done)} pages), 0 failed")
+    for name in done:
+        n = int(name.removeprefix("note"))
+        assert f"Page {n} of the notes" in (out / f"{name}.txt").read_text(encoding="utf-8")
+        assert (out / f"{name}.json").exists() and (out / f"{name}.pdf").exists()
