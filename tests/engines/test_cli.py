@@ -19,22 +19,31 @@ from testkit.drawing import NOTE_LINES, draw_lines, note_png, scribbled_note, to
 from testkit.pdfs import make_pdf
 
 
+def _env(tmp_path: Path) -> dict[str, str]:
+    """The CLI's environment: its own data dir, no Aspose license (the trial, as in CI)."""
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    env.pop("ASPOSE_LICENSE_PATH", None)
+    return env
+
+
+def _run_ocr(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "ocr", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        check=False,
+    )
+
+
 def _ocr(
     tmp_path: Path, *args: str, data: bytes | None = None, name: str = "note.png"
 ) -> dict[str, object]:
     image = tmp_path / name
     image.write_bytes(note_png() if data is None else data)
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
-    env.pop("ASPOSE_LICENSE_PATH", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "ocr", "--json", *args, str(image)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    proc = _run_ocr(tmp_path, "--json", *args, str(image))
     assert proc.returncode == 0, proc.stderr
     result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
@@ -117,17 +126,7 @@ def test_ocr_batch_writes_txt_json_and_searchable_pdf_per_file_and_names_what_to
 ) -> None:
     written = _batch_inputs(tmp_path / "notes")
     out = tmp_path / "out"
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
-    env.pop("ASPOSE_LICENSE_PATH", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "ocr", str(tmp_path / "notes"), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    proc = _run_ocr(tmp_path, str(tmp_path / "notes"), "--out", str(out))
     assert proc.returncode == 1, "a file could not be read: the exit code says so"
     report = proc.stdout
     assert (out / "summary.txt").read_text(encoding="utf-8") == report
@@ -178,14 +177,12 @@ def test_ctrl_c_stops_the_batch_keeping_what_was_written_whole(tmp_path: Path) -
     folder.mkdir()
     for n in range(20):
         (folder / f"note{n:02}.png").write_bytes(note_png((f"Page {n} of the notes", *NOTE_LINES)))
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
-    env.pop("ASPOSE_LICENSE_PATH", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ocr", str(folder), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=_env(tmp_path),
         cwd=tmp_path,
     )
     try:
