@@ -8,10 +8,11 @@ each other in the output directory:
     NAME.json   every line with its page, text, box, confidence and whether it is flagged
     NAME.pdf    the searchable PDF /export pdf sends: the page images, the text under them
 
-Several files are read at once, as many as the engine has workers, so the engine is never
-idle while a file is split or written. A file that cannot be read is reported and the batch
-goes on; what was written stays written when the batch is stopped (each output is written
-under a temporary name, then renamed).
+Several files are read at once (the caller says how many: the CLI, twice the engine's
+workers), so the engine is never idle while a file is split or written; a file's pages are
+read one after the other, so no more than that many pages wait in the engine's queue. A
+file that cannot be read is reported and the batch goes on; what was written stays written
+when the batch is stopped (each output is written under a temporary name, then renamed).
 """
 
 from __future__ import annotations

@@ -61,7 +61,6 @@ async def test_a_file_the_engine_fails_on_is_reported_and_the_others_are_written
         at_once=1,  # one at a time: the second call is the second file
         explain=explain,
     )
-    (tmp_path / "out").mkdir()
     files = [tmp_path / "one.png", tmp_path / "two.png", tmp_path / "three.png"]
     results = await batch.run(files, ended.append)
     assert len(ended) == 3
