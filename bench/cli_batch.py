@@ -1,17 +1,18 @@
 """`notes-ocr-bot ocr DIR --out OUT` on 100 files against the engine's own time for the same
 pages, side by side in one run.
 
-Run: .venv/bin/python -m bench.cli_batch [--quick] [--files 100] [--workers 2]
+Run: .venv/bin/python -m bench.cli_batch [--quick] [--files 100] [--workers 2] [--turns 3]
 
 The folder: drawn English notes (bench.common.drawn_set: print and handwriting-like fonts,
 photo damage), as PNG, JPEG, HEIC, and every tenth a 2-page scanned PDF. Measured, in turns
-(engine, batch, engine, batch; one turn each with --quick):
+(engine, batch, engine, batch, ...; one turn with --quick):
   batch   the CLI as a user runs it (a process of its own, OCR_WORKERS=workers): seconds from
           the engine started to the last file's txt, json and pdf written (what its summary
           reports), and the whole process's wall time (interpreter and models loading too)
   engine  the same page images (PDFs split as the CLI splits them) through the same engine
           with the same workers, handed over 4 per worker at a time (as many as keep the
-          workers busy), after its warm-up: the engine's own time for those pages
+          workers busy), in a process of its own as the CLI's: seconds from the engine
+          started to the last page read, the engine's own time for those pages
   page    bench.reading_speed's per-page figure on 20 of these pages: median seconds per
           page, one worker, one page at a time
 Target (issue 19): batch <= 1.1 x engine.
@@ -24,6 +25,7 @@ import asyncio
 import io
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,10 +77,12 @@ def write_folder(folder: Path, count: int) -> list[bytes]:
 
 
 async def engine_seconds(pages: list[bytes], workers: int) -> float:
+    """Seconds the engine, just started, takes to read ``pages`` (the CLI's time starts
+    there too: each pays the same first-use costs, on its first pages)."""
+    enable_heif()
     engine = make_engine(ENGINE, workers=workers)
     await engine.start()
     try:
-        await engine.recognize(pages[0], "en")  # first-use costs are paid before timing
         # Enough handed over at once to keep every worker busy, not more than its queue holds.
         gate = asyncio.Semaphore(4 * workers)
 
@@ -93,11 +97,39 @@ async def engine_seconds(pages: list[bytes], workers: int) -> float:
         await engine.close()
 
 
-def batch_seconds(folder: Path, out: Path, workers: int) -> tuple[float, float, str]:
-    """(seconds the summary reports, the process's wall seconds, the summary's first line)."""
+_ENGINE_CHILD = """
+import asyncio, pathlib, sys
+from bench.cli_batch import engine_seconds
+pages = [p.read_bytes() for p in sorted(pathlib.Path(sys.argv[1]).iterdir())]
+print(asyncio.run(engine_seconds(pages, int(sys.argv[2]))))
+"""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def engine_child(pages: Path, workers: int) -> tuple[float, float]:
+    """:func:`engine_seconds` in a process of its own, as fresh as the CLI's; and the CPU
+    seconds that whole process took."""
+    cpu = _children_cpu()
+    proc = subprocess.run(
+        [sys.executable, "-c", _ENGINE_CHILD, str(pages), str(workers)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return float(proc.stdout.strip().splitlines()[-1]), _children_cpu() - cpu
+
+
+def batch_seconds(folder: Path, out: Path, workers: int) -> tuple[float, float, float, str]:
+    """(seconds the summary reports, the process's wall and CPU seconds, the summary's first
+    line)."""
     env = {**os.environ, "OCR_WORKERS": str(workers), "DATA_DIR": str(out.parent / "data")}
     env.pop("ASPOSE_LICENSE_PATH", None)
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "ocr", str(folder), "--out", str(out), "--engine", ENGINE],
         capture_output=True,
@@ -106,13 +138,13 @@ def batch_seconds(folder: Path, out: Path, workers: int) -> tuple[float, float, 
         cwd=ROOT,
         check=False,
     )
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"the batch failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
     first = proc.stdout.splitlines()[0]
     found = re.search(r"in ([\d.]+) s$", first)
     assert found, first
-    return float(found.group(1)), wall, first
+    return float(found.group(1)), wall, cpu, first
 
 
 def main() -> None:
@@ -120,22 +152,36 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--turns", type=int, default=3)
     args = parser.parse_args()
     enable_heif()  # as the CLI does: the engine is given the HEIC files as they are
     files = 30 if args.quick and args.files == 100 else args.files
-    turns = 1 if args.quick else 2
+    turns = 1 if args.quick else args.turns
     with tempfile.TemporaryDirectory(prefix="cli-batch-") as tmp:
         folder = Path(tmp) / "notes"
         pages = write_folder(folder, files)
+        split = Path(tmp) / "pages"
+        split.mkdir()
+        for n, page in enumerate(pages):
+            (split / f"{n:04}").write_bytes(page)
         engine: list[float] = []
         batch: list[float] = []
         wall: list[float] = []
+        engine_cpu: list[float] = []
+        batch_cpu: list[float] = []
         for turn in range(turns):
-            engine.append(asyncio.run(engine_seconds(pages, args.workers)))
-            took, whole, said = batch_seconds(folder, Path(tmp) / f"out{turn}", args.workers)
+            took, cpu = engine_child(split, args.workers)
+            engine.append(took)
+            engine_cpu.append(cpu)
+            took, whole, cpu, said = batch_seconds(folder, Path(tmp) / f"out{turn}", args.workers)
             batch.append(took)
             wall.append(whole)
-            print(f"turn {turn + 1}: engine {engine[-1]:.1f} s, batch {took:.1f} s ({said})")
+            batch_cpu.append(cpu)
+            print(
+                f"turn {turn + 1}: engine {engine[-1]:.1f} s ({engine_cpu[-1]:.1f} s CPU), "
+                f"batch {took:.1f} s ({cpu:.1f} s CPU) ({said})",
+                flush=True,
+            )
         per_page = asyncio.run(one_at_a_time(ENGINE, [(p, "en") for p in pages[:20]]))
     e, b, w = statistics.mean(engine), statistics.mean(batch), statistics.mean(wall)
     n = len(pages)
@@ -149,6 +195,14 @@ def main() -> None:
     )
     print(f"batch / engine = {b / e:.2f}   (target <= 1.1)")
     print(f"process wall / engine = {w / e:.2f}")
+    ratios = [b / e for b, e in zip(batch, engine, strict=True)]
+    print(f"batch / engine per turn: {', '.join(f'{r:.2f}' for r in ratios)}")
+    print(
+        f"CPU seconds, whole process: CLI {statistics.mean(batch_cpu):.1f} / engine "
+        f"{statistics.mean(engine_cpu):.1f} = "
+        f"{statistics.mean(batch_cpu) / statistics.mean(engine_cpu):.2f} "
+        "(the machine is shared: CPU time is what the load moves least)"
+    )
 
 
 if __name__ == "__main__":
