@@ -136,7 +136,7 @@ async def run(flagged: list[int]) -> None:
     try:
         from bot.ocr.engines import build_recognizer
     except ImportError:  # a checkout from before the engines moved (the "before" column)
-        from bot.ocr.pool import build_recognizer  # type: ignore[no-redef,attr-defined]
+        from bot.ocr.run.processes import build_recognizer  # type: ignore[no-redef,attr-defined]
     from testkit.drawing import note_png
     from testkit.fake_bot_api import FakeBotApi
     from testkit.harness import running_bot

@@ -13,14 +13,15 @@ flagged only 93.3% of the wrong lines on bench.flag_quality's seeds; 0.97 leaves
 for notes it has not seen (95.7% there).
 Above and below the cut the map follows the measured share of right lines per raw-score
 bin (pool-adjacent-violators, so it never decreases). Writes
-bot/ocr/calibration/<engine>.json in the format bot/ocr/confidence.py reads
+bot/ocr/calibration/<engine>.json in the format bot/ocr/decide/calibration.py reads
 (``{"points": [[raw, calibrated], ...]}``) and prints the before/after figures.
 
-For Tesseract it also fits the re-read model (bot/ocr/confidence.py RereadModel): each line's
-crop is re-read at REREAD_SCALES, and a logistic model of (logit of the raw score, number of
-re-reads that agree) is fitted on a larger set (TESSERACT_TRAIN_SEEDS; Tesseract is fast),
-then shifted so its cut for ``--target`` lands on 0.75. The map (``points``) is still fitted
-on the single score: Aspose's verification (one crop read, no re-reads) goes through it.
+For Tesseract it also fits the re-read model (bot/ocr/decide/calibration.py RereadModel):
+each line's crop is re-read at REREAD_SCALES, and a logistic model of (logit of the raw
+score, number of re-reads that agree) is fitted on a larger set (TESSERACT_TRAIN_SEEDS;
+Tesseract is fast), then shifted so its cut for ``--target`` lands on 0.75. The map
+(``points``) is still fitted on the single score: Aspose's verification (one crop read, no
+re-reads) goes through it.
 
 For Aspose the "raw" score is the pool's verified confidence before its map (Aspose's
 reading checked by Tesseract; the trial's own score is always 0): the pool is built with an
@@ -41,7 +42,7 @@ from itertools import pairwise
 import numpy as np
 
 from bench.common import THRESHOLD, Tally, drawn_set, make_engine, match_page, read_all
-from bot.ocr.confidence import CALIBRATION_DIR, Calibration, RereadModel, logit
+from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, RereadModel, logit
 from bot.ocr.model import ConfidenceSource, Line, Page
 
 TRAIN_SEEDS = (11, 22, 33, 44, 55)
@@ -161,17 +162,26 @@ Evidence = list[tuple[tuple[str, ...], str, Page, dict[int, int]]]
 
 def read_evidence_set(quick: bool) -> Evidence:
     """Each drawn note read page-wise with raw scores, plus re-read agreement per line."""
-    from bot.ocr import tesseract
+    from bot.ocr.find.bands import reconcile
+    from bot.ocr.job import tesseract_alone as tesseract
     from bot.ocr.languages import resolve
     from bot.ocr.preprocess import prepare
-    from bot.ocr.segment import reconcile
 
     notes = drawn_set(QUICK_SEEDS if quick else TESSERACT_TRAIN_SEEDS, quick=quick)
 
     def one(note_image: bytes, language: str) -> tuple[Page, dict[int, int]]:
         prepared = prepare(note_image, max_bytes=50_000_000, max_pixels=60_000_000)
         evidence, bands = tesseract.page_evidence(prepared, resolve(language), REREAD_SCALES)
-        lines: list[Line] = [e.line for e in evidence]
+        read = [
+            (
+                Line(e.tesseract.text, e.tesseract.score, e.box, ConfidenceSource.ENGINE),
+                e.tesseract,
+            )
+            for e in evidence
+            if e.tesseract is not None
+        ]
+        lines = [line for line, _ in read]
+        agreed = {id(line): reading.agreed for line, reading in read}
         page = Page(
             engine="tesseract",
             language=language,
@@ -179,7 +189,7 @@ def read_evidence_set(quick: bool) -> Evidence:
             width=prepared.image.width,
             height=prepared.image.height,
         )
-        return page, {id(e.line): e.agreed for e in evidence}
+        return page, agreed
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(one, [n.image for n in notes], [n.language for n in notes]))
@@ -266,7 +276,7 @@ async def read_set(engine_name: str, quick: bool) -> Labelled:
     if engine_name == "aspose":
         notes = [n for n in notes if n.language != "zh"]  # model not installed offline
     # Identity maps, so line confidences are the raw scores. (Aspose's verification still
-    # uses Tesseract's shipped map inside verify_crop: that is part of its raw score.)
+    # uses Tesseract's shipped map on its crop check: that is part of its raw score.)
     engine = make_engine(
         engine_name,
         workers=2 if engine_name == "tesseract" else 1,
@@ -355,11 +365,11 @@ def main() -> None:
     for name in engines:
         run(name, args.quick, args.target, args.dry_run)
         if name == "tesseract" and not args.dry_run:
-            from bot.ocr import tesseract
+            from bot.ocr.decide.alone import shipped_model
 
-            # verify_crop caches the shipped map; it must see the one just written.
-            tesseract._shipped_calibration.cache_clear()
-            tesseract._shipped_rereads.cache_clear()
+            # Aspose's checks judge Tesseract's readings by the shipped map and re-read model,
+            # cached: they must see the ones just written.
+            shipped_model.cache_clear()
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 Run: .venv/bin/python -m bench.calibrate_reading [--quick] [--target 0.97] [--dry-run]
 
 Reads a drawn labelled set (bench.calibrate's training seeds, distinct from
-bench.flag_quality's) with bot.ocr.reading.gather: every line found, read by RapidOCR and by
-Tesseract, with RAW scores. Lines are paired one to one with the written lines
-(bench.common's alignment). For each script (bot.ocr.decide.Script) a logistic model
+bench.flag_quality's) with bot.ocr.job.rapid_tesseract.gather: every line found, read by
+RapidOCR and by Tesseract, with RAW scores. Lines are paired one to one with the written lines
+(bench.common's alignment). For each script (bot.ocr.decide.combined.Script) a logistic model
 P(right | logit of the shown reading's score, logit of the other reader's score, their
 agreement, and how steady RapidOCR's reading is when re-read) is fitted, then shifted so that
 ``--target`` of the training set's wrong lines fall under the default threshold (0.75). Latin
@@ -27,11 +27,12 @@ import numpy as np
 
 from bench.calibrate import CUT, QUICK_SEEDS, TRAIN_SEEDS, fit_logistic
 from bench.common import DrawnNote, align_lines, drawn_set, normalise
-from bot.ocr.confidence import CALIBRATION_DIR, logit
-from bot.ocr.decide import FEATURES, LineModel, Reading, Script, agreement, features, script_of
+from bot.ocr.decide.calibration import CALIBRATION_DIR, logit
+from bot.ocr.decide.combined import FEATURES, LineModel, features
+from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
 from bot.ocr.preprocess import prepare
-from bot.ocr.reading import BOTH, LineEvidence, gather
 
 # (the reading shown, the other reader's reading, their agreement, language, shown right)
 Sample = tuple[Reading, Reading | None, float, str, bool]

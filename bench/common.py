@@ -20,15 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.ocr import confidence
-from bot.ocr.confidence import levenshtein
+from bot.ocr.decide import calibration as confidence
+from bot.ocr.decide.calibration import levenshtein
 from bot.ocr.model import ConfidenceSource, Line, Page
 
 # bench runs from the repo root (python -m bench...), so testkit/ is importable.
 from testkit.drawing import HANDWRITING_FONTS, NOTE_LINES
 
 if TYPE_CHECKING:
-    from bot.ocr.confidence import Calibration
+    from bot.ocr.decide.calibration import Calibration
     from bot.ocr.recognizer import Recognizer
 
 THRESHOLD = 75
@@ -246,28 +246,29 @@ def make_engine(
     engine: RapidOCR finds lines, both read), "rapid" (RapidOCR alone) or "aspose" (trial,
     offline)."""
     if name in ("tesseract", "tesseract-score-only"):
-        from bot.ocr.confidence import Calibration
-        from bot.ocr.tesseract import TesseractEngine
+        from bot.ocr.decide.calibration import Calibration
+        from bot.ocr.engines import tesseract_engine
 
         if name == "tesseract-score-only":
             # Each line's own score through the map, no re-reads: the engine before 62796c4.
             calibration = calibration or Calibration.load("tesseract")
-        return TesseractEngine(
+        return tesseract_engine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
     if name in ("rapid+tesseract", "rapid"):
-        from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
+        from bot.ocr.engines import reading_engine
+        from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 
         readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
-        return ReadingEngine(readers=readers, workers=workers, max_side=max_side, timeout=600)
+        return reading_engine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
-        from bot.ocr.aspose import AsposeWorkerConfig
-        from bot.ocr.pool import AsposePool
+        from bot.ocr.engines import aspose_engine
+        from bot.ocr.readers.aspose import AsposeWorkerConfig
 
         # An empty models directory: only the bundled models, as on a fresh offline server.
         models = tempfile.mkdtemp(prefix="bench-aspose-models-")
         config = AsposeWorkerConfig(license_path=None, license_base64=None, models_dir=models)
-        return AsposePool(
+        return aspose_engine(
             config,
             workers=workers,
             timeout_seconds=600,
@@ -390,11 +391,7 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
 def group_of(note_name: str) -> list[str]:
     """Report groups a drawn note belongs to: language, font kind, effect."""
     lang, font_name, effect, _ = note_name.split("/")
-    kind = (
-        "handwriting-like"
-        if font_name in (*HANDWRITING_FONTS, "cjk_hand")
-        else ("print")
-    )
+    kind = "handwriting-like" if font_name in (*HANDWRITING_FONTS, "cjk_hand") else ("print")
     return [f"lang={lang}", f"font={kind}", f"effect={effect}"]
 
 

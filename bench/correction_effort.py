@@ -28,7 +28,7 @@ from pathlib import Path
 from bench.common import THRESHOLD, drawn_set, make_engine, match_page, normalise, read_all
 from bench.flag_quality import EVAL_SEEDS, QUICK_SEEDS
 from bench.real_notes import DATA, WRONG_CER
-from bot.ocr.confidence import levenshtein
+from bot.ocr.decide.calibration import levenshtein
 from bot.ocr.model import Page
 
 # Telegram's CopyTextButton holds at most this many characters: a longer line has no Edit.

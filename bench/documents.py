@@ -47,7 +47,7 @@ async def run(pdf_pages: int, note_pages: int) -> None:
     from bot.documents.sources import Limits, pages_of
     from bot.export.pages import image_page
     from bot.export.pdf import TextLine, write_pdf
-    from bot.ocr.pool import build_recognizer
+    from bot.ocr.run.processes import build_recognizer
     from testkit.fake_bot_api import FakeBotApi
     from testkit.harness import Conversation, running_bot
     from testkit.settings import TOKEN, make_settings
@@ -65,9 +65,7 @@ async def run(pdf_pages: int, note_pages: int) -> None:
 
             limits = Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels)
             t0 = time.perf_counter()
-            split = await asyncio.to_thread(
-                pages_of, [("F", pdf)], language="en", limits=limits
-            )
+            split = await asyncio.to_thread(pages_of, [("F", pdf)], language="en", limits=limits)
             t_split = time.perf_counter() - t0
             t0 = time.perf_counter()
             for page in split:
@@ -84,8 +82,10 @@ async def run(pdf_pages: int, note_pages: int) -> None:
             )
             print(f"    split (render all pages) {ms(t_split)}")
             print(f"    engine, pages one by one {ms(t_engine)}")
-            print(f"    end to end in the bot    {ms(t_e2e)}   "
-                  f"e2e/(split+engine) {t_e2e / (t_split + t_engine):.3f}")
+            print(
+                f"    end to end in the bot    {ms(t_e2e)}   "
+                f"e2e/(split+engine) {t_e2e / (t_split + t_engine):.3f}"
+            )
 
             chat = Conversation(fake, chat_id=9_102)
             for photo in photos:
@@ -117,8 +117,10 @@ async def run(pdf_pages: int, note_pages: int) -> None:
             written = write_pdf(pages)
             t_write = time.perf_counter() - t0
             print(f"(b) /export pdf of a {note_pages}-page note (1600x1200 JPEG photos)")
-            print(f"    end to end in the bot    {ms(t_export)}   "
-                  f"({len(sent.document.data) / 1e6:.2f} MB, {len(note.lines)} lines)")
+            print(
+                f"    end to end in the bot    {ms(t_export)}   "
+                f"({len(sent.document.data) / 1e6:.2f} MB, {len(note.lines)} lines)"
+            )
             print(f"    writing the PDF alone    {ms(t_write)}   ({len(written) / 1e6:.2f} MB)")
 
 

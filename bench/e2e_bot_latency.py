@@ -168,11 +168,11 @@ async def run(
             fake.delay_method(method, api_delay_ms / 1000)
         engine = build_recognizer(settings)
         if score_only:
-            from bot.ocr.confidence import Calibration
-            from bot.ocr.tesseract import TesseractEngine
+            from bot.ocr.decide.calibration import Calibration
+            from bot.ocr.engines import tesseract_engine
 
             # Line scores alone, no re-reads: about half the engine time, same bot.
-            engine = TesseractEngine(settings, calibration=Calibration.load("tesseract"))
+            engine = tesseract_engine(settings, calibration=Calibration.load("tesseract"))
         recognizer = TimedRecognizer(engine)
         app = build_application(settings, recognizer=recognizer)
         async with running_bot(app):

@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python -m bench.e2e_latency [--quick] [--engine tesseract|aspose|both]
 
-Builds the recognizer the bot would (bench.common.make_engine: TesseractEngine or the
-AsposePool, 2 workers), then for 1 and for 4 users sending a phone-sized photo (a drawn
+Builds the recognizer the bot would (bench.common.make_engine: tesseract_engine or the
+Aspose ProcessRunner, 2 workers), then for 1 and for 4 users sending a phone-sized photo (a drawn
 note on a 2000x1500 JPEG with skew, shadow and blur) at the same moment, prints the
 per-photo latency p50/max (queueing included) for each engine. Telegram's own network
 time is not included.

@@ -35,7 +35,7 @@ from bench.common import (
     match_page,
     read_all,
 )
-from bot.ocr.decide import base_letters
+from bot.ocr.decide.evidence import base_letters
 from bot.ocr.model import Page
 
 EVAL_SEEDS = (101, 202, 303, 404)

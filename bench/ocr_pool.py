@@ -3,8 +3,8 @@
 Run: .venv/bin/python -m bench.ocr_pool [--quick] [--skip-aspose-12mp]
 
 (a) Event-loop responsiveness: 8 drawn notes read by Aspose in the spawned process pool
-    (bot.ocr.pool.AsposePool, the whole bot pipeline) vs Aspose called in a
-    ThreadPoolExecutor of the bot process (bot.ocr.aspose.init_worker once in the thread,
+    (bot.ocr.run.processes.ProcessRunner, the whole bot pipeline) vs Aspose called in a
+    ThreadPoolExecutor of the bot process (bot.ocr.readers.aspose.init_worker once in the thread,
     then recognize_in_worker). A ticker coroutine wakes every 10 ms and records how late it
     is; the max lag is what every other user of the bot waits. One worker each.
     The pool runs first: this process must not import Aspose before it spawns workers.
@@ -86,8 +86,8 @@ async def lag_pool(images: list[bytes]) -> tuple[float, float]:
 async def lag_threads(images: list[bytes]) -> tuple[float, float]:
     import tempfile
 
-    from bot.ocr.aspose import AsposeWorkerConfig, init_worker, recognize_in_worker
     from bot.ocr.preprocess import prepare, to_png_bytes
+    from bot.ocr.readers.aspose import AsposeWorkerConfig, init_worker, recognize_in_worker
 
     config = AsposeWorkerConfig(None, None, tempfile.mkdtemp(prefix="bench-aspose-models-"))
     pngs = [

@@ -50,7 +50,7 @@ async def run(
     from bot.app import build_application
     from bot.config import EngineChoice
     from bot.ocr.engines import build_engine
-    from bot.ocr.remote import QueueRecognizer
+    from bot.ocr.run.queue.client import QueueRecognizer
     from testkit.fake_bot_api import FakeBotApi
     from testkit.harness import Conversation, running_bot
     from testkit.redis_server import ocr_workers, redis_server

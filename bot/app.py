@@ -20,9 +20,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.api import Api, Intake, WebServer, create_web
 from bot.config import Settings
 from bot.documents.heif import enable_heif
-from bot.handlers import commands, errors, library, photos, review
+from bot.handlers import card, commands, errors, library, photos, review, webhook
 from bot.handlers.services import SERVICES_KEY, Services
 from bot.health import HealthServer
 from bot.i18n import load_catalogs
@@ -32,6 +33,13 @@ from bot.shutdown import Drain
 from bot.storage.db import open_database
 
 log = logging.getLogger(__name__)
+
+# The webhook's path on WEBHOOK_PORT (Telegram POSTs updates to WEBHOOK_URL, which ends so).
+WEBHOOK_PATH = "telegram"
+# bot_data: the ASGI app (webhook, API, /health) and whether it takes new work.
+WEB_KEY = "web"
+INTAKE_KEY = "intake"
+API_KEY = "api"
 
 # At shutdown each connection is closed within this long: what it talks to may be gone already
 # (`compose down` stops Redis and PostgreSQL with the bot).
@@ -51,6 +59,8 @@ def build_application(
     enable_heif()  # an iPhone photo sent as a file; Pillow's openers are per process
     recognizer = recognizer or build_recognizer(settings)
     health: HealthServer | None = None
+    intake = Intake()
+    api_server: WebServer | None = None
     svc = Services(settings=settings, recognizer=recognizer, catalogs=load_catalogs())
     svc.drain = Drain(settings.shutdown_grace_seconds)
 
@@ -78,20 +88,21 @@ def build_application(
             await app.bot.set_my_commands(menu, language_code=language_code)
         if settings.webhook_url and settings.health_port:
             nonlocal health
-
-            def healthy() -> bool:
-                # False as soon as the webhook stops taking updates (SIGTERM), while the
-                # updates in flight are still being finished.
-                return app.running and (app.updater is None or app.updater.running)
-
             health = HealthServer(healthy)
             await health.start(settings.webhook_listen, settings.health_port)
+        if not settings.webhook_url and settings.api_port:
+            nonlocal api_server
+            api_server = WebServer(web, settings.webhook_listen, settings.api_port)
+            await api_server.start()
         log.info("bot ready: engine=%s", recognizer.engine_name)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await api.finish()  # the API's readings in flight (bounded by the drain's grace)
         closing = [recognizer.close(), svc.db.close(), svc.shared.close()]
         if health is not None:
             closing.insert(0, health.close())
+        if api_server is not None:
+            closing.insert(0, api_server.stop())
         for close in closing:
             try:
                 await asyncio.wait_for(close, CLOSE_SECONDS)
@@ -122,6 +133,26 @@ def build_application(
             HTTPXRequest(connection_pool_size=32, read_timeout=30, pool_timeout=15)
         )
     app = builder.build()
+
+    def healthy() -> bool:
+        # False as soon as updates are no longer taken (SIGTERM), while the updates in flight
+        # are still being finished.
+        taking = intake.open or (app.updater is not None and app.updater.running)
+        return app.running and taking
+
+    api = Api(svc, settings.telegram_bot_token.get_secret_value(), card.ChatReviews(app))
+    web = create_web(healthy, api)
+    if settings.webhook_url:
+        secret = settings.webhook_secret_token
+        web.include_router(
+            webhook.webhook_router(
+                app, WEBHOOK_PATH, secret.get_secret_value() if secret else None,
+                lambda: intake.open,
+            )
+        )  # fmt: skip
+    app.bot_data[WEB_KEY] = web
+    app.bot_data[API_KEY] = api
+    app.bot_data[INTAKE_KEY] = intake
     # After telegram/httpx are imported: their loggers exist now and get the redactor.
     errors.redact_token_in_logs(settings.telegram_bot_token.get_secret_value())
     app.bot_data[SERVICES_KEY] = svc
@@ -137,6 +168,7 @@ def build_application(
     app.add_handler(CommandHandler("search", library.on_search))
     app.add_handler(CommandHandler("export", library.on_export))
     app.add_handler(CommandHandler("forget", library.on_forget))
+    app.add_handler(CommandHandler("api", commands.on_api))
     app.add_handler(MessageHandler(filters.PHOTO, photos.on_photo))
     app.add_handler(MessageHandler(filters.Document.ALL, photos.on_document))
     app.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION, photos.on_unsupported))
@@ -165,19 +197,63 @@ def run_application(settings: Settings) -> int:
         if first:
             raise SystemExit  # PTB's way out of its loop: it then stops the application
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
     if settings.webhook_url:
-        secret = settings.webhook_secret_token
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=None,
-        )
+        stopping = asyncio.Event()
+        intake: Intake = app.bot_data[INTAKE_KEY]
+
+        def stop_serving() -> None:
+            drain.begin()
+            intake.open = False  # /health says 503 and updates are refused from now on
+            stopping.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop_serving)
+        loop.run_until_complete(serve_webhook(app, settings, stopping))
     else:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
         app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None)
     return drain.report()
+
+
+async def serve_webhook(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    stopping: asyncio.Event,
+    serving: asyncio.Event | None = None,
+) -> None:
+    """Webhook mode until ``stopping`` is set: the ASGI app (webhook, API, /health) on
+    WEBHOOK_LISTEN:WEBHOOK_PORT, updates put on the Application's queue; then the server stops
+    taking requests and the updates in flight are finished (as PTB's run_webhook does).
+    ``serving`` is set once requests are taken."""
+    assert settings.webhook_url is not None
+    intake: Intake = app.bot_data[INTAKE_KEY]
+    server = WebServer(app.bot_data[WEB_KEY], settings.webhook_listen, settings.webhook_port)
+    secret = settings.webhook_secret_token
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            await server.start()
+            await app.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            intake.open = not stopping.is_set()
+            if serving is not None:
+                serving.set()
+            await stopping.wait()
+            intake.open = False
+            await server.stop()
+            await app.bot_data[API_KEY].finish()
+        finally:
+            await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

@@ -1,4 +1,4 @@
-"""Command line: `notes-ocr-bot run | worker | ocr | doctor | fetch-models`."""
+"""Command line: `notes-ocr-bot run | worker | api | token | ocr | doctor | fetch-models`."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         raise ConfigError("REDIS_URL is not set: a worker takes its jobs from Redis")
     setup_logging(settings.log_level)
     from bot.documents.heif import enable_heif
-    from bot.ocr.worker import serve
+    from bot.ocr.run.queue.worker import serve
 
     enable_heif()  # the photos it reads may be HEIC sent as a file
     return asyncio.run(serve(settings))
@@ -192,7 +192,7 @@ _ASPOSE_PROBE = """
 import json, os
 os.environ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1"
 from bot.config import Settings
-from bot.ocr.aspose import AsposeWorkerConfig, probe
+from bot.ocr.readers.aspose import AsposeWorkerConfig, probe
 s = Settings()
 b = s.aspose_license_base64
 config = AsposeWorkerConfig(
@@ -207,7 +207,7 @@ print(json.dumps(probe(config)))
 def _cmd_doctor(args: argparse.Namespace) -> int:
     import ctypes.util
 
-    from bot.ocr.decide import who_reads
+    from bot.ocr.decide.combined import who_reads
     from bot.ocr.languages import ASPOSE_HANDWRITING_MODEL, LANGUAGES
 
     settings = load_settings()
@@ -294,7 +294,7 @@ def _check_queue(url: str) -> bool:
     """Redis answers, and which workers read the queued photos (from their heartbeats)."""
     import redis
 
-    from bot.ocr.wire import WORKERS
+    from bot.ocr.run.queue.wire import WORKERS
 
     client = redis.Redis.from_url(url, socket_timeout=5)
     where = f"{client.connection_pool.connection_kwargs.get('host')}:" + str(
@@ -319,11 +319,48 @@ def _check_queue(url: str) -> bool:
 
 
 def _cmd_fetch_models(args: argparse.Namespace) -> int:
-    from bot.ocr.aspose import fetch_models
+    from bot.ocr.readers.aspose import fetch_models
 
     settings = load_settings()
     fetch_models(args.languages, settings.aspose_models_dir, handwriting=args.handwriting)
     return 0
+
+
+def _cmd_api(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    import signal
+
+    from bot.api.alone import serve_api
+
+    async def serve() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        return await serve_api(settings, stopping)
+
+    return asyncio.run(serve())
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from bot.api.auth import user_id_for_name
+    from bot.storage.db import open_database
+
+    async def act() -> int:
+        db = await open_database(settings.effective_database_url)
+        try:
+            user_id = user_id_for_name(args.user)
+            if args.action == "revoke":
+                print(f"{await db.tokens.revoke_all(user_id)} token(s) of {args.user} revoked")
+            else:
+                print(await db.tokens.create(user_id))
+        finally:
+            await db.close()
+        return 0
+
+    return asyncio.run(act())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -353,6 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="write NAME.txt, NAME.json, NAME.pdf per file and summary.txt into DIR",
     )
     ocr.set_defaults(func=_cmd_ocr)
+
+    sub.add_parser(
+        "api", help="serve the REST API alone on API_PORT (8080), without a bot token"
+    ).set_defaults(func=_cmd_api)
+    token = sub.add_parser("token", help="issue (create) or end (revoke) a user's API tokens")
+    token.add_argument("action", choices=["create", "revoke"])
+    token.add_argument("--user", required=True, help="a Telegram user id, or any name")
+    token.set_defaults(func=_cmd_token)
 
     fetch = sub.add_parser("fetch-models", help="download Aspose models (needs internet)")
     fetch.add_argument("languages", nargs="*", metavar="LANG")

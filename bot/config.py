@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     # Webhook mode: GET /health on this port for the load balancer (unset: no endpoint).
     health_port: int | None = None
+    # Long polling: the REST API (and /health) on WEBHOOK_LISTEN:API_PORT (unset: none). In
+    # webhook mode the API is served beside the webhook on WEBHOOK_PORT.
+    api_port: int | None = None
 
     ocr_engine: EngineChoice = EngineChoice.AUTO
     ocr_workers: int = Field(default_factory=_default_workers, ge=1, le=64)

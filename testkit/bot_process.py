@@ -26,7 +26,7 @@ REPLY_TIMEOUT = 90.0
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _bot_env(fake: FakeBotApi, data_dir: Path, **extra: str) -> dict[str, str]:
+def bot_env(fake: FakeBotApi, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a deployed bot: ours, minus any setting the caller's shell has set
     (a developer's TELEGRAM_BOT_TOKEN or DATA_DIR must not leak into the test)."""
     setting_names = {name.upper() for name in Settings.model_fields}
@@ -66,20 +66,21 @@ class BotProcess:
 
 @asynccontextmanager
 async def bot_process(
-    fake: FakeBotApi, workdir: Path, name: str, **extra_env: str
+    fake: FakeBotApi, workdir: Path, name: str, *, command: str = "run", **extra_env: str
 ) -> AsyncIterator[BotProcess]:
-    """`python -m bot run` with stdout+stderr in ``workdir/name.log``; killed on the way out
-    if the test left it running (a failing test must not leave a poller behind)."""
+    """`python -m bot run` (or another ``command``: `api`) with stdout+stderr in
+    ``workdir/name.log``; killed on the way out if the test left it running (a failing test
+    must not leave a poller behind)."""
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
-            "run",
+            command,
             # cwd without a .env: only the environment below configures the bot.
             cwd=workdir,
-            env=_bot_env(fake, workdir / "data", **extra_env),
+            env=bot_env(fake, workdir / "data", **extra_env),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log_file,
             stderr=asyncio.subprocess.STDOUT,

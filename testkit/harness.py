@@ -9,6 +9,7 @@ a poller hammering the fake. ``Conversation`` keeps a "since my last action" mar
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -19,6 +20,8 @@ from testkit.fake_bot_api import JSON, AnsweredCallback, BotMessage, FakeBotApi
 if TYPE_CHECKING:
     # Type-only: the harness drives whatever Application the test built.
     from telegram.ext import Application, Updater
+
+    from bot.config import Settings
 
     AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -262,6 +265,28 @@ class Conversation:
             return all(line in screen for line in lines)
 
         await self.fake.wait_for(seen, timeout=timeout)
+
+
+@asynccontextmanager
+async def serving_webhook(app: AnyApp, settings: Settings) -> AsyncIterator[AnyApp]:
+    """Run ``app`` as `notes-ocr-bot run` does in webhook mode (bot.app.serve_webhook): one
+    ASGI server on WEBHOOK_LISTEN:WEBHOOK_PORT for the webhook, the API and /health; on the
+    way out, what SIGTERM does (the drain begins, the server stops taking requests)."""
+    from bot.app import serve_webhook
+
+    stopping, serving = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve_webhook(app, settings, stopping, serving))
+    started = asyncio.create_task(serving.wait())
+    await asyncio.wait((task, started), timeout=120, return_when=asyncio.FIRST_COMPLETED)
+    if not serving.is_set():
+        started.cancel()
+        task.cancel()
+        raise RuntimeError(f"the webhook server did not start: {task}")
+    try:
+        yield app
+    finally:
+        stopping.set()
+        await task
 
 
 @asynccontextmanager

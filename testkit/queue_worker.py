@@ -1,4 +1,4 @@
-"""``python -m testkit.queue_worker GATE_DIR``: the real OCR worker (bot.ocr.worker) with
+"""``python -m testkit.queue_worker GATE_DIR``: the real OCR worker (bot.ocr.run.queue.worker) with
 a gate in front of its engine, so a test can hold a job mid-read in a worker process.
 
 Each job writes ``GATE_DIR/entered-<pid>-<n>`` when it reaches the worker, then waits until
@@ -18,7 +18,7 @@ from bot.documents.heif import enable_heif
 from bot.ocr.engines import build_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
-from bot.ocr.worker import serve
+from bot.ocr.run.queue.worker import serve
 from testkit.recognizers import DelegatingRecognizer
 
 

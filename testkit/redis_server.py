@@ -24,7 +24,7 @@ from typing import cast
 
 import redis
 
-from bot.ocr.wire import WORKERS
+from bot.ocr.run.queue.wire import WORKERS
 from testkit.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

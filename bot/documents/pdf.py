@@ -23,7 +23,7 @@ from PIL import Image
 
 from bot.documents.refs import PageRef
 from bot.errors import PageTooLarge, PdfBroken, PdfLocked, TooManyPages
-from bot.ocr.guess import text_language
+from bot.ocr.decide.guess import text_language
 from bot.ocr.model import Box, Line, Page
 
 log = logging.getLogger(__name__)

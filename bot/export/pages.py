@@ -88,8 +88,13 @@ async def gather(notes: Sequence[Note], fetch: Fetch, *, max_pixels: int) -> Gat
                     raise data
                 page = await asyncio.to_thread(image_page, data, ref, lines, max_pixels)
             except BotError as exc:
-                log.info("note %s page %s: no image (%s %s)", note.id, number + 1,
-                         type(exc).__name__, exc.detail)
+                log.info(
+                    "note %s page %s: no image (%s %s)",
+                    note.id,
+                    number + 1,
+                    type(exc).__name__,
+                    exc.detail,
+                )
                 result.missing.append((note.id, number + 1))
                 result.pages += await asyncio.to_thread(text_pages, lines)
                 continue

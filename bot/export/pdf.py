@@ -206,9 +206,7 @@ def write_pdf(pages: Sequence[ExportPage], *, title: str = "Notes") -> bytes:
                 Dictionary(
                     Type=Name.Page,
                     MediaBox=[0, 0, round(page.width_pt, 3), round(page.height_pt, 3)],
-                    Resources=Dictionary(
-                        XObject=Dictionary(Im0=image), Font=Dictionary(F1=font)
-                    ),
+                    Resources=Dictionary(XObject=Dictionary(Im0=image), Font=Dictionary(F1=font)),
                     Contents=pdf.make_stream(content),
                 )
             )

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.handlers import telegram_io as io
 from bot.handlers.pictures import crop
@@ -249,6 +249,47 @@ async def finish(
         buttons=[[ButtonSpec(t("button-fix"), pack(NoteAction.fix(note_id)))]],
     )
     svc.photos.pop(s.id, None)
+
+
+class ChatReviews:
+    """The chat side of a review changed through the API (``bot.api.ChatSide``): written and
+    shown on its card as if changed in chat, the final note sent there when none is left."""
+
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+        self._app = application
+
+    async def refresh(self, rec: Record) -> None:
+        context = CallbackContext(self._app)
+        svc = services(context)
+        prefs = await svc.db.users.get_settings(rec.session.owner_user_id)
+        t = svc.catalogs.get(prefs.interface)
+        async with chat_lock(context, rec.session.chat_id):
+            await refresh(context, t, rec)
+
+    async def show(self, rec: Record, images: list[bytes] | None) -> None:
+        """A reading sent through the API shown in its owner's chat (a private chat's id is
+        the user's): the summary, then the card; from then on chat and API share it."""
+        context = CallbackContext(self._app)
+        svc, s = services(context), rec.session
+        prefs = await svc.db.users.get_settings(s.owner_user_id)
+        t = svc.catalogs.get(prefs.interface)
+        s.chat_id = s.owner_user_id
+        if images:
+            svc.keep_photos(s.id, images)
+        async with chat_lock(context, s.chat_id):
+            for n, chunk in enumerate(render.render_summary(s, t)):
+                sent = await io.say(context.bot, s.chat_id, chunk)
+                if n == 0:
+                    rec.summary = sent
+            i = s.current_line
+            if i is None:  # nothing left to check: the note, as in chat
+                await finish(context, t, rec)
+                return
+            picture = await crop(context, s, i)
+            spec = render.render_card(s, t, fixing=rec.fix is not None)
+            rec.card = (await io.send_photo(context.bot, s.chat_id, picture, spec)).message_id
+            rec.shown = i
+            await store(context).save(rec)
 
 
 async def close(context: ContextTypes.DEFAULT_TYPE, t: Translator, rec: Record, text: str) -> None:

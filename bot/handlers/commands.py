@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.config import Settings
 from bot.errors import LanguageUnavailable
 from bot.handlers.services import Asker, asker_of, services, translator_of
 from bot.i18n import N_, UI_LANGUAGES, Catalogs, Translator
@@ -30,6 +32,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("search", N_("command-search")),
     ("export", N_("command-export")),
     ("forget", N_("command-forget")),
+    ("api", N_("command-api")),
 )
 _PRESET_KEYS = {
     "lenient": N_("strictness-lenient"),
@@ -97,6 +100,30 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             max_pages=settings.max_pdf_pages,
         )
     )
+
+
+def api_base_url(settings: Settings) -> str:
+    """Where the API answers, for the how-to: the webhook's host, else this machine's port."""
+    if settings.webhook_url:
+        parts = urlsplit(settings.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"http://localhost:{settings.api_port or 8080}"
+
+
+async def on_api(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/api: a new personal API token, shown once with a curl how-to; /api revoke: every
+    token of the user ends."""
+    assert update.effective_message and update.effective_user
+    t = (await asker_of(update, context)).t
+    svc = services(context)
+    user_id = update.effective_user.id
+    if context.args and context.args[0].lower() == "revoke":
+        count = await svc.db.tokens.revoke_all(user_id)
+        await update.effective_message.reply_html(t.plural("api-revoked", count))
+        return
+    token = await svc.db.tokens.create(user_id)
+    url = api_base_url(svc.settings)
+    await update.effective_message.reply_html(t("api-token", token=token, url=url))
 
 
 def _language_keyboard(

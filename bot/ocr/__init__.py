@@ -1,1 +1,2 @@
-"""Recognition: engines, preprocessing, line detection, confidence. No Telegram here."""
+"""Recognition, no Telegram: readers/, find/ (line finding), decide/, job/ (the reading job),
+run/ (threads, processes, the Redis queue), engines.py (which, chosen once)."""

@@ -37,7 +37,11 @@ LANGUAGES: tuple[Language, ...] = (
     Language("ru", "Русский", "rus", "RUS", "aspose-ocr-cyrillic-v1.ocr", ("rus", "russian")),
     Language("uk", "Українська", "ukr", "UKR", "aspose-ocr-cyrillic-v1.ocr", ("ukr",)),
     Language(
-        "zh", "中文 (简体)", "chi_sim", "CHINESE", "aspose-ocr-chinese-v2.ocr",
+        "zh",
+        "中文 (简体)",
+        "chi_sim",
+        "CHINESE",
+        "aspose-ocr-chinese-v2.ocr",
         ("chi_sim", "zh-cn", "zh-hans", "chinese", "cmn"),
     ),
     Language("ja", "日本語", "jpn", "JPN", "aspose-ocr-japanese-v1.ocr", ("jpn", "japanese")),
@@ -47,7 +51,7 @@ LANGUAGES: tuple[Language, ...] = (
 )
 
 # "Whatever the photo is written in": the default engine tells from the script it sees
-# (bot/ocr/guess.py); engines that cannot tell do not offer it.
+# (bot/ocr/decide/guess.py); engines that cannot tell do not offer it.
 AUTO = Language("auto", "Auto", tesseract="", aspose="", aliases=("automatic",))
 
 # Aspose's handwriting model, also downloaded on first use.

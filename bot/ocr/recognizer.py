@@ -1,7 +1,7 @@
 """The one seam between the bot and recognition: ``await recognizer.recognize(image, lang)``.
 
 The handlers depend on this protocol only; tests and the app pass any implementation in
-(the real worker pool in ``bot.ocr.pool``, or a scripted one).
+(the real worker pool in ``bot.ocr.run.processes``, or a scripted one).
 """
 
 from __future__ import annotations

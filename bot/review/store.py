@@ -76,7 +76,7 @@ class ReviewStore:
             rec.revision = await self._reviews.save_review(
                 s.id, s.owner_user_id, s.chat_id, rec.to_dict()
             )
-        elif await self._reviews.update_review(s.id, rec.to_dict(), rec.revision):
+        elif await self._reviews.update_review(s.id, rec.to_dict(), rec.revision, s.chat_id):
             rec.revision += 1
         else:
             raise LostRace(s.id)

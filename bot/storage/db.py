@@ -29,6 +29,7 @@ from bot.storage.schema import (
     SQLITE_SEARCH_DDL,
     metadata,
 )
+from bot.storage.tokens import TokensRepo
 from bot.storage.users import UsersRepo
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -46,6 +47,7 @@ class Database:
         self.users = UsersRepo(engine, cache=cache_settings)
         self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
         self.reviews = ReviewsRepo(engine)
+        self.tokens = TokensRepo(engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.rows import all_rows, first_row
-from bot.storage.schema import notes, review_sessions, user_settings
+from bot.storage.schema import api_tokens, notes, review_sessions, user_settings
 from bot.storage.search import (
     Query,
     Snippet,
@@ -166,6 +166,10 @@ class NotesRepo:
         )
         async with self._engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
+
+    async def note_for_key(self, user_id: int, key: str) -> int | None:
+        """The note stored under ``key`` (a review's id), if any."""
+        return await self._id_for_key(user_id, key)
 
     async def _id_for_key(self, user_id: int, key: str) -> int | None:
         row = await first_row(
@@ -307,6 +311,7 @@ class NotesRepo:
             await conn.execute(delete(notes).where(notes.c.user_id == user_id))
             await conn.execute(delete(user_settings).where(user_settings.c.user_id == user_id))
             await conn.execute(delete(review_sessions).where(review_sessions.c.user_id == user_id))
+            await conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
         if self._on_forget is not None:
             self._on_forget(user_id)
 

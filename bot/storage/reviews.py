@@ -61,16 +61,23 @@ class ReviewsRepo:
             revision = (await conn.execute(stmt)).scalar_one_or_none()
         return 0 if revision is None else int(revision)
 
-    async def update_review(self, session_id: str, data: dict[str, Any], expected: int) -> bool:
+    async def update_review(
+        self, session_id: str, data: dict[str, Any], expected: int, chat_id: int | None = None
+    ) -> bool:
         """Write ``data`` if the review is still at revision ``expected`` (it then moves to
-        ``expected + 1``); False when another change got there first or it is gone."""
+        ``expected + 1``); False when another change got there first or it is gone.
+        ``chat_id``: the chat it is shown in now (a reading sent through the API, shown in
+        chat later)."""
+        values: dict[str, Any] = {"data": data, "updated_at": datetime.now(UTC)}
+        if chat_id is not None:
+            values["chat_id"] = chat_id
         stmt = (
             update(review_sessions)
             .where(
                 review_sessions.c.session_id == session_id,
                 review_sessions.c.revision == expected,
             )
-            .values(data=data, updated_at=datetime.now(UTC), revision=expected + 1)
+            .values(**values, revision=expected + 1)
         )
         async with self._engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
@@ -102,6 +109,17 @@ class ReviewsRepo:
         if row is None:
             return None
         return StoredReview(row.session_id, dict(row.data), row.revision)
+
+    async def open_ids_of(self, user_id: int, limit: int = 100) -> list[str]:
+        """The ids of the user's open reviews, in any chat or none, newest first."""
+        stmt = (
+            select(review_sessions.c.session_id)
+            .where(review_sessions.c.user_id == user_id)
+            .order_by(review_sessions.c.updated_at.desc())
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [str(row.session_id) for row in await conn.execute(stmt)]
 
     async def open_review_for(
         self, user_id: int, chat_id: int

@@ -137,8 +137,17 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+)
+
+# Personal API tokens: only the SHA-256 of each (a 256-bit random token) is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
 )

@@ -87,14 +87,22 @@ def _replies_with(*words: str) -> Any:
     ("data", "file_name", "mime", "words"),
     [
         (b"", "empty.jpg", "image/jpeg", ("empty", "not an image")),
-        (b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", "notes.pdf", "application/pdf",
-         ("cannot open this PDF",)),
+        (
+            b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF",
+            "notes.pdf",
+            "application/pdf",
+            ("cannot open this PDF",),
+        ),
         (_zip(), "notes.zip", "application/zip", ("not an image",)),
         (b"Buy milk\nCall the dentist\n", "notes.txt", "text/plain", ("not an image",)),
         (_animated_gif(), "moving.gif", "image/gif", ("animated",)),
         (_bomb_png(), "huge.png", "image/png", ("too many pixels",)),
-        (_png(Image.new("L", (50_000, 10), 255)), "banner.png", "image/png",
-         ("too narrow", "too small")),
+        (
+            _png(Image.new("L", (50_000, 10), 255)),
+            "banner.png",
+            "image/png",
+            ("too narrow", "too small"),
+        ),
         # A PNG that is really something else: the bytes decide, not the MIME type.
         (b"MZ\x90\x00" + b"\x00" * 200, "note.png", "image/png", ("not an image",)),
     ],

@@ -10,7 +10,7 @@ import asyncio
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.ocr.tesseract import TesseractEngine
+from bot.ocr.engines import tesseract_engine
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
@@ -34,7 +34,7 @@ async def shows_all(chat: Conversation, *texts: str) -> None:
 async def test_second_user_is_served_while_first_photo_is_read(
     fake_api: FakeBotApi, bot_settings: Settings
 ) -> None:
-    recognizer = HoldingRecognizer(TesseractEngine(bot_settings))
+    recognizer = HoldingRecognizer(tesseract_engine(bot_settings))
     image_a = note_png(NOTE_A)
     release_a = recognizer.hold(image_a)
     app = build_application(bot_settings, recognizer=recognizer)

@@ -115,7 +115,11 @@ def _corrupt_pdf() -> bytes:
     ids=["encrypted", "500-pages", "corrupt", "100000pt-page", "image-bomb", "zero-byte-heic"],
 )
 async def test_bad_document_gets_one_sentence_and_nothing_is_stored(
-    bot: Any, fake_api: FakeBotApi, data: bytes, file_name: str, mime: str,
+    bot: Any,
+    fake_api: FakeBotApi,
+    data: bytes,
+    file_name: str,
+    mime: str,
     words: tuple[str, ...],
 ) -> None:
     chat = Conversation(fake_api, chat_id=5100)

@@ -66,7 +66,7 @@ async def test_a_worker_killed_mid_job_leaves_it_to_the_other(
     fake_api: FakeBotApi, tmp_path: Path, pg_url: str, redis_url: str
 ) -> None:
     # The default time limit (120 s): the dead worker's job is read again within seconds all
-    # the same (its in-progress mark is short and no longer refreshed, bot/ocr/holds.py).
+    # the same (its in-progress mark is short and no longer refreshed, bot/ocr/run/queue/holds.py).
     async with cluster(fake_api, tmp_path, pg_url, redis_url, gated=True) as running:
         workers = running.workers
         chat = Conversation(fake_api, chat_id=7201)

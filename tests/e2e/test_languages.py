@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.ocr.engines import tesseract_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
-from bot.ocr.tesseract import TesseractEngine
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
 from testkit.buttons import questions
 from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
@@ -200,7 +200,7 @@ TEN_LINES = (
 async def test_ten_lines_to_check_stay_within_three_messages(
     fake_api: FakeBotApi, bot_settings: Settings, tmp_path: Path
 ) -> None:
-    recognizer = FlaggingRecognizer(TesseractEngine(workers=2))
+    recognizer = FlaggingRecognizer(tesseract_engine(workers=2))
     app = build_application(bot_settings, recognizer=recognizer)
     async with running_bot(app):
         chat = Conversation(fake_api, chat_id=7401)

@@ -40,8 +40,9 @@ async def _list_notes(chat: Conversation) -> BotMessage:
     the final note first, then stores it)."""
     for _ in range(20):
         chat.send_command("notes")
-        reply = await chat.await_reply(lambda m: "Your notes" in m.visible
-                                       or "no saved notes" in m.visible)
+        reply = await chat.await_reply(
+            lambda m: "Your notes" in m.visible or "no saved notes" in m.visible
+        )
         if "Your notes" in reply.visible:
             return reply
     raise AssertionError("the confirmed note never appeared in /notes")
@@ -56,8 +57,13 @@ async def _seed(app: Any, user_id: int, count: int) -> None:
     db = app.bot_data["services"].db
     for i in range(count):
         await db.notes.add_note(
-            user_id, text=f"Seeded note number {i}\nsecond line", language="en",
-            engine="test", file_ids=[], lines=[], idempotency_key=f"seed-{i}",
+            user_id,
+            text=f"Seeded note number {i}\nsecond line",
+            language="en",
+            engine="test",
+            file_ids=[],
+            lines=[],
+            idempotency_key=f"seed-{i}",
         )
 
 
@@ -81,8 +87,10 @@ async def test_note_is_listed_opened_found_exported_and_forgotten(
     photos = [m for m in chat.bot_messages() if m.photo is not None]
     assert len(photos) == len(photos_before) + 1
     sent_by_user = fake_api.calls  # the re-sent photo is the user's own file, by file_id
-    assert any(name == "sendPhoto" and str(p.get("photo", "")).startswith("FILE")
-               for name, p in sent_by_user)
+    assert any(
+        name == "sendPhoto" and str(p.get("photo", "")).startswith("FILE")
+        for name, p in sent_by_user
+    )
 
     # /search a word from the third line: found, with the match in bold.
     chat.send_command("search", "orchids")
@@ -191,8 +199,9 @@ async def test_note_from_a_file_opens_when_telegram_refuses_it_as_photo(
     # Telegram refuses a document's file_id in sendPhoto.
     fake_api.fail_method("sendPhoto", description="Bad Request: type of file mismatch")
     chat.press(next(t for t in listing.button_texts if t.startswith("📄")))
-    await chat.await_reply(lambda m: "🗑 Delete this note" in m.button_texts
-                           and "Water the orchids" in m.visible)
+    await chat.await_reply(
+        lambda m: "🗑 Delete this note" in m.button_texts and "Water the orchids" in m.visible
+    )
     resent = [m.document for m in chat.bot_messages() if m.document is not None]
     assert [d.data for d in resent] == [original], "the page comes back as the file it was"
 
@@ -201,7 +210,12 @@ async def test_long_note_opens_in_several_messages(bot: Any, fake_api: FakeBotAp
     long_text = "\n".join(f"Line {i}: " + "words & <more> words " * 6 for i in range(60))
     assert len(long_text) > 6000
     await bot.bot_data["services"].db.notes.add_note(
-        2008, text=long_text, language="en", engine="test", file_ids=[], lines=[],
+        2008,
+        text=long_text,
+        language="en",
+        engine="test",
+        file_ids=[],
+        lines=[],
         idempotency_key="long",
     )
     chat = Conversation(fake_api, chat_id=2008)

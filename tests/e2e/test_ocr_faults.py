@@ -16,8 +16,8 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.ocr.pool import AsposePool
-from bot.ocr.tesseract import TesseractEngine
+from bot.ocr.engines import tesseract_engine
+from bot.ocr.run.processes import ProcessRunner
 from testkit.drawing import NOTE_LINES, note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot
@@ -32,9 +32,9 @@ READ = "Read in English"
 BIG_PAGE = NOTE_LINES * 4
 
 
-def _pool(app: Any) -> AsposePool:
+def _pool(app: Any) -> ProcessRunner:
     recognizer = app.bot_data["services"].recognizer
-    assert isinstance(recognizer, AsposePool)
+    assert isinstance(recognizer, ProcessRunner)
     return recognizer
 
 
@@ -50,7 +50,7 @@ async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None: 
         await asyncio.sleep(0.005)
 
 
-def _job_in_worker(pool: AsposePool) -> bool:
+def _job_in_worker(pool: ProcessRunner) -> bool:
     # The handler shows "Reading" before the pool has even decoded the photo; a worker killed
     # before the job reaches it is replaced quietly and the photo read by the new one (by
     # design). Only a job handed to the worker process can be lost with it, so wait for that.
@@ -120,7 +120,7 @@ async def test_aspose_job_over_time_limit_is_told_and_the_slot_is_freed(
 async def test_tesseract_job_over_time_limit_is_told_and_the_engine_stays_usable(
     fake_api: FakeBotApi, bot_settings: Settings
 ) -> None:
-    engine = TesseractEngine(workers=1, timeout=0.01)
+    engine = tesseract_engine(workers=1, timeout=0.01)
     app = build_application(bot_settings, recognizer=engine)
     async with running_bot(app):
         chat = Conversation(fake_api, chat_id=5021)
@@ -167,7 +167,7 @@ async def test_missing_aspose_model_is_refused_plainly_and_english_still_works(
 async def test_full_queue_tells_the_third_user_to_retry_and_the_others_get_their_notes(
     fake_api: FakeBotApi, bot_settings: Settings
 ) -> None:
-    recognizer = SlotHoldingRecognizer(TesseractEngine(workers=1, queue_size=1))
+    recognizer = SlotHoldingRecognizer(tesseract_engine(workers=1, queue_size=1))
     image_a = note_png(CLEAN)
     release_a = recognizer.hold(image_a)
     app = build_application(bot_settings, recognizer=recognizer)

@@ -43,8 +43,17 @@ def _render(pdf: Path, page: int, out: Path) -> Image.Image:
     """Page ``page`` as pdftoppm draws it with its defaults (150 dpi)."""
     prefix = out / f"page{page}"
     subprocess.run(
-        ["pdftoppm", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf),
-         str(prefix)],
+        [
+            "pdftoppm",
+            "-png",
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(prefix),
+        ],
         check=True,
     )
     return Image.open(f"{prefix}.png")
@@ -127,8 +136,9 @@ async def test_pdf_note_exports_with_its_text_layer_page(
 ) -> None:
     typed = ["Agenda for Friday", "Budget: 1,200 EUR"]
     chat = Conversation(fake_api, chat_id=6003)
-    chat.send_document(make_pdf([typed, draw_lines(list(PAGE_2))]), "agenda.pdf",
-                       "application/pdf")
+    chat.send_document(
+        make_pdf([typed, draw_lines(list(PAGE_2))]), "agenda.pdf", "application/pdf"
+    )
     await _final(chat, [*typed, *PAGE_2])
     pdf = await _export(chat, tmp_path)
     assert _pages(pdf) == 2

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.ocr.aspose import AsposeWorkerConfig
-from bot.ocr.pool import AsposePool
+from bot.ocr.readers.aspose import AsposeWorkerConfig
+from bot.ocr.run.processes import ProcessRunner
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +25,8 @@ def aspose_config(tmp_path_factory: pytest.TempPathFactory) -> AsposeWorkerConfi
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def aspose_pool(aspose_config: AsposeWorkerConfig) -> AsyncIterator[AsposePool]:
-    pool = AsposePool(aspose_config, workers=1, timeout_seconds=120.0, queue_size=4)
+async def aspose_pool(aspose_config: AsposeWorkerConfig) -> AsyncIterator[ProcessRunner]:
+    pool = ProcessRunner(aspose_config, workers=1, timeout_seconds=120.0, queue_size=4)
     await pool.start()
     try:
         yield pool

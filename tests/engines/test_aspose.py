@@ -16,9 +16,10 @@ import pytest
 
 from bot.errors import LicenseProblem, ModelMissing
 from bot.i18n import load_catalogs
-from bot.ocr.aspose import AsposeWorkerConfig
+from bot.ocr.job.aspose_checked import TRIAL_WARNING
 from bot.ocr.model import ConfidenceSource, Page
-from bot.ocr.pool import TRIAL_WARNING, AsposePool
+from bot.ocr.readers.aspose import AsposeWorkerConfig
+from bot.ocr.run.processes import ProcessRunner
 from testkit.drawing import NOTE_LINES, Effects, note_png
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
@@ -41,7 +42,7 @@ def _assert_trial_page(page: Page) -> None:
     assert not any("Trial Licenses" in warning for warning in page.warnings)
 
 
-async def test_clean_note_gives_every_drawn_line(aspose_pool: AsposePool) -> None:
+async def test_clean_note_gives_every_drawn_line(aspose_pool: ProcessRunner) -> None:
     page = await aspose_pool.recognize(note_png(), "en")
 
     assert page.engine == "aspose"
@@ -75,7 +76,7 @@ async def test_clean_note_gives_every_drawn_line(aspose_pool: AsposePool) -> Non
     assert all(0 <= top < page.height for top in tops)
 
 
-async def test_big_photo_boxes_map_back_to_the_original(aspose_pool: AsposePool) -> None:
+async def test_big_photo_boxes_map_back_to_the_original(aspose_pool: ProcessRunner) -> None:
     # Drawn at twice the size, so the pool downscales before Aspose (max_side 2000 -> 1000).
     aspose_pool.max_side = 1000
     try:
@@ -92,7 +93,7 @@ async def test_big_photo_boxes_map_back_to_the_original(aspose_pool: AsposePool)
     assert first.box.height > 50
 
 
-async def test_skewed_photo_like_note(aspose_pool: AsposePool) -> None:
+async def test_skewed_photo_like_note(aspose_pool: ProcessRunner) -> None:
     photo = note_png(
         effects=Effects(skew_degrees=4, blur_radius=0.8, shadow=True, noise=0.05, jpeg_quality=70)
     )
@@ -111,7 +112,7 @@ async def test_skewed_photo_like_note(aspose_pool: AsposePool) -> None:
 
 
 async def test_language_without_installed_model_names_the_model(
-    aspose_pool: AsposePool,
+    aspose_pool: ProcessRunner,
 ) -> None:
     with pytest.raises(ModelMissing) as caught:
         await aspose_pool.recognize(note_png(), "zh")
@@ -132,7 +133,7 @@ async def test_unreadable_license_tells_the_user_the_server_is_misconfigured(
 ) -> None:
     bad = tmp_path / "Aspose.OCR.lic"
     bad.write_text("not a license")
-    pool = AsposePool(replace(aspose_config, license_path=str(bad)), workers=1)
+    pool = ProcessRunner(replace(aspose_config, license_path=str(bad)), workers=1)
     await pool.start()
     try:
         with pytest.raises(LicenseProblem) as caught:
@@ -149,8 +150,8 @@ async def test_missing_license_file_is_logged_once_at_start_and_the_pool_still_s
     aspose_config: AsposeWorkerConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     missing = tmp_path / "nowhere" / "Aspose.OCR.lic"
-    pool = AsposePool(replace(aspose_config, license_path=str(missing)), workers=1)
-    with caplog.at_level(logging.ERROR, logger="bot.ocr.pool"):
+    pool = ProcessRunner(replace(aspose_config, license_path=str(missing)), workers=1)
+    with caplog.at_level(logging.ERROR, logger="bot.ocr.run.processes"):
         await pool.start()
     try:
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]

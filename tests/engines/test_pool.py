@@ -14,19 +14,19 @@ import pytest
 from bot.config import EngineChoice, Settings
 from bot.errors import OcrTimeout, QueueFull, WorkerCrashed
 from bot.ocr.engines import build_recognizer
-from bot.ocr.pool import AsposePool
+from bot.ocr.run.processes import ProcessRunner
 from testkit.drawing import NOTE_LINES, draw_lines, note_png, to_bytes
 
 pytestmark = [pytest.mark.aspose, pytest.mark.asyncio(loop_scope="module")]
 
 
-async def _reads_a_note(pool: AsposePool) -> None:
+async def _reads_a_note(pool: ProcessRunner) -> None:
     page = await pool.recognize(note_png(), "en")
     assert len(page.lines) == len(NOTE_LINES)
     assert page.lines[0].text
 
 
-async def test_worker_killed_mid_job_fails_that_job_only(aspose_pool: AsposePool) -> None:
+async def test_worker_killed_mid_job_fails_that_job_only(aspose_pool: ProcessRunner) -> None:
     [pid] = aspose_pool.worker_pids()
 
     async def kill_worker() -> None:
@@ -48,7 +48,7 @@ async def test_worker_killed_mid_job_fails_that_job_only(aspose_pool: AsposePool
 
 
 async def test_job_over_the_time_limit_times_out_and_frees_the_worker(
-    aspose_pool: AsposePool,
+    aspose_pool: ProcessRunner,
 ) -> None:
     aspose_pool.timeout_seconds = 0.01
     try:
@@ -59,7 +59,7 @@ async def test_job_over_the_time_limit_times_out_and_frees_the_worker(
     await _reads_a_note(aspose_pool)
 
 
-async def test_event_loop_keeps_running_during_recognition(aspose_pool: AsposePool) -> None:
+async def test_event_loop_keeps_running_during_recognition(aspose_pool: ProcessRunner) -> None:
     ticks = 0
     stop = asyncio.Event()
 
@@ -78,7 +78,7 @@ async def test_event_loop_keeps_running_during_recognition(aspose_pool: AsposePo
     assert ticks >= 5
 
 
-async def test_queue_positions_and_queue_full(aspose_pool: AsposePool) -> None:
+async def test_queue_positions_and_queue_full(aspose_pool: ProcessRunner) -> None:
     aspose_pool.queue_size = 1
     first_positions: list[int] = []
     second_positions: list[int] = []
@@ -115,7 +115,7 @@ async def test_queue_positions_and_queue_full(aspose_pool: AsposePool) -> None:
     assert all(page.lines for page in pages)
 
 
-async def test_a_sideways_photo_without_exif_is_read_upright(aspose_pool: AsposePool) -> None:
+async def test_a_sideways_photo_without_exif_is_read_upright(aspose_pool: ProcessRunner) -> None:
     note = draw_lines(NOTE_LINES)
     stored = note.rotate(90, expand=True)  # the page lies on its side, no EXIF says so
     page = await aspose_pool.recognize(to_bytes(stored), "en")
@@ -142,7 +142,7 @@ async def test_settings_choose_the_engine_and_its_limits(tmp_path: Path) -> None
         aspose_models_dir=tmp_path,
     )
     pool = build_recognizer(settings)
-    assert isinstance(pool, AsposePool)
+    assert isinstance(pool, ProcessRunner)
     assert (pool.workers, pool.timeout_seconds, pool.queue_size, pool.max_side) == (3, 42, 7, 1500)
     assert pool.config.models_dir == str(tmp_path)
     assert pool.engine_name == "aspose"

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.ocr.confidence import levenshtein
+from bot.ocr.decide.calibration import levenshtein
+from bot.ocr.engines import reading_engine
+from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 from bot.ocr.readers import rapid
-from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
+from bot.ocr.run.threads import ThreadRunner
 from testkit.drawing import draw_lines, note_png, to_bytes
 
 REAL_NOTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-notes"
@@ -28,8 +30,8 @@ EN_HAND = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapt
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def engine() -> AsyncIterator[ReadingEngine]:
-    eng = ReadingEngine(readers=BOTH, workers=2, timeout=120)
+async def engine() -> AsyncIterator[ThreadRunner]:
+    eng = reading_engine(readers=BOTH, workers=2, timeout=120)
     await eng.start()
     try:
         yield eng
@@ -47,7 +49,7 @@ def test_the_shipped_models_are_the_ones_calibrated() -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_a_chinese_note_is_read_whole_and_sure(engine: ReadingEngine) -> None:
+async def test_a_chinese_note_is_read_whole_and_sure(engine: ThreadRunner) -> None:
     # Tesseract alone split "下周五之前提交报告" and accepted the fragment "前提交报告".
     for font in ("cjk", "wenkai"):
         page = await engine.recognize(note_png(ZH, font_name=font, size=40), "zh")
@@ -56,7 +58,7 @@ async def test_a_chinese_note_is_read_whole_and_sure(engine: ReadingEngine) -> N
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_handwriting_like_lines_each_get_a_line(engine: ReadingEngine) -> None:
+async def test_handwriting_like_lines_each_get_a_line(engine: ThreadRunner) -> None:
     page = await engine.recognize(note_png(EN_HAND, font_name="dkg", size=40), "en")
     assert len(page.lines) == len(EN_HAND)
     wrong = sum(line.text != want for line, want in zip(page.lines, EN_HAND, strict=True))
@@ -69,14 +71,14 @@ async def test_handwriting_like_lines_each_get_a_line(engine: ReadingEngine) -> 
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_vietnamese_keeps_its_tone_marks(engine: ReadingEngine) -> None:
+async def test_vietnamese_keeps_its_tone_marks(engine: ThreadRunner) -> None:
     # RapidOCR cannot write most tone-marked letters: Tesseract's reading is shown.
     page = await engine.recognize(note_png(VI, font_name="sans", size=40), "vi")
     assert [line.text for line in page.lines] == list(VI)
 
 
 async def test_rapid_alone_never_makes_vietnamese_sure() -> None:
-    eng = ReadingEngine(readers=RAPID_ONLY, workers=1, timeout=120)
+    eng = reading_engine(readers=RAPID_ONLY, workers=1, timeout=120)
     await eng.start()
     try:
         page = await eng.recognize(note_png(VI, font_name="sans", size=40), "vi")
@@ -86,7 +88,7 @@ async def test_rapid_alone_never_makes_vietnamese_sure() -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_a_real_handwritten_line(engine: ReadingEngine) -> None:
+async def test_a_real_handwritten_line(engine: ThreadRunner) -> None:
     # Never skipped: the data ships beside the repo on every developer's machine and in CI.
     manifest = json.loads((REAL_NOTES / "manifest.json").read_text(encoding="utf-8"))
     entry = next(e for e in manifest if e["image"].endswith("L58_eSc_line_ac78b0b5.jpg"))
@@ -99,9 +101,7 @@ async def test_a_real_handwritten_line(engine: ReadingEngine) -> None:
 
 @pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize("turned", [90, 180, 270])
-async def test_a_page_photographed_turned_reads_upright(
-    engine: ReadingEngine, turned: int
-) -> None:
+async def test_a_page_photographed_turned_reads_upright(engine: ThreadRunner, turned: int) -> None:
     # No EXIF to say so: the page itself lies on its side or upside down.
     note = draw_lines(EN_PRINT, size=40)
     stored = note.rotate(turned, expand=True)

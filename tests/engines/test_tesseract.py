@@ -21,23 +21,28 @@ from bot.errors import (
     QueueFull,
     UnsupportedImage,
 )
-from bot.ocr.confidence import RereadModel, agreement
+from bot.ocr.decide.calibration import Calibration, RereadModel
+from bot.ocr.decide.evidence import Reading, agreement
+from bot.ocr.engines import tesseract_engine
+from bot.ocr.job import Limits
+from bot.ocr.job.aspose_checked import check_crop
+from bot.ocr.languages import resolve
 from bot.ocr.model import Box, ConfidenceSource, Page
-from bot.ocr.tesseract import TesseractEngine, verify_crop
+from bot.ocr.run.threads import ThreadRunner
 from testkit.drawing import NOTE_LINES, Effects, draw_lines, note_png, to_bytes
 
 THRESHOLD = 75
 MB = 1024 * 1024
 
 
-def _engine(**kwargs: object) -> TesseractEngine:
+def _engine(**kwargs: object) -> ThreadRunner:
     opts: dict[str, object] = {"workers": 2, "max_bytes": 20 * MB, "max_pixels": 60_000_000}
     opts.update(kwargs)
-    return TesseractEngine(**opts)  # type: ignore[arg-type]
+    return tesseract_engine(**opts)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-async def engine() -> AsyncIterator[TesseractEngine]:
+async def engine() -> AsyncIterator[ThreadRunner]:
     eng = _engine()
     await eng.start()
     try:
@@ -50,7 +55,7 @@ def _texts(page: Page) -> list[str]:
     return [line.text for line in page.lines]
 
 
-async def test_clean_print_reads_exactly_and_nothing_is_flagged(engine: TesseractEngine) -> None:
+async def test_clean_print_reads_exactly_and_nothing_is_flagged(engine: ThreadRunner) -> None:
     page = await engine.recognize(note_png(), "en")
     assert _texts(page) == list(NOTE_LINES)
     assert not [line.text for line in page.lines if line.is_flagged(THRESHOLD)]
@@ -73,7 +78,7 @@ async def test_clean_print_reads_exactly_and_nothing_is_flagged(engine: Tesserac
     ids=["script-skew-blur", "script-skew-blur-jpeg"],
 )
 async def test_handwriting_every_line_is_there_and_mistakes_are_flagged(
-    engine: TesseractEngine, effects: Effects
+    engine: ThreadRunner, effects: Effects
 ) -> None:
     data = note_png(font_name="script", effects=effects)
     page = await engine.recognize(data, "en")
@@ -88,7 +93,7 @@ async def test_handwriting_every_line_is_there_and_mistakes_are_flagged(
             assert line.is_flagged(THRESHOLD), (truth, line.text, line.confidence)
 
 
-async def test_lines_the_page_reading_misses_are_read_one_by_one(engine: TesseractEngine) -> None:
+async def test_lines_the_page_reading_misses_are_read_one_by_one(engine: ThreadRunner) -> None:
     # Blurred joined-up writing: Tesseract's page layout analysis finds no text at all here,
     # yet read band by band most lines come out right. The user gets the text to check
     # instead of six "could not read" lines to type.
@@ -102,7 +107,7 @@ async def test_lines_the_page_reading_misses_are_read_one_by_one(engine: Tessera
             assert line.is_flagged(THRESHOLD), (truth, line.text, line.confidence)
 
 
-async def test_a_line_the_engine_drops_comes_back_as_detected(engine: TesseractEngine) -> None:
+async def test_a_line_the_engine_drops_comes_back_as_detected(engine: ThreadRunner) -> None:
     # A scribble between two lines: Tesseract reads no text there, segmentation sees ink.
     img = draw_lines(["Buy milk and eggs tomorrow", "", "Read chapter five again"])
     zigzag = [(80 + 6 * i, 175 + (12 if i % 2 else -12)) for i in range(70)]
@@ -115,14 +120,14 @@ async def test_a_line_the_engine_drops_comes_back_as_detected(engine: TesseractE
     assert middle and all(ln.is_flagged(THRESHOLD) for ln in middle)
 
 
-async def test_vietnamese_keeps_its_diacritics(engine: TesseractEngine) -> None:
+async def test_vietnamese_keeps_its_diacritics(engine: ThreadRunner) -> None:
     page = await engine.recognize(note_png(("Xin chào các bạn",)), "vi")
     assert _texts(page) == ["Xin chào các bạn"]
     assert page.language == "vi"
 
 
 async def test_chinese_comes_back_without_spaces_between_characters(
-    engine: TesseractEngine,
+    engine: ThreadRunner,
 ) -> None:
     # Tesseract separates every Chinese character with a space; the writer did not.
     written = ("明天买牛奶和鸡蛋", "完成季度报告", "星期五给花浇水")
@@ -143,24 +148,24 @@ async def test_a_confident_line_that_reads_differently_when_reread_is_flagged() 
     assert rereads(0.6, len(rereads.scales)) < THRESHOLD / 100
 
 
-async def test_unknown_language(engine: TesseractEngine) -> None:
+async def test_unknown_language(engine: ThreadRunner) -> None:
     with pytest.raises(LanguageUnavailable):
         await engine.recognize(note_png(), "xx")
 
 
-async def test_known_language_without_traineddata(engine: TesseractEngine) -> None:
+async def test_known_language_without_traineddata(engine: ThreadRunner) -> None:
     # Korean is in our table but its traineddata is not installed on this server.
     assert "ko" not in engine.available_languages()
     with pytest.raises(LanguageUnavailable):
         await engine.recognize(note_png(), "ko")
 
 
-async def test_available_languages_are_the_installed_ones(engine: TesseractEngine) -> None:
+async def test_available_languages_are_the_installed_ones(engine: ThreadRunner) -> None:
     langs = engine.available_languages()
     assert {"en", "vi", "de", "fr", "ru", "zh"} <= set(langs)
 
 
-async def test_two_photos_at_once_both_complete(engine: TesseractEngine) -> None:
+async def test_two_photos_at_once_both_complete(engine: ThreadRunner) -> None:
     first, second = await asyncio.gather(
         engine.recognize(note_png(), "en"),
         engine.recognize(note_png(("Xin chào các bạn",)), "vi"),
@@ -213,7 +218,7 @@ async def test_timeout_is_reported() -> None:
         await eng.close()
 
 
-async def test_exif_rotated_photo_reads_upright(engine: TesseractEngine) -> None:
+async def test_exif_rotated_photo_reads_upright(engine: ThreadRunner) -> None:
     note = draw_lines(NOTE_LINES)
     # A phone held sideways: pixels stored rotated, EXIF Orientation 6 says "turn 90 CW".
     stored = note.rotate(90, expand=True)
@@ -227,9 +232,7 @@ async def test_exif_rotated_photo_reads_upright(engine: TesseractEngine) -> None
 
 
 @pytest.mark.parametrize("turned", [90, 180, 270])
-async def test_photo_turned_without_exif_reads_upright(
-    engine: TesseractEngine, turned: int
-) -> None:
+async def test_photo_turned_without_exif_reads_upright(engine: ThreadRunner, turned: int) -> None:
     # No EXIF to say so: the page itself is sideways or upside down.
     note = draw_lines(NOTE_LINES)
     stored = note.rotate(turned, expand=True)
@@ -246,7 +249,7 @@ async def test_photo_turned_without_exif_reads_upright(
             assert line.box.height > line.box.width  # a sideways line stands tall
 
 
-async def test_large_photo_boxes_are_in_the_photos_pixels(engine: TesseractEngine) -> None:
+async def test_large_photo_boxes_are_in_the_photos_pixels(engine: ThreadRunner) -> None:
     img = draw_lines(NOTE_LINES, size=40)
     big = img.resize((img.width * 4, img.height * 4), Image.Resampling.LANCZOS)
     page = await engine.recognize(to_bytes(big), "en")
@@ -275,7 +278,7 @@ def _animated_gif() -> bytes:
     ids=["empty", "pdf", "truncated-jpeg", "animated", "banner"],
 )
 async def test_bad_input_gets_its_own_error(
-    engine: TesseractEngine, data: bytes, error: type[Exception]
+    engine: ThreadRunner, data: bytes, error: type[Exception]
 ) -> None:
     with pytest.raises(error):
         await engine.recognize(data, "en")
@@ -293,22 +296,22 @@ async def test_limits_from_the_engine_settings() -> None:
         await eng.close()
 
 
-def test_verify_crop_reads_one_line() -> None:
+def test_tesseract_crop_check_reads_one_line() -> None:
     img = draw_lines(NOTE_LINES)
     # Second line: pen at y = 60 + 76; glyphs about 40 px tall.
-    text, conf = verify_crop(img, Box(55, 140, 500, 45), "en")
-    assert text == "Call the dentist at 3 pm"
-    assert conf * 100 >= THRESHOLD
+    reading = check_crop(img, Box(55, 140, 500, 45), resolve("en"), "tesseract")
+    assert reading.text == "Call the dentist at 3 pm"
+    assert Calibration.load("tesseract")(reading.score) * 100 >= THRESHOLD
 
 
-def test_verify_crop_of_blank_paper_is_empty() -> None:
+def test_tesseract_crop_check_of_blank_paper_is_empty() -> None:
     img = Image.new("RGB", (600, 200), "white")
-    assert verify_crop(img, Box(10, 10, 500, 60), "en") == ("", 0.0)
+    assert check_crop(img, Box(10, 10, 500, 60), resolve("en"), "tesseract") == Reading("", 0.0)
 
 
-def test_verify_crop_unknown_language() -> None:
+def test_tesseract_crop_check_without_traineddata() -> None:
     with pytest.raises(LanguageUnavailable):
-        verify_crop(draw_lines(["Buy milk"]), Box(0, 0, 100, 50), "xx")
+        check_crop(draw_lines(["Buy milk"]), Box(0, 0, 100, 50), resolve("ko"), "tesseract")
 
 
 def test_built_from_the_app_settings() -> None:
@@ -321,7 +324,7 @@ def test_built_from_the_app_settings() -> None:
         max_pixels=5678,
         ocr_max_side=1500,
     )
-    eng = TesseractEngine(settings)
+    eng = tesseract_engine(settings)
     assert (eng.workers, eng.timeout, eng.queue_size) == (3, 30, 5)
-    assert (eng.max_bytes, eng.max_pixels, eng.max_side) == (1234, 5678, 1500)
+    assert eng.limits == Limits(1234, 5678, 1500)
     assert eng.engine_name == "tesseract"

@@ -16,7 +16,7 @@ from pathlib import Path
 import redis
 
 from bot.app import build_application
-from bot.ocr.wire import QUEUE
+from bot.ocr.run.queue.wire import QUEUE
 from testkit.drawing import errand_note, note_png
 from testkit.fake_bot_api import FakeBotApi
 from testkit.harness import Conversation, running_bot

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from bot.cli import _check_queue
-from bot.ocr.wire import WORKER_KEY_PREFIX, WORKERS
+from bot.ocr.run.queue.wire import WORKER_KEY_PREFIX, WORKERS
 from testkit.harness import free_port
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 import redis
 
-from bot.ocr.wire import QUEUE
+from bot.ocr.run.queue.wire import QUEUE
 from testkit.bot_process import REPLY_TIMEOUT, bot_process
 from testkit.drawing import errand_note, note_png
 from testkit.fake_bot_api import FakeBotApi

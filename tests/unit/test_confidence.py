@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.ocr.confidence import (
-    Calibration,
-    RereadModel,
-    agreement,
-    calibrate,
-    levenshtein,
-    verified_confidence,
-)
+from bot.ocr.decide.calibration import Calibration, RereadModel, calibrate, levenshtein
+from bot.ocr.decide.evidence import agreement
+from bot.ocr.decide.verified import verified_confidence
 
 
 def test_calibration_interpolates_between_points() -> None:

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from bot.ocr.decide import (
-    Models,
-    Reading,
-    Script,
-    agreement,
-    base_letters,
-    decide,
-    script_of,
-    shipped_models,
-)
+from bot.ocr.decide.combined import Models, decide, shipped_models
+from bot.ocr.decide.evidence import Reading, Script, agreement, base_letters, script_of
 from bot.ocr.languages import resolve
 from bot.ocr.model import ConfidenceSource
 

@@ -20,8 +20,11 @@ LIMITS = Limits(max_pages=20, max_side=2000, max_pixels=60_000_000)
 
 
 def test_refs_round_trip_and_plain_file_ids_stay_plain() -> None:
-    for ref in (PageRef("AgAD-x_1"), PageRef("BQAC_9", "pdf", 3, (1414, 2000)),
-                PageRef("BQAC_9", "tiff", 1)):
+    for ref in (
+        PageRef("AgAD-x_1"),
+        PageRef("BQAC_9", "pdf", 3, (1414, 2000)),
+        PageRef("BQAC_9", "tiff", 1),
+    ):
         assert parse(str(ref)) == ref
     assert parse("AgACAgIAAxkBAAIB") == PageRef("AgACAgIAAxkBAAIB")
     assert parse("pdf:x:broken") == PageRef("pdf:x:broken")
@@ -81,8 +84,7 @@ def test_multi_page_tiff_becomes_pages_and_a_photo_stays_as_it_is() -> None:
     frames = [draw_lines([f"Page {n}"]).convert("L") for n in (1, 2, 3)]
     buf = io.BytesIO()
     frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
-    pages = pages_of([("T", buf.getvalue()), ("P", b"\xff\xd8jpeg")], language="en",
-                     limits=LIMITS)
+    pages = pages_of([("T", buf.getvalue()), ("P", b"\xff\xd8jpeg")], language="en", limits=LIMITS)
     assert [p.ref for p in pages] == ["tiff:0:T", "tiff:1:T", "tiff:2:T", "P"]
     assert Image.open(io.BytesIO(pages[1].image)).size == frames[1].size
     assert pages[3].image == b"\xff\xd8jpeg"

@@ -21,8 +21,9 @@ def _jpeg(size: tuple[int, int]) -> PageImage:
 def _text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True)
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    )
     return done.stdout.decode()
 
 
@@ -65,8 +66,15 @@ def test_export_takes_the_newest_notes_that_fit() -> None:
     from bot.storage.notes import Note
 
     def note(note_id: int, pages: int) -> Note:
-        return Note(note_id, 1, datetime.now(UTC), "text", "en", "tesseract",
-                    file_ids=[f"F{note_id}-{n}" for n in range(pages)])
+        return Note(
+            note_id,
+            1,
+            datetime.now(UTC),
+            "text",
+            "en",
+            "tesseract",
+            file_ids=[f"F{note_id}-{n}" for n in range(pages)],
+        )
 
     notes = [note(1, 60), note(2, 30), note(3, 50), note(4, 0)]  # oldest first
     assert [n.id for n in newest_that_fit(notes, limit=100)] == [2, 3, 4]  # 1 + 50 + 30

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n.choose import chosen_recognition, recognition_default
-from bot.ocr.guess import guess_language, text_language
+from bot.ocr.decide.guess import guess_language, text_language
 from bot.ocr.languages import AUTO, resolve
 
 

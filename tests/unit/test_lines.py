@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from bot.ocr.lines import find_lines, rectangle
+from bot.ocr.find.lines import find_lines, rectangle
 from bot.ocr.model import Box
 from bot.ocr.readers.rapid import Found
 from testkit.drawing import font

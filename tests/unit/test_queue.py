@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.errors import OcrError, QueueFull
-from bot.ocr.queue import SlotQueue
+from bot.ocr.run.slots import SlotQueue
 
 
 class Places:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.ocr.find.bands import detect_lines, reconcile
 from bot.ocr.model import Box, ConfidenceSource, Line
-from bot.ocr.segment import detect_lines, reconcile
 from testkit.drawing import NOTE_LINES, Effects, apply_effects, draw_lines
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import BotError, ModelMissing, OcrError, OcrTimeout, TooManyPages
 from bot.ocr.model import Box, ConfidenceSource, Line, Page
-from bot.ocr.wire import decode_result, error_result, page_result
+from bot.ocr.run.queue.wire import decode_result, error_result, page_result
 
 PAGE = Page(
     engine="rapid+tesseract",

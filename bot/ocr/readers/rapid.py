@@ -13,7 +13,7 @@ Pitfalls this module keeps away from callers (measured, issue 9):
 - Detection at RapidOCR's default size costs 3x the time at the same quality: the page is
   detected at most ``DETECT_SIDE`` px on its long side.
 - Its character set lacks most Vietnamese tone-marked letters ("Tiếng Việt" -> "Ting Vit"),
-  and its score does not drop when they go missing: see :mod:`bot.ocr.decide`.
+  and its score does not drop when they go missing: see :mod:`bot.ocr.decide.combined`.
 """
 
 from __future__ import annotations

@@ -1,66 +1,55 @@
-"""Aspose recognition for the bot: a pool of spawned worker processes behind the Recognizer seam.
+"""Running in spawned processes: the Recognizer for Aspose, which holds the GIL.
 
 The bot process never imports Aspose (it holds the GIL for seconds and breaks forked
-children). Here the parent validates and downscales the photo, waits for a free worker in a
-bounded queue, ships a PNG to a worker, and then, back in the parent, maps boxes to the
-user's photo, adds lines Aspose missed (found by line detection) and puts an honest
-confidence on every line (Aspose's own is 0 in trial mode; Tesseract re-reads each crop).
-
-Each worker is its own single-process executor: a stuck or dead worker is killed and
-replaced alone, without failing the jobs running on the other workers.
+children). Each worker is its own single-process executor running
+:mod:`bot.ocr.readers.aspose`: a stuck or dead worker is killed and replaced alone, without
+failing the jobs running on the other workers. The reading job itself
+(:func:`bot.ocr.job.read_prepared` with :class:`~bot.ocr.job.aspose_checked.AsposeChecked`)
+runs in a thread of this process; each time it needs a page read, it waits for a free
+worker in the bounded queue and ships the page there as a PNG.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
-import math
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import (
-    LanguageUnavailable,
-    ModelMissing,
-    OcrError,
-    OcrTimeout,
-    WorkerCrashed,
-)
-from bot.ocr.aspose import (
+from bot.errors import ModelMissing, OcrError, OcrTimeout, WorkerCrashed
+from bot.ocr.decide.calibration import Calibration
+from bot.ocr.job import Limits, read_prepared, validate
+from bot.ocr.job.aspose_checked import NAME, AsposeChecked
+from bot.ocr.languages import LANGUAGES
+from bot.ocr.preprocess import to_png_bytes
+from bot.ocr.readers.aspose import (
     AsposeWorkerConfig,
     WorkerResult,
-    deskew,
     init_worker,
     recognize_in_worker,
     worker_pid,
 )
-from bot.ocr.confidence import Calibration, verified_confidence
-from bot.ocr.decide import rapid_reads
-from bot.ocr.languages import LANGUAGES, resolve
-from bot.ocr.model import Box, ConfidenceSource, Line, Page
-from bot.ocr.orientation import looks_turned, sure_chars, turned_size, unturn_box
-from bot.ocr.preprocess import PreparedImage, prepare, to_png_bytes
-from bot.ocr.queue import QueuedEngine, SlotQueue
-from bot.ocr.reading import check_crop
 from bot.ocr.recognizer import QueueCallback
-from bot.ocr.segment import detect_lines, reconcile, uncovered
-from bot.ocr.tesseract import guess_band, upright_turn, verify_crop
+from bot.ocr.run.slots import QueuedEngine, SlotQueue
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from PIL import Image
+
+    from bot.ocr.languages import Language
+    from bot.ocr.model import Page
 
 
 log = logging.getLogger(__name__)
 
-TRIAL_WARNING = "Aspose trial: text is cut short; configure a license"
+# Threads for jobs in flight (created as needed; most wait for a worker).
+_JOB_THREADS = 64
 # A fresh worker imports .NET and Aspose and warms up the models: seconds, not minutes.
 _START_TIMEOUT = 120.0
 
@@ -96,7 +85,7 @@ class _Worker:
                 proc.join(timeout=5)
 
 
-class AsposePool(QueuedEngine):
+class ProcessRunner(QueuedEngine):
     """Recognizer backed by ``workers`` Aspose processes. Create, ``await start()``, use."""
 
     def __init__(
@@ -123,17 +112,22 @@ class AsposePool(QueuedEngine):
         self._verify_threads = verify_threads
         # Maps the verified score (Aspose checked by Tesseract) onto "how likely this line is
         # right", measured on drawn notes (bot/ocr/calibration/aspose.json).
-        self._calibration = calibration or Calibration.load("aspose")
+        self._calibration = calibration or Calibration.load(NAME)
         self._slots: list[_Worker] = []
         # The job each slot's worker was last given (to tell when a cancelled one ends).
         self._running: dict[int, Future[WorkerResult]] = {}
-        self._verify_pool: ThreadPoolExecutor | None = None
+        # Lines are checked in these threads (Tesseract and RapidOCR let go of the GIL)...
+        self._checks: ThreadPoolExecutor | None = None
+        # ...and jobs run in these: a job's thread mostly waits for a worker process, and
+        # jobs are bounded by the queue (refused past queue_size waiting).
+        self._jobs: ThreadPoolExecutor | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._in_flight: set[_Trips] = set()
         self._closed = False
 
     @property
     def engine_name(self) -> str:
-        return "aspose"
+        return NAME
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -142,9 +136,10 @@ class AsposePool(QueuedEngine):
         if self._slots:
             return
         self._closed = False
-        self._verify_pool = ThreadPoolExecutor(
+        self._checks = ThreadPoolExecutor(
             max_workers=self._verify_threads, thread_name_prefix="ocr-verify"
         )
+        self._jobs = ThreadPoolExecutor(max_workers=_JOB_THREADS, thread_name_prefix="aspose-job")
         _log_license_problem(self.config)
         self._slots = [_Worker(self.config) for _ in range(self.workers)]
         self._queue = SlotQueue(self.workers, self.queue_size)
@@ -164,12 +159,15 @@ class AsposePool(QueuedEngine):
         """Stop the workers; jobs waiting for one fail with OcrError."""
         self._closed = True
         self._queue.close()
+        for trips in list(self._in_flight):
+            trips.cancel()  # a job's thread must never wait for a loop that has stopped
         slots, self._slots = self._slots, []
         for worker in slots:
             await asyncio.to_thread(worker.kill)
-        if self._verify_pool is not None:
-            self._verify_pool.shutdown(wait=False, cancel_futures=True)
-            self._verify_pool = None
+        for executor in (self._checks, self._jobs):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
+        self._checks = self._jobs = None
 
     def worker_pids(self) -> list[int]:
         """Pids of the started worker processes (for ``doctor`` and tests)."""
@@ -188,25 +186,32 @@ class AsposePool(QueuedEngine):
     async def recognize(
         self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
     ) -> Page:
-        if self._closed or not self._slots:
+        jobs, checks = self._jobs, self._checks
+        if self._closed or not self._slots or jobs is None or checks is None:
             raise OcrError(detail="recognizer not started")
-        lang = resolve(language)  # LanguageUnavailable before any work
+        loop = asyncio.get_running_loop()
+        trips = _Trips(self, loop, on_queue)
+        pipeline = AsposeChecked(trips.read, checks, self._calibration)
+        pipeline.language(language)  # LanguageUnavailable before any work
         # Refuse early when full: no point decoding a photo we will not read.
         self._queue.refuse_if_full()
         # Validated before queueing: a bad file is reported at once, not after the wait.
-        prepared = await asyncio.to_thread(self._prepare, image)
-        page = await self._read(prepared, lang.code, on_queue)
-        if looks_turned(page.lines):
-            turned = await self._read_turned(prepared, lang.code)
-            if turned is not None and sure_chars(turned.lines) > sure_chars(page.lines):
-                page = turned
-        return page
+        limits = Limits(self.max_bytes, self.max_pixels, self.max_side)
+        prepared, lang = await asyncio.to_thread(validate, image, language, pipeline, limits)
+        job = loop.run_in_executor(jobs, partial(read_prepared, prepared, lang, pipeline))
+        self._in_flight.add(trips)
+        try:
+            return await job
+        except asyncio.CancelledError:
+            trips.cancel()
+            raise
+        finally:
+            self._in_flight.discard(trips)
 
-    async def _read(
-        self, prepared: PreparedImage, language: str, on_queue: QueueCallback | None
-    ) -> Page:
-        """One trip through a worker: queue, read, verify, map boxes onto the photo."""
-        png = await asyncio.to_thread(to_png_bytes, prepared.image)
+    async def _trip(
+        self, png: bytes, language: str, on_queue: QueueCallback | None
+    ) -> WorkerResult:
+        """One trip through a worker: wait for a free one, have it read ``png``."""
         queue = self._queue
         slot = await queue.acquire(on_queue)
         if self._closed:
@@ -225,29 +230,7 @@ class AsposePool(QueuedEngine):
                 queue.release(slot)
         if result.missing_model:
             raise ModelMissing(result.missing_model, language)
-        return await self._finish(prepared, result, language)
-
-    async def _read_turned(self, prepared: PreparedImage, language: str) -> Page | None:
-        """The page read again turned upright, if Tesseract can tell which way is up; boxes
-        on the photo as sent. None when it cannot tell (handwriting, too little text)."""
-        try:
-            turn = await asyncio.to_thread(upright_turn, prepared.image)
-        except Exception:  # orientation is a rescue attempt, never a new way to fail
-            log.exception("orientation detection failed")
-            return None
-        if not turn:
-            return None
-        image = await asyncio.to_thread(prepared.image.rotate, turn, expand=True)
-        size = turned_size(prepared.original_size, turn)
-        page = await self._read(PreparedImage(image, prepared.scale, size), language, None)
-        lines = tuple(replace(ln, box=unturn_box(ln.box, turn, size)) for ln in page.lines)
-        width, height = prepared.original_size
-        return replace(page, lines=lines, width=width, height=height)
-
-    def _prepare(self, image: bytes) -> PreparedImage:
-        return prepare(
-            image, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.max_side
-        )
+        return result
 
     async def _run(self, slot: int, png: bytes, language: str) -> WorkerResult:
         try:
@@ -303,133 +286,43 @@ class AsposePool(QueuedEngine):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    # ---- back in the parent: boxes, missed lines, confidence ---------------------------
 
-    async def _finish(self, prepared: PreparedImage, result: WorkerResult, language: str) -> Page:
-        angle = result.deskew_angle
-        # The worker read a straightened page; work on the same page here so boxes, crops
-        # and detected bands agree, and map back to the photo only at the end.
-        image = await asyncio.to_thread(deskew, prepared.image, angle) if angle else prepared.image
-        aspose_lines = [
-            Line(
-                text=wl.text,
-                # Aspose says 0.0 when it has no score (always in trial): unknown, not low.
-                confidence=wl.confidence if wl.confidence > 0 else None,
-                box=Box(*wl.box),
-                source=ConfidenceSource.ENGINE if wl.confidence > 0 else ConfidenceSource.UNKNOWN,
-            )
-            for wl in result.lines
-        ]
-        verified = await asyncio.gather(
-            *(self._verify(image, line, language) for line in aspose_lines)
-        )
-        # Bands of writing Aspose returned nothing for (the trial stops early; faint or odd
-        # lines get skipped) still reach the user, as empty flagged lines.
-        detected = await asyncio.to_thread(detect_lines, image)
-        # Each of them is read by Tesseract on its own: a best guess to check beats a line
-        # to type (and a trial page gets the lines it cut off, still flagged when unsure).
-        guesses = await asyncio.gather(
-            *(self._guess(image, band, language) for band in uncovered(detected, verified))
-        )
-        lines = reconcile(detected, [*verified, *(g for g in guesses if g is not None)])
-        to_photo = partial(
-            _box_on_photo,
-            angle=angle,
-            straight_size=image.size,
-            prepared_size=prepared.image.size,
-            scale=prepared.scale,
-        )
-        lines = [replace(line, box=to_photo(line.box)) for line in lines]
-        warnings = list(result.warnings)
-        if result.truncated:
-            warnings = [TRIAL_WARNING] + [w for w in warnings if "Trial Licenses" not in w]
-        width, height = prepared.original_size
-        return Page(
-            engine=self.engine_name,
-            language=language,
-            lines=tuple(lines),
-            width=width,
-            height=height,
-            truncated=result.truncated,
-            warnings=tuple(warnings),
-        )
+class _Trips:
+    """A job's way to its pool's workers, from the job's thread: each page read waits on the
+    event loop for a worker (only the first tells the photo's place in line)."""
 
-    async def _guess(self, image: Image.Image, band: Box, language: str) -> Line | None:
-        """Tesseract's reading of a band of writing Aspose returned nothing for."""
-        read = await self._ask(guess_band, image, band, language)
-        if read is None or not read[0]:
-            return None
-        text, conf = read
-        return Line(text=text, confidence=conf, box=band, source=ConfidenceSource.SECOND_ENGINE)
-
-    async def _verify(self, image: Image.Image, line: Line, language: str) -> Line:
-        """Re-read the line's crop with Tesseract, and with RapidOCR where it reads the
-        script; the line is as sure as its best-backed agreement."""
-        if line.box is None:
-            return line
-        checkers = [verify_crop, check_crop] if rapid_reads(resolve(language)) else [verify_crop]
-        reads = await asyncio.gather(
-            *(self._ask(check, image, line.box, language) for check in checkers)
-        )
-        opinions = [read for read in reads if read is not None]
-        if not opinions:
-            return line  # no second opinion: the line keeps Aspose's own score
-        raw = max(verified_confidence(line.text, text, conf) for text, conf in opinions)
-        return replace(line, confidence=self._calibration(raw), source=ConfidenceSource.VERIFIED)
-
-    async def _ask(
+    def __init__(
         self,
-        read: Callable[[Image.Image, Box, str], tuple[str, float]],
-        image: Image.Image,
-        box: Box,
-        language: str,
-    ) -> tuple[str, float] | None:
-        """``read`` (Tesseract's or RapidOCR's) in the verification threads; None when it
-        cannot help (no data for the language here, or it failed: that is logged, the photo
-        goes on without it)."""
-        loop = asyncio.get_running_loop()
+        pool: ProcessRunner,
+        loop: asyncio.AbstractEventLoop,
+        on_queue: QueueCallback | None,
+    ) -> None:
+        self._pool = pool
+        self._loop = loop
+        self._on_queue = on_queue
+        self._current: concurrent.futures.Future[WorkerResult] | None = None
+        self._cancelled = False
+
+    def read(self, image: Image.Image, language: Language) -> WorkerResult:
+        png = to_png_bytes(image)
+        on_queue, self._on_queue = self._on_queue, None
+        if self._cancelled:
+            raise OcrError(detail="job cancelled")
+        trip = self._pool._trip(png, language.code, on_queue)
+        self._current = asyncio.run_coroutine_threadsafe(trip, self._loop)
+        if self._cancelled:
+            self._current.cancel()
         try:
-            return await loop.run_in_executor(self._verify_pool, read, image, box, language)
-        except LanguageUnavailable:
-            return None
-        except Exception:
-            log.exception("a second reading of one line failed")
-            return None
+            return self._current.result()
+        except concurrent.futures.CancelledError:
+            raise OcrError(detail="job cancelled") from None
 
-
-def _box_on_photo(
-    box: Box | None,
-    *,
-    angle: float,
-    straight_size: tuple[int, int],
-    prepared_size: tuple[int, int],
-    scale: float,
-) -> Box | None:
-    """Map a box on the straightened, downscaled page onto the user's photo."""
-    if box is None:
-        return None
-    left, top, right, bottom = float(box.left), float(box.top), float(box.right), float(box.bottom)
-    if angle:
-        # Undo deskew(): turn the corners back about the page centre, keep their bounds.
-        t = math.radians(angle)
-        cos, sin = math.cos(t), math.sin(t)
-        sw, sh = straight_size[0] / 2, straight_size[1] / 2
-        pw, ph = prepared_size[0] / 2, prepared_size[1] / 2
-        xs, ys = [], []
-        for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
-            rx, ry = x - sw, y - sh
-            xs.append(pw + rx * cos - ry * sin)
-            ys.append(ph + rx * sin + ry * cos)
-        left = max(0.0, min(xs))
-        top = max(0.0, min(ys))
-        right = min(float(prepared_size[0]), max(xs))
-        bottom = min(float(prepared_size[1]), max(ys))
-    return Box(
-        left=round(left * scale),
-        top=round(top * scale),
-        width=max(1, round((right - left) * scale)),
-        height=max(1, round((bottom - top) * scale)),
-    )
+    def cancel(self) -> None:
+        """The caller gave up: the trip under way ends (its worker's slot is freed once the
+        worker is done), and no other starts."""
+        self._cancelled = True
+        if self._current is not None:
+            self._current.cancel()
 
 
 def _log_license_problem(config: AsposeWorkerConfig) -> None:

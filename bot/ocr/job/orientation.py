@@ -2,9 +2,10 @@
 
 A phone held flat over a page often gets its orientation wrong. Such a page reads as
 gibberish, every line at near-zero confidence. Engines then ask Tesseract's orientation
-detection (:func:`bot.ocr.tesseract.upright_turn`) which way is up, read the page turned, and
-keep that reading only if it is better. Boxes found on the turned page are mapped back onto
-the photo as the user sent it, so the boxed picture marks the right place.
+detection (:func:`bot.ocr.readers.tesseract.upright_turn`) which way is up, read the page
+turned, and keep that reading only if it is better (:func:`bot.ocr.job.read_prepared`, the
+one place that does). Boxes found on the turned page are mapped back onto the photo as the
+user sent it, so the boxed picture marks the right place.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ WORKER_KEY_PREFIX = "notes-ocr:worker:"
 WORKER_KEY_TTL_S = 5
 WORKERS = "notes-ocr:workers"
 # A job killed with its worker (SIGKILL, power loss) is run again by another worker; a photo
-# that kills every worker that reads it is given up after two deaths (bot/ocr/holds.py), and
+# that kills every worker that reads it is given up after two deaths (holds.py), and
 # after this many tries whatever ended them (a backstop: a Redis outage ends a try too).
 MAX_TRIES = 4
 

@@ -1,9 +1,9 @@
 """The Aspose OCR engine, as it runs inside a spawned worker process (and for CLI tools).
 
 Aspose holds the GIL for a whole recognition and a forked child of a process that imported
-it hangs, so the bot process never imports ``aspose.ocr``: :mod:`bot.ocr.pool` spawns workers
-that call :func:`init_worker` once and then :func:`recognize_in_worker` per image. Everything
-crossing the process boundary (config, results, errors) is a small picklable value.
+it hangs, so the bot process never imports ``aspose.ocr``: :mod:`bot.ocr.run.processes` spawns
+workers that call :func:`init_worker` once and then :func:`recognize_in_worker` per image.
+Everything crossing the process boundary (config, results, errors) is a small picklable value.
 
 :func:`fetch_models` and :func:`probe` are for the command line (``fetch-models``,
 ``doctor``), which may import Aspose in its own short-lived process.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.ocr.lexicon import commonness
+from bot.ocr.decide.lexicon import commonness
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _VIETNAMESE_ONLY = frozenset("ơưđăƠƯĐĂ")
@@ -30,7 +30,7 @@ _MARGIN = 1.0
 
 
 def guess_language(text: str, latin: str) -> str:
-    """"zh", "vi", or ``latin`` (the reader's default for Latin script) for ``text``."""
+    """ "zh", "vi", or ``latin`` (the reader's default for Latin script) for ``text``."""
     letters = sum(c.isalpha() for c in text)
     han = len(_HAN.findall(text))
     if han >= 2 and han >= _HAN_SHARE * letters:

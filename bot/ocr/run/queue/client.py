@@ -1,7 +1,7 @@
 """The bot's end of the OCR queue: a Recognizer that hands each photo to a worker through Redis.
 
 Chosen by :func:`bot.ocr.engines.build_recognizer` when ``REDIS_URL`` is set. The queue is
-arq's (:mod:`bot.ocr.worker` is the other end): a job stays in Redis until a worker has
+arq's (:mod:`bot.ocr.run.queue.worker` is the other end): a job stays in Redis until a worker has
 finished it, so a job whose worker died is run again by another. This room only submits,
 waits, and tells the photo's place in line; what is read, and how, is the worker's business.
 
@@ -26,6 +26,7 @@ from arq.jobs import deserialize_result
 from arq.worker import JobExecutionFailed
 from redis.exceptions import RedisError
 
+from bot.config import EngineChoice
 from bot.errors import (
     ConfigError,
     OcrError,
@@ -34,10 +35,10 @@ from bot.errors import (
     ServiceUnavailable,
     WorkerCrashed,
 )
-from bot.ocr.languages import LANGUAGES, resolve
+from bot.ocr.languages import AUTO, LANGUAGES, resolve
 from bot.ocr.preprocess import check
 from bot.ocr.recognizer import QueueCallback, notify_queue
-from bot.ocr.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
+from bot.ocr.run.queue.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
 from bot.shared.outage import unavailable_without_redis
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class QueueRecognizer:
         self._free = 0  # job slots of live workers not in use
         self._engine = "queue"
         self._languages: list[str] = []
+        self._assumed = _assumed_languages(settings)
 
     @property
     def engine_name(self) -> str:
@@ -121,8 +123,9 @@ class QueueRecognizer:
             await redis.aclose()
 
     def available_languages(self) -> list[str]:
-        """What the live workers read; before any has said, every language we know."""
-        return self._languages or [lang.code for lang in LANGUAGES]
+        """What the live workers read; before any has said (the bot starts before workers
+        have loaded their engines), what the engine the settings name offers."""
+        return self._languages or self._assumed
 
     def ahead(self) -> int:
         """How many photos a photo sent now would wait behind (0: a worker is free)."""
@@ -277,3 +280,13 @@ def _job_failure(error: Any, job_id: str) -> OcrError:
             return QueueFull(detail=f"job {job_id}: {error}")
         return WorkerCrashed(detail=f"job {job_id}: {error}")
     return OcrError(detail=f"job {job_id} failed: {error!r}")
+
+
+def _assumed_languages(settings: Settings) -> list[str]:
+    """The languages workers run with these settings will offer, before any has said: every
+    language we know, and "auto" (the script decides) where the engine tells the script. A
+    photo sent before the first worker is up is then read as it will be a second later."""
+    codes = [lang.code for lang in LANGUAGES]
+    if settings.resolved_engine in (EngineChoice.RAPID_TESSERACT, EngineChoice.RAPID):
+        return [AUTO.code, *codes]
+    return codes

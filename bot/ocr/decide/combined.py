@@ -26,48 +26,24 @@ threshold: 75 means the same for every engine, language and combination.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 from math import exp
 from pathlib import Path
 
-from bot.ocr.confidence import CALIBRATION_DIR, Calibration, levenshtein, logit, normalise
+from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
+from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.lexicon import plausibility
 from bot.ocr.languages import Language
-from bot.ocr.lexicon import plausibility
-from bot.ocr.model import ConfidenceSource
+from bot.ocr.model import ConfidenceSource, Line
+from bot.ocr.readers.tesseract import tidy
 
-# RapidOCR's recognizer reads these (its character set covers their letters).
-_RAPID_LATIN = frozenset({"en", "de", "fr", "es", "it", "pt", "pl"})
 # When only one reader read a line, the missing reader's score and agreement count as this.
 _ABSENT = 0.0
 # Tesseract's text replaces RapidOCR's on a Latin line only from this confidence on.
 _SHOW_TESSERACT = 0.75
 # The most confidence a line can get from a reader that cannot judge its diacritics.
 _UNJUDGED_CAP = 0.5
-
-
-class Script(StrEnum):
-    LATIN = "latin"
-    CHINESE = "zh"
-    VIETNAMESE = "vi"
-    OTHER = "other"
-
-
-def script_of(language: Language) -> Script:
-    if language.code == "zh":
-        return Script.CHINESE
-    if language.code == "vi":
-        return Script.VIETNAMESE
-    if language.code in _RAPID_LATIN:
-        return Script.LATIN
-    return Script.OTHER
-
-
-def rapid_reads(language: Language) -> bool:
-    """RapidOCR's reading of this language is worth having (shown or as evidence)."""
-    return script_of(language) is not Script.OTHER
 
 
 def who_reads(language: Language) -> str:
@@ -83,16 +59,6 @@ def who_reads(language: Language) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
-    """What one reader read on one line: text, its RAW score 0..1, and the share of its
-    re-reads of the line (the crop padded, the crop smaller) that read the same text."""
-
-    text: str
-    score: float
-    steady: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
 class Verdict:
     text: str
     confidence: float | None  # None: nothing was read (a "could not read" line)
@@ -100,30 +66,12 @@ class Verdict:
     reader: str  # whose text is shown: "rapid" or "tesseract"
 
 
-def base_letters(text: str) -> str:
-    """``text`` without diacritics ("Tiếng Việt" -> "Tieng Viet"; đ -> d), lower case."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def agreement(a: str, b: str, script: Script) -> float:
-    """1 - normalised edit distance of two readings (spacing aside; Vietnamese on base
-    letters only); 0.0 when either is empty."""
-    unspaced = script is Script.CHINESE
-    a, b = normalise(a, unspaced=unspaced), normalise(b, unspaced=unspaced)
-    if script is Script.VIETNAMESE:
-        a, b = base_letters(a), base_letters(b)
-    if not a or not b:
-        return 0.0
-    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
-
-
 @dataclass(frozen=True, slots=True)
 class LineModel:
     """P(line right) = sigmoid(intercept + shown * logit(shown score)
     + other * logit(other reader's score) + agree * agreement + same * [readings equal]
     + steady * share of the shown reader's re-reads that agree
-    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.lexicon`).
+    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
@@ -204,6 +152,19 @@ class Models:
 @lru_cache(maxsize=1)
 def shipped_models() -> Models:
     return Models.load()
+
+
+@dataclass(frozen=True, slots=True)
+class CombinedModel:
+    """The model of RapidOCR and Tesseract reading together (or RapidOCR alone): the
+    :func:`decide` verdict on the line's readings, the text tidied."""
+
+    models: Models
+
+    def line(self, evidence: LineEvidence, language: Language) -> Line:
+        verdict = decide(evidence.rapid, evidence.tesseract, language, self.models)
+        text = tidy(verdict.text, language) if verdict.text else ""
+        return Line(text, verdict.confidence, evidence.box, verdict.source)
 
 
 def decide(

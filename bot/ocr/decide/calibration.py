@@ -5,12 +5,10 @@ third of the time. A :class:`Calibration` maps an engine's raw score onto an est
 "how likely this line is exactly right", so the one user threshold works for every engine.
 Maps live in ``bot/ocr/calibration/<engine>.json`` as ``{"points": [[raw, calibrated], ...]}``.
 
-When a second engine re-reads a line, :func:`verified_confidence` turns the agreement of
-the two readings into a confidence. When the same engine re-reads a line's crop at other
-scales, :class:`RereadModel` combines its own score with how many re-reads agree: a line
-read the same way three times is far more often right than its score alone says, and a
-confident line that reads differently at another scale is a confident mistake ("Ist" for
-"1st", a stray full stop from JPEG noise).
+When the same engine re-reads a line's crop at other scales, :class:`RereadModel` combines
+its own score with how many re-reads agree: a line read the same way three times is far
+more often right than its score alone says, and a confident line that reads differently at
+another scale is a confident mistake ("Ist" for "1st", a stray full stop from JPEG noise).
 """
 
 from __future__ import annotations
@@ -23,11 +21,7 @@ from itertools import pairwise
 from math import exp, log
 from pathlib import Path
 
-CALIBRATION_DIR = Path(__file__).with_name("calibration")
-
-# Below this agreement the two readings are different texts: nothing is confirmed.
-_MIN_AGREEMENT = 0.5
-_AGREEMENT_WEIGHT = 0.6
+CALIBRATION_DIR = Path(__file__).parents[1] / "calibration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,23 +153,3 @@ def normalise(text: str, *, unspaced: bool = False) -> str:
     """Spacing is how engines differ, not what the user wrote; ``unspaced`` scripts (Chinese,
     Japanese) are written with no spaces at all."""
     return "".join(text.split()) if unspaced else " ".join(text.split())
-
-
-def agreement(a: str, b: str) -> float:
-    """1 - normalised edit distance between two readings of a line (1.0 = identical)."""
-    a, b = normalise(a), normalise(b)
-    if not a and not b:
-        return 0.0  # two empty readings confirm nothing
-    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
-
-
-def verified_confidence(aspose_text: str, tesseract_text: str, tesseract_conf: float) -> float:
-    """Confidence in ``aspose_text`` after Tesseract re-read the same crop.
-
-    ``tesseract_conf`` is Tesseract's calibrated 0..1 score for its own reading.
-    """
-    agree = agreement(aspose_text, tesseract_text)
-    if agree < _MIN_AGREEMENT:
-        return 0.0
-    conf = min(max(tesseract_conf, 0.0), 1.0)
-    return _AGREEMENT_WEIGHT * agree + (1.0 - _AGREEMENT_WEIGHT) * conf

@@ -2,8 +2,8 @@
 
 Tesseract (tesserocr) and RapidOCR (onnxruntime) both let go of the GIL while they work, so
 a small pool of threads reads several photos at once in the bot's own process while the
-event loop stays free. What is read and how is the job's business (:meth:`ThreadEngine.read`,
-a plain synchronous function of a prepared image and a language); this room only queues
+event loop stays free. What is read and how is the job's business
+(:func:`bot.ocr.job.read_prepared` with a :class:`ThreadPipeline`); this room only queues
 photos first come first served, runs jobs with a time limit, and turns a failure into a
 sentence for the user.
 """
@@ -15,34 +15,40 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
 
 from bot.errors import BotError, OcrError, OcrTimeout
-from bot.ocr.preprocess import PreparedImage, prepare
-from bot.ocr.queue import QueuedEngine, SlotQueue
+from bot.ocr.job import Limits, Pipeline, read_prepared, validate
+from bot.ocr.run.slots import QueuedEngine, SlotQueue
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.ocr.languages import Language
     from bot.ocr.model import Page
     from bot.ocr.recognizer import QueueCallback
 
 log = logging.getLogger(__name__)
 
-# Defaults of bot.config.Settings, for an engine built without settings (CLI, tests).
-_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-_DEFAULT_MAX_PIXELS = 60_000_000
+
+class ThreadPipeline(Pipeline, Protocol):
+    """A pipeline whose readers are safe to run in several threads at once."""
+
+    def available_languages(self) -> list[str]: ...
+
+    def load(self) -> None:
+        """Load models and maps once, in a thread, before the first photo."""
+
+    def warm(self) -> None:
+        """Run once in each worker thread at start: per-thread engines load here, not on a
+        user's photo."""
 
 
-class ThreadEngine(QueuedEngine):
-    """A Recognizer that runs :meth:`read` for each photo in a pool of ``workers`` threads.
-
-    Subclasses name the engine, say which languages it reads (:meth:`language`), load
-    what it needs once (:meth:`load`) and read one prepared page (:meth:`read`).
-    """
+class ThreadRunner(QueuedEngine):
+    """A Recognizer that reads each photo with ``pipeline`` in a pool of ``workers`` threads."""
 
     def __init__(
         self,
+        pipeline: ThreadPipeline,
         settings: Settings | None = None,
         *,
         workers: int = 2,
@@ -60,40 +66,26 @@ class ThreadEngine(QueuedEngine):
             max_side = settings.ocr_max_side
             timeout = settings.ocr_timeout_seconds
             queue_size = settings.ocr_queue_size
+        self.pipeline = pipeline
         self.workers = max(1, workers)
-        self.max_bytes = max_bytes if max_bytes is not None else _DEFAULT_MAX_BYTES
-        self.max_pixels = max_pixels if max_pixels is not None else _DEFAULT_MAX_PIXELS
-        self.max_side = max_side
+        defaults = Limits()
+        self.limits = Limits(
+            max_bytes if max_bytes is not None else defaults.max_bytes,
+            max_pixels if max_pixels is not None else defaults.max_pixels,
+            max_side,
+        )
         self.timeout = timeout
         self._queue = SlotQueue(self.workers, queue_size)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
         self._decoding = asyncio.Semaphore(self.workers + 1)
 
-    # ---- what a subclass provides ------------------------------------------------------
-
     @property
     def engine_name(self) -> str:
-        raise NotImplementedError
-
-    def language(self, code: str) -> Language:
-        """The language ``code`` names; LanguageUnavailable when this engine cannot read it."""
-        raise NotImplementedError
+        return self.pipeline.name
 
     def available_languages(self) -> list[str]:
-        raise NotImplementedError
-
-    def load(self) -> None:
-        """Load models and maps once, in a thread, before the first photo."""
-
-    def warm_thread(self) -> None:
-        """Run once in each worker thread at start: per-thread engines load here, not on a
-        user's photo."""
-
-    def read(self, prepared: PreparedImage, language: Language, timeout_ms: int) -> Page:
-        """Read one page (in a worker thread). ``timeout_ms``: where the engine can stop
-        itself, it should stop by then."""
-        raise NotImplementedError
+        return self.pipeline.available_languages()
 
     # ---- running -----------------------------------------------------------------------
 
@@ -103,7 +95,7 @@ class ThreadEngine(QueuedEngine):
         # OpenMP in Tesseract (and ONNX's own pools) oversubscribe the cores otherwise:
         # measured 2-5x slower with several threads.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        await asyncio.to_thread(self.load)
+        await asyncio.to_thread(self.pipeline.load)
         self._executor = ThreadPoolExecutor(
             max_workers=self.workers, thread_name_prefix=self.engine_name.replace("+", "-")
         )
@@ -112,7 +104,7 @@ class ThreadEngine(QueuedEngine):
 
         def warm() -> None:
             barrier.wait(timeout=60)
-            self.warm_thread()
+            self.pipeline.warm()
 
         loop = asyncio.get_running_loop()
         await asyncio.gather(
@@ -134,12 +126,14 @@ class ThreadEngine(QueuedEngine):
     ) -> Page:
         if self._executor is None or self._closed:
             raise OcrError(detail="recognizer not started")
-        lang = self.language(language)
+        self.pipeline.language(language)  # LanguageUnavailable before any work
         self._queue.refuse_if_full()
         # A bad file is reported at once, not after waiting in the queue. Decoding is
         # bounded too: a burst of 20 MB photos must not decode all at once.
         async with self._decoding:
-            prepared = await asyncio.to_thread(self._prepare, image)
+            prepared, lang = await asyncio.to_thread(
+                validate, image, language, self.pipeline, self.limits
+            )
         queue = self._queue
         slot = await queue.acquire(on_queue)
         try:
@@ -150,7 +144,8 @@ class ThreadEngine(QueuedEngine):
             # freeing the thread.
             timeout_ms = int(self.timeout * 1000) + 1000
             loop = asyncio.get_running_loop()
-            job = loop.run_in_executor(executor, self.read, prepared, lang, timeout_ms)
+            read = partial(read_prepared, prepared, lang, self.pipeline, timeout_ms=timeout_ms)
+            job = loop.run_in_executor(executor, read)
             try:
                 return await asyncio.wait_for(job, self.timeout)
             except TimeoutError as exc:
@@ -163,8 +158,3 @@ class ThreadEngine(QueuedEngine):
                 raise OcrError(detail=f"{self.engine_name} failed: {exc!r}") from exc
         finally:
             queue.release(slot)
-
-    def _prepare(self, image: bytes) -> PreparedImage:
-        return prepare(
-            image, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.max_side
-        )

@@ -28,7 +28,7 @@ from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 
 from bot.errors import PoisonPhoto
-from bot.ocr.wire import error_result
+from bot.ocr.run.queue.wire import error_result
 
 if TYPE_CHECKING:
     from arq.typing import WorkerCoroutine

@@ -5,7 +5,7 @@ Each worker process builds the engine its own settings choose (``OCR_ENGINE``, `
 jobs at once), starts it once, and runs each job as ``await recognizer.recognize(image,
 language)``. A job is acknowledged (removed from the line) only when its result is stored: a
 worker killed mid-job leaves the job in the line, and another worker runs it once the dead
-one's in-progress mark expires (8 s after its last heartbeat, bot/ocr/holds.py). A job over
+one's in-progress mark expires (8 s after its last heartbeat, holds.py). A job over
 ``OCR_TIMEOUT_SECONDS`` is cancelled and its photo answered with the timeout sentence.
 """
 
@@ -24,8 +24,8 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from bot.errors import BotError, ConfigError, OcrError
-from bot.ocr.holds import JOB_LOCK_SECONDS, Holds
-from bot.ocr.wire import (
+from bot.ocr.run.queue.holds import JOB_LOCK_SECONDS, Holds
+from bot.ocr.run.queue.wire import (
     JOB,
     MAX_TRIES,
     QUEUE,
@@ -124,7 +124,7 @@ def build_worker(settings: Settings, engine: Recognizer, holds: Holds | None = N
         # Results are not echoed into the log: they are users' notes.
         log_results=False,
     )
-    # A short in-progress mark, refreshed by the heartbeat while the job runs (bot/ocr/holds.py):
+    # A short in-progress mark, refreshed by the heartbeat while the job runs (holds.py):
     # a dead worker's job is started again within seconds, not after its time limit.
     worker.in_progress_timeout_s = JOB_LOCK_SECONDS
     return worker

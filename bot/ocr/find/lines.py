@@ -2,7 +2,7 @@
 
 A text detector (PP-OCR's, :mod:`bot.ocr.readers.rapid`) finds the pieces of writing: on
 handwriting usually one per written line, where the projection profile of
-:mod:`bot.ocr.segment` merges slanted lines into one band (measured on real pages: 126 of
+:mod:`bot.ocr.find.bands` merges slanted lines into one band (measured on real pages: 126 of
 130 written lines with a box of their own, against 55 of 130). The two are reconciled here:
 
 - Pieces on the same row of the same column are one line (a date written after a gap).
@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
+from bot.ocr.find.bands import detect_lines
 from bot.ocr.model import Box
 from bot.ocr.readers.rapid import Found, Quad
-from bot.ocr.segment import detect_lines
 
 # A piece this many times the page's typical line height may hold several lines.
 _TALL = 1.6
@@ -52,7 +52,8 @@ class LineSpot:
 
 def find_lines(image: Image.Image, found: Sequence[Found]) -> list[LineSpot]:
     """The lines of ``image`` in reading order, from the text detector's pieces (in
-    ``image``'s pixels) reconciled with the ink bands of :func:`bot.ocr.segment.detect_lines`."""
+    ``image``'s pixels) reconciled with the ink bands of
+    :func:`bot.ocr.find.bands.detect_lines`."""
     spots = [LineSpot(_box(f.bounds), (f.quad,)) for f in found]
     if standing(spots):
         # A page lying on its side: its lines stand. Rows are found on the page as it would

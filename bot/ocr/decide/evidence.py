@@ -1,0 +1,111 @@
+"""Evidence of a line: what each reader read on it, and how far two readings agree.
+
+Every engine combination gathers the same kind of evidence for each line it found (see
+:mod:`bot.ocr.job`): RapidOCR's reading, Tesseract's (page-wise, on the line's crop, or on
+the crop again at other scales), Aspose's. A :class:`Model` turns the evidence of one line
+into the line the user gets: the text shown and how sure we are. One model per engine
+combination lives in this room (:mod:`~bot.ocr.decide.combined`,
+:mod:`~bot.ocr.decide.alone`, :mod:`~bot.ocr.decide.verified`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from bot.ocr.decide.calibration import levenshtein, normalise
+from bot.ocr.readers.tesseract import UNSPACED
+
+if TYPE_CHECKING:
+    from bot.ocr.languages import Language
+    from bot.ocr.model import Box, Line
+
+# RapidOCR's recognizer reads these (its character set covers their letters).
+_RAPID_LATIN = frozenset({"en", "de", "fr", "es", "it", "pt", "pl"})
+
+
+class Script(StrEnum):
+    LATIN = "latin"
+    CHINESE = "zh"
+    VIETNAMESE = "vi"
+    OTHER = "other"
+
+
+def script_of(language: Language) -> Script:
+    if language.code == "zh":
+        return Script.CHINESE
+    if language.code == "vi":
+        return Script.VIETNAMESE
+    if language.code in _RAPID_LATIN:
+        return Script.LATIN
+    return Script.OTHER
+
+
+def rapid_reads(language: Language) -> bool:
+    """RapidOCR's reading of this language is worth having (shown or as evidence)."""
+    return script_of(language) is not Script.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one reader read on one line: text and its RAW score 0..1; ``steady``, the share
+    of RapidOCR's re-reads of the line (the crop padded, the crop smaller) that read the same
+    text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did."""
+
+    text: str
+    score: float
+    steady: float = 0.0
+    agreed: int = 0
+
+    @classmethod
+    def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:
+        """One reading of a line read in pieces: texts joined, scores weighted by length."""
+        read = [(t, s) for t, s in parts if t]
+        if not read:
+            return cls("", 0.0)
+        sep = "" if script is Script.CHINESE else " "
+        chars = sum(len(t) for t, _ in read)
+        return cls(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+
+@dataclass(frozen=True, slots=True)
+class LineEvidence:
+    """Everything read about one line (None: that reader did not read it)."""
+
+    box: Box | None
+    rapid: Reading | None = None
+    tesseract: Reading | None = None
+    aspose: Reading | None = None
+
+
+class Model(Protocol):
+    """Evidence of one line -> the line as the user gets it: text shown, confidence, source."""
+
+    def line(self, evidence: LineEvidence, language: Language) -> Line: ...
+
+
+def base_letters(text: str) -> str:
+    """``text`` without diacritics ("Tiếng Việt" -> "Tieng Viet"; đ -> d), lower case."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def agreement(a: str, b: str, script: Script = Script.OTHER) -> float:
+    """1 - normalised edit distance of two readings (1.0 = the same), spacing aside:
+    Chinese is compared without spaces at all, Vietnamese on base letters only; 0.0 when
+    either is empty."""
+    unspaced = script is Script.CHINESE
+    a, b = normalise(a, unspaced=unspaced), normalise(b, unspaced=unspaced)
+    if script is Script.VIETNAMESE:
+        a, b = base_letters(a), base_letters(b)
+    if not a or not b:
+        return 0.0
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+def spacing_of(language: Language) -> Script:
+    """How two readings in ``language`` are compared when only spacing may differ (a
+    language written without spaces as Chinese is, every other one as written)."""
+    return Script.CHINESE if language.code in UNSPACED else Script.OTHER

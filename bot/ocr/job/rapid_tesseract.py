@@ -1,0 +1,226 @@
+"""The pipeline of the default engine: RapidOCR finds the lines, every reader that can read the
+script reads each line, and :class:`~bot.ocr.decide.combined.CombinedModel` decides.
+
+The readers are :mod:`bot.ocr.readers.rapid` (also the text detector) and
+:mod:`bot.ocr.readers.tesseract`; line finding is :mod:`bot.ocr.find.lines`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from bot.ocr.decide.combined import CombinedModel, Models, shipped_models
+from bot.ocr.decide.evidence import (
+    LineEvidence,
+    Reading,
+    Script,
+    agreement,
+    rapid_reads,
+    script_of,
+)
+from bot.ocr.decide.guess import guess_language
+from bot.ocr.find.lines import LineSpot, find_lines, standing
+from bot.ocr.job import PageReading
+from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
+from bot.ocr.readers import rapid as rapid_reader
+from bot.ocr.readers import tesseract as tess
+
+log = logging.getLogger(__name__)
+
+# Tesseract misreads glyphs touching the image border: its crops get this share of their
+# height as a margin (the edge pixels repeated, so no artificial frame appears).
+_TESS_PAD = 0.25
+# RapidOCR re-reads a doubtful line's crop at this size too (a guess changes; a reading
+# does not).
+_REREAD_SCALE = 0.7
+# A page whose median line scores this well is the right way up; below it, its widest
+# lines (up to _FLIP_SAMPLE) are read turned half round too, and if they then score
+# _FLIP_MARGIN better on average, the page is upside down. (Measured: RapidOCR's median
+# line score is 0.62-0.91 on real upright handwritten pages, 0.95-1.0 on drawn ones, and
+# 0.40-0.80 on the same pages upside down.)
+_READS_WELL = 0.9
+_FLIP_SAMPLE = 3
+_FLIP_MARGIN = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Readers:
+    """Which readers run: RapidOCR and/or Tesseract (the detector always runs)."""
+
+    rapid: bool = True
+    tesseract: bool = True
+
+    @property
+    def name(self) -> str:
+        named = (("rapid", self.rapid), ("tesseract", self.tesseract))
+        return "+".join(name for name, on in named if on)
+
+
+BOTH = Readers()
+RAPID_ONLY = Readers(rapid=True, tesseract=False)
+
+
+def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
+    """Find the lines of ``image`` and read each with the readers that read ``language``."""
+    found = find_and_read(image, rapid=readers.rapid and rapid_reads(language))
+    return read_with(found, language, readers)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundLines:
+    """A page's lines in reading order, each line's pieces cut out and laid flat, and
+    RapidOCR's reading of each piece (empty when it was not asked to read)."""
+
+    spots: list[LineSpot]
+    crops: list[list[Image.Image]]
+    pieces: list[list[tuple[str, float]]]
+
+    def text(self) -> str:
+        return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
+
+
+def find_and_read(image: Image.Image, *, rapid: bool) -> FoundLines:
+    """Line finding, and RapidOCR's reading of every line when ``rapid``."""
+    spots = find_lines(image, rapid_reader.detect(image))
+    crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
+    pieces = [_read_pieces(cs) if rapid else [] for cs in crops]
+    # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
+    # lines all the same (standing, for a sideways page: their crops are laid flat), but they
+    # may lie upside down, which reading them both ways tells.
+    flipped = rapid and _upside_down(crops, [Reading.of_pieces(p, Script.LATIN) for p in pieces])
+    if flipped:
+        crops = [[c.rotate(180) for c in cs] for cs in crops]
+        pieces = [_read_pieces(cs) for cs in crops]
+    if flipped != standing(spots):
+        # The first line is then the bottom one (or the rightmost, on a page turned
+        # clockwise).
+        spots, crops, pieces = spots[::-1], crops[::-1], pieces[::-1]
+    return FoundLines(spots, crops, pieces)
+
+
+def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
+    """Each found line's evidence: RapidOCR's reading (already made), and Tesseract's."""
+    use_rapid = readers.rapid and rapid_reads(language)
+    # A language RapidOCR reads is still read where Tesseract has no data for it.
+    has_data = language.tesseract in tess.installed_traineddata()
+    use_tess = (readers.tesseract and has_data) or not use_rapid
+    tess_api = tess.api(language.tesseract) if use_tess else None
+    script = script_of(language)
+    evidence = []
+    for spot, cs, pieces in zip(found.spots, found.crops, found.pieces, strict=True):
+        by_tess = None
+        if tess_api is not None:
+            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+        if not use_rapid:
+            evidence.append(LineEvidence(spot.box, tesseract=by_tess))
+            continue
+        by_rapid = Reading.of_pieces(pieces, script)
+        if by_tess is None or agreement(by_rapid.text, by_tess.text, script) < 1:
+            # Only a line the readers disagree on is worth the time of re-reading.
+            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script))
+        else:
+            by_rapid = replace(by_rapid, steady=1.0)
+        evidence.append(LineEvidence(spot.box, rapid=by_rapid, tesseract=by_tess))
+    return evidence
+
+
+def _read_pieces(crops: list[Image.Image]) -> list[tuple[str, float]]:
+    return [rapid_reader.read_line(c) for c in crops]
+
+
+def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> bool:
+    """The lines read far better turned half round (checked on the widest few, and only
+    when the page reads poorly as it is)."""
+    scores = sorted(r.score for r in readings if r.text)
+    if not scores or scores[len(scores) // 2] >= _READS_WELL:
+        return False
+    widest = sorted(range(len(crops)), key=lambda i: -sum(c.width for c in crops[i]))
+    sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
+    as_is = sum(readings[i].score for i in sample) / max(1, len(sample))
+    turned = sum(
+        Reading.of_pieces(_read_pieces([c.rotate(180) for c in crops[i]]), Script.LATIN).score
+        for i in sample
+    ) / max(1, len(sample))
+    return turned > as_is + _FLIP_MARGIN
+
+
+def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float:
+    """Share of RapidOCR's re-reads of the line (each piece padded; each piece smaller)
+    that read exactly what it read first."""
+    if not reading.text:
+        return 0.0
+    same = 0
+    for variant in (_padded, _smaller):
+        again = Reading.of_pieces(_read_pieces([variant(c) for c in crops]), script)
+        same += agreement(again.text, reading.text, script) >= 1
+    return same / 2
+
+
+def _smaller(crop: Image.Image) -> Image.Image:
+    size = (max(4, round(crop.width * _REREAD_SCALE)), max(4, round(crop.height * _REREAD_SCALE)))
+    return crop.resize(size, Image.Resampling.LANCZOS)
+
+
+def _padded(crop: Image.Image) -> Image.Image:
+    pad = max(4, round(crop.height * _TESS_PAD))
+    pixels = np.asarray(crop)
+    widths: Any = ((pad, pad), (pad, pad)) + (((0, 0),) if pixels.ndim == 3 else ())
+    return Image.fromarray(np.pad(pixels, widths, mode="edge"))
+
+
+class RapidTesseract:
+    """RapidOCR finds the lines, and RapidOCR and Tesseract read them (``readers`` says
+    which); a pipeline for :func:`bot.ocr.job.read_prepared`."""
+
+    def __init__(self, readers: Readers = BOTH, models: Models | None = None) -> None:
+        self.readers = readers
+        self._models = models
+
+    @property
+    def name(self) -> str:
+        return self.readers.name
+
+    def language(self, code: str) -> Language:
+        lang = resolve(code)
+        if lang.code == AUTO.code or rapid_reads(lang):
+            return lang
+        return tess.language(code)  # only Tesseract reads it: its data must be here
+
+    def available_languages(self) -> list[str]:
+        installed = tess.installed_traineddata()
+        known = [
+            lang.code for lang in LANGUAGES if lang.tesseract in installed or rapid_reads(lang)
+        ]
+        return [AUTO.code, *known]
+
+    def load(self) -> None:
+        rapid_reader.check_models()
+        if self._models is None:
+            self._models = shipped_models()
+
+    def warm(self) -> None:
+        # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
+        rapid_reader.detect(Image.new("RGB", (64, 32), "white"))
+        rapid_reader.read_line(Image.new("RGB", (64, 32), "white"))
+
+    def may_turn(self, language: Language) -> bool:
+        # RapidOCR reads a page the wrong way up as such (find_and_read): only scripts it
+        # cannot read say nothing about which way is up.
+        return not rapid_reads(language)
+
+    def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
+        """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
+        language its script shows (Latin script in ``language.latin``)."""
+        model = CombinedModel(self._models or shipped_models())
+        if language.code == AUTO.code:
+            found = find_and_read(image, rapid=True)
+            language = resolve(guess_language(found.text(), language.latin))
+            evidence = read_with(found, language, self.readers)
+        else:
+            evidence = gather(image, language, self.readers)
+        return PageReading([model.line(e, language) for e in evidence], language)
