@@ -112,12 +112,79 @@ async def _ocr_images(args: argparse.Namespace, settings: Settings) -> int:
     return rc
 
 
+async def _ocr_batch(args: argparse.Namespace, settings: Settings) -> int:
+    """`ocr DIR_OR_FILES... --out DIR`: every file read into OUT (bot/batch.py), a progress
+    bar on a terminal, and the summary (also OUT/summary.txt): what failed, what to check."""
+    import time
+
+    from tqdm import tqdm
+
+    from bot.batch import Batch, FileResult, collect, summary
+    from bot.documents.heif import enable_heif
+    from bot.documents.sources import Limits
+    from bot.i18n import load_catalogs
+    from bot.ocr.engines import build_engine
+
+    files = await asyncio.to_thread(collect, [Path(p) for p in args.images])
+    if not files:
+        raise ConfigError(f"no files to read in {' '.join(args.images)}")
+    enable_heif()
+    english = load_catalogs(["en"]).get("en")
+    out = Path(args.out)
+    recognizer = build_engine(settings)
+    batch = Batch(
+        recognizer.recognize,
+        out,
+        language=args.lang,
+        threshold=args.threshold,
+        limits=Limits(settings.max_pdf_pages, settings.ocr_max_side, settings.max_pixels),
+        # Twice the engine's workers: while one file is split or written, the next one's page
+        # already waits for the worker it frees (measured: bench.cli_batch).
+        at_once=2 * settings.ocr_workers,
+        explain=lambda exc: " ".join(filter(None, (english.error(exc), exc.detail))),
+    )
+    finished: list[FileResult] = []
+    bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=None)
+
+    def done(result: FileResult) -> None:
+        finished.append(result)
+        if result.error is not None:
+            bar.write(f"{result.path}: {result.error}", file=sys.stderr)
+        bar.update()
+
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
+        await recognizer.start()
+        t0 = time.perf_counter()  # the time reported is the batch's, the engine started
+        try:
+            results = await batch.run(files, done)
+        finally:
+            await recognizer.close()
+    except asyncio.CancelledError:  # Ctrl-C: what was read is written; the summary says so
+        bar.close()
+        order = {path: n for n, path in enumerate(files)}
+        finished.sort(key=lambda r: order[r.path])
+        _batch_report(out, summary(finished, seconds=time.perf_counter() - t0, stopped=True))
+        raise
+    bar.close()
+    _batch_report(out, summary(results, seconds=time.perf_counter() - t0))
+    return 1 if any(r.error is not None for r in results) else 0
+
+
+def _batch_report(out: Path, report: str) -> None:
+    (out / "summary.txt").write_text(report, encoding="utf-8")
+    print(report, end="", flush=True)
+
+
 def _cmd_ocr(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"default_threshold": args.threshold}
     if args.engine:
         overrides["ocr_engine"] = EngineChoice(args.engine)
     settings = load_settings(**overrides)
     setup_logging("WARNING")
+    if args.out:
+        return asyncio.run(_ocr_batch(args, settings))
     return asyncio.run(_ocr_images(args, settings))
 
 
@@ -307,12 +374,21 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what, command in plain:
         sub.add_parser(name, help=what).set_defaults(func=command)
 
-    ocr = sub.add_parser("ocr", help="read images and show which lines are flagged")
-    ocr.add_argument("images", nargs="+", metavar="IMAGE")
+    ocr = sub.add_parser(
+        "ocr",
+        help="read images and show which lines are flagged; with --out, read many files",
+    )
+    ocr.add_argument("images", nargs="+", metavar="FILE_OR_DIR")
     ocr.add_argument("--lang", default="en", help="en, vi, zh, ... or eng, vie, chi_sim, ...")
     ocr.add_argument("--engine", choices=[e.value for e in EngineChoice])
     ocr.add_argument("--threshold", type=int, default=75, choices=range(101), metavar="0-100")
-    ocr.add_argument("--json", action="store_true", help="one JSON object per image")
+    shown = ocr.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="one JSON object per image")
+    shown.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write NAME.txt, NAME.json, NAME.pdf per file and summary.txt into DIR",
+    )
     ocr.set_defaults(func=_cmd_ocr)
 
     sub.add_parser(
