@@ -8,20 +8,20 @@ import json
 import pytest
 import redis
 
-from bot.cli import _check_queue
+from bot.cli.doctor import check_queue
 from bot.ocr.run.queue.wire import WORKER_KEY_PREFIX, WORKERS
 from testkit.harness import free_port
 
 
 def test_doctor_names_the_live_workers(redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _check_queue(redis_url)
+    assert check_queue(redis_url)
     assert "no worker is running" in capsys.readouterr().out
     client = redis.Redis.from_url(redis_url)
     info = {"capacity": 2, "engine": "rapid+tesseract", "languages": ["en"]}
     client.set(WORKER_KEY_PREFIX + "w1", json.dumps(info), ex=5)
     client.sadd(WORKERS, WORKER_KEY_PREFIX + "w1", WORKER_KEY_PREFIX + "gone")
     client.close()
-    assert _check_queue(redis_url)
+    assert check_queue(redis_url)
     out = capsys.readouterr().out
     assert "worker: rapid+tesseract, 2 at once" in out
     assert "no worker is running" not in out
@@ -30,7 +30,7 @@ def test_doctor_names_the_live_workers(redis_url: str, capsys: pytest.CaptureFix
 def test_doctor_says_redis_does_not_answer_without_the_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert not _check_queue(f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0")
+    assert not check_queue(f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0")
     out = capsys.readouterr().out
     assert "does not answer" in out
     assert "s3cret-pass" not in out
