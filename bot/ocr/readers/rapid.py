@@ -152,3 +152,37 @@ def read_line(line: Image.Image) -> tuple[str, float]:
     text = " ".join(t.strip() for t in texts if t.strip())
     score = float(min(scores)) if scores else 0.0
     return text, (max(0.0, min(1.0, score)) if text else 0.0)
+
+
+# --- Decoding hook (issue 18): the recognizer's own output, for bot.ocr.decoding ---------
+
+
+def line_probabilities(line: Image.Image, width: int | None = None) -> NDArray[np.float32]:
+    """The recognizer's per-timestep label probabilities for one line, T x labels (already
+    softmax: column 0 is the CTC blank, the last column the space; see :func:`labels`).
+    Each timestep covers 8 px of the line scaled to 48 px high; a line shorter than
+    ``width`` (default: the recognizer's ``rec_img_shape``) is padded to it."""
+    rec = _engine()._load_rec_model()
+    pixels = _bgr(line)
+    _, height, shape_width = rec.rec_image_shape[:3]
+    width = width or shape_width
+    ratio = max(width / height, pixels.shape[1] / max(1, pixels.shape[0]))
+    batch = rec.resize_norm_img(pixels, ratio)[np.newaxis, :].astype(np.float32)
+    preds = np.asarray(rec.session(batch), dtype=np.float32)
+    return preds[0]
+
+
+def detect_at(image: Image.Image, side: int) -> list[Found]:
+    """:func:`detect` with the page at most ``side`` px on its long side (for bench)."""
+    detector = _engine()._load_det_model()
+    before = detector.limit_side_len
+    detector.limit_side_len = side
+    try:
+        return detect(image)
+    finally:
+        detector.limit_side_len = before
+
+
+def labels() -> list[str]:
+    """The recognizer's labels, by column of :func:`line_probabilities`."""
+    return list(_engine()._load_rec_model().postprocess_op.character)
