@@ -39,7 +39,7 @@ from PIL import Image
 from bench.common import align_lines, cer, drawn_set, ensure_tests_importable, normalise
 from bot.ocr.confidence import levenshtein
 from bot.ocr.decoding import crops, ctc, lm
-from bot.ocr.decoding.line import WEIGHTS, Decoded, decode
+from bot.ocr.decoding.line import SURE, WEIGHTS, Decoded, decode
 from bot.ocr.lines import find_lines
 from bot.ocr.preprocess import prepare
 from bot.ocr.readers import rapid
@@ -95,7 +95,8 @@ class Tally:
         wer = self.word_errors / max(1, self.words)
         mean = sum(self.cers) / max(1, len(self.cers))
         return (
-            f"CER {cer_:.3f} (mean/page {mean:.3f})  WER {wer:.3f}  real-wrong {self.real_wrong:4d}"
+            f"CER {cer_:.3f} (mean/page {mean:.3f})  WER {wer:.3f}"
+            f"  real-wrong {self.real_wrong:4d}"
             f"  space-only {self.space_only:3d}/{self.lines}  changed {self.changed:3d}"
             f"  {1000 * self.seconds / max(1, self.pages):6.0f} ms/page"
         )
@@ -161,11 +162,11 @@ def read_crops(
 LineDecoder = Callable[[Image.Image, object, str], Decoded]
 
 
-def decoder(weights: ctc.Weights = WEIGHTS) -> LineDecoder:
+def decoder(weights: ctc.Weights = WEIGHTS, sure: float = SURE) -> LineDecoder:
     labels = rapid.labels()
 
     def run(crop: Image.Image, probs: object, language: str) -> Decoded:
-        return decode(crop, probs, labels, language, weights=weights)  # type: ignore[arg-type]
+        return decode(crop, probs, labels, language, weights=weights, sure=sure)  # type: ignore[arg-type]
 
     return run
 
@@ -275,13 +276,14 @@ def tune(samples: list[Sample]) -> None:
     rng.shuffle(order)
     folds = [sorted(order[::2]), sorted(order[1::2])]
     grid = [
-        ctc.Weights(alpha=a, beta=b, width=8, prune=0.01)
-        for a in (0.3, 0.6, 0.9)
-        for b in (1.0, 2.0, 3.0, 4.0)
+        (ctc.Weights(alpha=a, beta=b, width=8, prune=0.01), sure)
+        for a in (0.6, 0.9, 1.2)
+        for b in (2.0, 3.0, 4.0)
+        for sure in (0.9, 0.95, 1.01)
     ]
 
-    def fold_cer(weights: ctc.Weights, idx: list[int]) -> float:
-        run = decoder(weights)
+    def fold_cer(setting: tuple[ctc.Weights, float], idx: list[int]) -> float:
+        run = decoder(*setting)
         tally = Tally()
         for i in idx:
             out, _ = texts(reads[i], run)
@@ -292,10 +294,11 @@ def tune(samples: list[Sample]) -> None:
         best = min(grid, key=lambda w: fold_cer(w, fit))
         greedy = Tally()
         for i in held:
-            out, _ = texts(reads[i], decoder(best))
+            out, _ = texts(reads[i], decoder(*best))
             score(greedy, reads[i].sample, out["greedy"], [])
         print(
-            f"fold {k}: best alpha {best.alpha} beta {best.beta} on {len(fit)} samples; "
+            f"fold {k}: best alpha {best[0].alpha} beta {best[0].beta} sure {best[1]} "
+            f"on {len(fit)} samples; "
             f"held-out CER lm {fold_cer(best, held):.3f} vs greedy "
             f"{greedy.char_errors / max(1, greedy.chars):.3f} ({len(held)} samples)"
         )
@@ -307,7 +310,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--settings", action="store_true", help="the measured settings")
     parser.add_argument("--tune", action="store_true", help="LM weights, cross-validated")
-    parser.add_argument("-v", "--verbose", action="store_true", help="lines the decoders differ on")
+    parser.add_argument("-v", "--verbose", action="store_true", help="lines decoded apart")
     args = parser.parse_args()
     real = real_samples(args.data, args.quick)
     drawn = drawn_samples(args.quick)

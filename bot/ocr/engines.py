@@ -64,6 +64,9 @@ def build_engine(settings: Settings) -> Recognizer:
         from bot.ocr.tesseract import TesseractEngine
 
         return TesseractEngine(settings)
+    from dataclasses import replace
+
     from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
 
-    return ReadingEngine(settings, readers=RAPID_ONLY if engine is EngineChoice.RAPID else BOTH)
+    readers = RAPID_ONLY if engine is EngineChoice.RAPID else BOTH
+    return ReadingEngine(settings, readers=replace(readers, lm=settings.ocr_lm_decoding))

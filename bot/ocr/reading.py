@@ -55,6 +55,9 @@ class Readers:
 
     rapid: bool = True
     tesseract: bool = True
+    # RapidOCR's output decoded with a language model, word spaces put back
+    # (bot.ocr.decoding; Settings.ocr_lm_decoding). Off: greedy, as RapidOCR decodes.
+    lm: bool = False
 
     @property
     def name(self) -> str:
@@ -103,6 +106,10 @@ def read_prepared(
     if language.code == AUTO.code:
         found = find_and_read(image, rapid=True)
         language = resolve(guess_language(found.text(), language.latin))
+        if readers.lm:
+            # issue 18 hook: the guess was made on the greedy reading; the lines are read
+            # again decoded in the language guessed
+            found = replace(found, pieces=[_read_pieces(cs, language.code) for cs in found.crops])
         lines = _decided(read_with(found, language, readers), language, models)
     else:
         lines = _read_lines(image, language, readers, models)
@@ -145,7 +152,8 @@ def _decided(evidence: list[LineEvidence], language: Language, models: Models) -
 
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
-    found = find_and_read(image, rapid=readers.rapid and decide.rapid_reads(language))
+    rapid = readers.rapid and decide.rapid_reads(language)
+    found = find_and_read(image, rapid=rapid, decode_as=language.code if readers.lm else None)
     return read_with(found, language, readers)
 
 
@@ -162,18 +170,21 @@ class FoundLines:
         return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
 
 
-def find_and_read(image: Image.Image, *, rapid: bool) -> FoundLines:
-    """Line finding, and RapidOCR's reading of every line when ``rapid``."""
+def find_and_read(
+    image: Image.Image, *, rapid: bool, decode_as: str | None = None
+) -> FoundLines:
+    """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded with the
+    language model of ``decode_as`` when given, else greedily)."""
     spots = find_lines(image, rapid_reader.detect(image))
     crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
-    pieces = [_read_pieces(cs) if rapid else [] for cs in crops]
+    pieces = [_read_pieces(cs, decode_as) if rapid else [] for cs in crops]
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
     # may lie upside down, which reading them both ways tells.
     flipped = rapid and _upside_down(crops, [_joined(p, Script.LATIN) for p in pieces])
     if flipped:
         crops = [[c.rotate(180) for c in cs] for cs in crops]
-        pieces = [_read_pieces(cs) for cs in crops]
+        pieces = [_read_pieces(cs, decode_as) for cs in crops]
     if flipped != standing(spots):
         # The first line is then the bottom one (or the rightmost, on a page turned
         # clockwise).
@@ -200,7 +211,8 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
         by_rapid = _joined(pieces, script)
         if by_tess is None or decide.agreement(by_rapid.text, by_tess.text, script) < 1:
             # Only a line the readers disagree on is worth the time of re-reading.
-            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script))
+            decode_as = language.code if readers.lm else None
+            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script, decode_as))
         else:
             by_rapid = replace(by_rapid, steady=1.0)
         evidence.append(LineEvidence(spot, by_rapid, by_tess))
@@ -216,7 +228,13 @@ def check_crop(image: Image.Image, box: Box, language: str) -> tuple[str, float]
     return reading.text, reading.score
 
 
-def _read_pieces(crops: list[Image.Image]) -> list[tuple[str, float]]:
+def _read_pieces(
+    crops: list[Image.Image], decode_as: str | None = None
+) -> list[tuple[str, float]]:
+    if decode_as is not None:  # issue 18 hook: LM decoding (bot.ocr.decoding)
+        from bot.ocr.decoding.hook import read_piece
+
+        return [read_piece(c, decode_as) for c in crops]
     return [rapid_reader.read_line(c) for c in crops]
 
 
@@ -246,14 +264,16 @@ def _joined(parts: list[tuple[str, float]], script: Script) -> Reading:
     return Reading(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
 
 
-def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float:
+def _steady(
+    crops: list[Image.Image], reading: Reading, script: Script, decode_as: str | None = None
+) -> float:
     """Share of RapidOCR's re-reads of the line (each piece padded; each piece smaller)
     that read exactly what it read first."""
     if not reading.text:
         return 0.0
     same = 0
     for variant in (_padded, _smaller):
-        again = _joined(_read_pieces([variant(c) for c in crops]), script)
+        again = _joined(_read_pieces([variant(c) for c in crops], decode_as), script)
         same += decide.agreement(again.text, reading.text, script) >= 1
     return same / 2
 
@@ -311,6 +331,10 @@ class ReadingEngine(ThreadEngine):
 
     def load(self) -> None:
         rapid_reader.check_models()
+        if self.readers.lm:  # issue 18 hook: the character LMs, built once (about 2 s each)
+            from bot.ocr.decoding import lm
+
+            lm.warm()
         if self._models is None:
             self._models = decide.shipped_models()
 

@@ -118,10 +118,10 @@ def beam_search(
     sure_blank = probs[:, BLANK] >= 1.0 - weights.prune
     rows = np.flatnonzero(~sure_blank)
     # the few labels worth trying at each step, with their log probabilities
-    steps = {
-        int(t): [(int(i), math.log(float(probs[t, i]))) for i in np.flatnonzero(probs[t] >= weights.prune)]
-        for t in rows
-    }
+    steps: dict[int, list[tuple[int, float]]] = {}
+    for t in rows.tolist():
+        likely = np.flatnonzero(probs[t] >= weights.prune).tolist()
+        steps[t] = [(i, math.log(float(probs[t, i]))) for i in likely]
     beams: dict[str, _Beam] = {"": _Beam(0.0, _NEG, 0.0, " ")}
     for t in range(probs.shape[0]):
         if sure_blank[t]:

@@ -54,6 +54,7 @@ def decode(
     *,
     use_lm: bool = True,
     weights: ctc.Weights = WEIGHTS,
+    sure: float = SURE,
 ) -> Decoded:
     """Decode ``probs``, the recognizer's output for ``line`` (see
     :func:`bot.ocr.readers.rapid.line_probabilities`), in ``language``."""
@@ -63,7 +64,7 @@ def decode(
         return Decoded(greedy, greedy, greedy, first.score)
     after = spaces.missing(line, first, probs, len(labels) - 1)
     spaced = " ".join(spaces.restored(first.text, after).split())
-    if not (use_lm and lm.supported(language)) or first.score >= SURE:
+    if not (use_lm and lm.supported(language)) or first.score >= sure:
         return Decoded(greedy, spaced, spaced, first.score)
     probs = spaces.with_spaces(probs, first, after, len(labels) - 1)
     text = ctc.beam_search(probs, labels, lm.model(language), weights)

@@ -106,9 +106,7 @@ class CharLM:
         return total
 
 
-def train(
-    words: list[tuple[str, float]], order: int = ORDER, *, skeletal: bool = False
-) -> CharLM:
+def train(words: list[tuple[str, float]], order: int = ORDER, *, skeletal: bool = False) -> CharLM:
     """A model of these (word, weight) pairs, each word written between two boundaries.
     Contexts run over letters of one word only (the boundary starts every word)."""
     counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -162,3 +160,9 @@ def model(language: str) -> CharLM:
     if not supported(language):
         raise KeyError(f"no character model for {language!r}")
     return train(lexicon(language), skeletal=language == "vi")
+
+
+def warm() -> None:
+    """Build every language's model now (at start, not on a user's photo)."""
+    for language in WORDFREQ_CODE:
+        model(language)

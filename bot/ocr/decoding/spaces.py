@@ -34,7 +34,7 @@ HINT = 0.02
 # A column is blank when fewer of its pixels than this share of the writing's height are ink.
 _INK_SHARE = 0.02
 # Signs written against the word before them.
-_NO_SPACE_BEFORE = frozenset(".,;:!?)]}%'’")
+_NO_SPACE_BEFORE = frozenset(".,;:!?)]}%'\u2019")
 
 
 def ink_columns(line: Image.Image) -> tuple[NDArray[np.bool_], int]:

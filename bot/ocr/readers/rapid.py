@@ -168,8 +168,8 @@ def line_probabilities(line: Image.Image, width: int | None = None) -> NDArray[n
     width = width or shape_width
     ratio = max(width / height, pixels.shape[1] / max(1, pixels.shape[0]))
     batch = rec.resize_norm_img(pixels, ratio)[np.newaxis, :].astype(np.float32)
-    preds = np.asarray(rec.session(batch), dtype=np.float32)
-    return preds[0]
+    probs: NDArray[np.float32] = np.asarray(rec.session(batch), dtype=np.float32)[0]
+    return probs
 
 
 def detect_at(image: Image.Image, side: int) -> list[Found]:
