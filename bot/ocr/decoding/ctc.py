@@ -182,8 +182,10 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     if len(lower) == 1 and lm.knows(lower):
         score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
         return parent.lm + score, parent.context + lower
-    # digits, signs, other scripts: a flat price, and the next letter starts a word
-    return parent.lm + weights.unknown, " "
+    # digits, signs, other scripts: the word before ends here (so a sign is no way to
+    # dodge the price of ending a word), and the next letter starts a new one
+    end = 0.0 if parent.context == " " else weights.alpha * lm.logp(parent.context, " ")
+    return parent.lm + end + weights.unknown, " "
 
 
 def _ranked(beam: _Beam, lm: CharScorer, prefix: str, weights: Weights) -> float:
