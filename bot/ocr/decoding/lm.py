@@ -24,10 +24,10 @@ from functools import lru_cache
 BOUNDARY = " "
 # How many of a language's most frequent words the model learns from, and its order.
 WORDS = 40_000
-ORDER = 5
+ORDER = 6
 # How much a word's frequency counts: 1 is running text, 0 a word list. Running text
 # overweights "the"; a word list overweights rare spellings. Chosen on the real lines.
-FREQUENCY_POWER = 0.5
+FREQUENCY_POWER = 0.25
 
 # wordfreq's code for each language the model is built for.
 WORDFREQ_CODE = {

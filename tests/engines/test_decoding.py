@@ -1,0 +1,56 @@
+"""Decoding RapidOCR's output for real (bot.ocr.decoding): word spaces it drops on drawn
+Latin lines with narrow gaps are put back, and the default engine reads with the language
+model when asked to."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.ocr.decoding import line
+from bot.ocr.readers import rapid
+from bot.ocr.reading import BOTH, ReadingEngine
+from tests.support.drawing import draw_words, note_png
+
+# (text, font, word gap as a share of the font size): lines RapidOCR reads with a space
+# missing (a normal space is about 0.3 of the size)
+NARROW = (
+    ("Call the dentist at 3 pm", "breip", 0.16),
+    ("Room 12 B second floor", "dkg", 0.2),
+)
+
+
+@pytest.mark.parametrize(("text", "font_name", "gap"), NARROW)
+def test_spaces_dropped_in_narrow_gaps_are_put_back(text: str, font_name: str, gap: float) -> None:
+    image = draw_words(text, font_name=font_name, size=34, gap=gap)
+    greedy, _ = rapid.read_line(image)
+    assert greedy != text and greedy.replace(" ", "") == text.replace(" ", "")
+    decoded = line.read(image, "en")
+    assert decoded.spaced == text
+    assert decoded.text == text
+    assert not decoded.lm_changed
+
+
+def test_a_print_line_read_surely_is_left_as_read() -> None:
+    image = draw_words("Finish the quarterly report", font_name="sans", size=34, gap=0.3)
+    decoded = line.read(image, "en")
+    assert decoded.text == decoded.greedy == "Finish the quarterly report"
+
+
+def test_chinese_is_read_greedily() -> None:
+    image = draw_words("明天买牛奶和鸡蛋", font_name="cjk", size=40, gap=0.3)
+    decoded = line.read(image, "zh")
+    assert decoded.text == decoded.greedy == "明天买牛奶和鸡蛋"
+
+
+async def test_the_default_engine_reads_with_the_language_model_when_asked() -> None:
+    lines = ("Finish the quarterly report", "Pick up the dry cleaning")
+    engine = ReadingEngine(readers=replace(BOTH, lm=True), workers=1, timeout=120)
+    await engine.start()
+    try:
+        page = await engine.recognize(note_png(lines, font_name="sans", size=40), "en")
+    finally:
+        await engine.close()
+    assert [ln.text for ln in page.lines] == list(lines)
+    assert not any(ln.is_flagged(75) for ln in page.lines)
