@@ -314,15 +314,15 @@ def main() -> None:
     args = parser.parse_args()
     real = real_samples(args.data, args.quick)
     drawn = drawn_samples(args.quick)
+    t0 = time.perf_counter()
+    lm.model("en")
+    print(f"English character LM ready in {time.perf_counter() - t0:.1f}s (built or cached)")
     if args.tune:
         tune([s for s in real if s.kind.endswith("line")] + drawn)
         return
     if args.settings:
         settings(real)
         return
-    t0 = time.perf_counter()
-    lm.model("en")
-    print(f"English character LM built in {time.perf_counter() - t0:.1f}s")
     run = decoder()
     report("real notes", [read_crops(s) for s in real], run, verbose=args.verbose)
     drawn_reads = [read_crops(s) for s in drawn]

@@ -21,6 +21,12 @@ NARROW = (
 )
 
 
+@pytest.fixture(autouse=True)
+def lm_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the character LMs are built here, not read from (or left in) the user's cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.mark.parametrize(("text", "font_name", "gap"), NARROW)
 def test_spaces_dropped_in_narrow_gaps_are_put_back(text: str, font_name: str, gap: float) -> None:
     image = draw_words(text, font_name=font_name, size=34, gap=gap)

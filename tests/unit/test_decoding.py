@@ -60,18 +60,21 @@ def test_the_beam_search_sums_every_path_of_a_prefix() -> None:
 
 
 def test_the_language_model_is_built_offline_from_the_installed_wordfreq(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("the LM must not reach the network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    lm.model.cache_clear()
-    english = lm.model("en")
+    english = lm.build("en")
     assert english.text_logp("the pacific") > english.text_logp("tne pacifc")
     assert english.text_logp("would") > english.text_logp("mould")
+    # kept in the cache directory, read back the same
+    lm.save(english, tmp_path / "en.npz")
+    again = lm.load(tmp_path / "en.npz")
+    assert again.text_logp("pacific would") == english.text_logp("pacific would")
     # Vietnamese is modelled on the letters without tone marks, as RapidOCR writes them
-    vietnamese = lm.model("vi")
+    vietnamese = lm.build("vi")
     assert vietnamese.knows(vietnamese.fold("ế"))
     assert vietnamese.text_logp("tiếng việt") == vietnamese.text_logp("tieng viet")
     assert vietnamese.text_logp("tieng viet") > vietnamese.text_logp("tieng vqet")
