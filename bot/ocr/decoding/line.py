@@ -73,14 +73,18 @@ def decode(
     return Decoded(greedy, spaced, text, first.score)
 
 
-def read(line: Image.Image, language: str, *, use_lm: bool = True) -> Decoded:
-    """Read one line with RapidOCR's recognizer; a loosely cut line is read a second time,
-    cut close (:func:`bot.ocr.decoding.crops.tighter`), and the surer reading is kept."""
+def read(
+    line: Image.Image, language: str, *, use_lm: bool = True, second_crop: bool = False
+) -> Decoded:
+    """Read one line with RapidOCR's recognizer. With ``second_crop``, a loosely cut line
+    is read a second time, cut close (:func:`bot.ocr.decoding.crops.tighter`), and the
+    surer reading is kept: off by default, as it measured worse on real pages (bench
+    README, issue 18)."""
     from bot.ocr.readers import rapid
 
     labels = rapid.labels()
     best = decode(line, rapid.line_probabilities(line), labels, language, use_lm=use_lm)
-    close = tighter(line)
+    close = tighter(line) if second_crop else None
     if close is not None:
         again = decode(close, rapid.line_probabilities(close), labels, language, use_lm=use_lm)
         if again.score > best.score:

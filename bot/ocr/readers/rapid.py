@@ -42,8 +42,13 @@ MODELS = {
     "PP-OCRv6_rec_small.onnx": "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
 }
 # Long side the page is detected at (measured on real pages: 960 px is 3x faster than
-# RapidOCR's default and finds the same lines).
-DETECT_SIDE = 960
+# RapidOCR's default and finds the same lines; 736 px reads the real pages no worse again,
+# and faster: bench.decoding --settings, issue 18).
+DETECT_SIDE = 736
+# The recognizer's input is at least this wide (RapidOCR's default 320): a short line is
+# padded to it instead of filling it. Real handwritten pages read better at 640
+# (bench.decoding --settings, issue 18).
+REC_WIDTH = 640
 
 # A quadrilateral around one piece of writing: four (x, y) corners, clockwise from top-left,
 # in the pixels of the image given to :func:`detect`.
@@ -104,6 +109,7 @@ def _engine() -> Any:
                 "Global.log_level": "error",
                 "Det.limit_type": "max",
                 "Det.limit_side_len": DETECT_SIDE,
+                "Rec.rec_img_shape": [3, 48, REC_WIDTH],
                 # Parallelism comes from our workers; ONNX threads on top only fight them.
                 "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
