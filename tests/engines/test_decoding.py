@@ -13,10 +13,11 @@ from bot.ocr.readers import rapid
 from bot.ocr.reading import BOTH, ReadingEngine
 from tests.support.drawing import draw_words, note_png
 
-# (text, font, word gap as a share of the font size): lines RapidOCR reads with a space
+# (text, font, word gap as a share of the font size): lines RapidOCR reads with spaces
 # missing (a normal space is about 0.3 of the size)
 NARROW = (
-    ("Call the dentist at 3 pm", "breip", 0.16),
+    ("W Yuyuan Rd. E", "sans", 0.16),
+    ("315 309 Nguyen Van Linh", "serif", 0.12),
     ("Room 12 B second floor", "dkg", 0.2),
 )
 
@@ -32,10 +33,14 @@ def test_spaces_dropped_in_narrow_gaps_are_put_back(text: str, font_name: str, g
     image = draw_words(text, font_name=font_name, size=34, gap=gap)
     greedy, _ = rapid.read_line(image)
     assert greedy != text and greedy.replace(" ", "") == text.replace(" ", "")
-    decoded = line.read(image, "en")
-    assert decoded.spaced == text
-    assert decoded.text == text
-    assert not decoded.lm_changed
+    assert line.read(image, "en").text == text
+
+
+def test_a_gap_in_the_ink_puts_a_space_back_without_the_language_model() -> None:
+    image = draw_words("Room 12 B second floor", font_name="dkg", size=34, gap=0.2)
+    decoded = line.read(image, "en", use_lm=False)
+    assert decoded.greedy == "Room 12 Bsecond floor"
+    assert decoded.spaced == decoded.text == "Room 12 B second floor"
 
 
 def test_a_print_line_read_surely_is_left_as_read() -> None:
