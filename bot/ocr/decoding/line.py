@@ -25,6 +25,8 @@ WEIGHTS = ctc.Weights(alpha=0.9, beta=3.0, width=8, prune=0.01)
 # Lines RapidOCR reads at least this surely are left as it reads them. Tuned with the
 # weights: above 1, i.e. the LM decodes every line (0.9 and 0.95 measured worse).
 SURE = 1.01
+# The chance a word space found in the ink gets in the beam search (the LM may undo it).
+LM_SPACE_CHANCE = 0.5
 # Scripts written without spaces between words.
 _UNSPACED = frozenset({"zh", "ja"})
 
@@ -68,7 +70,7 @@ def decode(
     spaced = " ".join(spaces.restored(first.text, after).split())
     if not (use_lm and lm.supported(language)) or first.score >= sure:
         return Decoded(greedy, spaced, spaced, first.score)
-    probs = spaces.with_spaces(probs, first, after, len(labels) - 1)
+    probs = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
     text = ctc.beam_search(probs, labels, lm.model(language), weights)
     return Decoded(greedy, spaced, text, first.score)
 

@@ -8,9 +8,10 @@ characters read next to each other, the widest run of ink-free columns of the li
 is measured; a run clearly wider than the line's letter gaps, and wide for the height of
 its writing, is a word space.
 
-The space is given back as a timestep of its own, space for sure, added to the probability
-matrix (:func:`with_spaces`): greedy decoding then writes it, and so does the beam search,
-whose language model cannot take it away again.
+The space is given back as a timestep of its own added to the probability matrix
+(:func:`with_spaces`): greedy decoding writes it; the beam search gets it as an even
+chance, and its language model takes it away again inside a word it knows (a typewriter's
+narrow "f" stands in a wide gap: "Stanf ord").
 """
 
 from __future__ import annotations
@@ -105,14 +106,20 @@ def missing(
 
 
 def with_spaces(
-    probs: NDArray[np.float32], reading: Greedy, after: list[int], space: int
+    probs: NDArray[np.float32],
+    reading: Greedy,
+    after: list[int],
+    space: int,
+    chance: float = 1.0,
 ) -> NDArray[np.float32]:
-    """``probs`` with a certain ``space`` label added after each character in ``after``
-    (just before the next one's first timestep)."""
+    """``probs`` with a timestep added after each character in ``after`` (just before the
+    next one's first), giving the ``space`` label this ``chance`` (the rest to the blank):
+    certain, greedy decoding writes it; even, the language model decides."""
     if not after:
         return probs
     row = np.zeros((1, probs.shape[1]), dtype=probs.dtype)
-    row[0, space] = 1.0
+    row[0, space] = chance
+    row[0, 0] = 1.0 - chance
     cuts = [reading.starts[i + 1] for i in after]
     parts, begin = [], 0
     for cut in cuts:
