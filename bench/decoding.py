@@ -227,25 +227,34 @@ def real_wrong_words(ref: list[str], hyp: list[str], language: str) -> int:
 
 
 def report(
-    title: str, reads: list[Read], run: LineDecoder, *, tight: bool = False, verbose: bool = False
+    title: str,
+    samples: list[Sample],
+    run: LineDecoder,
+    *,
+    verbose: bool = False,
+    **settings: object,
 ) -> None:
+    """Read each sample (timed) and decode it at once (timed): the two times are taken
+    side by side, under the same load."""
+    tight = bool(settings.get("tight"))
     by_kind: dict[tuple[str, str], Tally] = defaultdict(Tally)
-    rec = defaultdict(float)
-    for read in reads:
+    rec: dict[str, float] = defaultdict(float)
+    for sample in samples:
+        read = read_crops(sample, **settings)  # type: ignore[arg-type]
         out, seconds = texts(read, run, tight)
-        kind = _kind(read.sample)
+        kind = _kind(sample)
         if verbose:
             for g, sp, m in zip(out["greedy"], out["spaced"], out["lm"], strict=True):
                 if len({g, sp, m}) > 1:
-                    print(f"   {read.sample.name}: {g!r} | {sp!r} | {m!r}")
+                    print(f"   {sample.name}: {g!r} | {sp!r} | {m!r}")
         rec[kind] += read.seconds
         for name in DECODERS:
             tally = by_kind[(kind, name)]
-            score(tally, read.sample, out[name], out["changed"] if name == "lm" else [])
+            score(tally, sample, out[name], out["changed"] if name == "lm" else [])
         # the decoders' added time: greedy is RapidOCR's own; the rest is ours
         by_kind[(kind, "lm")].seconds += seconds
     print(f"\n== {title}")
-    for kind in dict.fromkeys(_kind(r.sample) for r in reads):
+    for kind in rec:
         pages = by_kind[(kind, "greedy")].pages
         print(f"{kind}: {pages} images, recognizer {1000 * rec[kind] / pages:.0f} ms/page")
         for name in DECODERS:
@@ -270,8 +279,7 @@ def settings(samples: list[Sample]) -> None:
         ("shipped: width 640, detector 736", {"width": 640, "side": 736}),
     ]
     for title, kwargs in variants:
-        reads = [read_crops(s, **kwargs) for s in samples]  # type: ignore[arg-type]
-        report(title, reads, run, tight=bool(kwargs.get("tight")))
+        report(title, samples, run, **kwargs)
 
 
 def tune(samples: list[Sample]) -> None:
@@ -330,9 +338,8 @@ def main() -> None:
         settings(real)
         return
     run = decoder()
-    report("real notes", [read_crops(s) for s in real], run, verbose=args.verbose)
-    drawn_reads = [read_crops(s) for s in drawn]
-    report("drawn notes (en, vi, zh); narrow word gaps", drawn_reads, run, verbose=args.verbose)
+    report("real notes", real, run, verbose=args.verbose)
+    report("drawn notes (en, vi, zh); narrow word gaps", drawn, run, verbose=args.verbose)
 
 
 if __name__ == "__main__":
