@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from bot.ocr.decoding import ctc, lm, spaces
+from bot.ocr.decoding import ctc, hook, lm, spaces
+from bot.ocr.decoding.line import Decoded
 
 LABELS = ["blank", "c", "a", "e", "t", "l", " "]
 
@@ -110,3 +111,21 @@ def test_a_word_space_the_recognizer_dropped_is_put_back_where_the_gap_is() -> N
     assert spaces.restored(reading.text, after) == "ca et"
     spaced = spaces.with_spaces(probs, reading, after, space=6)
     assert ctc.greedy(spaced, LABELS).text == "ca et"
+
+
+def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word() -> None:
+    # the recognizer was sure of "Pacife mould"; the LM preferred "Pacific would"
+    changed = Decoded(
+        greedy="Pacife mould", spaced="Pacife mould", text="Pacific would", score=0.97
+    )
+    assert changed.lm_changed
+    text, score = hook.shown(changed)
+    assert text == "Pacific would"
+    assert score <= hook.LM_CHANGED_SCORE
+    # spaces put back from the ink are no change of the LM's; a line it left alone keeps
+    # the recognizer's score
+    kept = Decoded(
+        greedy="WYuyuan Rd.E", spaced="W Yuyuan Rd. E", text="W Yuyuan Rd. E", score=0.97
+    )
+    assert not kept.lm_changed
+    assert hook.shown(kept) == ("W Yuyuan Rd. E", 0.97)

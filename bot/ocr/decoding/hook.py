@@ -20,7 +20,11 @@ def read_piece(crop: Image.Image, language: str) -> tuple[str, float]:
     """(text, score 0..1) of one crop, like ``rapid.read_line``; ("", 0.0) for nothing."""
     if crop.width < 4 or crop.height < 4:
         return "", 0.0
-    decoded = line.read(crop, language)
+    return shown(line.read(crop, language))
+
+
+def shown(decoded: line.Decoded) -> tuple[str, float]:
+    """The text shown for a decoded line and the score deciding gets for it."""
     if not decoded.text:
         return "", 0.0
     score = max(0.0, min(1.0, decoded.score))
