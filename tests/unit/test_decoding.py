@@ -129,3 +129,18 @@ def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word(
     )
     assert not kept.lm_changed
     assert hook.shown(kept) == ("W Yuyuan Rd. E", 0.97)
+
+
+def test_the_setting_switches_the_default_engine_to_lm_decoding() -> None:
+    from bot.config import EngineChoice, Settings
+    from bot.ocr.engines import build_engine
+    from bot.ocr.reading import ReadingEngine
+
+    for choice in (EngineChoice.RAPID_TESSERACT, EngineChoice.RAPID):
+        for on in (False, True):
+            engine = build_engine(Settings(ocr_engine=choice, ocr_lm_decoding=on))
+            assert isinstance(engine, ReadingEngine)
+            assert engine.readers.lm is on
+            assert engine.engine_name == (
+                "rapid+tesseract" if choice is EngineChoice.RAPID_TESSERACT else "rapid"
+            )
