@@ -10,7 +10,7 @@ line finding is :mod:`bot.ocr.lines`; deciding is :mod:`bot.ocr.decide`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,7 +109,8 @@ def read_prepared(
         if readers.lm:
             # issue 18 hook: the guess was made on the greedy reading; the lines are read
             # again decoded in the language guessed
-            found = replace(found, pieces=[_read_pieces(cs, language.code) for cs in found.crops])
+            pieces, changed = _rapid_readings(found.crops, True, language.code)
+            found = FoundLines(found.spots, found.crops, pieces, changed)
         lines = _decided(read_with(found, language, readers), language, models)
     else:
         lines = _read_lines(image, language, readers, models)
@@ -165,31 +166,48 @@ class FoundLines:
     spots: list[LineSpot]
     crops: list[list[Image.Image]]
     pieces: list[list[tuple[str, float]]]
+    # issue 18 hook: per line, the language model changed RapidOCR's reading (empty: read
+    # greedily)
+    lm_changed: list[bool] = field(default_factory=list)
 
     def text(self) -> str:
         return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
 
 
-def find_and_read(
-    image: Image.Image, *, rapid: bool, decode_as: str | None = None
-) -> FoundLines:
+def find_and_read(image: Image.Image, *, rapid: bool, decode_as: str | None = None) -> FoundLines:
     """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded with the
     language model of ``decode_as`` when given, else greedily)."""
     spots = find_lines(image, rapid_reader.detect(image))
     crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
-    pieces = [_read_pieces(cs, decode_as) if rapid else [] for cs in crops]
+    pieces, changed = _rapid_readings(crops, rapid, decode_as)
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
     # may lie upside down, which reading them both ways tells.
     flipped = rapid and _upside_down(crops, [_joined(p, Script.LATIN) for p in pieces])
     if flipped:
         crops = [[c.rotate(180) for c in cs] for cs in crops]
-        pieces = [_read_pieces(cs, decode_as) for cs in crops]
+        pieces, changed = _rapid_readings(crops, rapid, decode_as)
     if flipped != standing(spots):
         # The first line is then the bottom one (or the rightmost, on a page turned
         # clockwise).
-        spots, crops, pieces = spots[::-1], crops[::-1], pieces[::-1]
-    return FoundLines(spots, crops, pieces)
+        spots, crops, pieces, changed = spots[::-1], crops[::-1], pieces[::-1], changed[::-1]
+    return FoundLines(spots, crops, pieces, changed)
+
+
+def _rapid_readings(
+    crops: list[list[Image.Image]], rapid: bool, decode_as: str | None
+) -> tuple[list[list[tuple[str, float]]], list[bool]]:
+    """RapidOCR's reading of each line's pieces, and (issue 18 hook, ``decode_as``) whether
+    the language model changed it. The scores are RapidOCR's for its greedy reading either
+    way, so the way up is judged alike."""
+    if not rapid:
+        return [[] for _ in crops], []
+    if decode_as is None:
+        return [_read_pieces(cs) for cs in crops], []
+    from bot.ocr.decoding.hook import read_pieces
+
+    read = [read_pieces(cs, decode_as) for cs in crops]
+    return [p for p, _ in read], [changed for _, changed in read]
 
 
 def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
@@ -201,7 +219,10 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
     tess_api = tess.api(language.tesseract) if use_tess else None
     script = script_of(language)
     evidence = []
-    for spot, cs, pieces in zip(found.spots, found.crops, found.pieces, strict=True):
+    changed = found.lm_changed or [False] * len(found.spots)
+    for spot, cs, pieces, lm_changed in zip(
+        found.spots, found.crops, found.pieces, changed, strict=True
+    ):
         by_tess = None
         if tess_api is not None:
             by_tess = _joined([tess.read_line(tess_api, _padded(c)) for c in cs], script)
@@ -215,6 +236,10 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
             by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script, decode_as))
         else:
             by_rapid = replace(by_rapid, steady=1.0)
+        if lm_changed:  # issue 18 hook: never sure on RapidOCR's word alone
+            from bot.ocr.decoding.hook import capped
+
+            by_rapid = replace(by_rapid, score=capped(by_rapid.score, lm_changed))
         evidence.append(LineEvidence(spot, by_rapid, by_tess))
     return evidence
 
@@ -232,9 +257,9 @@ def _read_pieces(
     crops: list[Image.Image], decode_as: str | None = None
 ) -> list[tuple[str, float]]:
     if decode_as is not None:  # issue 18 hook: LM decoding (bot.ocr.decoding)
-        from bot.ocr.decoding.hook import read_piece
+        from bot.ocr.decoding.hook import read_pieces
 
-        return [read_piece(c, decode_as) for c in crops]
+        return read_pieces(crops, decode_as)[0]
     return [rapid_reader.read_line(c) for c in crops]
 
 

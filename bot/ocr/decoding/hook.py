@@ -1,5 +1,6 @@
-"""The default engine's way in (``Settings.ocr_lm_decoding``): one crop read by RapidOCR's
-recognizer and decoded here, as ``bot.ocr.readers.rapid.read_line`` reads it greedily.
+"""The default engine's way in (``Settings.ocr_lm_decoding``): a line's crops read by
+RapidOCR's recognizer and decoded here, where ``bot.ocr.readers.rapid.read_line`` reads
+them greedily.
 
 A line the language model changed keeps at most :data:`LM_CHANGED_SCORE` as its score:
 the recognizer's score vouches for the greedy reading, not for the one the LM preferred,
@@ -16,18 +17,22 @@ from bot.ocr.decoding import line
 LM_CHANGED_SCORE = 0.5
 
 
-def read_piece(crop: Image.Image, language: str) -> tuple[str, float]:
-    """(text, score 0..1) of one crop, like ``rapid.read_line``; ("", 0.0) for nothing."""
-    if crop.width < 4 or crop.height < 4:
-        return "", 0.0
-    return shown(line.read(crop, language))
+def read_pieces(crops: list[Image.Image], language: str) -> tuple[list[tuple[str, float]], bool]:
+    """Each crop's (text, score 0..1) as ``rapid.read_line`` gives them (the score is the
+    recognizer's, for its greedy reading), and whether the LM changed any of them."""
+    decoded = [line.read(c, language) for c in crops if c.width >= 4 and c.height >= 4]
+    return [(d.text, d.score if d.text else 0.0) for d in decoded], any(
+        d.lm_changed for d in decoded
+    )
+
+
+def capped(score: float, lm_changed: bool) -> float:
+    """The score deciding gets for a line's RapidOCR reading."""
+    return min(score, LM_CHANGED_SCORE) if lm_changed else score
 
 
 def shown(decoded: line.Decoded) -> tuple[str, float]:
     """The text shown for a decoded line and the score deciding gets for it."""
     if not decoded.text:
         return "", 0.0
-    score = max(0.0, min(1.0, decoded.score))
-    if decoded.lm_changed:
-        score = min(score, LM_CHANGED_SCORE)
-    return decoded.text, score
+    return decoded.text, capped(max(0.0, min(1.0, decoded.score)), decoded.lm_changed)
