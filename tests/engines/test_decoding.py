@@ -11,7 +11,7 @@ import pytest
 from bot.ocr.decoding import line
 from bot.ocr.readers import rapid
 from bot.ocr.reading import BOTH, ReadingEngine
-from tests.support.drawing import draw_words, note_png
+from tests.support.drawing import draw_lines, draw_words, note_png, to_bytes
 
 # (text, font, word gap as a share of the font size): lines RapidOCR reads with spaces
 # missing (a normal space is about 0.3 of the size)
@@ -65,3 +65,20 @@ async def test_the_default_engine_reads_with_the_language_model_when_asked() -> 
         await engine.close()
     assert [ln.text for ln in page.lines] == list(lines)
     assert not any(ln.is_flagged(75) for ln in page.lines)
+
+
+@pytest.mark.parametrize("turned", [0, 180])
+async def test_a_handwritten_page_upside_down_reads_upright_with_the_language_model(
+    turned: int,
+) -> None:
+    # The way up is judged on RapidOCR's own scores: the LM's readings (whose scores are
+    # capped for deciding) must not make an upright page look upside down, or the reverse.
+    lines = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+    note = draw_lines(lines, font_name="comic", size=40).rotate(turned, expand=True)
+    engine = ReadingEngine(readers=replace(BOTH, lm=True), workers=1, timeout=120)
+    await engine.start()
+    try:
+        page = await engine.recognize(to_bytes(note), "en")
+    finally:
+        await engine.close()
+    assert [ln.text for ln in page.lines] == list(lines)
