@@ -130,8 +130,8 @@ def beam_search(
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
         beams = _step(beams, steps[t], labels, lm, weights)
-    best = max(beams.items(), key=lambda kv: _ranked(kv[1], lm, kv[0], weights))
-    return " ".join(best[0].split())
+    best = max(beams, key=lambda prefix: _ranked(beams[prefix], lm, weights))
+    return " ".join(best.split())
 
 
 def _step(
@@ -188,7 +188,7 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     return parent.lm + end + weights.unknown, " "
 
 
-def _ranked(beam: _Beam, lm: CharScorer, prefix: str, weights: Weights) -> float:
+def _ranked(beam: _Beam, lm: CharScorer, weights: Weights) -> float:
     """A finished beam's score: a word left open is closed (its end scored by the LM)."""
     end = 0.0
     if beam.context != " ":
