@@ -252,7 +252,8 @@ def make_engine(
 ) -> Recognizer:
     """A started-later Recognizer for ``name``: "tesseract" (as the bot runs it),
     "tesseract-score-only" (line scores alone, no re-reads), "rapid+tesseract" (the default
-    engine: RapidOCR finds lines, both read), "rapid" (RapidOCR alone) or "aspose" (trial,
+    engine: RapidOCR finds lines, both read), "rapid+tesseract+lm" (the same, RapidOCR's
+    output decoded with the language model), "rapid" (RapidOCR alone) or "aspose" (trial,
     offline)."""
     if name in ("tesseract", "tesseract-score-only"):
         from bot.ocr.confidence import Calibration
@@ -264,10 +265,14 @@ def make_engine(
         return TesseractEngine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
-    if name in ("rapid+tesseract", "rapid"):
+    if name in ("rapid+tesseract", "rapid", "rapid+tesseract+lm"):
+        from dataclasses import replace
+
         from bot.ocr.reading import BOTH, RAPID_ONLY, ReadingEngine
 
-        readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
+        readers = RAPID_ONLY if name == "rapid" else BOTH
+        # "+lm": RapidOCR's output decoded with the language model (OCR_LM_DECODING)
+        readers = replace(readers, lm=name.endswith("+lm"))
         return ReadingEngine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
         from bot.ocr.aspose import AsposeWorkerConfig
