@@ -22,7 +22,7 @@ from bot.ocr.decoding.crops import tighter
 # (2-fold cross-validation picked the same weights on both folds: held-out CER 0.060 ->
 # 0.054 and 0.083 -> 0.073.)
 # Beam 6, labels under 2% not tried: as good as 8 and 1% on the real lines (CER 0.296 vs
-# 0.301), and about half the time.
+# 0.301), with fewer prefixes and labels to try at each step.
 WEIGHTS = ctc.Weights(alpha=0.9, beta=3.0, width=6, prune=0.02)
 # Lines RapidOCR reads at least this surely are left as it reads them. Tuned with the
 # weights: above 1, i.e. the LM decodes every line (0.9 and 0.95 measured worse).
