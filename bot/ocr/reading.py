@@ -106,10 +106,11 @@ def read_prepared(
     if language.code == AUTO.code:
         found = find_and_read(image, rapid=True)
         language = resolve(guess_language(found.text(), language.latin))
-        if readers.lm:
+        decode_as = _decode_as(language, readers)
+        if decode_as is not None:
             # issue 18 hook: the guess was made on the greedy reading; the lines are read
             # again decoded in the language guessed
-            pieces, changed = _rapid_readings(found.crops, True, language.code)
+            pieces, changed = _rapid_readings(found.crops, True, decode_as)
             found = FoundLines(found.spots, found.crops, pieces, changed)
         lines = _decided(read_with(found, language, readers), language, models)
     else:
@@ -154,8 +155,17 @@ def _decided(evidence: list[LineEvidence], language: Language, models: Models) -
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
     rapid = readers.rapid and decide.rapid_reads(language)
-    found = find_and_read(image, rapid=rapid, decode_as=language.code if readers.lm else None)
+    found = find_and_read(image, rapid=rapid, decode_as=_decode_as(language, readers))
     return read_with(found, language, readers)
+
+
+def _decode_as(language: Language, readers: Readers) -> str | None:
+    """issue 18 hook: the language RapidOCR's output is decoded in with the LM, or None
+    (greedy). Only where its text is shown (Latin script): elsewhere it is evidence, and an
+    LM-changed reading would only be capped (measured: Vietnamese precision 97% -> 49%)."""
+    if readers.lm and script_of(language) is Script.LATIN:
+        return language.code
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +242,7 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
         by_rapid = _joined(pieces, script)
         if by_tess is None or decide.agreement(by_rapid.text, by_tess.text, script) < 1:
             # Only a line the readers disagree on is worth the time of re-reading.
-            decode_as = language.code if readers.lm else None
+            decode_as = _decode_as(language, readers)
             by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script, decode_as))
         else:
             by_rapid = replace(by_rapid, steady=1.0)
