@@ -243,7 +243,8 @@ def make_engine(
 ) -> Recognizer:
     """A started-later Recognizer for ``name``: "tesseract" (as the bot runs it),
     "tesseract-score-only" (line scores alone, no re-reads), "rapid+tesseract" (the default
-    engine: RapidOCR finds lines, both read), "rapid" (RapidOCR alone) or "aspose" (trial,
+    engine: RapidOCR finds lines, both read), "rapid+tesseract+lm" (the same, RapidOCR's
+    output decoded with the language model), "rapid" (RapidOCR alone) or "aspose" (trial,
     offline)."""
     if name in ("tesseract", "tesseract-score-only"):
         from bot.ocr.decide.calibration import Calibration
@@ -255,11 +256,15 @@ def make_engine(
         return tesseract_engine(
             workers=workers, calibration=calibration, max_side=max_side, timeout=600
         )
-    if name in ("rapid+tesseract", "rapid"):
+    if name in ("rapid+tesseract", "rapid", "rapid+tesseract+lm"):
+        from dataclasses import replace
+
         from bot.ocr.engines import reading_engine
         from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 
-        readers = BOTH if name == "rapid+tesseract" else RAPID_ONLY
+        readers = RAPID_ONLY if name == "rapid" else BOTH
+        # "+lm": RapidOCR's output decoded with the language model (OCR_LM_DECODING)
+        readers = replace(readers, lm=name.endswith("+lm"))
         return reading_engine(readers=readers, workers=workers, max_side=max_side, timeout=600)
     if name == "aspose":
         from bot.ocr.engines import aspose_engine

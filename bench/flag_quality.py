@@ -102,6 +102,7 @@ def main() -> None:
         default="all",
         choices=(
             "rapid+tesseract",
+            "rapid+tesseract+lm",
             "rapid",
             "tesseract",
             "tesseract-score-only",

@@ -1,7 +1,8 @@
 """Flag quality on real note images with ground truth (../shared/data/real-notes).
 
 Run: .venv/bin/python -m bench.real_notes [--quick] [--engine all|rapid+tesseract|rapid|
-                                          tesseract|aspose] [--data ../shared/data/real-notes]
+                                          tesseract|aspose|rapid+tesseract+lm]
+                                          [--data ../shared/data/real-notes]
 
 For each kind (handwritten-page, handwritten-line, typewritten-page, typewritten-line,
 printed-photo) prints:
@@ -103,7 +104,7 @@ async def evaluate(engine_name: str, data: Path, quick: bool, verbose: bool) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few images of each kind")
-    parser.add_argument("--engine", default="all", choices=(*ENGINES, "all"))
+    parser.add_argument("--engine", default="all", choices=(*ENGINES, "rapid+tesseract+lm", "all"))
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("-v", "--verbose", action="store_true", help="per image and misses")
     args = parser.parse_args()

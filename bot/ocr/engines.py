@@ -72,9 +72,12 @@ def build_engine(settings: Settings) -> Recognizer:
         )
     if engine is EngineChoice.TESSERACT:
         return tesseract_engine(settings)
+    from dataclasses import replace
+
     from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 
-    return reading_engine(settings, readers=RAPID_ONLY if engine is EngineChoice.RAPID else BOTH)
+    readers = RAPID_ONLY if engine is EngineChoice.RAPID else BOTH
+    return reading_engine(settings, readers=replace(readers, lm=settings.ocr_lm_decoding))
 
 
 def tesseract_engine(

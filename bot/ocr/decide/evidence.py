@@ -11,7 +11,7 @@ combination lives in this room (:mod:`~bot.ocr.decide.combined`,
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 # RapidOCR's recognizer reads these (its character set covers their letters).
 _RAPID_LATIN = frozenset({"en", "de", "fr", "es", "it", "pt", "pl"})
+# The most a reading the language model changed may score (issue 18, bot.ocr.decoding):
+# the recognizer's score vouches for its own greedy reading, not for the one the LM
+# preferred, so such a line is never sure on RapidOCR's word alone (another reader
+# agreeing can still make it sure).
+LM_CHANGED_SCORE = 0.5
 
 
 class Script(StrEnum):
@@ -52,12 +57,15 @@ def rapid_reads(language: Language) -> bool:
 class Reading:
     """What one reader read on one line: text and its RAW score 0..1; ``steady``, the share
     of RapidOCR's re-reads of the line (the crop padded, the crop smaller) that read the same
-    text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did."""
+    text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did;
+    ``lm_changed``, a language model read the line otherwise than the reader (its score
+    then capped: :meth:`changed_by_lm`)."""
 
     text: str
     score: float
     steady: float = 0.0
     agreed: int = 0
+    lm_changed: bool = False
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:
@@ -68,6 +76,11 @@ class Reading:
         sep = "" if script is Script.CHINESE else " "
         chars = sum(len(t) for t, _ in read)
         return cls(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+    def changed_by_lm(self) -> Reading:
+        """This reading, the language model having changed it: its score capped at
+        :data:`LM_CHANGED_SCORE`."""
+        return replace(self, score=min(self.score, LM_CHANGED_SCORE), lm_changed=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ The readers are :mod:`bot.ocr.readers.rapid` (also the text detector) and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,9 @@ class Readers:
 
     rapid: bool = True
     tesseract: bool = True
+    # RapidOCR's output decoded with a language model, word spaces put back
+    # (bot.ocr.decoding; Settings.ocr_lm_decoding). Off: greedy, as RapidOCR decodes.
+    lm: bool = False
 
     @property
     def name(self) -> str:
@@ -67,8 +70,18 @@ RAPID_ONLY = Readers(rapid=True, tesseract=False)
 
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
-    found = find_and_read(image, rapid=readers.rapid and rapid_reads(language))
+    rapid = readers.rapid and rapid_reads(language)
+    found = find_and_read(image, rapid=rapid, decode_as=_decode_as(language, readers))
     return read_with(found, language, readers)
+
+
+def _decode_as(language: Language, readers: Readers) -> str | None:
+    """issue 18 hook: the language RapidOCR's output is decoded in with the LM, or None
+    (greedy). Only where its text is shown (Latin script): elsewhere it is evidence, and an
+    LM-changed reading would only be capped (measured: Vietnamese precision 97% -> 49%)."""
+    if readers.lm and script_of(language) is Script.LATIN:
+        return language.code
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,28 +92,48 @@ class FoundLines:
     spots: list[LineSpot]
     crops: list[list[Image.Image]]
     pieces: list[list[tuple[str, float]]]
+    # issue 18 hook: per line, the language model changed RapidOCR's reading (empty: read
+    # greedily)
+    lm_changed: list[bool] = field(default_factory=list)
 
     def text(self) -> str:
         return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
 
 
-def find_and_read(image: Image.Image, *, rapid: bool) -> FoundLines:
-    """Line finding, and RapidOCR's reading of every line when ``rapid``."""
+def find_and_read(image: Image.Image, *, rapid: bool, decode_as: str | None = None) -> FoundLines:
+    """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded with the
+    language model of ``decode_as`` when given, else greedily)."""
     spots = find_lines(image, rapid_reader.detect(image))
     crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
-    pieces = [_read_pieces(cs) if rapid else [] for cs in crops]
+    pieces, changed = _rapid_readings(crops, rapid, decode_as)
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
     # may lie upside down, which reading them both ways tells.
     flipped = rapid and _upside_down(crops, [Reading.of_pieces(p, Script.LATIN) for p in pieces])
     if flipped:
         crops = [[c.rotate(180) for c in cs] for cs in crops]
-        pieces = [_read_pieces(cs) for cs in crops]
+        pieces, changed = _rapid_readings(crops, rapid, decode_as)
     if flipped != standing(spots):
         # The first line is then the bottom one (or the rightmost, on a page turned
         # clockwise).
-        spots, crops, pieces = spots[::-1], crops[::-1], pieces[::-1]
-    return FoundLines(spots, crops, pieces)
+        spots, crops, pieces, changed = spots[::-1], crops[::-1], pieces[::-1], changed[::-1]
+    return FoundLines(spots, crops, pieces, changed)
+
+
+def _rapid_readings(
+    crops: list[list[Image.Image]], rapid: bool, decode_as: str | None
+) -> tuple[list[list[tuple[str, float]]], list[bool]]:
+    """RapidOCR's reading of each line's pieces, and (issue 18 hook, ``decode_as``) whether
+    the language model changed it. The scores are RapidOCR's for its greedy reading either
+    way, so the way up is judged alike."""
+    if not rapid:
+        return [[] for _ in crops], []
+    if decode_as is None:
+        return [_read_pieces(cs) for cs in crops], []
+    from bot.ocr.decoding.hook import read_pieces
+
+    read = [read_pieces(cs, decode_as) for cs in crops]
+    return [p for p, _ in read], [changed for _, changed in read]
 
 
 def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
@@ -112,7 +145,11 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
     tess_api = tess.api(language.tesseract) if use_tess else None
     script = script_of(language)
     evidence = []
-    for spot, cs, pieces in zip(found.spots, found.crops, found.pieces, strict=True):
+    decode_as = _decode_as(language, readers)
+    changed = found.lm_changed or [False] * len(found.spots)
+    for spot, cs, pieces, lm_changed in zip(
+        found.spots, found.crops, found.pieces, changed, strict=True
+    ):
         by_tess = None
         if tess_api is not None:
             by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
@@ -122,14 +159,22 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
         by_rapid = Reading.of_pieces(pieces, script)
         if by_tess is None or agreement(by_rapid.text, by_tess.text, script) < 1:
             # Only a line the readers disagree on is worth the time of re-reading.
-            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script))
+            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script, decode_as))
         else:
             by_rapid = replace(by_rapid, steady=1.0)
+        if lm_changed:  # issue 18 hook: never sure on RapidOCR's word alone
+            by_rapid = by_rapid.changed_by_lm()
         evidence.append(LineEvidence(spot.box, rapid=by_rapid, tesseract=by_tess))
     return evidence
 
 
-def _read_pieces(crops: list[Image.Image]) -> list[tuple[str, float]]:
+def _read_pieces(
+    crops: list[Image.Image], decode_as: str | None = None
+) -> list[tuple[str, float]]:
+    if decode_as is not None:  # issue 18 hook: LM decoding (bot.ocr.decoding)
+        from bot.ocr.decoding.hook import read_pieces
+
+        return read_pieces(crops, decode_as)[0]
     return [rapid_reader.read_line(c) for c in crops]
 
 
@@ -149,14 +194,16 @@ def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> boo
     return turned > as_is + _FLIP_MARGIN
 
 
-def _steady(crops: list[Image.Image], reading: Reading, script: Script) -> float:
+def _steady(
+    crops: list[Image.Image], reading: Reading, script: Script, decode_as: str | None = None
+) -> float:
     """Share of RapidOCR's re-reads of the line (each piece padded; each piece smaller)
     that read exactly what it read first."""
     if not reading.text:
         return 0.0
     same = 0
     for variant in (_padded, _smaller):
-        again = Reading.of_pieces(_read_pieces([variant(c) for c in crops]), script)
+        again = Reading.of_pieces(_read_pieces([variant(c) for c in crops], decode_as), script)
         same += agreement(again.text, reading.text, script) >= 1
     return same / 2
 
@@ -200,6 +247,10 @@ class RapidTesseract:
 
     def load(self) -> None:
         rapid_reader.check_models()
+        if self.readers.lm:  # issue 18 hook: the character LMs, built once (about 2 s each)
+            from bot.ocr.decoding import lm
+
+            lm.warm()
         if self._models is None:
             self._models = shipped_models()
 
@@ -220,6 +271,12 @@ class RapidTesseract:
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
             language = resolve(guess_language(found.text(), language.latin))
+            decode_as = _decode_as(language, self.readers)
+            if decode_as is not None:
+                # issue 18 hook: the guess was made on the greedy reading; the lines are
+                # read again decoded in the language guessed
+                pieces, changed = _rapid_readings(found.crops, True, decode_as)
+                found = FoundLines(found.spots, found.crops, pieces, changed)
             evidence = read_with(found, language, self.readers)
         else:
             evidence = gather(image, language, self.readers)

@@ -42,8 +42,13 @@ MODELS = {
     "PP-OCRv6_rec_small.onnx": "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
 }
 # Long side the page is detected at (measured on real pages: 960 px is 3x faster than
-# RapidOCR's default and finds the same lines).
-DETECT_SIDE = 960
+# RapidOCR's default and finds the same lines; 736 px reads the real pages no worse again,
+# and faster: bench.decoding --settings, issue 18).
+DETECT_SIDE = 736
+# The recognizer's input is at least this wide (RapidOCR's default 320): a short line is
+# padded to it instead of filling it. Real handwritten pages read better at 640
+# (bench.decoding --settings, issue 18).
+REC_WIDTH = 640
 
 # A quadrilateral around one piece of writing: four (x, y) corners, clockwise from top-left,
 # in the pixels of the image given to :func:`detect`.
@@ -104,6 +109,7 @@ def _engine() -> Any:
                 "Global.log_level": "error",
                 "Det.limit_type": "max",
                 "Det.limit_side_len": DETECT_SIDE,
+                "Rec.rec_img_shape": [3, 48, REC_WIDTH],
                 # Parallelism comes from our workers; ONNX threads on top only fight them.
                 "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
@@ -152,3 +158,37 @@ def read_line(line: Image.Image) -> tuple[str, float]:
     text = " ".join(t.strip() for t in texts if t.strip())
     score = float(min(scores)) if scores else 0.0
     return text, (max(0.0, min(1.0, score)) if text else 0.0)
+
+
+# --- Decoding hook (issue 18): the recognizer's own output, for bot.ocr.decoding ---------
+
+
+def line_probabilities(line: Image.Image, width: int | None = None) -> NDArray[np.float32]:
+    """The recognizer's per-timestep label probabilities for one line, T x labels (already
+    softmax: column 0 is the CTC blank, the last column the space; see :func:`labels`).
+    Each timestep covers 8 px of the line scaled to 48 px high; a line shorter than
+    ``width`` (default: the recognizer's ``rec_img_shape``) is padded to it."""
+    rec = _engine()._load_rec_model()
+    pixels = _bgr(line)
+    _, height, shape_width = rec.rec_image_shape[:3]
+    width = width or shape_width
+    ratio = max(width / height, pixels.shape[1] / max(1, pixels.shape[0]))
+    batch = rec.resize_norm_img(pixels, ratio)[np.newaxis, :].astype(np.float32)
+    probs: NDArray[np.float32] = np.asarray(rec.session(batch), dtype=np.float32)[0]
+    return probs
+
+
+def detect_at(image: Image.Image, side: int) -> list[Found]:
+    """:func:`detect` with the page at most ``side`` px on its long side (for bench)."""
+    detector = _engine()._load_det_model()
+    before = detector.limit_side_len
+    detector.limit_side_len = side
+    try:
+        return detect(image)
+    finally:
+        detector.limit_side_len = before
+
+
+def labels() -> list[str]:
+    """The recognizer's labels, by column of :func:`line_probabilities`."""
+    return list(_engine()._load_rec_model().postprocess_op.character)

@@ -1,0 +1,345 @@
+"""Greedy vs language-model decoding of RapidOCR's output, on the same crops in one run.
+
+Run: .venv/bin/python -m bench.decoding [--quick] [--data ../shared/data/real-notes]
+                                        [--settings] [--tune] [-v]
+
+Each image is prepared and its lines found as the default engine does (RapidOCR's detector,
+bot.ocr.find.lines), each line's crop run once through the recognizer, and its output decoded:
+  greedy   RapidOCR's own decoding (what the bot shows today)
+  spaced   greedy with the word spaces it dropped put back (bot.ocr.decoding.spaces)
+  lm       prefix beam search with the character LM of the language, spaces put back
+Prints per set (real handwritten pages / lines, typewritten pages / lines, drawn notes):
+  CER        edit distance / length of the whole text (lines joined), spacing collapsed
+  WER        the same over words
+  real-wrong hypothesis words that are wrong yet real words (in wordfreq's list): the
+             LM's risk, a reading that looks right
+  space-only lines whose only error is spacing
+  changed    lines the LM read otherwise than the image alone
+and the time: recognizer (detector + recognizer, RapidOCR alone) and each decoder's, per page.
+
+--settings: the same images read under the settings measured, each against the settings
+before issue 18 (recognizer width 320 vs 640; detector side 960 vs 736; a second tighter
+crop of loose lines; the shipped combination).
+--tune: the LM weights on drawn notes + real lines, cross-validated (2 folds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import string
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from bench.common import align_lines, cer, drawn_set, normalise
+from bot.ocr.decide.calibration import levenshtein
+from bot.ocr.decoding import crops, ctc, lm
+from bot.ocr.decoding.line import SURE, WEIGHTS, Decoded, decode
+from bot.ocr.find.lines import find_lines
+from bot.ocr.preprocess import prepare
+from bot.ocr.readers import rapid
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-notes"
+DECODERS = ("greedy", "spaced", "lm")
+# Narrow word gaps (a share of the font size) for the drawn spacing lines.
+NARROW_GAPS = (0.12, 0.16, 0.2)
+SPACING_FONTS = ("sans", "serif", "comic", "femke", "script")
+SPACING_LINES = (
+    "W Yuyuan Rd. E",
+    "315 309 Nguyen Van Linh",
+    "Call the dentist at 3 pm",
+    "Buy milk and eggs",
+    "Room 12 B second floor",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    name: str
+    kind: str
+    language: str
+    truth: tuple[str, ...]
+    image: Image.Image
+
+
+@dataclass(slots=True)
+class Read:
+    """One sample read: each line's crops (pieces) and the recognizer's output for each."""
+
+    sample: Sample
+    pieces: list[list[tuple[Image.Image, object]]]
+    seconds: float
+
+
+@dataclass(slots=True)
+class Tally:
+    chars: int = 0
+    char_errors: int = 0
+    words: int = 0
+    word_errors: int = 0
+    real_wrong: int = 0
+    space_only: int = 0
+    changed: int = 0
+    lines: int = 0
+    seconds: float = 0.0
+    pages: int = 0
+    cers: list[float] = field(default_factory=list)
+
+    def row(self) -> str:
+        cer_ = self.char_errors / max(1, self.chars)
+        wer = self.word_errors / max(1, self.words)
+        mean = sum(self.cers) / max(1, len(self.cers))
+        return (
+            f"CER {cer_:.3f} (mean/page {mean:.3f})  WER {wer:.3f}"
+            f"  real-wrong {self.real_wrong:4d}"
+            f"  space-only {self.space_only:3d}/{self.lines}  changed {self.changed:3d}"
+            f"  {1000 * self.seconds / max(1, self.pages):6.0f} ms/page"
+        )
+
+
+def real_samples(data: Path, quick: bool) -> list[Sample]:
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    taken: dict[str, int] = defaultdict(int)
+    out = []
+    for entry in manifest:
+        if quick and taken[entry["kind"]] >= (2 if entry["kind"].endswith("page") else 6):
+            continue
+        taken[entry["kind"]] += 1
+        image = prepared(data.joinpath(entry["image"]).read_bytes())
+        truth = tuple(t for t in entry["text"].split("\n") if t.strip())
+        out.append(Sample(entry["image"], entry["kind"], entry["language"], truth, image))
+    return out
+
+
+def drawn_samples(quick: bool) -> list[Sample]:
+    """Drawn notes (en, vi, zh: every font and effect) and drawn lines with narrow word
+    gaps."""
+    from testkit.drawing import draw_words
+
+    out = [
+        Sample(n.name, "drawn-note", n.language, n.lines, prepared(n.image))
+        for n in drawn_set((101,), quick=quick)
+    ]
+    rng = random.Random(7)
+    for gap in NARROW_GAPS[:1] if quick else NARROW_GAPS:
+        for font_name in SPACING_FONTS:
+            text = rng.choice(SPACING_LINES)
+            img = draw_words(text, font_name=font_name, size=34, gap=gap)
+            out.append(Sample(f"narrow/{font_name}/{gap}", "drawn-narrow", "en", (text,), img))
+    return out
+
+
+def prepared(data: bytes) -> Image.Image:
+    return prepare(data, max_bytes=20 << 20, max_pixels=60_000_000).image
+
+
+def read_crops(
+    sample: Sample, *, width: int | None = None, side: int | None = None, tight: bool = False
+) -> Read:
+    """Find the sample's lines and run each crop through the recognizer (timed)."""
+    t0 = time.perf_counter()
+    image = sample.image
+    found = rapid.detect_at(image, side or rapid.DETECT_SIDE)
+    lines = []
+    for spot in find_lines(image, found):
+        pieces = []
+        for quad in spot.pieces:
+            crop = rapid.crop(image, quad)
+            pieces.append((crop, rapid.line_probabilities(crop, width)))
+            close = crops.tighter(crop) if tight else None
+            if close is not None:
+                pieces.append((close, rapid.line_probabilities(close, width)))
+        lines.append(pieces)
+    return Read(sample, lines, time.perf_counter() - t0)
+
+
+LineDecoder = Callable[[Image.Image, object, str], Decoded]
+
+
+def decoder(weights: ctc.Weights = WEIGHTS, sure: float = SURE) -> LineDecoder:
+    labels = rapid.labels()
+
+    def run(crop: Image.Image, probs: object, language: str) -> Decoded:
+        return decode(crop, probs, labels, language, weights=weights, sure=sure)  # type: ignore[arg-type]
+
+    return run
+
+
+def texts(read: Read, run: LineDecoder, tight: bool = False) -> tuple[dict[str, list[str]], float]:
+    """Each decoder's line texts for one read sample, and the decoding time."""
+    t0 = time.perf_counter()
+    out: dict[str, list[str]] = {name: [] for name in (*DECODERS, "changed")}
+    for pieces in read.pieces:
+        decoded = [run(crop, probs, read.sample.language) for crop, probs in pieces]
+        if tight and len(decoded) == 2:
+            decoded = [max(decoded, key=lambda d: d.score)]
+        sep = "" if read.sample.language.startswith("zh") else " "
+        out["greedy"].append(sep.join(d.greedy for d in decoded if d.greedy))
+        out["spaced"].append(sep.join(d.spaced for d in decoded if d.spaced))
+        out["lm"].append(sep.join(d.text for d in decoded if d.text))
+        out["changed"].append("1" if any(d.lm_changed for d in decoded) else "")
+    return out, time.perf_counter() - t0
+
+
+def score(tally: Tally, sample: Sample, lines: list[str], changed: list[str]) -> None:
+    lang = sample.language
+    sep = "" if lang.startswith("zh") else " "
+    ref = sep.join(normalise(t, lang) for t in sample.truth)
+    hyp = sep.join(normalise(t, lang) for t in lines if t.strip())
+    errors = levenshtein(ref, hyp)
+    tally.chars += len(ref)
+    tally.char_errors += errors
+    tally.cers.append(cer(ref, hyp))
+    ref_words, hyp_words = ref.split(), hyp.split()
+    tally.words += len(ref_words)
+    tally.word_errors += levenshtein(ref_words, hyp_words)  # type: ignore[arg-type]
+    tally.real_wrong += real_wrong_words(ref_words, hyp_words, lang)
+    tally.pages += 1
+    tally.changed += sum(1 for c in changed if c)
+    for gi, oi in align_lines([normalise(t, lang) for t in sample.truth], lines):
+        tally.lines += 1
+        want, got = normalise(sample.truth[gi], lang), normalise(lines[oi], lang)
+        if want != got and want.replace(" ", "") == got.replace(" ", ""):
+            tally.space_only += 1
+
+
+def real_wrong_words(ref: list[str], hyp: list[str], language: str) -> int:
+    """Hypothesis words not in the reference's words that are real words of the language."""
+    from wordfreq import zipf_frequency
+
+    code = lm.WORDFREQ_CODE.get(language)
+    if code is None:
+        return 0
+    known = {w.strip(string.punctuation).lower() for w in ref}
+    count = 0
+    for word in hyp:
+        bare = word.strip(string.punctuation).lower()
+        if bare and bare not in known and bare.isalpha() and zipf_frequency(bare, code) > 0:
+            count += 1
+    return count
+
+
+def report(
+    title: str,
+    samples: list[Sample],
+    run: LineDecoder,
+    *,
+    verbose: bool = False,
+    **settings: object,
+) -> None:
+    """Read each sample (timed) and decode it at once (timed): the two times are taken
+    side by side, under the same load."""
+    tight = bool(settings.get("tight"))
+    by_kind: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    rec: dict[str, float] = defaultdict(float)
+    for sample in samples:
+        read = read_crops(sample, **settings)  # type: ignore[arg-type]
+        out, seconds = texts(read, run, tight)
+        kind = _kind(sample)
+        if verbose:
+            for g, sp, m in zip(out["greedy"], out["spaced"], out["lm"], strict=True):
+                if len({g, sp, m}) > 1:
+                    print(f"   {sample.name}: {g!r} | {sp!r} | {m!r}")
+        rec[kind] += read.seconds
+        for name in DECODERS:
+            tally = by_kind[(kind, name)]
+            score(tally, sample, out[name], out["changed"] if name == "lm" else [])
+        # the decoders' added time: greedy is RapidOCR's own; the rest is ours
+        by_kind[(kind, "lm")].seconds += seconds
+    print(f"\n== {title}")
+    for kind in rec:
+        pages = by_kind[(kind, "greedy")].pages
+        print(f"{kind}: {pages} images, recognizer {1000 * rec[kind] / pages:.0f} ms/page")
+        for name in DECODERS:
+            print(f"   {name:7s} {by_kind[(kind, name)].row()}")
+        added = by_kind[(kind, "lm")].seconds / max(1e-9, rec[kind])
+        print(f"   decoding (spaces + LM) adds {100 * added:.1f}% to the recognizer's time")
+
+
+def _kind(sample: Sample) -> str:
+    return f"{sample.kind} {sample.language}" if sample.kind == "drawn-note" else sample.kind
+
+
+def settings(samples: list[Sample]) -> None:
+    """Greedy decoding under each measured setting, against today's, on the same images."""
+    run = decoder()
+    before = {"width": 320, "side": 960}  # the settings before issue 18
+    variants: list[tuple[str, dict[str, object]]] = [
+        ("before: recognizer width 320, detector side 960", before),
+        ("recognizer width 640", {**before, "width": 640}),
+        ("detector side 736", {**before, "side": 736}),
+        ("second tighter crop of loose lines", {**before, "tight": True}),
+        ("shipped: width 640, detector 736", {"width": 640, "side": 736}),
+    ]
+    for title, kwargs in variants:
+        report(title, samples, run, **kwargs)
+
+
+def tune(samples: list[Sample]) -> None:
+    """Grid over the LM weights, 2-fold cross-validated over the tuning samples."""
+    reads = [read_crops(s) for s in samples]
+    rng = random.Random(1)
+    order = list(range(len(reads)))
+    rng.shuffle(order)
+    folds = [sorted(order[::2]), sorted(order[1::2])]
+    grid = [
+        (ctc.Weights(alpha=a, beta=b, width=8, prune=0.01), sure)
+        for a in (0.6, 0.9, 1.2)
+        for b in (2.0, 3.0, 4.0)
+        for sure in (0.9, 0.95, 1.01)
+    ]
+
+    def fold_cer(setting: tuple[ctc.Weights, float], idx: list[int]) -> float:
+        run = decoder(*setting)
+        tally = Tally()
+        for i in idx:
+            out, _ = texts(reads[i], run)
+            score(tally, reads[i].sample, out["lm"], [])
+        return tally.char_errors / max(1, tally.chars)
+
+    for k, (fit, held) in enumerate((folds, folds[::-1])):
+        best = min(grid, key=lambda w: fold_cer(w, fit))
+        greedy = Tally()
+        for i in held:
+            out, _ = texts(reads[i], decoder(*best))
+            score(greedy, reads[i].sample, out["greedy"], [])
+        print(
+            f"fold {k}: best alpha {best[0].alpha} beta {best[0].beta} sure {best[1]} "
+            f"on {len(fit)} samples; "
+            f"held-out CER lm {fold_cer(best, held):.3f} vs greedy "
+            f"{greedy.char_errors / max(1, greedy.chars):.3f} ({len(held)} samples)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few images of each kind")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--settings", action="store_true", help="the measured settings")
+    parser.add_argument("--tune", action="store_true", help="LM weights, cross-validated")
+    parser.add_argument("-v", "--verbose", action="store_true", help="lines decoded apart")
+    args = parser.parse_args()
+    real = real_samples(args.data, args.quick)
+    drawn = drawn_samples(args.quick)
+    t0 = time.perf_counter()
+    lm.model("en")
+    print(f"English character LM ready in {time.perf_counter() - t0:.1f}s (built or cached)")
+    if args.tune:
+        tune([s for s in real if s.kind.endswith("line")] + drawn)
+        return
+    if args.settings:
+        settings(real)
+        return
+    run = decoder()
+    report("real notes", real, run, verbose=args.verbose)
+    report("drawn notes (en, vi, zh); narrow word gaps", drawn, run, verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    main()

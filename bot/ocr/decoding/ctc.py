@@ -1,0 +1,196 @@
+"""Decoding the recognizer's CTC output: greedy (what RapidOCR does) and a prefix beam
+search that weighs each reading with a character language model.
+
+The input is the recognizer's T x labels matrix of probabilities (each row sums to 1;
+column 0 is the CTC blank). A reading is a path through it: at each timestep one label,
+repeats merged, blanks dropped. Greedy takes the likeliest label at each step. The beam
+search keeps the ``width`` likeliest *prefixes* (texts so far, every path that spells them
+summed), each scored
+
+    log P(prefix | image) + alpha * log P_lm(prefix) + beta * characters
+
+so the LM can prefer "would" to "mould" where the image leaves the two close, and cannot
+where the image is clear. Labels under ``prune`` at a step are never tried, and a step
+that is blank for sure (most steps between letters) costs almost nothing.
+
+Plain numpy and Python: the measured alternative (pyctcdecode with a kenlm word model)
+turned more unreadable stretches into real but wrong words; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+BLANK = 0
+_NEG = -math.inf
+
+
+class CharScorer(Protocol):
+    """What the beam search asks of a language model (:class:`bot.ocr.decoding.lm.CharLM`)."""
+
+    def fold(self, char: str) -> str: ...
+
+    def knows(self, char: str) -> bool: ...
+
+    def logp(self, context: str, char: str) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much the language model counts against the image (tuned in bench.decoding)."""
+
+    alpha: float = 0.5  # weight of the LM's log probability
+    beta: float = 1.0  # bonus per character the LM scores (alone it prefers short readings)
+    # what a character the LM does not model (digits, signs, other scripts) adds: the LM
+    # abstains, so neither its price nor the bonus
+    unknown: float = 0.0
+    width: int = 12  # prefixes kept
+    prune: float = 1e-3  # labels less likely than this at a step are not tried
+
+
+@dataclass(frozen=True, slots=True)
+class Greedy:
+    """The greedy reading: text, RapidOCR's score (mean probability of the characters
+    read), and for each character the first and last timestep it was read at."""
+
+    text: str
+    score: float
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+def greedy(probs: NDArray[np.float32], labels: list[str]) -> Greedy:
+    """The likeliest label at each step, repeats merged, blanks dropped."""
+    best = probs.argmax(axis=1)
+    chars: list[str] = []
+    confs: list[float] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    previous = BLANK
+    for t, label in enumerate(best.tolist()):
+        if label != BLANK:
+            if label != previous:
+                chars.append(labels[label])
+                confs.append(float(probs[t, label]))
+                starts.append(t)
+                ends.append(t)
+            else:
+                ends[-1] = t
+        previous = label
+    score = float(np.mean(confs)) if confs else 0.0
+    return Greedy("".join(chars), score, tuple(starts), tuple(ends))
+
+
+@dataclass(slots=True)
+class _Beam:
+    blank: float  # log P of the paths spelling this prefix and ending in a blank
+    label: float  # ... ending in its last label
+    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix)
+    context: str  # the LM's context: lower-cased letters of the current word
+
+    def total(self) -> float:
+        return _logadd(self.blank, self.label)
+
+
+def _logadd(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)), without leaving floats (numpy scalars cost 10x here)."""
+    if a < b:
+        a, b = b, a
+    if b == _NEG:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+def beam_search(
+    probs: NDArray[np.float32],
+    labels: list[str],
+    lm: CharScorer,
+    weights: Weights = Weights(),
+) -> str:
+    """The best reading by image and language model together (see the module docstring)."""
+    if probs.shape[0] == 0:
+        return ""
+    sure_blank = probs[:, BLANK] >= 1.0 - weights.prune
+    rows = np.flatnonzero(~sure_blank)
+    # the few labels worth trying at each step, with their log probabilities
+    steps: dict[int, list[tuple[int, float]]] = {}
+    for t in rows.tolist():
+        likely = np.flatnonzero(probs[t] >= weights.prune).tolist()
+        steps[t] = [(i, math.log(float(probs[t, i]))) for i in likely]
+    beams: dict[str, _Beam] = {"": _Beam(0.0, _NEG, 0.0, " ")}
+    for t in range(probs.shape[0]):
+        if sure_blank[t]:
+            step = math.log(float(probs[t, BLANK]))
+            for beam in beams.values():
+                beam.blank, beam.label = beam.total() + step, _NEG
+            continue
+        beams = _step(beams, steps[t], labels, lm, weights)
+    best = max(beams, key=lambda prefix: _ranked(beams[prefix], lm, weights))
+    return " ".join(best.split())
+
+
+def _step(
+    beams: dict[str, _Beam],
+    candidates: list[tuple[int, float]],
+    labels: list[str],
+    lm: CharScorer,
+    weights: Weights,
+) -> dict[str, _Beam]:
+    following: dict[str, _Beam] = {}
+
+    def add(prefix: str, blank: float, label: float, parent: _Beam, char: str) -> None:
+        beam = following.get(prefix)
+        if beam is None:
+            lm_score, context = (
+                (parent.lm, parent.context) if not char else _extend(parent, char, lm, weights)
+            )
+            beam = following[prefix] = _Beam(_NEG, _NEG, lm_score, context)
+        beam.blank = _logadd(beam.blank, blank)
+        beam.label = _logadd(beam.label, label)
+
+    for prefix, beam in beams.items():
+        total = beam.total()
+        last = prefix[-1] if prefix else ""
+        for index, p in candidates:
+            if index == BLANK:
+                add(prefix, total + p, _NEG, beam, "")
+                continue
+            char = labels[index]
+            if char == last:
+                # the same label again: a repeat unless a blank came between
+                add(prefix, _NEG, beam.label + p, beam, "")
+                add(prefix + char, _NEG, beam.blank + p, beam, char)
+            else:
+                add(prefix + char, _NEG, total + p, beam, char)
+    kept = sorted(following.items(), key=lambda kv: -(kv[1].total() + kv[1].lm))
+    return dict(kept[: weights.width])
+
+
+def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple[float, str]:
+    """The LM score and context after ``char``."""
+    lower = lm.fold(char)
+    if char.isspace():
+        if parent.context == " ":
+            # a space after a space, or a space after a digit or sign: nothing to score
+            return parent.lm, " "
+        return parent.lm + weights.alpha * lm.logp(parent.context, " ") + weights.beta, " "
+    if len(lower) == 1 and lm.knows(lower):
+        score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
+        return parent.lm + score, parent.context + lower
+    # digits, signs, other scripts: the word before ends here (so a sign is no way to
+    # dodge the price of ending a word), and the next letter starts a new one
+    end = 0.0 if parent.context == " " else weights.alpha * lm.logp(parent.context, " ")
+    return parent.lm + end + weights.unknown, " "
+
+
+def _ranked(beam: _Beam, lm: CharScorer, weights: Weights) -> float:
+    """A finished beam's score: a word left open is closed (its end scored by the LM)."""
+    end = 0.0
+    if beam.context != " ":
+        end = weights.alpha * lm.logp(beam.context, " ")
+    return beam.total() + beam.lm + end

@@ -1,0 +1,135 @@
+"""Word spaces the recognizer dropped, put back from where its characters stand.
+
+RapidOCR reads a narrow word space as nothing at all: "W Yuyuan Rd. E" comes out
+"WYuyuan Rd.E", "315 309" as "315309". Its CTC output still says where each character
+was read (the timesteps of :class:`bot.ocr.decoding.ctc.Greedy`; each timestep covers
+:data:`STEP_PX` pixels of the line scaled to :data:`HEIGHT_PX` high). Between two
+characters read next to each other, the widest run of ink-free columns of the line's image
+is measured; a run clearly wider than the line's letter gaps, and wide for the height of
+its writing, is a word space.
+
+The space is given back as a timestep of its own added to the probability matrix
+(:func:`with_spaces`): greedy decoding writes it; the beam search gets it as an even
+chance, and its language model takes it away again inside a word it knows (a typewriter's
+narrow "f" stands in a wide gap: "Stanf ord").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from bot.ocr.decoding.crops import ink_rows
+from bot.ocr.decoding.ctc import Greedy
+
+# The recognizer's input height, and the pixels of it one timestep covers.
+HEIGHT_PX = 48
+STEP_PX = 8
+# A gap is a word space when it is at least this share of the writing's height ...
+MIN_SPACE = 0.22
+# ... and at least this many times the line's median gap between letters.
+OVER_LETTER_GAP = 1.8
+# ... and the recognizer gave a space between the two characters at least this chance.
+HINT = 0.02
+# A column is blank when fewer of its pixels than this share of the writing's height are ink.
+_INK_SHARE = 0.02
+# Signs written against the word before them.
+_NO_SPACE_BEFORE = frozenset(".,;:!?)]}%'\u2019")
+
+
+def ink_columns(line: Image.Image) -> tuple[NDArray[np.bool_], int]:
+    """(which columns of the line hold ink, the height in pixels of the writing)."""
+    grey = np.asarray(line.convert("L"), dtype=np.float32)
+    rows = ink_rows(line)
+    if rows is None:  # no contrast: nothing to measure
+        return np.zeros(grey.shape[1], dtype=bool), 0
+    low, high = np.percentile(grey, 2), np.percentile(grey, 98)
+    ink = grey < (low + high) / 2
+    height = rows[1] - rows[0]
+    columns = ink.sum(axis=0) > max(0.0, _INK_SHARE * height)
+    return columns, height
+
+
+def blank_runs(columns: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(first, last + 1) of each run of ink-free columns between the first and last ink."""
+    inked = np.flatnonzero(columns)
+    if inked.size < 2:
+        return []
+    runs, begin = [], None
+    for x in range(int(inked[0]), int(inked[-1]) + 1):
+        if not columns[x] and begin is None:
+            begin = x
+        elif columns[x] and begin is not None:
+            runs.append((begin, x))
+            begin = None
+    return runs
+
+
+def missing(
+    line: Image.Image, reading: Greedy, probs: NDArray[np.float32], space: int
+) -> list[int]:
+    """Indexes ``i`` of ``reading.text`` after which a word space is missing.
+
+    The line's ink-free runs of columns are measured; a run wide for the writing's height
+    and clearly wider than the line's typical gap is a word space, and it belongs between
+    the two characters read nearest either side of its middle, if the recognizer itself
+    gave a space there at least a small chance (:data:`HINT`): a narrow letter (i, l, 1)
+    stands in a wide gap of its own."""
+    text = reading.text
+    columns, height = ink_columns(line)
+    runs = blank_runs(columns)
+    if not height or len(text) < 2 or not runs:
+        return []
+    typical = float(np.median([b - a for a, b in runs]))
+    px_per_step = STEP_PX * line.height / HEIGHT_PX
+    # where each boundary between neighbouring characters lies, in pixels
+    bounds = [
+        (reading.ends[i] + reading.starts[i + 1] + 1) / 2 * px_per_step
+        for i in range(len(text) - 1)
+    ]
+    after = set()
+    for a, b in runs:
+        width = b - a
+        if width < MIN_SPACE * height or width < OVER_LETTER_GAP * typical:
+            continue
+        middle = (a + b) / 2
+        i = min(range(len(bounds)), key=lambda k: abs(bounds[k] - middle))
+        if abs(bounds[i] - middle) > width / 2 + px_per_step:
+            continue  # no boundary between characters read there
+        if text[i].isspace() or text[i + 1].isspace() or text[i + 1] in _NO_SPACE_BEFORE:
+            continue
+        if probs[reading.ends[i] : reading.starts[i + 1] + 1, space].max() < HINT:
+            continue
+        after.add(i)
+    return sorted(after)
+
+
+def with_spaces(
+    probs: NDArray[np.float32],
+    reading: Greedy,
+    after: list[int],
+    space: int,
+    chance: float = 1.0,
+) -> NDArray[np.float32]:
+    """``probs`` with a timestep added after each character in ``after`` (just before the
+    next one's first), giving the ``space`` label this ``chance`` (the rest to the blank):
+    certain, greedy decoding writes it; even, the language model decides."""
+    if not after:
+        return probs
+    row = np.zeros((1, probs.shape[1]), dtype=probs.dtype)
+    row[0, space] = chance
+    row[0, 0] = 1.0 - chance
+    cuts = [reading.starts[i + 1] for i in after]
+    parts, begin = [], 0
+    for cut in cuts:
+        parts += [probs[begin:cut], row]
+        begin = cut
+    parts.append(probs[begin:])
+    return np.concatenate(parts)
+
+
+def restored(text: str, after: list[int]) -> str:
+    """``text`` with a space after each index in ``after``."""
+    marks = set(after)
+    return "".join(c + (" " if i in marks else "") for i, c in enumerate(text))

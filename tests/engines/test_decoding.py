@@ -1,0 +1,85 @@
+"""Decoding RapidOCR's output for real (bot.ocr.decoding): word spaces it drops on drawn
+Latin lines with narrow gaps are put back, and the default engine reads with the language
+model when asked to."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.ocr.decoding import line
+from bot.ocr.engines import reading_engine
+from bot.ocr.job.rapid_tesseract import BOTH
+from bot.ocr.readers import rapid
+from testkit.drawing import draw_lines, draw_words, note_png, to_bytes
+
+# (text, font, word gap as a share of the font size): lines RapidOCR reads with spaces
+# missing (a normal space is about 0.3 of the size)
+NARROW = (
+    ("W Yuyuan Rd. E", "sans", 0.16),
+    ("315 309 Nguyen Van Linh", "serif", 0.12),
+    ("Room 12 B second floor", "dkg", 0.2),
+)
+
+
+@pytest.fixture(autouse=True)
+def lm_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the character LMs are built here, not read from (or left in) the user's cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.mark.parametrize(("text", "font_name", "gap"), NARROW)
+def test_spaces_dropped_in_narrow_gaps_are_put_back(text: str, font_name: str, gap: float) -> None:
+    image = draw_words(text, font_name=font_name, size=34, gap=gap)
+    greedy, _ = rapid.read_line(image)
+    assert greedy != text and greedy.replace(" ", "") == text.replace(" ", "")
+    assert line.read(image, "en").text == text
+
+
+def test_a_gap_in_the_ink_puts_a_space_back_without_the_language_model() -> None:
+    image = draw_words("Room 12 B second floor", font_name="dkg", size=34, gap=0.2)
+    decoded = line.read(image, "en", use_lm=False)
+    assert decoded.greedy == "Room 12 Bsecond floor"
+    assert decoded.spaced == decoded.text == "Room 12 B second floor"
+
+
+def test_a_print_line_read_surely_is_left_as_read() -> None:
+    image = draw_words("Finish the quarterly report", font_name="sans", size=34, gap=0.3)
+    decoded = line.read(image, "en")
+    assert decoded.text == decoded.greedy == "Finish the quarterly report"
+
+
+def test_chinese_is_read_greedily() -> None:
+    image = draw_words("明天买牛奶和鸡蛋", font_name="cjk", size=40, gap=0.3)
+    decoded = line.read(image, "zh")
+    assert decoded.text == decoded.greedy == "明天买牛奶和鸡蛋"
+
+
+async def test_the_default_engine_reads_with_the_language_model_when_asked() -> None:
+    lines = ("Finish the quarterly report", "Pick up the dry cleaning")
+    engine = reading_engine(readers=replace(BOTH, lm=True), workers=1, timeout=120)
+    await engine.start()
+    try:
+        page = await engine.recognize(note_png(lines, font_name="sans", size=40), "en")
+    finally:
+        await engine.close()
+    assert [ln.text for ln in page.lines] == list(lines)
+    assert not any(ln.is_flagged(75) for ln in page.lines)
+
+
+@pytest.mark.parametrize("turned", [0, 180])
+async def test_a_handwritten_page_upside_down_reads_upright_with_the_language_model(
+    turned: int,
+) -> None:
+    # The way up is judged on RapidOCR's own scores: the LM's readings (whose scores are
+    # capped for deciding) must not make an upright page look upside down, or the reverse.
+    lines = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+    note = draw_lines(lines, font_name="comic", size=40).rotate(turned, expand=True)
+    engine = reading_engine(readers=replace(BOTH, lm=True), workers=1, timeout=120)
+    await engine.start()
+    try:
+        page = await engine.recognize(to_bytes(note), "en")
+    finally:
+        await engine.close()
+    assert [ln.text for ln in page.lines] == list(lines)
