@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import ssl
 import sys
@@ -97,6 +98,24 @@ def proxy_reaches_a_bot(url: str) -> bool:
         return False
 
 
+def api_through_proxy(base: str) -> str | None:
+    """The REST API on the same public host: its OpenAPI document, and a call without a
+    token refused as problem+json. None when both hold, else what went wrong."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{base}/openapi.json", timeout=10) as answer:
+        paths = json.loads(answer.read())["paths"]
+    if "/v1/readings" not in paths:
+        return f"/openapi.json has no /v1/readings: {sorted(paths)}"
+    try:
+        opener.open(f"{base}/v1/notes", timeout=10)
+    except urllib.error.HTTPError as exc:
+        kind = exc.headers.get("content-type", "")
+        if exc.code == 401 and kind.startswith("application/problem+json"):
+            return None
+        return f"GET /v1/notes without a token: {exc.code} {kind}"
+    return "GET /v1/notes without a token was answered 200"
+
+
 async def chat(args: argparse.Namespace) -> int:
     async with FakeBotApi(args.token) as fake:
         server = await relay(fake.port)
@@ -131,6 +150,11 @@ async def chat(args: argparse.Namespace) -> int:
                     print(f"webhook deliveries: {fake.webhook_deliveries}")
                     return 1
                 print(f"{name}: the bot answered with {lines!r}")
+            problem = api_through_proxy(args.webhook.rsplit("/", 1)[0])
+            if problem is not None:
+                print(f"FAIL: the REST API through the proxy: {problem}")
+                return 1
+            print("the REST API answers through the proxy (OpenAPI; 401 without a token)")
             deliveries = [d.status for d in fake.webhook_deliveries]
             print(
                 f"both photos answered in {time.monotonic() - started:.1f} s; "
