@@ -308,3 +308,13 @@ async def running_instance(
 
     async with _lifecycle(app, start):
         yield app
+
+
+async def until(condition: Callable[[], object], timeout: float) -> None:  # noqa: ASYNC109
+    """Wait until ``condition()`` holds (for state with no event to wait on, e.g. in Redis or
+    in logs: looked at often)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {timeout} s")
+        await asyncio.sleep(0.05)

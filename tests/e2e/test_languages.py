@@ -17,7 +17,7 @@ from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
 from testkit.buttons import questions
-from testkit.drawing import draw_lines, note_png, scribbled_note, to_bytes
+from testkit.drawing import NOTE_LINES, draw_lines, note_png, scribbled_note, to_bytes
 from testkit.fake_bot_api import BotMessage, FakeBotApi
 from testkit.harness import Conversation, running_bot
 from testkit.recognizers import DelegatingRecognizer
@@ -184,12 +184,7 @@ class FlaggingRecognizer(DelegatingRecognizer):
 
 
 TEN_LINES = (
-    "Buy milk and eggs tomorrow",
-    "Call the dentist at 3 pm",
-    "Finish the quarterly report",
-    "Meeting notes: budget review",
-    "Pick up the dry cleaning",
-    "Read chapter five again",
+    *NOTE_LINES,
     "Water the plants on Friday",
     "Send the invoice to Anna",
     "Book the train tickets",

@@ -7,10 +7,8 @@ The deployed several-instance case: tests/e2e/test_instances.py."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -19,20 +17,11 @@ from bot.app import build_application
 from bot.ocr.run.queue.wire import QUEUE
 from testkit.drawing import errand_note, note_png
 from testkit.fake_bot_api import FakeBotApi
-from testkit.harness import Conversation, running_bot
+from testkit.harness import Conversation, running_bot, until
 from testkit.redis_server import ocr_workers, running_redis
 from testkit.settings import make_settings
 
 POISON = "could not be read"
-
-
-async def until(condition: Callable[[], object], timeout: float) -> None:  # noqa: ASYNC109
-    """Wait until ``condition()`` holds (Redis has no event to wait on: looked at often)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {timeout} s")
-        await asyncio.sleep(0.05)
 
 
 def finals(chat: Conversation) -> list[str]:

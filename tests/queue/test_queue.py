@@ -16,10 +16,9 @@ from bot.app import build_application
 from testkit.bot_process import EXIT_TIMEOUT, REPLY_TIMEOUT, assert_clean_exit, bot_process
 from testkit.drawing import draw_lines, errand_note, note_png, to_bytes
 from testkit.fake_bot_api import FakeBotApi
-from testkit.harness import Conversation, running_bot
+from testkit.harness import Conversation, running_bot, until
 from testkit.redis_server import ocr_workers
 from testkit.settings import make_settings
-from tests.queue.test_deaths import until
 
 
 async def _stored(app: Any, user_id: int) -> list[str]:

@@ -17,11 +17,10 @@ from bot.ocr.run.queue.wire import QUEUE
 from testkit.bot_process import REPLY_TIMEOUT, bot_process
 from testkit.drawing import errand_note, note_png
 from testkit.fake_bot_api import FakeBotApi
-from testkit.harness import Conversation
+from testkit.harness import Conversation, until
 from testkit.postgres_server import running_postgres
 from testkit.redis_server import ocr_workers, running_redis
 from testkit.settings import TOKEN
-from tests.queue.test_deaths import until
 
 GRACE = 3
 RESEND = "Please send it again"
