@@ -51,6 +51,10 @@ class ChatSide(Protocol):
 
     async def refresh(self, rec: Record) -> None: ...
 
+    async def pages(self, rec: Record) -> list[bytes]:
+        """The review's page images as chat has them (fetched again from Telegram when no
+        longer kept): for the whole-page review page."""
+
     async def show(self, rec: Record, images: list[bytes] | None) -> None:
         """A reading sent through the API shown in its owner's chat as a review card (then
         checked there, or here, or both)."""

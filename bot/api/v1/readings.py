@@ -109,6 +109,9 @@ async def get_page(request: Request, user_id: User, reading_id: ReadingId, n: Li
     api = api_of(request)
     rec = await _open_review(api, user_id, reading_id)
     images = api.images.get(reading_id)
+    if rec is not None and images is None and rec.session.chat_id != API_CHAT and api.chat:
+        # A review of a chat (the Mini App opened from its card): the photos chat has.
+        images = await api.chat.pages(rec)
     if rec is None or images is None or not 1 <= n <= len(images) or not images[n - 1]:
         raise ApiProblem(404, N_("api-not-found"))
     data = images[n - 1]
