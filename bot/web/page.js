@@ -155,19 +155,21 @@
 
   // ------------------------------------------------------------------ drawing
 
+  // A line's box is [left, top, width, height] in page pixels.
   function boxStyle(el, box, page) {
-    const [l, t, r, b] = box;
+    const [l, t, w, h] = box;
     el.style.left = (100 * l) / page.width + "%";
     el.style.top = (100 * t) / page.height + "%";
-    el.style.width = (100 * (r - l)) / page.width + "%";
-    el.style.height = (100 * (b - t)) / page.height + "%";
+    el.style.width = (100 * w) / page.width + "%";
+    el.style.height = (100 * h) / page.height + "%";
   }
 
   // The line's crop: the page image as a background, scaled and moved so the box fills it.
   function cropStyle(el, box, page) {
     const pad = 6;
     const l = Math.max(0, box[0] - pad), t = Math.max(0, box[1] - pad);
-    const r = Math.min(page.width, box[2] + pad), b = Math.min(page.height, box[3] + pad);
+    const r = Math.min(page.width, box[0] + box[2] + pad);
+    const b = Math.min(page.height, box[1] + box[3] + pad);
     const w = Math.max(1, r - l), h = Math.max(1, b - t);
     el.style.backgroundImage = `url("${page.url}")`;
     el.style.aspectRatio = `${w} / ${h}`;
