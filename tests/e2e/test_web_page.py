@@ -118,8 +118,10 @@ def open_page(chrome: webdriver.Chrome, url: str, lines: int) -> None:
     chrome.get("about:blank")  # a new fragment alone would not load the page again
     chrome.get(url)
     WebDriverWait(chrome, WAIT).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#lines .line")) == lines
-        and d.find_element(By.ID, "save").is_displayed()
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, "#lines .line")) == lines
+            and d.find_element(By.ID, "save").is_displayed()
+        )
     )
 
 
