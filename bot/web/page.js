@@ -80,7 +80,13 @@
     el.classList.toggle("problem", Boolean(problem));
   }
 
-  async function call(method, path, body) {
+  // A new session from the same initData (it is valid an hour, a session 15 minutes).
+  async function newSession() {
+    token = "";
+    token = (await call("POST", "sessions", { init_data: initData })).token;
+  }
+
+  async function call(method, path, body, again = true) {
     const headers = { "Accept-Language": language };
     if (token) headers.Authorization = "Bearer " + token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -89,6 +95,10 @@
     });
     const type = response.headers.get("content-type") || "";
     const data = type.includes("json") ? await response.json() : null;
+    if (response.status === 401 && token && again) {
+      await newSession();
+      return call(method, path, body, false);
+    }
     if (!response.ok) {
       const error = new Error((data && data.detail) || response.statusText);
       error.status = response.status;
@@ -353,7 +363,7 @@
         status(say("changed"), true);
       } else {
         $("save").disabled = false;
-        status(error.message, true);
+        status(error.status === 401 ? say("expired") : error.message, true);
       }
     }
   }
@@ -371,7 +381,7 @@
         return;
       }
       try {
-        token = (await call("POST", "sessions", { init_data: initData })).token;
+        await newSession();
       } catch (error) {
         await loadWords();
         status(say("expired"), true);

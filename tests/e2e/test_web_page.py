@@ -133,6 +133,12 @@ def tap(chrome: webdriver.Chrome, css: str) -> None:
     element.click()
 
 
+def retype(chrome: webdriver.Chrome, line: int, text: str) -> None:
+    field = chrome.find_element(By.CSS_SELECTOR, f"#line-{line} input")
+    field.clear()
+    field.send_keys(text)
+
+
 def status_says(chrome: webdriver.Chrome, text: str) -> None:
     WebDriverWait(chrome, WAIT).until(
         lambda d: text in d.find_element(By.ID, "status").text,
@@ -156,6 +162,15 @@ def screenshot(chrome: webdriver.Chrome, name: str) -> Path:
     chrome.save_screenshot(str(path))
     print(f"screenshot: {path}")
     return path
+
+
+def confirm_all_and_save(chrome: webdriver.Chrome, screenshot_as: str | None = None) -> None:
+    chrome.find_element(By.ID, "confirm-all").click()
+    status_says(chrome, "Every line is checked")
+    if screenshot_as:
+        screenshot(chrome, screenshot_as)
+    chrome.find_element(By.ID, "save").click()
+    status_says(chrome, "Saved. The note is in your chat with the bot.")
 
 
 def review_in_browser(chrome: webdriver.Chrome, light_url: str, dark_url: str) -> None:
@@ -182,17 +197,11 @@ def review_in_browser(chrome: webdriver.Chrome, light_url: str, dark_url: str) -
     assert dark["bg"] == "rgb(33, 45, 59)" and dark["color"] == "rgb(255, 255, 255)", dark
     assert dark["scroll"] <= dark["width"] == 360, dark
 
-    second = chrome.find_element(By.CSS_SELECTOR, "#line-2 input")
-    second.clear()
-    second.send_keys(EDITED)
+    retype(chrome, 2, EDITED)
     tap(chrome, "#line-4 .drop")
     status_says(chrome, "Lines left to check: 3")
     assert "dropped" in (chrome.find_element(By.ID, "line-4").get_attribute("class") or "")
-    chrome.find_element(By.ID, "confirm-all").click()
-    status_says(chrome, "Every line is checked")
-    screenshot(chrome, "mini-app-dark-360.png")
-    chrome.find_element(By.ID, "save").click()
-    status_says(chrome, "Saved. The note is in your chat with the bot.")
+    confirm_all_and_save(chrome, screenshot_as="mini-app-dark-360.png")
 
 
 async def test_a_whole_page_reviewed_in_the_browser_ends_the_card_and_sends_the_note(
@@ -227,12 +236,8 @@ async def test_a_whole_page_reviewed_in_the_browser_ends_the_card_and_sends_the_
 
 def fix_in_browser(chrome: webdriver.Chrome, url: str) -> None:
     open_page(chrome, url, lines=3)
-    first = chrome.find_element(By.CSS_SELECTOR, "#line-1 input")
-    first.clear()
-    first.send_keys("Buy oat milk tomorrow")
-    chrome.find_element(By.ID, "confirm-all").click()
-    chrome.find_element(By.ID, "save").click()
-    status_says(chrome, "Saved.")
+    retype(chrome, 1, "Buy oat milk tomorrow")
+    confirm_all_and_save(chrome)
 
 
 async def test_a_saved_note_is_fixed_on_the_whole_page(
@@ -256,3 +261,19 @@ async def test_no_page_button_in_a_group(server: str, fake_api: FakeBotApi) -> N
     card = await group.await_reply(lambda m: m.photo is not None, contains="2 left", timeout=90)
     assert "📝 Review the whole page" not in card.button_texts
     assert "✅ Confirm" in card.button_texts
+
+
+async def test_the_page_is_served_with_its_words_in_the_users_language(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server) as client:
+        page = await client.get("/app/")
+        assert page.status_code == 200 and 'src="page.js"' in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        words = {
+            lang: (await client.get("/app/words", headers={"Accept-Language": lang})).json()
+            for lang in ("en", "zh-hans", "vi")
+        }
+        assert [words[lang]["save"] for lang in words] == ["💾 Save", "💾 保存", "💾 Lưu"]
+        assert words["vi"]["left"] == "Số dòng còn cần kiểm tra: {count}"
+        missing = await client.get("/app/secrets.txt")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
