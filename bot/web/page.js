@@ -132,9 +132,16 @@
 
   // ------------------------------------------------------------------ what the user decided
 
+  // The line as the server had it when the user's decision about it began.
+  function seen(line) {
+    return line.state + "\n" + line.text;
+  }
+
   function decision(line) {
     if (!edits.has(line.number)) {
-      edits.set(line.number, { text: line.text, dropped: line.state === "dropped", confirmed: false });
+      edits.set(line.number, {
+        text: line.text, dropped: line.state === "dropped", confirmed: false, seen: seen(line),
+      });
     }
     return edits.get(line.number);
   }
@@ -310,6 +317,12 @@
   }
 
   function show(current) {
+    // A line changed elsewhere meanwhile is shown as it is now: the user's decision about
+    // the line as it was is dropped, never written over the newer change.
+    for (const line of current.lines) {
+      const d = edits.get(line.number);
+      if (d && d.seen !== seen(line)) edits.delete(line.number);
+    }
     reading = current;
     drawPages();
     drawLines();

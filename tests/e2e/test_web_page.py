@@ -277,3 +277,40 @@ async def test_the_page_is_served_with_its_words_in_the_users_language(server: s
         missing = await client.get("/app/secrets.txt")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_line_checked_in_chat_meanwhile_is_not_written_over(
+    server: str, fake_api: FakeBotApi, browser: webdriver.Chrome
+) -> None:
+    chat = Conversation(fake_api, chat_id=19504)
+    chat.send_command("strictness", "100")
+    await chat.await_reply(contains="Strictness set")
+    chat.send_photo(note_png(FIVE[:3]))
+    card = await chat.await_reply(lambda m: m.photo is not None, contains="3 left", timeout=90)
+    url = as_telegram_opens(page_button(card), server, chat.user_id, LIGHT)
+
+    def edit_line_1() -> None:
+        open_page(browser, url, lines=3)
+        retype(browser, 1, "Buy oat milk")
+        retype(browser, 2, EDITED)
+
+    await asyncio.to_thread(edit_line_1)
+    # Meanwhile line 1 is dropped in chat.
+    chat.press("🗑 Drop", message_id=card.message_id)
+    await chat.await_reply(lambda m: m.message_id == card.message_id, contains="2 left")
+
+    def save_twice() -> None:
+        tap(browser, "#confirm-all")
+        tap(browser, "#save")
+        status_says(browser, "The note changed in the chat meanwhile")
+        # Line 1 as chat left it (dropped), the edit of line 2 kept.
+        assert "dropped" in (browser.find_element(By.ID, "line-1").get_attribute("class") or "")
+        field = browser.find_element(By.CSS_SELECTOR, "#line-2 input")
+        assert field.get_attribute("value") == EDITED
+        tap(browser, "#save")
+        status_says(browser, "Saved.")
+
+    await asyncio.to_thread(save_twice)
+    final = await chat.await_reply(contains="Your note")
+    assert EDITED in final.visible and FIVE[2] in final.visible
+    assert FIVE[0] not in final.visible and "Buy oat milk" not in final.visible
