@@ -347,8 +347,8 @@
     $("save").disabled = true;
     $("confirm-all").disabled = true;
     status(say("saving"));
+    let current = reading;
     try {
-      let current = reading;
       const order = [...reading.lines].sort(
         (a, b) => (a.state === "flagged") - (b.state === "flagged") || a.number - b.number
       );
@@ -375,7 +375,8 @@
         show(error.current);
         status(say("changed"), true);
       } else {
-        $("save").disabled = false;
+        if (current !== reading) show(current); // the changes written so far, and their revision
+        $("save").disabled = left() > 0;
         status(error.status === 401 ? say("expired") : error.message, true);
       }
     }
