@@ -204,14 +204,20 @@ def review_in_browser(chrome: webdriver.Chrome, light_url: str, dark_url: str) -
     confirm_all_and_save(chrome, screenshot_as="mini-app-dark-360.png")
 
 
+async def review_card(chat: Conversation, lines: tuple[str, ...]) -> BotMessage:
+    """The card of a drawn note whose every line is to check (strictness 100)."""
+    chat.send_command("strictness", "100")
+    await chat.await_reply(contains="Strictness set")
+    chat.send_photo(note_png(lines))
+    left = f"{len(lines)} left"
+    return await chat.await_reply(lambda m: m.photo is not None, contains=left, timeout=90)
+
+
 async def test_a_whole_page_reviewed_in_the_browser_ends_the_card_and_sends_the_note(
     server: str, fake_api: FakeBotApi, browser: webdriver.Chrome
 ) -> None:
     chat = Conversation(fake_api, chat_id=19501)
-    chat.send_command("strictness", "100")
-    await chat.await_reply(contains="Strictness set")
-    chat.send_photo(note_png(FIVE))
-    card = await chat.await_reply(lambda m: m.photo is not None, contains="5 left", timeout=90)
+    card = await review_card(chat, FIVE)
     button = page_button(card)
     (reading_id,) = parse_qs(urlsplit(button).query)["reading"]
 
@@ -283,10 +289,7 @@ async def test_a_line_checked_in_chat_meanwhile_is_not_written_over(
     server: str, fake_api: FakeBotApi, browser: webdriver.Chrome
 ) -> None:
     chat = Conversation(fake_api, chat_id=19504)
-    chat.send_command("strictness", "100")
-    await chat.await_reply(contains="Strictness set")
-    chat.send_photo(note_png(FIVE[:3]))
-    card = await chat.await_reply(lambda m: m.photo is not None, contains="3 left", timeout=90)
+    card = await review_card(chat, FIVE[:3])
     url = as_telegram_opens(page_button(card), server, chat.user_id, LIGHT)
 
     def edit_line_1() -> None:
