@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.notes import NotesRepo
+from bot.storage.pages import PagesRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.schema import (
     ALEMBIC_VERSION_DDL,
@@ -48,6 +49,7 @@ class Database:
         self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
         self.reviews = ReviewsRepo(engine)
         self.tokens = TokensRepo(engine)
+        self.pages = PagesRepo(engine)
 
     async def close(self) -> None:
         await self.engine.dispose()
