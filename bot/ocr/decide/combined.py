@@ -71,11 +71,16 @@ class LineModel:
     """P(line right) = sigmoid(intercept + shown * logit(shown score)
     + other * logit(other reader's score) + agree * agreement + same * [readings equal]
     + steady * share of the shown reader's re-reads that agree
-    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`).
+    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`
+    + lm * [the language model changed RapidOCR's reading]
+    + lm_words * [changed] * how ordinary its least ordinary word is).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
-    reading that changes when the crop is padded or shrunk is a guess."""
+    reading that changes when the crop is padded or shrunk is a guess. A line the language
+    model changed (issue 18) is scored by the recognizer for what it read, not for what the
+    LM preferred, and it reads like the language whether or not it is right: the change is
+    weighed (``lm``), and so is how much its real words still say (``lm_words``)."""
 
     intercept: float
     shown: float
@@ -84,6 +89,8 @@ class LineModel:
     same: float = 0.0
     steady: float = 0.0
     words: float = 0.0
+    lm: float = 0.0
+    lm_words: float = 0.0
 
     def __call__(
         self, shown: Reading, other: Reading | None, agree: float, language: str
@@ -96,10 +103,19 @@ class LineModel:
 
     @property
     def weights(self) -> tuple[float, ...]:
-        return (self.shown, self.other, self.agree, self.same, self.steady, self.words)
+        return (
+            self.shown,
+            self.other,
+            self.agree,
+            self.same,
+            self.steady,
+            self.words,
+            self.lm,
+            self.lm_words,
+        )
 
 
-FEATURES = ("shown", "other", "agree", "same", "steady", "words")
+FEATURES = ("shown", "other", "agree", "same", "steady", "words", "lm", "lm_words")
 
 
 def features(
@@ -107,13 +123,17 @@ def features(
 ) -> tuple[float, ...]:
     """What :class:`LineModel` weighs, in the order of :data:`FEATURES`."""
     other_score = other.score if other is not None else 0.0
+    words = plausibility(shown.text, language)
+    changed = float(shown.lm_changed or (other is not None and other.lm_changed))
     return (
         logit(shown.score),
         logit(other_score) if other_score > 0 else 0.0,
         agree,
         float(agree >= 1.0),
         shown.steady,
-        plausibility(shown.text, language),
+        words,
+        changed,
+        changed * words,
     )
 
 
