@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
-from bot.ocr.decide.lexicon import plausibility
+from bot.ocr.decide.lexicon import capitals_inside, plausibility
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 from bot.ocr.readers.tesseract import tidy
@@ -72,15 +72,14 @@ class LineModel:
     + other * logit(other reader's score) + agree * agreement + same * [readings equal]
     + steady * share of the shown reader's re-reads that agree
     + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`
-    + lm * [the language model changed RapidOCR's reading]
-    + lm_words * [changed] * how ordinary its least ordinary word is).
+    + lm * [the language model changed RapidOCR's reading]).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
     reading that changes when the crop is padded or shrunk is a guess. A line the language
     model changed (issue 18) is scored by the recognizer for what it read, not for what the
     LM preferred, and it reads like the language whether or not it is right: the change is
-    weighed (``lm``), and so is how much its real words still say (``lm_words``)."""
+    weighed (``lm``, never for the better)."""
 
     intercept: float
     shown: float
@@ -90,7 +89,7 @@ class LineModel:
     steady: float = 0.0
     words: float = 0.0
     lm: float = 0.0
-    lm_words: float = 0.0
+    capitals: float = 0.0
 
     def __call__(
         self, shown: Reading, other: Reading | None, agree: float, language: str
@@ -111,11 +110,11 @@ class LineModel:
             self.steady,
             self.words,
             self.lm,
-            self.lm_words,
+            self.capitals,
         )
 
 
-FEATURES = ("shown", "other", "agree", "same", "steady", "words", "lm", "lm_words")
+FEATURES = ("shown", "other", "agree", "same", "steady", "words", "lm", "capitals")
 
 
 def features(
@@ -123,17 +122,15 @@ def features(
 ) -> tuple[float, ...]:
     """What :class:`LineModel` weighs, in the order of :data:`FEATURES`."""
     other_score = other.score if other is not None else 0.0
-    words = plausibility(shown.text, language)
-    changed = float(shown.lm_changed or (other is not None and other.lm_changed))
     return (
         logit(shown.score),
         logit(other_score) if other_score > 0 else 0.0,
         agree,
         float(agree >= 1.0),
         shown.steady,
-        words,
-        changed,
-        changed * words,
+        plausibility(shown.text, language),
+        float(shown.lm_changed or (other is not None and other.lm_changed)),
+        capitals_inside(shown.text),
     )
 
 
