@@ -60,17 +60,23 @@ def real_group(image: str) -> str:
     return stem.split("_eSc_")[0] if "_eSc_" in stem else stem
 
 
-def pages_to_read(quick: bool, data: Path) -> list[tuple[str, str, str, str, str, tuple[str, ...], bytes]]:
+def pages_to_read(
+    quick: bool, data: Path
+) -> list[tuple[str, str, str, str, str, tuple[str, ...], bytes]]:
     jobs = []
     for note in drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick):
         lang, font, effect, seed = note.name.split("/")
-        jobs.append((note.name, "drawn", seed, f"{lang}/{font}/{effect}", lang, note.lines, note.image))
+        jobs.append(
+            (note.name, "drawn", seed, f"{lang}/{font}/{effect}", lang, note.lines, note.image)
+        )
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest[:: 4 if quick else 1]:
         truth = tuple(t for t in entry["text"].split("\n") if t.strip())
         image = (data / entry["image"]).read_bytes()
         group = real_group(entry["image"])
-        jobs.append((entry["image"], "real", group, entry["kind"], entry["language"], truth, image))
+        jobs.append(
+            (entry["image"], "real", group, entry["kind"], entry["language"], truth, image)
+        )
     return jobs
 
 
@@ -89,7 +95,11 @@ def load(path: Path) -> list[CachedPage]:
             LineEvidence(None, reading(e["rapid"]), reading(e["tesseract"]), reading(e["aspose"]))
             for e in p["evidence"]
         )
-        pages.append(replace(CachedPage(**{**p, "evidence": ()}), truth=tuple(p["truth"]), evidence=evidence))
+        pages.append(
+            replace(
+                CachedPage(**{**p, "evidence": ()}), truth=tuple(p["truth"]), evidence=evidence
+            )
+        )
     return pages
 
 

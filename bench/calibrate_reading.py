@@ -112,9 +112,7 @@ def _reading(item: LineEvidence, reader: str) -> Reading:
     return found or Reading("", 0.0)
 
 
-def fit_model(
-    samples: list[Sample], target: float, unused: Sequence[str] = UNUSED
-) -> LineModel:
+def fit_model(samples: list[Sample], target: float, unused: Sequence[str] = UNUSED) -> LineModel:
     """The logistic model, shifted so ``target`` of the wrong samples score under CUT;
     the features in ``unused`` weigh nothing."""
     used = [i for i, name in enumerate(FEATURES) if name not in unused]

@@ -147,9 +147,7 @@ def match_page(
         conf = lines[o].confidence if o is not None else None
         own = o is not None
         real = wrong and not missing and all_real_words(got, language)
-        gt_out.append(
-            GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf, own, real)
-        )
+        gt_out.append(GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf, own, real))
         if o is not None:
             used[o] = True
             ocr_error[o] = wrong
@@ -163,6 +161,8 @@ def match_page(
     return PageScore(gt_out, ocr_out, cer(ref, hyp), len(ref))
 
 
+# Typographic quotes, stripped off words like the ASCII punctuation.
+_QUOTES = "\u2018\u2019\u201c\u201d"
 # wordfreq's lists among the bench's languages (Chinese would need a segmenter).
 _WORD_LISTS = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi"})
 
@@ -174,7 +174,7 @@ def all_real_words(text: str, language: str) -> bool:
 
     if language not in _WORD_LISTS:
         return False
-    words = [w.strip(string.punctuation + "‘’“”").lower() for w in text.split()]
+    words = [w.strip(string.punctuation + _QUOTES).lower() for w in text.split()]
     words = [w for w in words if w]
     return bool(words) and all(
         not any(c.isalpha() for c in w) or zipf_frequency(w, language) > 0 for w in words

@@ -17,10 +17,14 @@ Vietnamese     Tesseract ``vie``           its score; RapidOCR agreeing on the *
 other scripts  Tesseract                   its score, through Tesseract's map
 =============  ==========================  ==========================================
 
-A line's confidence is a logistic model of the shown reading's score, the other reader's
-score and how far the two agree, one per script, fitted on drawn notes by
-``python -m bench.calibrate --engine combined`` and shifted so its cut lands on the default
-threshold: 75 means the same for every engine, language and combination.
+A line's confidence is a logistic model (:class:`LineModel`) of the shown reading's score,
+the other reader's score, how far the two agree, how steady RapidOCR's reading is, how
+ordinary its words are, whether the language model changed it and whether a word inside it
+is capitalised, one per script and shown reader. It is fitted on drawn notes and the shared
+real notes, read with the language model as the default engine reads them
+(``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
+by manuscript page), and shifted so its cut lands on the default threshold: 75 means the
+same for every engine, language and combination.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 # wordfreq's languages among ours (Chinese needs a segmenter; its lines are short and its
 # readers agree well, so it goes without).
@@ -63,7 +64,7 @@ def capitals_inside(text: str) -> float:
     that look alike at both sizes far more often than writers capitalise inside a sentence;
     names do it too, so it is weighed, not trusted."""
     words = text.split()
-    for before, word in zip(words, words[1:]):
+    for before, word in pairwise(words):
         letters = _WORD.match(word)
         if letters is None or len(letters.group()) < 2:
             continue
