@@ -1,17 +1,21 @@
 """Fit how sure the default engine (RapidOCR + Tesseract) is of a line, and write it.
 
 Run: .venv/bin/python -m bench.calibrate_reading [--quick] [--target 0.97] [--dry-run]
+         [--cache bench/out/evidence-lm.json] [--unused FEATURES] [--compare OLD.json]
 
-Reads a drawn labelled set (bench.calibrate's training seeds, distinct from
-bench.flag_quality's) with bot.ocr.job.rapid_tesseract.gather: every line found, read by
-RapidOCR and by Tesseract, with RAW scores. Lines are paired one to one with the written lines
-(bench.common's alignment). For each script (bot.ocr.decide.combined.Script) a logistic model
-P(right | logit of the shown reading's score, logit of the other reader's score, their
-agreement, and how steady RapidOCR's reading is when re-read) is fitted, then shifted so that
-``--target`` of the training set's wrong lines fall under the default threshold (0.75). Latin
-lines have a model per reader shown (deciding shows whichever is surer); Chinese shows
-RapidOCR, Vietnamese shows Tesseract. A model of RapidOCR alone is fitted too
-(``OCR_ENGINE=rapid``). Writes bot/ocr/calibration/combined.json, which decide.Models reads.
+With ``--cache`` (what shipped: the file ``bench.calibrate_evidence`` writes), the pages are
+drawn notes of bench.calibrate's training seeds (distinct from bench.flag_quality's) AND the
+shared real notes, read once as the default engine reads them; without it, the drawn notes
+only, read now. Each page's lines are paired one to one with the written lines (bench.common's
+alignment); a line is right when its text is exact (drawn) or its CER is at most 0.1 (real,
+as bench.real_notes counts). For each script and reader shown
+(bot.ocr.decide.combined.Script; "latin/rapid", "latin/tesseract", "vi/tesseract",
+"zh/rapid", and RapidOCR alone, ``OCR_ENGINE=rapid``) a logistic model of
+bot.ocr.decide.combined.FEATURES is fitted, then shifted so that ``--target`` of its training
+lines that are wrong fall under the default threshold (0.75). With ``--cache`` it prints the
+figures bench.flag_quality / bench.real_notes would print, held out (5 folds: drawn notes by
+seed, real notes by manuscript page, fitted on the other four) and in sample.
+Writes bot/ocr/calibration/combined.json, which decide.Models reads.
 """
 
 from __future__ import annotations
@@ -270,10 +274,17 @@ def main() -> None:
         default=",".join(UNUSED),
         help="features left out: name (every model) or key:name (vi/tesseract:capitals)",
     )
+    parser.add_argument(
+        "--compare", type=Path, help="another combined.json, scored on the same evidence"
+    )
     args = parser.parse_args()
     unused = tuple(f for f in args.unused.split(",") if f)
     pages = load(args.cache) if args.cache else live_pages(args.quick)
     print(f"{len(pages)} pages, target {args.target}, features left out: {unused or 'none'}")
+    if args.compare:
+        data = json.loads(args.compare.read_text(encoding="utf-8"))
+        other = {part: {k: LineModel(**v) for k, v in data[part].items()} for part in data}
+        print_figures(f"{args.compare}:", figures(pages, as_models(other)))
     if args.cache:
         print_figures(f"held out ({FOLDS} folds):", held_out(pages, args.target, unused))
     fitted = fit_all(pages, args.target, unused)
