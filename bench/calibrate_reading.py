@@ -15,7 +15,8 @@ bot.ocr.decide.combined.FEATURES is fitted, then shifted so that ``--target`` of
 lines that are wrong fall under the default threshold (0.75). With ``--cache`` it prints the
 figures bench.flag_quality / bench.real_notes would print, held out (5 folds: drawn notes by
 seed, real notes by manuscript page, fitted on the other four) and in sample.
-Writes bot/ocr/calibration/combined.json, which decide.Models reads.
+Writes bot/ocr/calibration/combined.json (``--out combined-greedy``: the models of RapidOCR
+read greedily, ``OCR_LM_DECODING=false``), which decide.Models reads.
 """
 
 from __future__ import annotations
@@ -275,6 +276,9 @@ def main() -> None:
         help="features left out: name (every model) or key:name (vi/tesseract:capitals)",
     )
     parser.add_argument(
+        "--out", default="combined", choices=("combined", "combined-greedy"), help="models written"
+    )
+    parser.add_argument(
         "--compare", type=Path, help="another combined.json, scored on the same evidence"
     )
     args = parser.parse_args()
@@ -292,7 +296,7 @@ def main() -> None:
         report(key, fitted["both" if "/" in key else "rapid_alone"][key], found)
     print_figures("in sample:", figures(pages, as_models(fitted)))
     if not args.dry_run:
-        path = CALIBRATION_DIR / "combined.json"
+        path = CALIBRATION_DIR / f"{args.out}.json"
         data = {part: {k: asdict(m) for k, m in models.items()} for part, models in fitted.items()}
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path}")

@@ -160,8 +160,8 @@ class Models:
         return self.rapid_alone.get(script.value, _FALLBACK)
 
     @classmethod
-    def load(cls, directory: Path = CALIBRATION_DIR) -> Models:
-        path = directory / "combined.json"
+    def load(cls, directory: Path = CALIBRATION_DIR, name: str = "combined") -> Models:
+        path = directory / f"{name}.json"
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         return cls(
             both={k: LineModel(**v) for k, v in data.get("both", {}).items()},
@@ -170,8 +170,13 @@ class Models:
         )
 
 
-@lru_cache(maxsize=1)
-def shipped_models() -> Models:
+@lru_cache(maxsize=2)
+def shipped_models(*, greedy: bool = False) -> Models:
+    """The shipped models, fitted on RapidOCR's output decoded with the language model (the
+    default), or with ``greedy`` as RapidOCR decodes it itself (``OCR_LM_DECODING=false``):
+    the same evidence weighs differently when the LM has fixed what it could."""
+    if greedy and (CALIBRATION_DIR / "combined-greedy.json").exists():
+        return Models.load(name="combined-greedy")
     return Models.load()
 
 
