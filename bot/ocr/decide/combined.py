@@ -24,7 +24,9 @@ is capitalised, one per script and shown reader. It is fitted on drawn notes and
 real notes, read with the language model as the default engine reads them
 (``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
 by manuscript page), and shifted so its cut lands on the default threshold: 75 means the
-same for every engine, language and combination.
+same for every engine, language and combination. RapidOCR read greedily
+(``OCR_LM_DECODING=false``) has models of its own, fitted the same way
+(``combined-greedy.json``).
 """
 
 from __future__ import annotations
