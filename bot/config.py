@@ -56,8 +56,9 @@ class Settings(BaseSettings):
     ocr_queue_size: int = Field(default=64, ge=1)
     ocr_max_side: int = Field(default=2000, ge=200)
     # RapidOCR + Tesseract: decode RapidOCR's output with a character language model and
-    # put back the word spaces it drops (issue 18, bot/ocr/decoding/; bench.decoding).
-    ocr_lm_decoding: bool = False
+    # put back the word spaces it drops (issue 18, bot/ocr/decoding/; bench.decoding). On
+    # since deciding was refitted with "the LM changed this line" (bench/README.md).
+    ocr_lm_decoding: bool = True
 
     aspose_license_path: Path | None = None
     aspose_license_base64: SecretStr | None = None
