@@ -64,7 +64,7 @@ from bot.ocr.preprocess import prepare
 Sample = tuple[Reading, Reading | None, float, str, bool]
 # Features whose weight is kept >= 0, and <= 0 (the other reader's score is free: it is
 # also in the agreement).
-_NEVER_LOWER = frozenset({"agree", "same", "steady", "words"})
+_NEVER_LOWER = frozenset({"agree", "same", "steady", "words", "least", "margin"})
 _NEVER_RAISE = frozenset({"lm", "capitals"})
 # Features left out of the fit (weight 0), "key:name" for one model only: chosen by
 # cross-validation (bench README). Vietnamese capitalises inside sentences ("thứ Năm") and

@@ -4,6 +4,7 @@ character LM built from the installed wordfreq data only, word spaces from ink g
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -117,12 +118,20 @@ def test_a_word_space_the_recognizer_dropped_is_put_back_where_the_gap_is() -> N
 
 
 def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word() -> None:
-    # the recognizer was sure of "Pacife mould"; the LM preferred "Pacific would"
+    # the recognizer was sure of "Pacife mould" but for its "f" and "m" (the LM changes
+    # only what the image leaves close); the LM preferred "Pacific would"
     changed = Decoded(
-        greedy="Pacife mould", spaced="Pacife mould", text="Pacific would", score=0.97
+        greedy="Pacife mould",
+        spaced="Pacife mould",
+        text="Pacific would",
+        score=0.97,
+        least=0.8,
+        margin=0.6,
     )
     assert changed.lm_changed
-    reading = Reading(changed.text, changed.score, steady=1.0).changed_by_lm()
+    reading = Reading(
+        changed.text, changed.score, steady=1.0, least=changed.least, margin=changed.margin
+    ).changed_by_lm()
     assert reading.text == "Pacific would"
     assert reading.lm_changed
     en, models = resolve("en"), shipped_models()
@@ -132,13 +141,37 @@ def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word(
         assert verdict.text == "Pacific would"
         assert verdict.confidence is not None and verdict.confidence < 0.75, tesseract
         # and the change itself never makes a line surer
-        unchanged = decide(Reading(changed.text, changed.score, steady=1.0), tesseract, en, models)
+        unchanged = decide(replace(reading, lm_changed=False), tesseract, en, models)
         assert unchanged.confidence is not None and verdict.confidence <= unchanged.confidence
     # spaces put back from the ink are no change of the LM's
     kept = Decoded(
         greedy="WYuyuan Rd.E", spaced="W Yuyuan Rd. E", text="W Yuyuan Rd. E", score=0.97
     )
     assert not kept.lm_changed
+
+
+def test_one_doubtful_character_in_a_sure_line_makes_the_line_less_sure() -> None:
+    # "cat" read surely but for its "a" (0.55, "e" close behind): the line score, the mean
+    # of the characters' probabilities, still says 0.82
+    probs = matrix({"c": 0.96}, {}, {"a": 0.55, "e": 0.4}, {}, {"t": 0.96})
+    reading = ctc.greedy(probs, LABELS)
+    assert reading.text == "cat"
+    assert reading.score > 0.8
+    peak, margin = reading.peaks(probs)
+    assert float(peak.min()) == pytest.approx(0.55)
+    assert float(margin.min()) == pytest.approx(0.15)
+    en, models = resolve("en"), shipped_models()
+    for tesseract in (None, Reading("cat", 0.9), Reading("cet", 0.7)):
+        sure = decide(Reading("cat", reading.score, steady=1.0), tesseract, en, models)
+        doubted = decide(
+            Reading("cat", reading.score, steady=1.0, least=0.55, margin=0.15),
+            tesseract,
+            en,
+            models,
+        )
+        assert doubted.text == sure.text
+        assert doubted.confidence is not None and sure.confidence is not None
+        assert doubted.confidence < sure.confidence, tesseract
 
 
 def test_the_setting_switches_the_default_engine_to_lm_decoding() -> None:

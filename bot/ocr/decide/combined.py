@@ -96,6 +96,8 @@ class LineModel:
     words: float = 0.0
     lm: float = 0.0
     capitals: float = 0.0
+    least: float = 0.0
+    margin: float = 0.0
 
     def __call__(
         self, shown: Reading, other: Reading | None, agree: float, language: str
@@ -117,10 +119,23 @@ class LineModel:
             self.words,
             self.lm,
             self.capitals,
+            self.least,
+            self.margin,
         )
 
 
-FEATURES = ("shown", "other", "agree", "same", "steady", "words", "lm", "capitals")
+FEATURES = (
+    "shown",
+    "other",
+    "agree",
+    "same",
+    "steady",
+    "words",
+    "lm",
+    "capitals",
+    "least",
+    "margin",
+)
 
 
 def features(
@@ -137,7 +152,19 @@ def features(
         plausibility(shown.text, language),
         float(shown.lm_changed or (other is not None and other.lm_changed)),
         capitals_inside(shown.text),
+        *least_sure(shown, other),
     )
+
+
+def least_sure(shown: Reading, other: Reading | None) -> tuple[float, float]:
+    """logit of RapidOCR's least sure character's probability and of its least margin,
+    whichever reader is shown (only RapidOCR's reading decoded by bot.ocr.decoding has
+    them). Not known: the shown reading's score, and the least margin a character read at
+    that probability can have."""
+    known = [r for r in (shown, other) if r is not None and r.least is not None]
+    least = min(r.least for r in known if r.least is not None) if known else shown.score
+    margins = [r.margin for r in known if r.margin is not None]
+    return logit(least), logit(min(margins) if margins else 2 * least - 1)
 
 
 # Before bench.calibrate_reading has fitted anything: scores alone, agreement counted.

@@ -63,6 +63,19 @@ class Greedy:
     starts: tuple[int, ...]
     ends: tuple[int, ...]
 
+    def peaks(self, probs: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Each character's probability at its surest step, and its margin there over the
+        next likeliest label (the line score averages these away: one doubtful character in
+        a sure line is what a wrong line often is)."""
+        best = probs.argmax(axis=1)
+        peak, margin = [], []
+        for s, e in zip(self.starts, self.ends, strict=True):
+            t = s + int(probs[s : e + 1, best[s]].argmax())
+            top2 = np.partition(probs[t], -2)[-2:]
+            peak.append(float(top2[1]))
+            margin.append(float(top2[1] - top2[0]))
+        return np.array(peak, dtype=np.float32), np.array(margin, dtype=np.float32)
+
 
 def greedy(probs: NDArray[np.float32], labels: list[str]) -> Greedy:
     """The likeliest label at each step, repeats merged, blanks dropped."""

@@ -5,20 +5,37 @@ them greedily.
 A line the language model changed is marked so
 (:meth:`bot.ocr.decide.evidence.Reading.changed_by_lm`): the recognizer's score vouches
 for the greedy reading, not for the one the LM preferred, and deciding weighs the change
-(:class:`bot.ocr.decide.combined.LineModel`).
+(:class:`bot.ocr.decide.combined.LineModel`). So is its least sure character (issue 18
+part 3): the score is the mean of the characters' probabilities, which averages away the
+one character the recognizer doubted.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from PIL import Image
 
 from bot.ocr.decoding import line
 
 
-def read_pieces(crops: list[Image.Image], language: str) -> tuple[list[tuple[str, float]], bool]:
-    """Each crop's (text, score 0..1) as ``rapid.read_line`` gives them (the score is the
-    recognizer's, for its greedy reading), and whether the LM changed any of them."""
+class Pieces(NamedTuple):
+    """A line's pieces as ``rapid.read_line`` gives them, (text, score 0..1) each (the
+    score is the recognizer's, for its greedy reading), and what deciding weighs besides."""
+
+    parts: list[tuple[str, float]]
+    lm_changed: bool  # the LM changed any of them
+    least: float | None  # the lowest probability of any character read (None: none read)
+    margin: float | None  # the least margin of a character over the next likeliest label
+
+
+def read_pieces(crops: list[Image.Image], language: str) -> Pieces:
+    """Each crop read and decoded (:func:`bot.ocr.decoding.line.read`)."""
     decoded = [line.read(c, language) for c in crops if c.width >= 4 and c.height >= 4]
-    return [(d.text, d.score if d.text else 0.0) for d in decoded], any(
-        d.lm_changed for d in decoded
+    read = [d for d in decoded if d.greedy]
+    return Pieces(
+        [(d.text, d.score if d.text else 0.0) for d in decoded],
+        any(d.lm_changed for d in decoded),
+        min((d.least for d in read), default=None),
+        min((d.margin for d in read), default=None),
     )

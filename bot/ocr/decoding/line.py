@@ -41,6 +41,8 @@ class Decoded:
     spaced: str  # the same, with the word spaces it dropped put back
     text: str  # the reading shown: ``spaced``, or the language model's where there is one
     score: float  # RapidOCR's score of its greedy reading (0..1)
+    least: float = 1.0  # the lowest probability of a character of the greedy reading
+    margin: float = 1.0  # the least margin of a character over the next likeliest label
 
     @property
     def spaces_restored(self) -> int:
@@ -66,15 +68,20 @@ def decode(
     :func:`bot.ocr.readers.rapid.line_probabilities`), in ``language``."""
     first = ctc.greedy(probs, labels)
     greedy = " ".join(first.text.split())
+    peak, margin = first.peaks(probs)
+    doubt = {
+        "least": float(peak.min()) if peak.size else 1.0,
+        "margin": float(margin.min()) if margin.size else 1.0,
+    }
     if language in _UNSPACED:
-        return Decoded(greedy, greedy, greedy, first.score)
+        return Decoded(greedy, greedy, greedy, first.score, **doubt)
     after = spaces.missing(line, first, probs, len(labels) - 1)
     spaced = " ".join(spaces.restored(first.text, after).split())
     if not (use_lm and lm.supported(language)) or first.score >= sure:
-        return Decoded(greedy, spaced, spaced, first.score)
+        return Decoded(greedy, spaced, spaced, first.score, **doubt)
     probs = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
     text = ctc.beam_search(probs, labels, lm.model(language), weights)
-    return Decoded(greedy, spaced, text, first.score)
+    return Decoded(greedy, spaced, text, first.score, **doubt)
 
 
 def read(

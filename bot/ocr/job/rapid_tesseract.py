@@ -95,6 +95,9 @@ class FoundLines:
     # issue 18 hook: per line, the language model changed RapidOCR's reading (empty: read
     # greedily)
     lm_changed: list[bool] = field(default_factory=list)
+    # issue 18 part 3: per line, RapidOCR's least sure character (least, margin:
+    # bot.ocr.decoding.hook.Pieces; empty: read greedily)
+    doubt: list[tuple[float | None, float | None]] = field(default_factory=list)
 
     def text(self) -> str:
         return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
@@ -105,35 +108,37 @@ def find_and_read(image: Image.Image, *, rapid: bool, decode_as: str | None = No
     language model of ``decode_as`` when given, else greedily)."""
     spots = find_lines(image, rapid_reader.detect(image))
     crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
-    pieces, changed = _rapid_readings(crops, rapid, decode_as)
+    pieces, changed, doubt = _rapid_readings(crops, rapid, decode_as)
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
     # may lie upside down, which reading them both ways tells.
     flipped = rapid and _upside_down(crops, [Reading.of_pieces(p, Script.LATIN) for p in pieces])
     if flipped:
         crops = [[c.rotate(180) for c in cs] for cs in crops]
-        pieces, changed = _rapid_readings(crops, rapid, decode_as)
+        pieces, changed, doubt = _rapid_readings(crops, rapid, decode_as)
     if flipped != standing(spots):
         # The first line is then the bottom one (or the rightmost, on a page turned
         # clockwise).
         spots, crops, pieces, changed = spots[::-1], crops[::-1], pieces[::-1], changed[::-1]
-    return FoundLines(spots, crops, pieces, changed)
+        doubt = doubt[::-1]
+    return FoundLines(spots, crops, pieces, changed, doubt)
 
 
 def _rapid_readings(
     crops: list[list[Image.Image]], rapid: bool, decode_as: str | None
-) -> tuple[list[list[tuple[str, float]]], list[bool]]:
+) -> tuple[list[list[tuple[str, float]]], list[bool], list[tuple[float | None, float | None]]]:
     """RapidOCR's reading of each line's pieces, and (issue 18 hook, ``decode_as``) whether
     the language model changed it. The scores are RapidOCR's for its greedy reading either
     way, so the way up is judged alike."""
     if not rapid:
-        return [[] for _ in crops], []
+        return [[] for _ in crops], [], []
     if decode_as is None:
-        return [_read_pieces(cs) for cs in crops], []
+        return [_read_pieces(cs) for cs in crops], [], []
     from bot.ocr.decoding.hook import read_pieces
 
     read = [read_pieces(cs, decode_as) for cs in crops]
-    return [p for p, _ in read], [changed for _, changed in read]
+    doubt = [(r.least, r.margin) for r in read]
+    return [r.parts for r in read], [r.lm_changed for r in read], doubt
 
 
 def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
@@ -147,8 +152,9 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
     evidence = []
     decode_as = _decode_as(language, readers)
     changed = found.lm_changed or [False] * len(found.spots)
-    for spot, cs, pieces, lm_changed in zip(
-        found.spots, found.crops, found.pieces, changed, strict=True
+    doubt = found.doubt or [(None, None)] * len(found.spots)
+    for spot, cs, pieces, lm_changed, (least, margin) in zip(
+        found.spots, found.crops, found.pieces, changed, doubt, strict=True
     ):
         by_tess = None
         if tess_api is not None:
@@ -156,7 +162,7 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
         if not use_rapid:
             evidence.append(LineEvidence(spot.box, tesseract=by_tess))
             continue
-        by_rapid = Reading.of_pieces(pieces, script)
+        by_rapid = replace(Reading.of_pieces(pieces, script), least=least, margin=margin)
         if by_tess is None or agreement(by_rapid.text, by_tess.text, script) < 1:
             # Only a line the readers disagree on is worth the time of re-reading.
             by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script, decode_as))
@@ -174,7 +180,7 @@ def _read_pieces(
     if decode_as is not None:  # issue 18 hook: LM decoding (bot.ocr.decoding)
         from bot.ocr.decoding.hook import read_pieces
 
-        return read_pieces(crops, decode_as)[0]
+        return read_pieces(crops, decode_as).parts
     return [rapid_reader.read_line(c) for c in crops]
 
 
@@ -275,8 +281,9 @@ class RapidTesseract:
             if decode_as is not None:
                 # issue 18 hook: the guess was made on the greedy reading; the lines are
                 # read again decoded in the language guessed
-                pieces, changed = _rapid_readings(found.crops, True, decode_as)
-                found = FoundLines(found.spots, found.crops, pieces, changed)
+                found = FoundLines(
+                    found.spots, found.crops, *_rapid_readings(found.crops, True, decode_as)
+                )
             evidence = read_with(found, language, self.readers)
         else:
             evidence = gather(image, language, self.readers)
