@@ -19,14 +19,16 @@ other scripts  Tesseract                   its score, through Tesseract's map
 
 A line's confidence is a logistic model (:class:`LineModel`) of the shown reading's score,
 the other reader's score, how far the two agree, how steady RapidOCR's reading is, how
-ordinary its words are, whether the language model changed it and whether a word inside it
-is capitalised, one per script and shown reader. It is fitted on drawn notes and the shared
+ordinary its words are, whether the language model changed it, whether a word inside it
+is capitalised and how sure RapidOCR was of its least sure character, one per script and
+shown reader. It is fitted on drawn notes and the shared
 real notes, read with the language model as the default engine reads them
 (``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
 by manuscript page), and shifted so its cut lands on the default threshold: 75 means the
 same for every engine, language and combination. RapidOCR read greedily
 (``OCR_LM_DECODING=false``) has models of its own, fitted the same way
-(``combined-greedy.json``).
+(``combined-greedy.json``), without the least sure character (only the LM's decoding
+measures it).
 """
 
 from __future__ import annotations
@@ -78,14 +80,19 @@ class LineModel:
     + other * logit(other reader's score) + agree * agreement + same * [readings equal]
     + steady * share of the shown reader's re-reads that agree
     + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`
-    + lm * [the language model changed RapidOCR's reading]).
+    + lm * [the language model changed RapidOCR's reading]
+    + capitals * [a word inside it is capitalised]
+    + least * logit(RapidOCR's least sure character) + margin * logit(its least margin)).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
     reading that changes when the crop is padded or shrunk is a guess. A line the language
     model changed (issue 18) is scored by the recognizer for what it read, not for what the
     LM preferred, and it reads like the language whether or not it is right: the change is
-    weighed (``lm``, never for the better)."""
+    weighed (``lm``, never for the better). RapidOCR's score is the mean of its
+    characters' probabilities, which averages away the one character it doubted; the
+    least sure character's probability and margin over the next likeliest label (issue 18
+    part 3, :func:`least_sure`) are weighed too (never for the worse when higher)."""
 
     intercept: float
     shown: float
