@@ -68,13 +68,15 @@ class Greedy:
         next likeliest label (the line score averages these away: one doubtful character in
         a sure line is what a wrong line often is)."""
         best = probs.argmax(axis=1)
-        peak, margin = [], []
-        for s, e in zip(self.starts, self.ends, strict=True):
-            t = s + int(probs[s : e + 1, best[s]].argmax())
-            top2 = np.partition(probs[t], -2)[-2:]
-            peak.append(float(top2[1]))
-            margin.append(float(top2[1] - top2[0]))
-        return np.array(peak, dtype=np.float32), np.array(margin, dtype=np.float32)
+        steps = [
+            s + int(probs[s : e + 1, best[s]].argmax())
+            for s, e in zip(self.starts, self.ends, strict=True)
+        ]
+        rows = probs[steps]  # a copy: the best label of each row is put out of the way
+        chars = np.arange(len(steps))
+        peak = rows[chars, best[steps]]
+        rows[chars, best[steps]] = 0.0
+        return peak, peak - rows.max(axis=1, initial=0.0)
 
 
 def greedy(probs: NDArray[np.float32], labels: list[str]) -> Greedy:
