@@ -113,7 +113,7 @@ def features(
         agree,
         float(agree >= 1.0),
         shown.steady,
-        plausibility(shown.text, language),
+        plausibility(shown.text, language, shown.known),
     )
 
 

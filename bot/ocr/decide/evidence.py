@@ -59,13 +59,15 @@ class Reading:
     of RapidOCR's re-reads of the line (the crop padded, the crop smaller) that read the same
     text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did;
     ``lm_changed``, a language model read the line otherwise than the reader (its score
-    then capped: :meth:`changed_by_lm`)."""
+    then capped: :meth:`changed_by_lm`); ``known``, its words the user is known to write
+    (lower case, :mod:`bot.ocr.vocabulary`): ordinary words for deciding."""
 
     text: str
     score: float
     steady: float = 0.0
     agreed: int = 0
     lm_changed: bool = False
+    known: frozenset[str] = frozenset()
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:

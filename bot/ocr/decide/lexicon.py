@@ -21,12 +21,13 @@ _COMMON = 6.0
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 
 
-def plausibility(text: str, language: str) -> float:
+def plausibility(text: str, language: str, known: frozenset[str] = frozenset()) -> float:
     """0..1: how ordinary the least ordinary word of ``text`` is (1.0 where there are no
-    words to judge, or no list for ``language``)."""
+    words to judge, or no list for ``language``). ``known``: words (lower case) the user is
+    known to write, as ordinary as any (issue 18, :mod:`bot.ocr.vocabulary`)."""
     if language not in _LISTED:
         return 1.0
-    words = [w for w in _WORD.findall(text) if len(w) > 1]
+    words = [w for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in known]
     if not words:
         return 1.0
     if any(_odd_case(w) for w in words):

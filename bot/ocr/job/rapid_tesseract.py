@@ -29,6 +29,7 @@ from bot.ocr.job import PageReading
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
 from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -264,9 +265,12 @@ class RapidTesseract:
         # cannot read say nothing about which way is up.
         return not rapid_reads(language)
 
-    def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
+    def read_page(
+        self, image: Image.Image, language: Language, timeout_ms: int, words: Vocabulary = NO_WORDS
+    ) -> PageReading:
         """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
-        language its script shows (Latin script in ``language.latin``)."""
+        language its script shows (Latin script in ``language.latin``). Each reading is
+        rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.vocabulary`)."""
         model = CombinedModel(self._models or shipped_models())
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
@@ -280,4 +284,5 @@ class RapidTesseract:
             evidence = read_with(found, language, self.readers)
         else:
             evidence = gather(image, language, self.readers)
-        return PageReading([model.line(e, language) for e in evidence], language)
+        lines = [model.line(words.applied(e, language.code), language) for e in evidence]
+        return PageReading(lines, language)
