@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.ocr.model import Page
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,16 @@ class Recognizer(Protocol):
         """Stop workers; pending jobs fail with OcrError."""
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
         """Read ``image`` (encoded bytes as sent by the user) in ``language`` (any code
-        :func:`bot.ocr.languages.resolve` accepts). Raises a subclass of BotError."""
+        :func:`bot.ocr.languages.resolve` accepts). ``words``: the user's own words, which
+        bias the reading (:mod:`bot.ocr.vocabulary`). Raises a subclass of BotError."""
         ...
 
     def available_languages(self) -> list[str]:

@@ -31,12 +31,14 @@ from bot.storage.schema import (
 )
 from bot.storage.tokens import TokensRepo
 from bot.storage.users import UsersRepo
+from bot.storage.words import WordsRepo
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 class Database:
-    """Holds the engine and exposes ``notes``, ``users`` and ``reviews`` repositories."""
+    """Holds the engine and exposes ``notes``, ``users``, ``reviews``, ``tokens`` and ``words``
+    repositories."""
 
     def __init__(self, engine: AsyncEngine, *, cache_settings: bool = True) -> None:
         self.engine = engine
@@ -48,6 +50,7 @@ class Database:
         self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
         self.reviews = ReviewsRepo(engine)
         self.tokens = TokensRepo(engine)
+        self.words = WordsRepo(engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -137,7 +137,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
@@ -150,4 +150,16 @@ api_tokens = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", BigInteger, nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Each user's vocabulary (issue 18): the words their corrections taught, as they wrote them,
+# each with its weight (typed 3, in a confirmed line 1, summed) and when last taught; capped
+# per user (bot/storage/words.py).
+user_words = Table(
+    "user_words",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("word", String(64), primary_key=True),
+    Column("weight", Integer, nullable=False),
+    Column("used_at", UtcDateTime, nullable=False),
 )

@@ -192,7 +192,8 @@ async def _read_all(
             state = api.pending[reading_id]
             state.status = ReadingStatus.READING
             try:
-                note = await reader.recognize(sources, language)
+                words = await reader.words_of(user_id)
+                note = await reader.recognize(sources, language, words=words)
                 if not note.has_text:
                     raise ApiProblem(422, N_("photo-no-text"))
                 session = ReviewSession.from_pages(
