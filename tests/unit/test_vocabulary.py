@@ -1,0 +1,116 @@
+"""The rules by which a user's words rewrite a reading (issue 18 part 2), and what a review
+teaches: a misread user word is written as they wrote it; a right word is never turned into
+a user word; an empty vocabulary changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ocr.decide.combined import CombinedModel, shipped_models
+from bot.ocr.decide.evidence import LineEvidence, Reading
+from bot.ocr.decide.lexicon import plausibility
+from bot.ocr.languages import resolve
+from bot.ocr.model import Line, Page
+from bot.ocr.vocabulary import CONFIRMED, NO_WORDS, TYPED, Vocabulary
+from bot.review.session import ReviewSession
+from bot.review.taught import taught
+
+NAMES = Vocabulary.of([("Priyanka", TYPED), ("Nguyễn", TYPED), ("Okonkwo", TYPED)])
+
+
+@pytest.mark.parametrize(
+    ("read", "written"),
+    [
+        ("Priyanka Nguyen", "Priyanka Nguyễn"),  # diacritics aside
+        ("Priyanka Nguyn", "Priyanka Nguyễn"),  # a letter missed
+        ("PRiyanka Nguyin", "Priyanka Nguyễn"),  # a capital inside, a letter wrong
+        ("Call Priyanka Nguy n at 3 pm", "Call Priyanka Nguyễn at 3 pm"),  # split at a letter
+        ("NGUYEN", "NGUYỄN"),  # in capitals where the line is
+        ("Okonkwa, Priyank.", "Okonkwo, Priyanka."),  # punctuation kept
+    ],
+)
+def test_a_misread_user_word_is_written_as_the_user_wrote_it(read: str, written: str) -> None:
+    assert NAMES.rewrite(read, "en") == written
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Buy milk and eggs tomorrow",
+        "Call the dentist at 3 pm",
+        "Pick up the dry cleaning",
+        "Nguy is not a word",  # a near match that is not one word's misreading
+        "Tran and Trang",  # real words near no user word
+    ],
+)
+def test_right_words_stay_as_read(line: str) -> None:
+    assert NAMES.rewrite(line, "en") == line
+
+
+def test_a_common_word_is_never_written_over() -> None:
+    words = Vocabulary.of([("résumé", TYPED), ("Treat", TYPED), ("cafés", TYPED)])
+    # "resume" is itself a common English word: the user's accented form does not replace it.
+    assert words.rewrite("resume the meeting", "en") == "resume the meeting"
+    # A user word that is common in the language is not written in: the readers know it.
+    assert words.rewrite("Trcat the team", "en") == "Trcat the team"
+
+
+def test_two_user_words_a_reading_is_equally_near_leave_it_as_read() -> None:
+    words = Vocabulary.of([("Marisol", TYPED), ("Marisel", TYPED)])
+    assert words.rewrite("Marisal", "en") == "Marisal"
+
+
+def test_words_only_confirmed_neither_rewrite_nor_count_until_confirmed_twice() -> None:
+    once = Vocabulary.of([("Okonkwo", CONFIRMED)])
+    assert once.rewrite("Okonkwa", "en") == "Okonkwa"
+    assert once.known == frozenset()
+    twice = Vocabulary.of([("Okonkwo", 2 * CONFIRMED)])
+    assert twice.known == frozenset({"okonkwo"})
+    assert twice.rewrite("Okonkwa", "en") == "Okonkwa"
+
+
+def test_vietnamese_lines_and_unlisted_scripts() -> None:
+    # In Vietnamese "Nguyễn" is a common word: Tesseract's reading of it stands as read,
+    # while a foreign name in the line is written in.
+    assert NAMES.rewrite("Gặp Priyank Nguyên", "vi") == "Gặp Priyanka Nguyên"
+    assert NAMES.rewrite("和 Priyank 开会", "zh") == "和 Priyank 开会"
+
+
+def test_an_empty_vocabulary_changes_nothing() -> None:
+    evidence = LineEvidence(None, rapid=Reading("Priyanka Nguyn", 0.9), tesseract=None)
+    assert NO_WORDS.applied(evidence, "en") is evidence
+    assert not NO_WORDS and NO_WORDS.rewrite("Priyanka Nguyn", "en") == "Priyanka Nguyn"
+
+
+def test_the_users_words_are_ordinary_words_for_deciding() -> None:
+    assert plausibility("Priyanka Okonkwo", "en") < 0.5
+    assert plausibility("Priyanka Okonkwo", "en", frozenset({"priyanka", "okonkwo"})) == 1.0
+    # A line two readers read alike as the user's words is sure; without them, not.
+    model = CombinedModel(shipped_models())
+    evidence = LineEvidence(
+        None, rapid=Reading("Call Priyanka Nguyn", 0.95, steady=1.0),
+        tesseract=Reading("Call Priyanka Nguyen", 0.9),
+    )  # fmt: skip
+    english = resolve("en")
+    before = model.line(evidence, english)
+    after = model.line(NAMES.applied(evidence, "en"), english)
+    assert before.text == "Call Priyanka Nguyn" and before.is_flagged(75)
+    assert after.text == "Call Priyanka Nguyễn" and not after.is_flagged(75)
+
+
+def test_the_vocabulary_crosses_the_queue_whole() -> None:
+    wire = NAMES.to_wire()
+    assert Vocabulary.from_wire(wire) == NAMES
+    assert Vocabulary.from_wire(None) == NO_WORDS
+    assert Vocabulary.from_wire([["x", "not a weight"], "junk"]) == NO_WORDS
+
+
+def test_a_review_teaches_typed_words_and_at_a_lower_weight_confirmed_ones() -> None:
+    read = [("Priyanka Nguyn", 0.1), ("Buy milk and eggs", 0.2), ("Drop me", 0.2), ("Sure", 0.99)]
+    page = Page("rapid+tesseract", "en", tuple(Line(t, c) for t, c in read))
+    s = ReviewSession.from_pages([page], owner=1, chat_id=1, threshold=75, file_ids=["f"])
+    s.replace(0, "Priyanka Nguyễn")
+    s.confirm(1)
+    s.drop(2)
+    assert taught(s) == {"Priyanka": TYPED, "Nguyễn": TYPED, "Buy": 1, "milk": 1, "and": 1,
+                         "eggs": 1}  # fmt: skip
