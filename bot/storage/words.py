@@ -1,8 +1,8 @@
 """Each user's vocabulary (issue 18): the words their corrections taught, with a weight.
 
-What a word weighs and how a vocabulary biases a reading is :mod:`bot.ocr.vocabulary`'s
-business; this room keeps the words: taught (weights summed), read back, capped per user
-(the heaviest and most recently taught are kept), and forgotten.
+What a word weighs is :mod:`bot.ocr.vocabulary`'s business, and how a vocabulary biases a
+reading :mod:`bot.ocr.decide.words`'s; this room keeps the words: taught (weights summed),
+read back, capped per user (the heaviest and most recently taught are kept), and forgotten.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import pytest
 from bot.ocr.decide.combined import CombinedModel, shipped_models
 from bot.ocr.decide.evidence import LineEvidence, Reading
 from bot.ocr.decide.lexicon import plausibility
+from bot.ocr.decide.words import applied, rewrite
 from bot.ocr.languages import resolve
 from bot.ocr.model import Line, Page
 from bot.ocr.vocabulary import CONFIRMED, NO_WORDS, TYPED, Vocabulary
@@ -30,7 +31,7 @@ NAMES = Vocabulary.of([("Priyanka", TYPED), ("Nguyễn", TYPED), ("Okonkwo", TYP
     ],
 )
 def test_a_misread_user_word_is_written_as_the_user_wrote_it(read: str, written: str) -> None:
-    assert NAMES.rewrite(read, "en") == written
+    assert rewrite(read, NAMES, "en") == written
 
 
 @pytest.mark.parametrize(
@@ -44,42 +45,42 @@ def test_a_misread_user_word_is_written_as_the_user_wrote_it(read: str, written:
     ],
 )
 def test_right_words_stay_as_read(line: str) -> None:
-    assert NAMES.rewrite(line, "en") == line
+    assert rewrite(line, NAMES, "en") == line
 
 
 def test_a_common_word_is_never_written_over() -> None:
     words = Vocabulary.of([("résumé", TYPED), ("Treat", TYPED), ("cafés", TYPED)])
     # "resume" is itself a common English word: the user's accented form does not replace it.
-    assert words.rewrite("resume the meeting", "en") == "resume the meeting"
+    assert rewrite("resume the meeting", words, "en") == "resume the meeting"
     # A user word that is common in the language is not written in: the readers know it.
-    assert words.rewrite("Trcat the team", "en") == "Trcat the team"
+    assert rewrite("Trcat the team", words, "en") == "Trcat the team"
 
 
 def test_two_user_words_a_reading_is_equally_near_leave_it_as_read() -> None:
     words = Vocabulary.of([("Marisol", TYPED), ("Marisel", TYPED)])
-    assert words.rewrite("Marisal", "en") == "Marisal"
+    assert rewrite("Marisal", words, "en") == "Marisal"
 
 
 def test_words_only_confirmed_neither_rewrite_nor_count_until_confirmed_twice() -> None:
     once = Vocabulary.of([("Okonkwo", CONFIRMED)])
-    assert once.rewrite("Okonkwa", "en") == "Okonkwa"
+    assert rewrite("Okonkwa", once, "en") == "Okonkwa"
     assert once.known == frozenset()
     twice = Vocabulary.of([("Okonkwo", 2 * CONFIRMED)])
     assert twice.known == frozenset({"okonkwo"})
-    assert twice.rewrite("Okonkwa", "en") == "Okonkwa"
+    assert rewrite("Okonkwa", twice, "en") == "Okonkwa"
 
 
 def test_vietnamese_lines_and_unlisted_scripts() -> None:
     # In Vietnamese "Nguyễn" is a common word: Tesseract's reading of it stands as read,
     # while a foreign name in the line is written in.
-    assert NAMES.rewrite("Gặp Priyank Nguyên", "vi") == "Gặp Priyanka Nguyên"
-    assert NAMES.rewrite("和 Priyank 开会", "zh") == "和 Priyank 开会"
+    assert rewrite("Gặp Priyank Nguyên", NAMES, "vi") == "Gặp Priyanka Nguyên"
+    assert rewrite("和 Priyank 开会", NAMES, "zh") == "和 Priyank 开会"
 
 
 def test_an_empty_vocabulary_changes_nothing() -> None:
     evidence = LineEvidence(None, rapid=Reading("Priyanka Nguyn", 0.9), tesseract=None)
-    assert NO_WORDS.applied(evidence, "en") is evidence
-    assert not NO_WORDS and NO_WORDS.rewrite("Priyanka Nguyn", "en") == "Priyanka Nguyn"
+    assert applied(evidence, NO_WORDS, "en") is evidence
+    assert not NO_WORDS and rewrite("Priyanka Nguyn", NO_WORDS, "en") == "Priyanka Nguyn"
 
 
 def test_the_users_words_are_ordinary_words_for_deciding() -> None:
@@ -93,7 +94,7 @@ def test_the_users_words_are_ordinary_words_for_deciding() -> None:
     )  # fmt: skip
     english = resolve("en")
     before = model.line(evidence, english)
-    after = model.line(NAMES.applied(evidence, "en"), english)
+    after = model.line(applied(evidence, NAMES, "en"), english)
     assert before.text == "Call Priyanka Nguyn" and before.is_flagged(75)
     assert after.text == "Call Priyanka Nguyễn" and not after.is_flagged(75)
 

@@ -60,7 +60,7 @@ class Reading:
     text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did;
     ``lm_changed``, a language model read the line otherwise than the reader (its score
     then capped: :meth:`changed_by_lm`); ``known``, its words the user is known to write
-    (lower case, :mod:`bot.ocr.vocabulary`): ordinary words for deciding."""
+    (lower case, :mod:`bot.ocr.decide.words`): ordinary words for deciding."""
 
     text: str
     score: float

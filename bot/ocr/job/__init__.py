@@ -78,7 +78,7 @@ class Pipeline(Protocol):
     ) -> PageReading:
         """Read one upright, validated page. ``timeout_ms``: where an engine can stop itself,
         it should by then (0: no limit). ``words``: the user's own words, where the pipeline
-        lets them bias its reading (:mod:`bot.ocr.vocabulary`)."""
+        lets them bias its reading (:mod:`bot.ocr.decide.words`)."""
         ...
 
 

@@ -24,6 +24,7 @@ from bot.ocr.decide.evidence import (
     script_of,
 )
 from bot.ocr.decide.guess import guess_language
+from bot.ocr.decide.words import applied
 from bot.ocr.find.lines import LineSpot, find_lines, standing
 from bot.ocr.job import PageReading
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
@@ -270,7 +271,7 @@ class RapidTesseract:
     ) -> PageReading:
         """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
         language its script shows (Latin script in ``language.latin``). Each reading is
-        rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.vocabulary`)."""
+        rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.decide.words`)."""
         model = CombinedModel(self._models or shipped_models())
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
@@ -284,5 +285,5 @@ class RapidTesseract:
             evidence = read_with(found, language, self.readers)
         else:
             evidence = gather(image, language, self.readers)
-        lines = [model.line(words.applied(e, language.code), language) for e in evidence]
+        lines = [model.line(applied(e, words, language.code), language) for e in evidence]
         return PageReading(lines, language)
