@@ -24,10 +24,17 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import THRESHOLD, Tally, drawn_set, make_engine, match_page, pct
+from bench.common import (
+    THRESHOLD,
+    DrawnNote,
+    Tally,
+    drawn_set,
+    make_engine,
+    match_page,
+    pct,
+)
 from bench.flag_quality import EVAL_SEEDS, QUICK_SEEDS
 from bench.real_notes import DATA, WRONG_CER
 from bot.ocr.model import Page
@@ -38,15 +45,7 @@ from bot.storage.words import KEPT
 WAYS = ("none", "empty", "others", "foreign")
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
-    name: str
-    language: str
-    lines: tuple[str, ...]
-    image: bytes
-
-
-def vocabularies(notes: Sequence[Note]) -> list[dict[str, Vocabulary | None]]:
+def vocabularies(notes: Sequence[DrawnNote]) -> list[dict[str, Vocabulary | None]]:
     """Per note, the vocabulary of each way (None: no ``words`` passed at all)."""
     counts = [Counter(words_of(" ".join(n.lines))) for n in notes]
     total: Counter[str] = sum(counts, Counter())
@@ -67,11 +66,11 @@ def vocabularies(notes: Sequence[Note]) -> list[dict[str, Vocabulary | None]]:
 
 
 async def read_way(
-    engine: Recognizer, notes: Sequence[Note], words: Sequence[Vocabulary | None]
+    engine: Recognizer, notes: Sequence[DrawnNote], words: Sequence[Vocabulary | None]
 ) -> list[Page | Exception]:
     sem = asyncio.Semaphore(2)
 
-    async def one(note: Note, vocabulary: Vocabulary | None) -> Page | Exception:
+    async def one(note: DrawnNote, vocabulary: Vocabulary | None) -> Page | Exception:
         async with sem:
             try:
                 if vocabulary is None:
@@ -83,7 +82,7 @@ async def read_way(
     return list(await asyncio.gather(*(one(n, w) for n, w in zip(notes, words, strict=True))))
 
 
-async def evaluate(label: str, notes: list[Note], engine_name: str, wrong_cer: float) -> None:
+async def evaluate(label: str, notes: list[DrawnNote], engine_name: str, wrong_cer: float) -> None:
     engine = make_engine(engine_name, workers=2)
     per_note = vocabularies(notes)
     t0 = time.perf_counter()
@@ -128,13 +127,13 @@ async def evaluate(label: str, notes: list[Note], engine_name: str, wrong_cer: f
         )
 
 
-def real_notes(data: Path, quick: bool) -> list[Note]:
+def real_notes(data: Path, quick: bool) -> list[DrawnNote]:
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
     entries = [e for e in manifest if not e["language"].startswith("zh")]
     if quick:
         entries = entries[::4]
     return [
-        Note(e["image"], e["language"], tuple(e["text"].split("\n")),
+        DrawnNote(e["image"], e["language"], tuple(e["text"].split("\n")),
              (data / e["image"]).read_bytes())
         for e in entries
     ]  # fmt: skip
@@ -147,11 +146,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     engine = "rapid+tesseract+lm" if args.lm else "rapid+tesseract"
-    drawn = [
-        Note(n.name, n.language, n.lines, n.image)
-        for n in drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
-        if n.language != "zh"
-    ]
+    seeds = QUICK_SEEDS if args.quick else EVAL_SEEDS
+    drawn = [n for n in drawn_set(seeds, quick=args.quick) if n.language != "zh"]
     asyncio.run(evaluate("drawn notes (en, vi)", drawn, engine, 0.0))
     asyncio.run(evaluate(args.data.name, real_notes(args.data, args.quick), engine, WRONG_CER))
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -158,8 +159,10 @@ api_tokens = Table(
 user_words = Table(
     "user_words",
     metadata,
-    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("word", String(64), primary_key=True),
+    Column("user_id", BigInteger, autoincrement=False),
+    # As the user wrote it (NFC, case and diacritics kept).
+    Column("word", String(64)),
     Column("weight", Integer, nullable=False),
     Column("used_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "word", name="pk_user_words"),
 )

@@ -19,10 +19,11 @@ def upgrade() -> None:
         return
     op.create_table(
         "user_words",
-        sa.Column("user_id", sa.BigInteger(), primary_key=True, autoincrement=False),
-        sa.Column("word", sa.String(64), primary_key=True),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False),
+        sa.Column("word", sa.String(64)),
         sa.Column("weight", sa.Integer(), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "word", name="pk_user_words"),
     )
 
 
