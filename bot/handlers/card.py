@@ -27,7 +27,7 @@ from bot.review.callbacks import NoteAction, pack
 from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
 from bot.review.session import ReviewSession
 from bot.review.store import Record, ReviewStore
-from bot.review.taught import taught
+from bot.review.taught import learn
 
 log = logging.getLogger(__name__)
 
@@ -192,15 +192,6 @@ async def _store_note(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> i
     )
 
 
-async def _learn(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> None:
-    """The words the user typed or confirmed join their vocabulary (issue 18): their next
-    photos are read with them. Never at the cost of the note."""
-    try:
-        await services(context).db.words.teach(s.owner_user_id, taught(s))
-    except Exception:
-        log.exception("could not keep the words review %s taught", s.id)
-
-
 async def _take_back(
     context: ContextTypes.DEFAULT_TYPE, s: ReviewSession, storing: asyncio.Future[int]
 ) -> None:
@@ -240,7 +231,7 @@ async def finish(
         text = s.final_text()
     if saved:
         await store(context).claim(rec)
-    await _learn(context, s)
+    await learn(svc.db.words, s)  # what the user typed teaches their next photos
     if committed is not None:
         await committed()
     if saved:

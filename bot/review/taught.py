@@ -5,11 +5,15 @@ a lower weight the words of lines they confirmed. The weights are
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 from bot.ocr.vocabulary import CONFIRMED, TYPED, words_of
 from bot.review.line import LineState
 from bot.review.session import ReviewSession
+from bot.storage.words import WordsRepo
+
+log = logging.getLogger(__name__)
 
 _WEIGHTS = {LineState.REPLACED: TYPED, LineState.CONFIRMED: CONFIRMED}
 
@@ -23,3 +27,13 @@ def taught(session: ReviewSession) -> dict[str, int]:
         for word in words_of(line.text) if weight else ():
             weights[word] += weight
     return dict(weights)
+
+
+async def learn(words: WordsRepo, session: ReviewSession) -> None:
+    """The words ``session`` taught join its owner's vocabulary, read with their next photos
+    (called once, by whoever closes the review: chat or API). Never at the cost of the note:
+    a failure is logged."""
+    try:
+        await words.teach(session.owner_user_id, taught(session))
+    except Exception:
+        log.exception("could not keep the words review %s taught", session.id)
