@@ -27,11 +27,12 @@ def plausibility(text: str, language: str, known: frozenset[str] = frozenset()) 
     known to write, as ordinary as any (issue 18, :mod:`bot.ocr.vocabulary`)."""
     if language not in _LISTED:
         return 1.0
-    words = [w for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in known]
+    words = [w for w in _WORD.findall(text) if len(w) > 1]
+    if any(_odd_case(w) for w in words):
+        return 0.0  # the user's own words too: "tomorRow" is a misread of any word
+    words = [w for w in words if w.lower() not in known]
     if not words:
         return 1.0
-    if any(_odd_case(w) for w in words):
-        return 0.0
     return min(_frequency(w.lower(), language) for w in words) / _COMMON
 
 
