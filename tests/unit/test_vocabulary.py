@@ -79,13 +79,20 @@ def test_vietnamese_lines_and_unlisted_scripts() -> None:
 
 def test_an_empty_vocabulary_changes_nothing() -> None:
     evidence = LineEvidence(None, rapid=Reading("Priyanka Nguyn", 0.9), tesseract=None)
-    assert applied(evidence, NO_WORDS, "en") is evidence
+    assert applied(evidence, NO_WORDS, resolve("en")) is evidence
     assert not NO_WORDS and rewrite("Priyanka Nguyn", NO_WORDS, "en") == "Priyanka Nguyn"
 
 
 def test_the_users_words_are_ordinary_words_for_deciding() -> None:
     assert plausibility("Priyanka Okonkwo", "en") < 0.5
-    assert plausibility("Priyanka Okonkwo", "en", frozenset({"priyanka", "okonkwo"})) == 1.0
+    # As ordinary as an everyday word; the user's common words count as they always did.
+    assert plausibility("Priyanka Okonkwo", "en", frozenset({"priyanka", "okonkwo"})) == 0.75
+    line = "Read chapter five again"
+    assert plausibility(line, "en", frozenset({"read", "chapter", "five"})) == plausibility(
+        line, "en"
+    )
+    # A capital inside a word is a misread, the user's words too.
+    assert plausibility("PRiyanka", "en", frozenset({"priyanka"})) == 0.0
     # A line two readers read alike as the user's words is sure; without them, not.
     model = CombinedModel(shipped_models())
     evidence = LineEvidence(
@@ -94,7 +101,7 @@ def test_the_users_words_are_ordinary_words_for_deciding() -> None:
     )  # fmt: skip
     english = resolve("en")
     before = model.line(evidence, english)
-    after = model.line(applied(evidence, NAMES, "en"), english)
+    after = model.line(applied(evidence, NAMES, english), english)
     assert before.text == "Call Priyanka Nguyn" and before.is_flagged(75)
     assert after.text == "Call Priyanka Nguyễn" and not after.is_flagged(75)
 
@@ -115,3 +122,20 @@ def test_a_review_teaches_typed_words_and_at_a_lower_weight_confirmed_ones() -> 
     s.drop(2)
     assert taught(s) == {"Priyanka": TYPED, "Nguyễn": TYPED, "Buy": 1, "milk": 1, "and": 1,
                          "eggs": 1}  # fmt: skip
+
+
+def test_the_users_words_vouch_only_for_a_reading_the_readers_agree_on() -> None:
+    english = resolve("en")
+    agreeing = LineEvidence(
+        None, rapid=Reading("Priyanka Nguyn", 0.9), tesseract=Reading("Priyanka Nguyen", 0.8)
+    )
+    both = applied(agreeing, NAMES, english)
+    assert both.rapid is not None and both.tesseract is not None
+    assert both.rapid.text == both.tesseract.text == "Priyanka Nguyễn"
+    assert both.rapid.known == both.tesseract.known == frozenset({"priyanka", "nguyễn"})
+    torn = LineEvidence(
+        None, rapid=Reading("Priyank Okonkwa", 0.9), tesseract=Reading("Priya Oknoko", 0.8)
+    )
+    apart = applied(torn, NAMES, english)
+    assert apart.rapid is not None and apart.rapid.text == "Priyanka Okonkwo"
+    assert apart.rapid.known == frozenset()

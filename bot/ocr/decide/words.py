@@ -17,10 +17,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from bot.ocr.decide.calibration import levenshtein
-from bot.ocr.decide.evidence import LineEvidence, Reading, base_letters
+from bot.ocr.decide.evidence import (
+    LineEvidence,
+    Reading,
+    Script,
+    agreement,
+    base_letters,
+    script_of,
+)
 from bot.ocr.vocabulary import MIN_LENGTH, WORD, Vocabulary
+
+if TYPE_CHECKING:
+    from bot.ocr.languages import Language
 
 # Zipf frequency (wordfreq, 0..7) from which a word is common in a language: a common user
 # word is never written in (the readers and the language model know it already), and a
@@ -35,25 +46,37 @@ _LISTED = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi"})
 _SPLIT = re.compile(r"([^\W\d_]{2,}) ([^\W\d_]{1,3})\b")
 
 
-def applied(evidence: LineEvidence, words: Vocabulary, language: str) -> LineEvidence:
-    """``evidence`` with each reading rewritten (:func:`rewrite`) and the user's words in
-    it marked for deciding."""
+def applied(evidence: LineEvidence, words: Vocabulary, language: Language) -> LineEvidence:
+    """``evidence`` with each reading rewritten (:func:`rewrite`) and, where the readers
+    then agree (or only one read the line), the user's words in it marked for deciding: the
+    user's words vouch for a reading, not for one reader against another."""
     if not words:
         return evidence
-    return replace(
-        evidence,
-        rapid=_applied(evidence.rapid, words, language),
-        tesseract=_applied(evidence.tesseract, words, language),
-        aspose=_applied(evidence.aspose, words, language),
-    )
+    readings = [
+        _rewritten(r, words, language.code)
+        for r in (evidence.rapid, evidence.tesseract, evidence.aspose)
+    ]
+    script = script_of(language)
+    # RapidOCR cannot write most Vietnamese tone marks: there, Tesseract's text stands alone.
+    judged = readings[1:2] if script is Script.VIETNAMESE and readings[1] else readings
+    texts = [r.text for r in judged if r is not None and r.text]
+    if all(agreement(texts[0], t, script) >= 1 for t in texts[1:]):
+        readings = [_known(r, words) for r in readings]
+    rapid, tesseract, aspose = readings
+    return replace(evidence, rapid=rapid, tesseract=tesseract, aspose=aspose)
 
 
-def _applied(reading: Reading | None, words: Vocabulary, language: str) -> Reading | None:
+def _rewritten(reading: Reading | None, words: Vocabulary, language: str) -> Reading | None:
     if reading is None or not reading.text:
         return reading
-    text = rewrite(reading.text, words, language)
-    found = frozenset(w.lower() for w in WORD.findall(text)) & words.known
-    return replace(reading, text=text, known=found)
+    return replace(reading, text=rewrite(reading.text, words, language))
+
+
+def _known(reading: Reading | None, words: Vocabulary) -> Reading | None:
+    if reading is None:
+        return None
+    found = frozenset(w.lower() for w in WORD.findall(reading.text)) & words.known
+    return replace(reading, known=found)
 
 
 def rewrite(text: str, words: Vocabulary, language: str) -> str:
@@ -112,8 +135,9 @@ def _joined(pair: re.Match[str], teaching: dict[str, list[str]], language: str) 
 
 
 def _slack(word: str) -> int:
-    """Letters a misreading of ``word`` may get wrong: one in a word of 4-7, two from 8."""
-    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+    """Letters a misreading of ``word`` may get wrong: one in a word of 5-7, two from 8
+    (a shorter word has too many near neighbours: "Trom" is not "trời")."""
+    return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
 
 
 def _cased(word: str, read: str) -> str:

@@ -285,5 +285,5 @@ class RapidTesseract:
             evidence = read_with(found, language, self.readers)
         else:
             evidence = gather(image, language, self.readers)
-        lines = [model.line(applied(e, words, language.code), language) for e in evidence]
+        lines = [model.line(applied(e, words, language), language) for e in evidence]
         return PageReading(lines, language)
