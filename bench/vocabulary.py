@@ -1,7 +1,7 @@
 """Corrections that teach (issue 18 part 2): does a user's vocabulary change a reading where
 it should not?
 
-Run: .venv/bin/python -m bench.vocabulary [--quick] [--lm] [--data DIR]
+Run: .venv/bin/python -m bench.vocabulary [--quick] [--lm] [--data DIR] [--only drawn|real]
 
 Each note of the drawn labelled set (bench.flag_quality's evaluation seeds) and of the real
 notes (bench.real_notes, Chinese aside) is read by the default engine four ways, side by
@@ -144,12 +144,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one seed, a quarter of the pages")
     parser.add_argument("--lm", action="store_true", help="RapidOCR decoded with the LM")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--only", choices=("drawn", "real"), help="one of the two sets")
     args = parser.parse_args()
     engine = "rapid+tesseract+lm" if args.lm else "rapid+tesseract"
     seeds = QUICK_SEEDS if args.quick else EVAL_SEEDS
     drawn = [n for n in drawn_set(seeds, quick=args.quick) if n.language != "zh"]
-    asyncio.run(evaluate("drawn notes (en, vi)", drawn, engine, 0.0))
-    asyncio.run(evaluate(args.data.name, real_notes(args.data, args.quick), engine, WRONG_CER))
+    if args.only in (None, "drawn"):
+        asyncio.run(evaluate("drawn notes (en, vi)", drawn, engine, 0.0))
+    if args.only in (None, "real"):
+        asyncio.run(evaluate(args.data.name, real_notes(args.data, args.quick), engine, WRONG_CER))
 
 
 if __name__ == "__main__":

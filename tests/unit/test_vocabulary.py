@@ -56,6 +56,13 @@ def test_a_common_word_is_never_written_over() -> None:
     assert rewrite("Trcat the team", words, "en") == "Trcat the team"
 
 
+def test_a_near_match_keeps_apostrophes_and_hyphens_as_read() -> None:
+    words = Vocabulary.of([("Stanford's", TYPED), ("pallbearers", TYPED)])
+    assert rewrite("Irs. Stanfors so well", words, "en") == "Irs. Stanfors so well"
+    assert rewrite("the pall-hearers", words, "en") == "the pall-hearers"
+    assert rewrite("Mrs. Slanfod's funeral", words, "en") == "Mrs. Stanford's funeral"
+
+
 def test_two_user_words_a_reading_is_equally_near_leave_it_as_read() -> None:
     words = Vocabulary.of([("Marisol", TYPED), ("Marisel", TYPED)])
     assert rewrite("Marisal", words, "en") == "Marisal"

@@ -118,7 +118,11 @@ def _written(read: str, teaching: dict[str, list[str]], language: str) -> str:
         return read
     if _zipf(read, language) >= A_WORD:
         return read  # a real word: not a misreading of the user's
-    near = [w for w in candidates if levenshtein(base_letters(w), base) <= _slack(w)]
+    near = [
+        w
+        for w in candidates
+        if _shape(w) == _shape(read) and levenshtein(base_letters(w), base) <= _slack(w)
+    ]
     if len(near) != 1:
         return read  # none, or two words it could be: leave it to the reader
     return _cased(near[0], read)
@@ -132,6 +136,12 @@ def _joined(pair: re.Match[str], teaching: dict[str, list[str]], language: str) 
         return pair.group(0)  # two real words
     joined = _written(first + second, teaching, language)
     return joined if joined != first + second else pair.group(0)
+
+
+def _shape(word: str) -> tuple[int, int]:
+    """A word's apostrophes and hyphens: a near match keeps them ("Stanfors" is not
+    "Stanford's", "pall-hearers" not "pallbearers")."""
+    return (word.count("'") + word.count("\u2019"), word.count("-"))
 
 
 def _slack(word: str) -> int:
