@@ -254,7 +254,7 @@ class RapidTesseract:
 
             lm.warm()
         if self._models is None:
-            self._models = shipped_models()
+            self._models = shipped_models(greedy=not self.readers.lm)
 
     def warm(self) -> None:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
@@ -272,7 +272,7 @@ class RapidTesseract:
         """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
         language its script shows (Latin script in ``language.latin``). Each reading is
         rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.decide.words`)."""
-        model = CombinedModel(self._models or shipped_models())
+        model = CombinedModel(self._models or shipped_models(greedy=not self.readers.lm))
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
             language = resolve(guess_language(found.text(), language.latin))
