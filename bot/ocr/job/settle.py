@@ -77,17 +77,19 @@ def without_tesseract(model: Model, language: Language, evidence: LineEvidence) 
 
 
 def _with_tesseract(evidence: LineEvidence, rapid: Reading) -> Iterator[LineEvidence]:
-    # Agreeing with RapidOCR, no re-reads are made (bot.ocr.job.rapid_tesseract).
-    agreed = replace(rapid, steady=1.0)
-    for score in _SCORES:
-        yield replace(evidence, rapid=agreed, tesseract=Reading(rapid.text, score))
-    for text in _other_readings(rapid.text):
-        for score in _SCORES if text else (0.0,):
+    # The surest readings first: they are the likeliest to change the line, and the first
+    # change ends the asking.
+    for score in _SCORES[::-1]:
+        # agreeing with RapidOCR, no re-reads are made (bot.ocr.job.rapid_tesseract)
+        yield replace(
+            evidence, rapid=replace(rapid, steady=1.0), tesseract=Reading(rapid.text, score)
+        )
+        for text in _other_readings(rapid.text):
             for steady in STEADY:
                 yield replace(
                     evidence,
                     rapid=replace(rapid, steady=steady),
-                    tesseract=Reading(text, score),
+                    tesseract=Reading(text, score if text else 0.0),
                 )
 
 

@@ -138,6 +138,17 @@ def detect(image: Image.Image) -> list[Found]:
     return found
 
 
+def read_alone(image: Image.Image) -> list[tuple[str, float]]:
+    """RapidOCR's own pipeline on a page, with the settings here (detector side, recognizer
+    width, one ONNX thread, no angle classifier): every piece it finds, read greedily. Not
+    the engine's way of reading (that is :mod:`bot.ocr.job.rapid_tesseract`); the yardstick
+    its speed is measured against (bench.reading_speed)."""
+    out = _engine()(_bgr(image), use_det=True, use_cls=False, use_rec=True)
+    texts = list(getattr(out, "txts", None) or ())
+    scores = list(getattr(out, "scores", None) or ())
+    return [(str(t), float(s)) for t, s in zip(texts, scores, strict=False)]
+
+
 def crop(image: Image.Image, quad: Quad) -> Image.Image:
     """The quad cut out of ``image`` and warped flat (a slanted line becomes level)."""
     return crops(image, [quad])[0]
