@@ -220,12 +220,15 @@ def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> boo
         return False
     widest = sorted(range(len(crops)), key=lambda i: -sum(c.width for c in crops[i]))
     sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
-    as_is = sum(readings[i].score for i in sample) / max(1, len(sample))
-    turned = sum(
-        Reading.of_pieces(_read_pieces([c.rotate(180) for c in crops[i]]), Script.LATIN).score
-        for i in sample
-    ) / max(1, len(sample))
-    return turned > as_is + _FLIP_MARGIN
+    count = max(1, len(sample))
+    as_is = sum(readings[i].score for i in sample) / count
+    turned = 0.0
+    for done, i in enumerate(sample):
+        if (turned + len(sample) - done) / count <= as_is + _FLIP_MARGIN:
+            return False  # not even scores of 1 on the lines left would make it
+        pieces = _read_pieces([c.rotate(180) for c in crops[i]])
+        turned += Reading.of_pieces(pieces, Script.LATIN).score
+    return turned / count > as_is + _FLIP_MARGIN
 
 
 def _steady(
