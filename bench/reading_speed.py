@@ -59,8 +59,9 @@ def spread_pages(count: int) -> list[tuple[bytes, str]]:
     """``count`` real pages, handwritten and typewritten alike (the typewritten come last in
     the manifest)."""
     pages = real_pages(13)
-    step = max(1, len(pages) // count)
-    return pages[::step][:count]
+    if count >= len(pages):
+        return pages
+    return [pages[round(i * (len(pages) - 1) / max(1, count - 1))] for i in range(count)]
 
 
 def against_rapid_alone(names: list[str], pages: list[tuple[bytes, str]]) -> None:
