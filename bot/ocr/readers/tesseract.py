@@ -42,6 +42,8 @@ _TESSDATA_CANDIDATES = (
 _OSD_MIN_CONF = 2.0
 # Orientation is detected on a copy at most this many pixels on its long side.
 _OSD_SIDE = 1000
+# The traineddata of orientation and script detection.
+_OSD = "osd"
 # The resolution orientation detection is told (Tesseract's own guess when it has none).
 _OSD_PPI = 70
 # Languages written without spaces between words.
@@ -205,9 +207,9 @@ def _orientation(image: Image.Image) -> tuple[int, float] | None:
     handle = getattr(_local, "osd", None)
     if handle is None:
         handle = capi.TessBaseAPICreate()
-        if capi.TessBaseAPIInit3(handle, find_tessdata().encode(), b"osd") != 0:
+        if capi.TessBaseAPIInit3(handle, find_tessdata().encode(), _OSD.encode()) != 0:
             capi.TessBaseAPIDelete(handle)
-            raise LanguageUnavailable("osd")
+            raise LanguageUnavailable(_OSD)
         capi.TessBaseAPISetPageSegMode(handle, 0)  # PSM_OSD_ONLY
         _local.osd = handle
     rgb = image.convert("RGB")
