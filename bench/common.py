@@ -15,6 +15,7 @@ unflagged, however tall the box next to it.
 from __future__ import annotations
 
 import asyncio
+import string
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class GtOutcome:
     flagged: bool
     confidence: float | None = None  # of the OCR line that stands for it
     own_line: bool = False  # an OCR line of its own stands for it in the review
+    real_words: bool = False  # what was read there is made of real words of the language
 
 
 @dataclass(slots=True)
@@ -144,7 +146,8 @@ def match_page(
         is_flagged = o is not None and flagged[o]
         conf = lines[o].confidence if o is not None else None
         own = o is not None
-        gt_out.append(GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf, own))
+        real = wrong and not missing and all_real_words(got, language)
+        gt_out.append(GtOutcome(text, got, line_cer, wrong, missing, is_flagged, conf, own, real))
         if o is not None:
             used[o] = True
             ocr_error[o] = wrong
@@ -156,6 +159,26 @@ def match_page(
     ref = sep.join(truth)
     hyp = sep.join(r for r in read if r)
     return PageScore(gt_out, ocr_out, cer(ref, hyp), len(ref))
+
+
+# Typographic quotes, stripped off words like the ASCII punctuation.
+_QUOTES = "\u2018\u2019\u201c\u201d"
+# wordfreq's lists among the bench's languages (Chinese would need a segmenter).
+_WORD_LISTS = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi"})
+
+
+def all_real_words(text: str, language: str) -> bool:
+    """Every word of ``text`` is a real word of ``language`` (in wordfreq's list): a wrong
+    line like this reads right to a user skimming it, the language model's risk (issue 18)."""
+    from wordfreq import zipf_frequency
+
+    if language not in _WORD_LISTS:
+        return False
+    words = [w.strip(string.punctuation + _QUOTES).lower() for w in text.split()]
+    words = [w for w in words if w]
+    return bool(words) and all(
+        not any(c.isalpha() for c in w) or zipf_frequency(w, language) > 0 for w in words
+    )
 
 
 @dataclass(slots=True)
@@ -174,6 +197,7 @@ class Tally:
     chars: int = 0
     pages: int = 0
     own_line: int = 0
+    real_unflagged: int = 0  # wrong lines read as real words, not flagged
     misses: list[str] = field(default_factory=list)  # wrong yet unflagged, for the report
 
     def add(self, score: PageScore) -> None:
@@ -187,6 +211,7 @@ class Tally:
                 if g.flagged:
                     self.wrong_flagged += 1
                 else:
+                    self.real_unflagged += g.real_words
                     self.misses.append(f"{g.truth!r} -> {g.read!r} (conf {g.confidence})")
         for o in score.ocr:
             if o.flagged:
@@ -197,6 +222,12 @@ class Tally:
                 self.correct_ocr_flagged += o.flagged
         self.edits += score.page_cer * score.chars
         self.chars += score.chars
+
+    def merge(self, other: Tally) -> None:
+        """Add ``other``'s counts to these."""
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(self, name, mine + theirs)
 
     @property
     def recall(self) -> float:
@@ -212,6 +243,11 @@ class Tally:
         return (self.wrong - self.wrong_flagged) / self.gt_lines if self.gt_lines else 0.0
 
     @property
+    def real_unflagged_share(self) -> float:
+        """Share of ground-truth lines wrong yet read as real words, and NOT flagged."""
+        return self.real_unflagged / self.gt_lines if self.gt_lines else 0.0
+
+    @property
     def cer(self) -> float:
         return self.edits / self.chars if self.chars else 0.0
 
@@ -220,7 +256,8 @@ class Tally:
             f"{label:<28} pages={self.pages:3d} gt_lines={self.gt_lines:4d} "
             f"wrong={self.wrong:4d} (missing {self.missing:3d})  "
             f"recall={pct(self.recall)}  precision={pct(self.precision)}  "
-            f"unflagged_wrong={pct(self.unflagged_wrong_share)}  "
+            f"unflagged_wrong={pct(self.unflagged_wrong_share)} "
+            f"(real words {pct(self.real_unflagged_share)})  "
             f"own_line={pct(self.own_line / self.gt_lines if self.gt_lines else 1.0)}  "
             f"correct_flagged={self.correct_ocr_flagged}/{self.correct_ocr}  "
             f"CER={self.cer:.3f}"

@@ -175,7 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed; 3 real images a kind")
     parser.add_argument(
-        "--engine", default="rapid+tesseract", choices=("rapid+tesseract", "rapid", "tesseract")
+        "--engine",
+        default="rapid+tesseract",
+        choices=("rapid+tesseract", "rapid+tesseract+lm", "rapid", "tesseract"),
     )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threshold", type=int, default=THRESHOLD)

@@ -91,8 +91,12 @@ async def evaluate(engine_name: str, data: Path, quick: bool, verbose: bool) -> 
     print(
         f"-> {engine_name}: wrong-or-missing yet unflagged "
         f"{100 * overall.unflagged_wrong_share:.1f}% of ground-truth lines (target <= 5%), "
-        f"flag recall {100 * overall.recall:.1f}%, "
+        f"flag recall {100 * overall.recall:.1f}%, precision {100 * overall.precision:.1f}%, "
         f"CER {overall.cer:.3f}"
+    )
+    print(
+        f"   wrong yet read as real words and not flagged: "
+        f"{100 * overall.real_unflagged_share:.1f}% of ground-truth lines (target <= 1%)"
     )
     if skipped:
         print(f"   not run on Aspose (Chinese model not installed offline): {skipped}")

@@ -6,6 +6,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urljoin
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     # Long polling: the REST API (and /health) on WEBHOOK_LISTEN:API_PORT (unset: none). In
     # webhook mode the API is served beside the webhook on WEBHOOK_PORT.
     api_port: int | None = None
+    # Long polling: the public HTTPS address of the server on API_PORT, for the whole-page
+    # review page (see page_url). Webhook mode: the page sits beside WEBHOOK_URL.
+    web_app_url: str | None = None
 
     ocr_engine: EngineChoice = EngineChoice.AUTO
     ocr_workers: int = Field(default_factory=_default_workers, ge=1, le=64)
@@ -52,8 +56,9 @@ class Settings(BaseSettings):
     ocr_queue_size: int = Field(default=64, ge=1)
     ocr_max_side: int = Field(default=2000, ge=200)
     # RapidOCR + Tesseract: decode RapidOCR's output with a character language model and
-    # put back the word spaces it drops (issue 18, bot/ocr/decoding/; bench.decoding).
-    ocr_lm_decoding: bool = False
+    # put back the word spaces it drops (issue 18, bot/ocr/decoding/; bench.decoding). On
+    # since deciding was refitted with "the LM changed this line" (bench/README.md).
+    ocr_lm_decoding: bool = True
 
     aspose_license_path: Path | None = None
     aspose_license_base64: SecretStr | None = None
@@ -108,6 +113,20 @@ class Settings(BaseSettings):
         if self.ocr_engine is EngineChoice.AUTO:
             return EngineChoice.ASPOSE if self.aspose_licensed else EngineChoice.RAPID_TESSERACT
         return self.ocr_engine
+
+    @property
+    def page_url(self) -> str | None:
+        """The whole-page review page (Telegram Mini App) at ``/app/`` of this server's
+        public address: WEB_APP_URL with long polling (and the server on API_PORT), else beside
+        WEBHOOK_URL. None (no 📝 button) without one, or when it is not HTTPS: Telegram opens
+        only HTTPS pages."""
+        if self.web_app_url and (self.api_port or self.webhook_url):
+            base = self.web_app_url.rstrip("/") + "/"
+        elif self.webhook_url:
+            base = urljoin(self.webhook_url, ".")  # https://host/telegram -> https://host/
+        else:
+            return None
+        return base + "app/" if base.startswith("https://") else None
 
     @property
     def effective_database_url(self) -> str:

@@ -10,7 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # --runtime: only what the bot needs to run (the Docker image); default adds what the
 # tests need too (fonts they draw notes with, PostgreSQL, headers to build tesserocr, poppler-utils
 # whose pdftotext/pdftoppm check the searchable PDF as any reader would, redis-server
-# that the OCR queue tests start on 127.0.0.1).
+# that the OCR queue tests start on 127.0.0.1, chromium with its chromedriver in which the
+# Mini App test opens the whole-page review page, and the emoji font its buttons show in).
 # osd: orientation detection, to turn photos taken sideways without EXIF upright.
 TESS_LANGS="eng vie chi-sim deu fra rus osd"
 PACKAGES="tesseract-ocr fonts-dejavu-core ca-certificates"
@@ -23,7 +24,8 @@ if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
     fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai
     fonts-dkg-handwriting fonts-femkeklaver fonts-breip fonts-lxgw-wenkai
-    postgresql poppler-utils redis-server"
+    postgresql poppler-utils redis-server chromium chromium-driver
+    fonts-noto-color-emoji"
 fi
 for lang in $TESS_LANGS; do PACKAGES="$PACKAGES tesseract-ocr-$lang"; done
 

@@ -30,7 +30,7 @@ class LineOut(BaseModel):
     number: int = Field(description="1-based over the whole reading, as chat counts")
     page: int = Field(description="1-based page the line is on")
     text: str
-    box: list[int] | None = Field(description="left, top, right, bottom in page pixels")
+    box: list[int] | None = Field(description="left, top, width, height in page pixels")
     confidence: float | None
     confidence_words: str
     flagged: bool = Field(description="unsure when read (stays true once settled)")

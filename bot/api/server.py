@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
 
-from bot.api import problems, v1
+from bot.api import page, problems, v1
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ class Intake:
 
 def create_web(healthy: Callable[[], bool], api: v1.Api | None = None) -> FastAPI:
     """The app with ``GET /health``: 200 while ``healthy()``, else 503 ("draining"); with
-    ``api``, API v1 too (its OpenAPI document at /openapi.json)."""
+    ``api``, API v1 too (its OpenAPI document at /openapi.json), and with a bot behind it the
+    whole-page review page at /app/ (its sessions come from the bot's signed initData)."""
     web = FastAPI(
         title="notes-ocr-bot", version="1", docs_url=None, redoc_url=None,
         openapi_url="/openapi.json" if api is not None else None,
@@ -40,6 +41,8 @@ def create_web(healthy: Callable[[], bool], api: v1.Api | None = None) -> FastAP
         web.include_router(v1.router)
         problems.install(web, api.backend.catalogs)
         web.openapi = lambda: _openapi(web)  # type: ignore[method-assign]
+        if api.bot_token:
+            web.include_router(page.router)
 
     @web.get("/health", response_class=PlainTextResponse, include_in_schema=False)
     async def health() -> PlainTextResponse:

@@ -13,12 +13,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext, ContextTypes
 
+from bot.errors import BotError
 from bot.handlers import telegram_io as io
-from bot.handlers.pictures import crop
+from bot.handlers.pictures import crop, photos_of
 from bot.handlers.services import services
 from bot.i18n import Translator, alternatives_for
 from bot.reading import ReadNote
@@ -44,6 +46,15 @@ async def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIt
 def store(context: ContextTypes.DEFAULT_TYPE) -> ReviewStore:
     """The open reviews, as stored (PostgreSQL or SQLite)."""
     return ReviewStore(services(context).db.reviews)
+
+
+def page_url(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> str | None:
+    """The whole-page review page of ``s`` for its card's 📝 button: only in a private chat
+    (Telegram refuses web_app buttons elsewhere) and when the bot has an HTTPS address."""
+    base = services(context).settings.page_url
+    if base is None or s.chat_id <= 0:
+        return None
+    return f"{base}?{urlencode({'reading': s.id})}"
 
 
 def read_again_choices(
@@ -105,7 +116,7 @@ async def start_review(
         finally:
             if not cropping.done():
                 cropping.cancel()  # the thread finishes on its own; nobody waits for it
-        spec = render.render_card(session, t)
+        spec = render.render_card(session, t, page=page_url(context, session))
         if rec.card is None:
             rec.card = (await io.send_photo(bot, chat_id, picture, spec)).message_id
         else:
@@ -164,7 +175,9 @@ async def refresh(
     if s.is_done:
         await finish(context, t, rec, committed=committed)
         return
-    spec = render.render_card(s, t, notice=notice, fixing=rec.fix is not None)
+    spec = render.render_card(
+        s, t, notice=notice, fixing=rec.fix is not None, page=page_url(context, s)
+    )
     i = s.current_line
     new_crop = rec.card is not None and i is not None and i != rec.shown
     if new_crop:
@@ -266,6 +279,13 @@ class ChatReviews:
         async with chat_lock(context, rec.session.chat_id):
             await refresh(context, t, rec)
 
+    async def pages(self, rec: Record) -> list[bytes]:
+        try:
+            return await photos_of(CallbackContext(self._app), rec.session)
+        except BotError as exc:  # e.g. Telegram no longer serves a saved note's photo
+            log.info("no photos for review %s: %r", rec.session.id, exc)
+            return []
+
     async def show(self, rec: Record, images: list[bytes] | None) -> None:
         """A reading sent through the API shown in its owner's chat (a private chat's id is
         the user's): the summary, then the card; from then on chat and API share it."""
@@ -286,7 +306,7 @@ class ChatReviews:
                 await finish(context, t, rec)
                 return
             picture = await crop(context, s, i)
-            spec = render.render_card(s, t, fixing=rec.fix is not None)
+            spec = render.render_card(s, t, fixing=rec.fix is not None, page=page_url(context, s))
             rec.card = (await io.send_photo(context.bot, s.chat_id, picture, spec)).message_id
             rec.shown = i
             await store(context).save(rec)

@@ -33,7 +33,7 @@ async def open_fix(
         first = session.current_line
         assert first is not None
         picture = await pictures.crop(context, session, first)
-        spec = render.render_card(session, t, fixing=True)
+        spec = render.render_card(session, t, fixing=True, page=card.page_url(context, session))
         rec.card = (await io.send_photo(context.bot, chat_id, picture, spec)).message_id
         rec.shown = first
         await card.store(context).save(rec)

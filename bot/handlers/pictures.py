@@ -23,6 +23,11 @@ async def photos_of(context: ContextTypes.DEFAULT_TYPE, s: ReviewSession) -> lis
     svc = services(context)
     kept = svc.photos.get(s.id)
     if kept is None:
+        # A reading sent through the API: its pages are in the database, for every instance.
+        kept = await svc.db.pages.all(s.id)
+        if kept is not None:
+            svc.keep_photos(s.id, kept)
+    if kept is None:
         # The pages are references into the files sent (a PDF's page, a TIFF's frame): the
         # files are fetched again and split into pages as when they were first read.
         ids = files(s.pages)

@@ -23,6 +23,7 @@ from telegram import (
     InputFile,
     InputMediaPhoto,
     Message,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, TelegramError
 
@@ -38,6 +39,8 @@ def button(spec: ButtonSpec) -> InlineKeyboardButton:
     if spec.copy_text is not None:
         # Copies the text to the user's clipboard; the bot hears nothing of the tap.
         return InlineKeyboardButton(spec.text, copy_text=CopyTextButton(spec.copy_text))
+    if spec.web_app is not None:
+        return InlineKeyboardButton(spec.text, web_app=WebAppInfo(spec.web_app))
     return InlineKeyboardButton(spec.text, callback_data=spec.callback_data)
 
 

@@ -40,11 +40,13 @@ COPY_TEXT_LIMIT = 256
 @dataclass(frozen=True, slots=True)
 class ButtonSpec:
     """A button: it sends ``callback_data`` to the bot, or (``copy_text``) copies that text to
-    the user's clipboard without telling the bot."""
+    the user's clipboard without telling the bot, or (``web_app``) opens that HTTPS page inside
+    Telegram (a Mini App)."""
 
     text: str
     callback_data: str = ""
     copy_text: str | None = None
+    web_app: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +156,20 @@ def render_summary(
 
 
 def render_card(
-    session: ReviewSession, t: Translator, *, notice: str = "", fixing: bool = False
+    session: ReviewSession,
+    t: Translator,
+    *,
+    notice: str = "",
+    fixing: bool = False,
+    page: str | None = None,
 ) -> MessageSpec:
     """The review card's caption and buttons for the line it shows (``session.current_line``):
     the line, how sure the reader was, a hint on how to fix it, and Edit (copies the line) /
     Confirm / Drop / Retype / Confirm all the rest; or, while new text for it is awaited, the
     request with a Cancel button. ``notice``: one line on top about what just happened ("Line
     3 replaced."). ``fixing``: a saved note is being fixed: every line is shown in turn, with
-    Edit / Confirm / Drop / Done."""
+    Edit / Confirm / Drop / Done. ``page``: the whole-page review page's address, opened by a
+    last row's 📝 button."""
     i = session.current_line
     if i is None:
         return render_card_done(session, t)
@@ -199,14 +207,16 @@ def render_card(
         )
     first.append(ButtonSpec(t("button-drop"), pack(ReviewAction.drop(session.id, i, rev))))
     confirm_all = pack(ReviewAction.confirm_all(session.id, rev))
+    whole_page = [[ButtonSpec(t("button-review-page"), web_app=page)]] if page else []
     if fixing:
         # Every line of a saved note is shown in turn: Done keeps the rest as they are.
-        return MessageSpec("\n".join(rows), [first, [ButtonSpec(t("button-done"), confirm_all)]])
+        done = [ButtonSpec(t("button-done"), confirm_all)]
+        return MessageSpec("\n".join(rows), [first, done, *whole_page])
     second = [ButtonSpec(t("button-retype"), pack(ReviewAction.resend(session.id, i, rev)))]
     confirmable = session.confirmable
     if left > 1 and confirmable:
         second.append(ButtonSpec(t.plural("button-confirm-rest", len(confirmable)), confirm_all))
-    return MessageSpec("\n".join(rows), [first, second])
+    return MessageSpec("\n".join(rows), [first, second, *whole_page])
 
 
 def render_card_done(session: ReviewSession, t: Translator) -> MessageSpec:

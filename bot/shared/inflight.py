@@ -49,6 +49,11 @@ OnLost = Callable[[LostPhoto], Awaitable[None]]
 class LocalInFlight:
     """One process: nothing to hand over."""
 
+    instance = ""
+
+    async def alive(self, instance: str) -> bool:
+        return True
+
     async def add(self, photo: LostPhoto) -> str | None:
         return None
 
@@ -79,6 +84,16 @@ class RedisInFlight:
     @property
     def _instances(self) -> str:
         return f"{self._prefix}instances"
+
+    async def alive(self, instance: str) -> bool:
+        """Whether that instance still beats (it finishes what it took); True when Redis
+        cannot say."""
+        if instance == self.instance:
+            return True
+        try:
+            return bool(await self._redis.exists(self._alive(instance)))
+        except RedisError:
+            return True
 
     async def add(self, photo: LostPhoto) -> str | None:
         token = uuid.uuid4().hex

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.shared.albums import AlbumPage, LocalAlbums, RedisAlbums
 from bot.shared.inflight import LocalInFlight, LostPhoto, OnLost, RedisInFlight
 from bot.shared.limits import LocalLimits, RedisLimits, Refusal
+from bot.shared.readings import LocalReadings, ReadingState, RedisReadings
 from bot.shared.updates import LocalSeenUpdates, RedisSeenUpdates
 
 # Every key this bot writes starts so (one Redis may serve other things too).
@@ -33,10 +34,20 @@ class Albums(Protocol):
 
 
 class PhotosInFlight(Protocol):
+    instance: str  # this instance's id ("" in one process)
+
+    async def alive(self, instance: str) -> bool: ...
     async def add(self, photo: LostPhoto) -> str | None: ...
     async def remove(self, token: str | None) -> None: ...
     def start(self, on_lost: OnLost) -> None: ...
     async def close(self) -> None: ...
+
+
+class ApiReadings(Protocol):
+    async def put(self, reading_id: str, state: ReadingState) -> None: ...
+    async def get(self, reading_id: str) -> ReadingState | None: ...
+    async def drop(self, reading_id: str) -> None: ...
+    async def of_user(self, user_id: int) -> list[str]: ...
 
 
 @dataclass
@@ -45,6 +56,7 @@ class SharedState:
     limits: UserLimits
     albums: Albums
     inflight: PhotosInFlight
+    readings: ApiReadings
     redis: Redis | None = None
 
     @property
@@ -64,7 +76,11 @@ async def open_shared_state(settings: Settings) -> SharedState:
     per_minute, in_flight = settings.user_photos_per_minute, settings.user_max_in_flight
     if not settings.redis_url:
         return SharedState(
-            LocalSeenUpdates(), LocalLimits(per_minute, in_flight), LocalAlbums(), LocalInFlight()
+            LocalSeenUpdates(),
+            LocalLimits(per_minute, in_flight),
+            LocalAlbums(),
+            LocalInFlight(),
+            LocalReadings(),
         )
     redis = Redis.from_url(settings.redis_url)
     try:
@@ -77,5 +93,6 @@ async def open_shared_state(settings: Settings) -> SharedState:
         RedisLimits(redis, KEY_PREFIX, per_minute, in_flight),
         RedisAlbums(redis, KEY_PREFIX),
         RedisInFlight(redis, KEY_PREFIX),
+        RedisReadings(redis, KEY_PREFIX),
         redis,
     )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.notes import NotesRepo
+from bot.storage.pages import PagesRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.schema import (
     ALEMBIC_VERSION_DDL,
@@ -44,10 +45,17 @@ class Database:
             engine, expire_on_commit=False
         )
         self.dialect: str = engine.dialect.name
+        # cache_settings: one process owns the database (no REDIS_URL), so what it wrote or
+        # read may be answered from memory (every write goes through these repositories).
         self.users = UsersRepo(engine, cache=cache_settings)
-        self.notes = NotesRepo(engine, self.dialect, on_forget=self.users.drop_cached)
-        self.reviews = ReviewsRepo(engine)
-        self.tokens = TokensRepo(engine)
+        self.reviews = ReviewsRepo(engine, cache=cache_settings)
+        self.tokens = TokensRepo(engine, cache=cache_settings)
+        self.notes = NotesRepo(engine, self.dialect, on_forget=self._forgotten)
+        self.pages = PagesRepo(engine)
+
+    def _forgotten(self, user_id: int) -> None:
+        for repo in (self.users, self.reviews, self.tokens):
+            repo.drop_cached(user_id)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -30,7 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.rows import all_rows, first_row
-from bot.storage.schema import api_tokens, notes, review_sessions, user_settings
+from bot.storage.schema import (
+    api_tokens,
+    notes,
+    reading_pages,
+    review_sessions,
+    user_settings,
+)
 from bot.storage.search import (
     Query,
     Snippet,
@@ -306,12 +312,13 @@ class NotesRepo:
 
     async def forget_user(self, user_id: int) -> None:
         """Delete the user's notes (the index follows via trigger/generated column),
-        settings and open reviews, in one transaction."""
+        settings, open reviews (and their page images) and tokens, in one transaction."""
         async with self._engine.begin() as conn:
             await conn.execute(delete(notes).where(notes.c.user_id == user_id))
             await conn.execute(delete(user_settings).where(user_settings.c.user_id == user_id))
             await conn.execute(delete(review_sessions).where(review_sessions.c.user_id == user_id))
             await conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
+            await conn.execute(delete(reading_pages).where(reading_pages.c.user_id == user_id))
         if self._on_forget is not None:
             self._on_forget(user_id)
 

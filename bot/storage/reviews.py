@@ -5,10 +5,18 @@ Every row carries a ``revision``. A change read at revision n is written with
 ``UPDATE .. WHERE revision = n`` (and a review is closed with ``DELETE .. WHERE revision = n``):
 of two instances acting on the same review at once, exactly one write lands; the other learns
 it lost (False) and answers from the review as it now is.
+
+When one process owns the database (no REDIS_URL, as the settings cache already assumes), the
+reviews it wrote or read are also kept in memory, so reading one (an API client polling
+``GET /v1/readings/{id}``, a tap on the card) costs no trip to the database's thread, which the
+OCR threads make slow (bench.api_latency). Every write still goes to the database, where the
+revision decides; the memory follows each write once it is done.
 """
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,9 +36,47 @@ class StoredReview:
     revision: int
 
 
+# Open reviews kept in memory (their JSON: a few kB each).
+CACHED_REVIEWS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    user_id: int
+    data: str  # JSON: every load gets a fresh copy to change
+    revision: int
+
+
 class ReviewsRepo:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, cache: bool = False) -> None:
         self._engine = engine
+        # Off when several instances share the database: another one may write.
+        self._caching = cache
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        # Bumped when a write is done: a read that saw one finish meanwhile keeps nothing.
+        self._writes = 0
+
+    def _remember(self, session_id: str, entry: _Cached) -> None:
+        if not self._caching:
+            return
+        self._cache[session_id] = entry
+        self._cache.move_to_end(session_id)
+        while len(self._cache) > CACHED_REVIEWS:
+            self._cache.popitem(last=False)
+
+    def _written(self, session_id: str, entry: _Cached | None) -> None:
+        """A write of the session is done: ``entry`` is the row now (None: unknown, gone)."""
+        self._writes += 1
+        if entry is None:
+            self._cache.pop(session_id, None)
+        else:
+            self._remember(session_id, entry)
+
+    def drop_cached(self, user_id: int) -> None:
+        """The user's reviews were deleted other than through here (``/forget``)."""
+        self._writes += 1
+        for session_id in [k for k, v in self._cache.items() if v.user_id == user_id]:
+            del self._cache[session_id]
 
     async def save_review(
         self, session_id: str, user_id: int, chat_id: int, data: dict[str, Any]
@@ -59,7 +105,11 @@ class ReviewsRepo:
         ).returning(table.c.revision)
         async with self._engine.begin() as conn:
             revision = (await conn.execute(stmt)).scalar_one_or_none()
-        return 0 if revision is None else int(revision)
+        if revision is None:
+            self._written(session_id, self._cache.get(session_id))  # another user's: unchanged
+            return 0
+        self._written(session_id, _Cached(user_id, json.dumps(data), int(revision)))
+        return int(revision)
 
     async def update_review(
         self, session_id: str, data: dict[str, Any], expected: int, chat_id: int | None = None
@@ -80,16 +130,32 @@ class ReviewsRepo:
             .values(**values, revision=expected + 1)
         )
         async with self._engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+            written = (await conn.execute(stmt)).rowcount == 1
+        cached, after = self._cache.get(session_id), None
+        # Known only if memory held the revision this write replaced.
+        if written and cached is not None and cached.revision == expected:
+            after = _Cached(cached.user_id, json.dumps(data), expected + 1)
+        self._written(session_id, after)
+        return written
 
     async def load(self, session_id: str) -> StoredReview | None:
+        cached = self._cache.get(session_id)
+        if cached is not None:
+            return StoredReview(session_id, json.loads(cached.data), cached.revision)
+        writes = self._writes
+        table = review_sessions
         row = await first_row(
             self._engine,
-            select(review_sessions.c.data, review_sessions.c.revision).where(
-                review_sessions.c.session_id == session_id
+            select(table.c.user_id, table.c.data, table.c.revision).where(
+                table.c.session_id == session_id
             ),
         )
-        return None if row is None else StoredReview(session_id, dict(row.data), row.revision)
+        if row is None:
+            return None
+        if writes == self._writes:
+            entry = _Cached(int(row.user_id), json.dumps(row.data), int(row.revision))
+            self._remember(session_id, entry)
+        return StoredReview(session_id, dict(row.data), row.revision)
 
     async def load_review(self, session_id: str) -> dict[str, Any] | None:
         found = await self.load(session_id)
@@ -134,4 +200,6 @@ class ReviewsRepo:
         if expected is not None:
             stmt = stmt.where(review_sessions.c.revision == expected)
         async with self._engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+            deleted = (await conn.execute(stmt)).rowcount == 1
+        self._written(session_id, None)
+        return deleted

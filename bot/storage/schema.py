@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -137,7 +138,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
@@ -149,5 +150,19 @@ api_tokens = Table(
     metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", BigInteger, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The page images of a reading sent through the API, while its review is open (GET
+# /v1/readings/{id}/pages/{n} from any instance). On disk, not in Redis: a 50-file batch of
+# 20 MB photos would be a gigabyte of memory. Deleted when the note is saved; the pages of a
+# review closed another way (in chat) go at the next reading's write (bot/storage/pages.py).
+reading_pages = Table(
+    "reading_pages",
+    metadata,
+    Column("reading_id", String(64), primary_key=True),
+    Column("page", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )

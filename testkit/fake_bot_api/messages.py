@@ -53,7 +53,7 @@ class MessageMethods(ApiState):
         text = params.str_("text") or ""
         parse_mode = params.str_("parse_mode")
         check_text(text, parse_mode, MAX_TEXT_LENGTH, "message is too long", "text")
-        markup = check_markup(params.obj("reply_markup"))
+        markup = check_markup(params.obj("reply_markup"), params.int_("chat_id"))
         with self._lock:
             chat_id = self._chat(params)
             msg = self._new_bot_message(
@@ -89,7 +89,7 @@ class MessageMethods(ApiState):
         parse_mode = params.str_("parse_mode")
         check_text(text, parse_mode, MAX_TEXT_LENGTH, "message is too long", "text")
         # Telegram drops the keyboard when an edit does not repeat it.
-        markup = check_markup(params.obj("reply_markup"))
+        markup = check_markup(params.obj("reply_markup"), params.int_("chat_id"))
         with self._lock:
             msg = self._editable(params)
             if msg.text is None:
@@ -102,7 +102,7 @@ class MessageMethods(ApiState):
         check_text(
             caption, parse_mode, MAX_CAPTION_LENGTH, "message caption is too long", "caption"
         )
-        markup = check_markup(params.obj("reply_markup"))
+        markup = check_markup(params.obj("reply_markup"), params.int_("chat_id"))
         with self._lock:
             msg = self._editable(params)
             if msg.text is not None:
@@ -129,7 +129,7 @@ class MessageMethods(ApiState):
             check_text(
                 caption, parse_mode, MAX_CAPTION_LENGTH, "message caption is too long", "caption"
             )
-        markup = check_markup(params.obj("reply_markup"))
+        markup = check_markup(params.obj("reply_markup"), params.int_("chat_id"))
         with self._lock:
             msg = self._editable(params)
             if msg.text is not None:
@@ -148,7 +148,7 @@ class MessageMethods(ApiState):
             )
 
     def _m_edit_message_reply_markup(self, params: Params) -> JSON:
-        markup = check_markup(params.obj("reply_markup"))
+        markup = check_markup(params.obj("reply_markup"), params.int_("chat_id"))
         with self._lock:
             msg = self._editable(params)
             return self._apply_edit(msg, reply_markup=markup)
@@ -201,7 +201,7 @@ class MessageMethods(ApiState):
     def _send_file(self, params: Params, field: str, folder: str) -> JSON:
         """sendDocument / sendPhoto: store the upload on a new bot message."""
         caption, parse_mode = self._caption(params)
-        markup = check_markup(params.obj("reply_markup"))
+        markup = check_markup(params.obj("reply_markup"), params.int_("chat_id"))
         with self._lock:
             chat_id = self._chat(params)
         upload, file_id = self._upload(params, field, folder)

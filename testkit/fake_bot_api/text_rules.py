@@ -116,7 +116,9 @@ def rendered(msg: BotMessage) -> tuple[str, tuple[str, ...], str, str]:
     return msg.visible.strip(), tags, keyboard, media.file_id if media else ""
 
 
-def check_markup(markup: Any) -> JSON | None:
+def check_markup(markup: Any, chat_id: int | None = None) -> JSON | None:
+    """The keyboard as Telegram takes it, or its 400. ``chat_id``: where it goes (a web_app
+    button is refused outside private chats, whose ids are positive)."""
     if markup is None or markup == "":
         return None
     if not isinstance(markup, dict):
@@ -136,6 +138,12 @@ def check_markup(markup: Any) -> JSON | None:
             url = button.get("url")
             if url is not None and not re.match(r"(https?|tg)://\S+$", str(url)):
                 raise bad_request("BUTTON_URL_INVALID")
+            web_app = button.get("web_app")
+            if web_app is not None:
+                if chat_id is not None and chat_id < 0:
+                    raise bad_request("BUTTON_TYPE_INVALID")
+                if not re.match(r"https://\S+$", str((web_app or {}).get("url", ""))):
+                    raise bad_request("BUTTON_URL_INVALID")
             kinds = {"callback_data", "url", "switch_inline_query", "web_app", "copy_text",
                      "switch_inline_query_current_chat", "login_url", "pay", "callback_game",
                      "switch_inline_query_chosen_chat"}  # fmt: skip

@@ -21,6 +21,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Update,
+    WebAppInfo,
 )
 from telegram.error import (
     BadRequest,
@@ -192,6 +193,23 @@ async def test_not_modified_bad_html_long_text_and_bad_button_data(fake: FakeBot
 
     # Only the valid messages exist; the rejected ones left no trace.
     assert [m.visible for m in fake.bot_messages(CHAT)] == ["same", "A & B"]
+
+
+async def test_web_app_buttons_only_in_private_chats_and_over_https(fake: FakeBotApi) -> None:
+    group = -100_777
+    fake.add_chat(CHAT)
+    fake.add_chat(group)
+
+    def page(url: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("📝", web_app=WebAppInfo(url))]])
+
+    async with build_app(fake).bot as bot:
+        await bot.send_message(CHAT, "open", reply_markup=page("https://notes.example/app/"))
+        with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+            await bot.send_message(group, "open", reply_markup=page("https://notes.example/"))
+        with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+            await bot.send_message(CHAT, "open", reply_markup=page("http://notes.example/"))
+    assert [m.visible for m in fake.bot_messages(group)] == []
 
 
 def test_html_validator_accepts_telegram_subset() -> None:

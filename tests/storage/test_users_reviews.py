@@ -77,3 +77,35 @@ async def test_another_users_save_cannot_take_over_a_session(db: Database) -> No
     await db.reviews.save_review("s1", 6, 600, {"owner": "six"})
     assert await db.reviews.load_review("s1") == {"owner": "five"}
     assert await db.reviews.open_review_for(6, 600) is None
+
+
+async def test_a_review_kept_in_memory_follows_every_write(db: Database) -> None:
+    # One process owns the database: reads come from memory, and say what the database says.
+    first = await db.reviews.save_review("m1", 7, 700, {"line": "as read"})
+    assert await db.reviews.load_review("m1") == {"line": "as read"}
+    loaded = await db.reviews.load("m1")
+    assert loaded is not None and loaded.revision == first
+    loaded.data["line"] = "changed by the caller, not written"
+    assert await db.reviews.load_review("m1") == {"line": "as read"}
+    assert await db.reviews.update_review("m1", {"line": "fixed"}, first)
+    # A change from the old revision loses, and the review stays as the winner wrote it.
+    assert not await db.reviews.update_review("m1", {"line": "stale"}, first)
+    now = await db.reviews.load("m1")
+    assert now is not None and (now.data, now.revision) == ({"line": "fixed"}, first + 1)
+    await db.notes.forget_user(7)
+    assert await db.reviews.load("m1") is None
+    await db.reviews.save_review("m2", 7, 700, {"line": "again"})
+    assert await db.reviews.delete_review("m2")
+    assert await db.reviews.load("m2") is None
+
+
+async def test_a_revoked_token_is_refused_at_once(db: Database) -> None:
+    token = await db.tokens.create(8)
+    assert await db.tokens.user_of(token) == 8
+    assert await db.tokens.user_of(token) == 8  # from memory now
+    assert await db.tokens.revoke_all(8) == 1
+    assert await db.tokens.user_of(token) is None
+    again = await db.tokens.create(8)
+    assert await db.tokens.user_of(again) == 8
+    await db.notes.forget_user(8)
+    assert await db.tokens.user_of(again) is None

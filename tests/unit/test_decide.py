@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.ocr.decide.combined import Models, decide, shipped_models
 from bot.ocr.decide.evidence import Reading, Script, agreement, base_letters, script_of
+from bot.ocr.decide.lexicon import capitals_inside
 from bot.ocr.languages import resolve
 from bot.ocr.model import ConfidenceSource
 
@@ -54,3 +55,26 @@ def test_readers_that_agree_are_surer_than_readers_that_differ() -> None:
 def test_nothing_read_is_a_could_not_read_line() -> None:
     verdict = decide(Reading("", 0.0), Reading("", 0.0), resolve("en"), MODELS)
     assert verdict.text == "" and verdict.confidence is None
+
+
+def test_a_word_capitalised_inside_a_sentence_is_a_doubt() -> None:
+    # the readers confuse a handwritten "f" with "F"; both read "Five", both sure
+    en = resolve("en")
+    plain = decide(
+        Reading("Read chapter five again", 0.99, 1.0),
+        Reading("Read chapter five again", 0.9),
+        en,
+        MODELS,
+    )
+    capital = decide(
+        Reading("Read chapter Five again", 0.99, 1.0),
+        Reading("Read chapter Five again", 0.9),
+        en,
+        MODELS,
+    )
+    assert plain.confidence is not None and capital.confidence is not None
+    assert capital.confidence < plain.confidence
+    assert capitals_inside("Read chapter Five again") == 1.0
+    # a new sentence, a heading's colon, a word all in capitals: no doubt
+    for text in ("Done. Next week", "Notes: Budget", "Call NASA today"):
+        assert capitals_inside(text) == 0.0, text

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from bot.ocr.decide.evidence import LM_CHANGED_SCORE, Reading
+from bot.ocr.decide.combined import decide, shipped_models
+from bot.ocr.decide.evidence import Reading
 from bot.ocr.decoding import ctc, lm, spaces
 from bot.ocr.decoding.line import Decoded
+from bot.ocr.languages import resolve
 
 LABELS = ["blank", "c", "a", "e", "t", "l", " "]
 
@@ -120,10 +122,18 @@ def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word(
         greedy="Pacife mould", spaced="Pacife mould", text="Pacific would", score=0.97
     )
     assert changed.lm_changed
-    reading = Reading(changed.text, changed.score).changed_by_lm()
+    reading = Reading(changed.text, changed.score, steady=1.0).changed_by_lm()
     assert reading.text == "Pacific would"
     assert reading.lm_changed
-    assert reading.score <= LM_CHANGED_SCORE
+    en, models = resolve("en"), shipped_models()
+    # RapidOCR's score is for what it read; with no other reader to agree, the line is asked
+    for tesseract in (None, Reading("", 0.0), Reading("Pacife mauld", 0.6)):
+        verdict = decide(reading, tesseract, en, models)
+        assert verdict.text == "Pacific would"
+        assert verdict.confidence is not None and verdict.confidence < 0.75, tesseract
+        # and the change itself never makes a line surer
+        unchanged = decide(Reading(changed.text, changed.score, steady=1.0), tesseract, en, models)
+        assert unchanged.confidence is not None and verdict.confidence <= unchanged.confidence
     # spaces put back from the ink are no change of the LM's
     kept = Decoded(
         greedy="WYuyuan Rd.E", spaced="W Yuyuan Rd. E", text="W Yuyuan Rd. E", score=0.97

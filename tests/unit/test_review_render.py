@@ -290,3 +290,15 @@ def test_fixing_a_saved_note_shows_every_line_with_edit_confirm_drop_done() -> N
         ["✔️ Done"],
     ]
     assert unpack(spec.buttons[1][0].callback_data) == ReviewAction.confirm_all(s.id, s.revision)
+
+
+def test_the_whole_page_button_opens_the_page_as_a_last_row(session: ReviewSession) -> None:
+    url = "https://notes.example/app/?reading=R1"
+    for fixing in (False, True):
+        spec = render_card(session, EN, fixing=fixing, page=url)
+        (last,) = spec.buttons[-1]
+        assert (last.text, last.web_app) == ("📝 Review the whole page", url)
+        assert not last.callback_data
+    assert all(b.web_app is None for b in _buttons(render_card(session, EN)))
+    session.request_resend(1)  # waiting for the line's text: Cancel is the only button
+    assert [b.text for b in _buttons(render_card(session, EN, page=url))] == ["✖️ Cancel"]

@@ -4,8 +4,9 @@ in-flight record, pages, recognition, the shutdown's bound) and a reading under 
 same stored review chat shows (``ReviewStore``), with one revision counter.
 
 A reading's id is its review's id. While it is queued or being read, or when it failed, its
-state is known to the instance that took it; once read, every instance finds it in the
-database.
+state is in the shared state (Redis when deployed: any instance answers; a reading whose
+instance died before it was read is failed); once read, its review and its page images are in
+the database. The API is stateless: any instance serves any request.
 
     calls.py     who calls (tokens, sessions) and the API's own state
     uploads.py   POST /v1/readings

@@ -1,26 +1,25 @@
-"""Who calls API v1 (Bearer token or Mini App session) and the state the API keeps: the
-readings in flight here, their page images, and the seam to chat."""
+"""Who calls API v1 (Bearer token or Mini App session), what the API needs of the app, and the
+seam to chat. The API keeps no state of its own: a reading not read yet is in the shared state
+(``bot/shared/readings.py``: Redis when deployed), a read one is its review and its page images
+in the database, so any instance answers for any reading."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Path, Request
 
 from bot.api import auth
-from bot.api.models import (
-    ReadingStatus,
-)
 from bot.api.problems import ApiProblem, Problem
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
 from bot.message_keys import N_
 from bot.reading import PhotoReader
 from bot.review.store import Record
+from bot.shared import SharedState
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -29,8 +28,6 @@ MAX_FILES = 50
 # A review started through the API belongs to no chat: chat's typed text never lands in it.
 API_CHAT = 0
 NOTES_PAGE = 20
-# Page images of this many readings are kept in memory (a batch's worth).
-IMAGES_KEPT = MAX_FILES
 
 
 class Backend(Protocol):
@@ -39,6 +36,7 @@ class Backend(Protocol):
     settings: Settings
     catalogs: Catalogs
     db: Database
+    shared: SharedState
 
     @property
     def reader(self) -> PhotoReader: ...
@@ -51,17 +49,13 @@ class ChatSide(Protocol):
 
     async def refresh(self, rec: Record) -> None: ...
 
+    async def pages(self, rec: Record) -> list[bytes]:
+        """The review's page images as chat has them (fetched again from Telegram when no
+        longer kept): for the whole-page review page."""
+
     async def show(self, rec: Record, images: list[bytes] | None) -> None:
         """A reading sent through the API shown in its owner's chat as a review card (then
         checked there, or here, or both)."""
-
-
-@dataclass
-class _Pending:
-    user_id: int
-    status: ReadingStatus
-    language: str
-    error: str | None = None
 
 
 @dataclass
@@ -71,15 +65,8 @@ class Api:
     chat: ChatSide | None = None
 
     def __post_init__(self) -> None:
-        self.pending: dict[str, _Pending] = {}
+        # The readings this instance has taken and reads in the background.
         self.tasks: set[asyncio.Task[None]] = set()
-        # Reading id -> its page images, for GET .../pages/{n} (the newest IMAGES_KEPT).
-        self.images: OrderedDict[str, list[bytes]] = OrderedDict()
-
-    def keep_images(self, reading_id: str, images: list[bytes]) -> None:
-        self.images[reading_id] = images
-        while len(self.images) > IMAGES_KEPT:
-            self.images.popitem(last=False)
 
     async def finish(self) -> None:
         """Wait for the readings in flight (each bounded by the shutdown's grace)."""

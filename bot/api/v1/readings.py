@@ -77,7 +77,7 @@ async def open_readings(request: Request, user_id: User) -> ReadingList:
     """Your readings waiting to be checked or saved: those sent here, and those sent in chat
     (a review in chat can be finished here)."""
     api = api_of(request)
-    ids = [rid for rid, state in api.pending.items() if state.user_id == user_id]
+    ids = await api.backend.shared.readings.of_user(user_id)
     return ReadingList(ids=ids + await api.backend.db.reviews.open_ids_of(user_id))
 
 
@@ -85,11 +85,14 @@ async def open_readings(request: Request, user_id: User) -> ReadingList:
 async def get_reading(request: Request, user_id: User, reading_id: ReadingId) -> Reading:
     """Where a reading is: queued, reading, failed (``error``), ready (its lines) or saved."""
     api, t = api_of(request), translator_of(request)
-    state = api.pending.get(reading_id)
+    shared = api.backend.shared
+    state = await shared.readings.get(reading_id)
     if state is not None and state.user_id == user_id:
-        return Reading(
-            id=reading_id, status=state.status, error=state.error, language=state.language
-        )
+        status, error = ReadingStatus(state.status), state.error
+        if status is not ReadingStatus.FAILED and not await shared.inflight.alive(state.instance):
+            # The instance that took it stopped beating before it was read: nobody will.
+            status, error = ReadingStatus.FAILED, t("api-reading-lost")
+        return Reading(id=reading_id, status=status, error=error, language=state.language)
     rec = await _open_review(api, user_id, reading_id)
     if rec is not None:
         return _reading_of(rec, t)
@@ -105,13 +108,17 @@ async def get_reading(request: Request, user_id: User, reading_id: ReadingId) ->
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: NOT_FOUND},
 )
 async def get_page(request: Request, user_id: User, reading_id: ReadingId, n: LineNo) -> Response:
-    """Page ``n`` (1-based) of the reading as sent (while this instance keeps it)."""
+    """Page ``n`` (1-based) of the reading as sent (until its note is saved), or of a review
+    started in chat (the Mini App opened from its card: the photos chat has)."""
     api = api_of(request)
-    rec = await _open_review(api, user_id, reading_id)
-    images = api.images.get(reading_id)
-    if rec is None or images is None or not 1 <= n <= len(images) or not images[n - 1]:
+    data = await api.backend.db.pages.page(reading_id, user_id, n)
+    if data is None and api.chat is not None:
+        rec = await _open_review(api, user_id, reading_id)
+        if rec is not None and rec.session.chat_id != API_CHAT:
+            images = await api.chat.pages(rec)
+            data = images[n - 1] if 1 <= n <= len(images) and images[n - 1] else None
+    if data is None:
         raise ApiProblem(404, N_("api-not-found"))
-    data = images[n - 1]
     media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     return Response(data, media_type=media)
 
@@ -186,7 +193,7 @@ async def show_in_chat(request: Request, user_id: User, reading_id: ReadingId) -
     if rec.session.chat_id == API_CHAT:
         # LostRace: shown meanwhile by another request; it is in chat either way.
         with contextlib.suppress(LostRace):
-            await api.chat.show(rec, api.images.get(reading_id))
+            await api.chat.show(rec, await api.backend.db.pages.all(reading_id))
     return await _after_change(api, user_id, reading_id, t)
 
 
@@ -222,5 +229,5 @@ async def save_note(request: Request, user_id: User, reading_id: ReadingId) -> N
     # Closed meanwhile by the same save elsewhere: the note is stored once (its key).
     with contextlib.suppress(LostRace):
         await ReviewStore(api.backend.db.reviews).claim(rec)
-    api.images.pop(reading_id, None)
+    await api.backend.db.pages.drop(reading_id)
     return NoteSaved(note_id=note_id)

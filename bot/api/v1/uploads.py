@@ -24,7 +24,6 @@ from bot.api.v1.calls import (
     MAX_FILES,
     Api,
     User,
-    _Pending,
     api_of,
     translator_of,
 )
@@ -45,6 +44,7 @@ from bot.message_keys import N_
 from bot.review.session import ReviewSession
 from bot.review.store import Record, ReviewStore
 from bot.shared import LostPhoto
+from bot.shared.readings import ReadingState
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,7 @@ async def start_readings(
         raise ApiProblem(429, exc.key, headers={"Retry-After": retry}) from None
     except ServiceUnavailable:
         raise ApiProblem(503, N_("error-unavailable"), headers={"Retry-After": "5"}) from None
+    readings, instance = api.backend.shared.readings, api.backend.shared.inflight.instance
     try:
         jobs: list[tuple[str, list[SourcePage]]] = []
         for _name, data in uploads:
@@ -162,13 +163,19 @@ async def start_readings(
             except InputError as exc:
                 raise ApiProblem(415, exc.key, params=exc.params) from None
             jobs.append((reading_id, pages))
+        for reading_id, _ in jobs:
+            queued = ReadingState(user_id, ReadingStatus.QUEUED, lang, instance=instance)
+            await readings.put(reading_id, queued)
+    except ServiceUnavailable:
+        await stack.aclose()
+        raise ApiProblem(503, N_("error-unavailable"), headers={"Retry-After": "5"}) from None
     except BaseException:
         await stack.aclose()
         raise
-    refs = []
-    for (reading_id, _), (name, _) in zip(jobs, uploads, strict=True):
-        api.pending[reading_id] = _Pending(user_id, ReadingStatus.QUEUED, lang)
-        refs.append(ReadingRef(id=reading_id, filename=name))
+    refs = [
+        ReadingRef(id=reading_id, filename=name)
+        for (reading_id, _), (name, _) in zip(jobs, uploads, strict=True)
+    ]
     task = asyncio.create_task(_read_all(api, stack, user_id, jobs, lang, int(threshold), ui))
     api.tasks.add(task)
     task.add_done_callback(api.tasks.discard)
@@ -184,13 +191,24 @@ async def _read_all(
     threshold: int,
     ui: str,
 ) -> None:
-    """The files of one request, one after the other, under the one admitted job."""
-    reader = api.backend.reader
+    """The files of one request, one after the other, under the one admitted job. A file
+    read becomes its page images and its review in the database (pages first: a reading is
+    ready when its review is there), then its record in the shared state goes."""
+    reader, db = api.backend.reader, api.backend.db
+    readings, instance = api.backend.shared.readings, api.backend.shared.inflight.instance
     t = api.backend.catalogs.get(ui)
+
+    async def state(reading_id: str, status: ReadingStatus, error: str | None = None) -> None:
+        try:
+            await readings.put(
+                reading_id, ReadingState(user_id, status, language, error, instance)
+            )
+        except ServiceUnavailable:
+            log.warning("api: the state of reading %s could not be written", reading_id)
+
     async with stack:
         for reading_id, sources in jobs:
-            state = api.pending[reading_id]
-            state.status = ReadingStatus.READING
+            await state(reading_id, ReadingStatus.READING)
             try:
                 note = await reader.recognize(sources, language)
                 if not note.has_text:
@@ -200,13 +218,17 @@ async def _read_all(
                     file_ids=note.refs,
                 )  # fmt: skip
                 session.id = reading_id
-                await ReviewStore(api.backend.db.reviews).save(Record(session, summary=0))
-                api.keep_images(reading_id, note.images)
-                api.pending.pop(reading_id, None)
+                await db.pages.put(reading_id, user_id, note.images)
+                await ReviewStore(db.reviews).save(Record(session, summary=0))
             except ApiProblem as exc:
-                state.status, state.error = ReadingStatus.FAILED, t(exc.key)
+                await state(reading_id, ReadingStatus.FAILED, t(exc.key))
             except BotError as exc:
-                state.status, state.error = ReadingStatus.FAILED, t.error(exc)
+                await state(reading_id, ReadingStatus.FAILED, t.error(exc))
             except Exception:
                 log.exception("api: reading %s failed", reading_id)
-                state.status, state.error = ReadingStatus.FAILED, t("error-generic")
+                await state(reading_id, ReadingStatus.FAILED, t("error-generic"))
+            else:
+                try:
+                    await readings.drop(reading_id)
+                except ServiceUnavailable:
+                    log.warning("api: reading %s is read but still listed as not", reading_id)

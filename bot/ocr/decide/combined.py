@@ -17,10 +17,16 @@ Vietnamese     Tesseract ``vie``           its score; RapidOCR agreeing on the *
 other scripts  Tesseract                   its score, through Tesseract's map
 =============  ==========================  ==========================================
 
-A line's confidence is a logistic model of the shown reading's score, the other reader's
-score and how far the two agree, one per script, fitted on drawn notes by
-``python -m bench.calibrate --engine combined`` and shifted so its cut lands on the default
-threshold: 75 means the same for every engine, language and combination.
+A line's confidence is a logistic model (:class:`LineModel`) of the shown reading's score,
+the other reader's score, how far the two agree, how steady RapidOCR's reading is, how
+ordinary its words are, whether the language model changed it and whether a word inside it
+is capitalised, one per script and shown reader. It is fitted on drawn notes and the shared
+real notes, read with the language model as the default engine reads them
+(``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
+by manuscript page), and shifted so its cut lands on the default threshold: 75 means the
+same for every engine, language and combination. RapidOCR read greedily
+(``OCR_LM_DECODING=false``) has models of its own, fitted the same way
+(``combined-greedy.json``).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
-from bot.ocr.decide.lexicon import plausibility
+from bot.ocr.decide.lexicon import capitals_inside, plausibility
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 from bot.ocr.readers.tesseract import tidy
@@ -71,11 +77,15 @@ class LineModel:
     """P(line right) = sigmoid(intercept + shown * logit(shown score)
     + other * logit(other reader's score) + agree * agreement + same * [readings equal]
     + steady * share of the shown reader's re-reads that agree
-    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`).
+    + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`
+    + lm * [the language model changed RapidOCR's reading]).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
-    reading that changes when the crop is padded or shrunk is a guess."""
+    reading that changes when the crop is padded or shrunk is a guess. A line the language
+    model changed (issue 18) is scored by the recognizer for what it read, not for what the
+    LM preferred, and it reads like the language whether or not it is right: the change is
+    weighed (``lm``, never for the better)."""
 
     intercept: float
     shown: float
@@ -84,6 +94,8 @@ class LineModel:
     same: float = 0.0
     steady: float = 0.0
     words: float = 0.0
+    lm: float = 0.0
+    capitals: float = 0.0
 
     def __call__(
         self, shown: Reading, other: Reading | None, agree: float, language: str
@@ -96,10 +108,19 @@ class LineModel:
 
     @property
     def weights(self) -> tuple[float, ...]:
-        return (self.shown, self.other, self.agree, self.same, self.steady, self.words)
+        return (
+            self.shown,
+            self.other,
+            self.agree,
+            self.same,
+            self.steady,
+            self.words,
+            self.lm,
+            self.capitals,
+        )
 
 
-FEATURES = ("shown", "other", "agree", "same", "steady", "words")
+FEATURES = ("shown", "other", "agree", "same", "steady", "words", "lm", "capitals")
 
 
 def features(
@@ -114,6 +135,8 @@ def features(
         float(agree >= 1.0),
         shown.steady,
         plausibility(shown.text, language),
+        float(shown.lm_changed or (other is not None and other.lm_changed)),
+        capitals_inside(shown.text),
     )
 
 
@@ -139,8 +162,8 @@ class Models:
         return self.rapid_alone.get(script.value, _FALLBACK)
 
     @classmethod
-    def load(cls, directory: Path = CALIBRATION_DIR) -> Models:
-        path = directory / "combined.json"
+    def load(cls, directory: Path = CALIBRATION_DIR, name: str = "combined") -> Models:
+        path = directory / f"{name}.json"
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         return cls(
             both={k: LineModel(**v) for k, v in data.get("both", {}).items()},
@@ -149,8 +172,13 @@ class Models:
         )
 
 
-@lru_cache(maxsize=1)
-def shipped_models() -> Models:
+@lru_cache(maxsize=2)
+def shipped_models(*, greedy: bool = False) -> Models:
+    """The shipped models, fitted on RapidOCR's output decoded with the language model (the
+    default), or with ``greedy`` as RapidOCR decodes it itself (``OCR_LM_DECODING=false``):
+    the same evidence weighs differently when the LM has fixed what it could."""
+    if greedy and (CALIBRATION_DIR / "combined-greedy.json").exists():
+        return Models.load(name="combined-greedy")
     return Models.load()
 
 

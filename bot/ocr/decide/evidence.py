@@ -24,11 +24,6 @@ if TYPE_CHECKING:
 
 # RapidOCR's recognizer reads these (its character set covers their letters).
 _RAPID_LATIN = frozenset({"en", "de", "fr", "es", "it", "pt", "pl"})
-# The most a reading the language model changed may score (issue 18, bot.ocr.decoding):
-# the recognizer's score vouches for its own greedy reading, not for the one the LM
-# preferred, so such a line is never sure on RapidOCR's word alone (another reader
-# agreeing can still make it sure).
-LM_CHANGED_SCORE = 0.5
 
 
 class Script(StrEnum):
@@ -58,8 +53,9 @@ class Reading:
     """What one reader read on one line: text and its RAW score 0..1; ``steady``, the share
     of RapidOCR's re-reads of the line (the crop padded, the crop smaller) that read the same
     text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did;
-    ``lm_changed``, a language model read the line otherwise than the reader (its score
-    then capped: :meth:`changed_by_lm`)."""
+    ``lm_changed``, a language model read the line otherwise than the reader (the score
+    is still the reader's, for its own reading: deciding weighs the change,
+    :mod:`bot.ocr.decide.combined`)."""
 
     text: str
     score: float
@@ -78,9 +74,8 @@ class Reading:
         return cls(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
 
     def changed_by_lm(self) -> Reading:
-        """This reading, the language model having changed it: its score capped at
-        :data:`LM_CHANGED_SCORE`."""
-        return replace(self, score=min(self.score, LM_CHANGED_SCORE), lm_changed=True)
+        """This reading, the language model having changed it."""
+        return replace(self, lm_changed=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 # wordfreq's languages among ours (Chinese needs a segmenter; its lines are short and its
 # readers agree well, so it goes without).
@@ -55,3 +56,18 @@ def commonness(text: str, language: str) -> float:
     if not words:
         return 0.0
     return sum(_frequency(w, language) for w in words) / len(words)
+
+
+def capitals_inside(text: str) -> float:
+    """1.0 when a word after the first is capitalised though the word before it ends no
+    sentence ("Read chapter Five again", "Pay Rent"): readers confuse the case of letters
+    that look alike at both sizes far more often than writers capitalise inside a sentence;
+    names do it too, so it is weighed, not trusted."""
+    words = text.split()
+    for before, word in pairwise(words):
+        letters = _WORD.match(word)
+        if letters is None or len(letters.group()) < 2:
+            continue
+        if word[0].isupper() and not word.isupper() and not before.endswith((".", ":", "!", "?")):
+            return 1.0
+    return 0.0

@@ -2,10 +2,10 @@
 RapidOCR's recognizer and decoded here, where ``bot.ocr.readers.rapid.read_line`` reads
 them greedily.
 
-A line the language model changed is marked so, and deciding caps its score
+A line the language model changed is marked so
 (:meth:`bot.ocr.decide.evidence.Reading.changed_by_lm`): the recognizer's score vouches
-for the greedy reading, not for the one the LM preferred. Deciding with the changed-line
-feature itself is issue 18 part 3.
+for the greedy reading, not for the one the LM preferred, and deciding weighs the change
+(:class:`bot.ocr.decide.combined.LineModel`).
 """
 
 from __future__ import annotations

@@ -289,7 +289,7 @@ class RapidTesseract:
 
             lm.warm()
         if self._models is None:
-            self._models = shipped_models()
+            self._models = shipped_models(greedy=not self.readers.lm)
 
     def warm(self) -> None:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
@@ -304,7 +304,7 @@ class RapidTesseract:
     def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
         """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
         language its script shows (Latin script in ``language.latin``)."""
-        model = CombinedModel(self._models or shipped_models())
+        model = CombinedModel(self._models or shipped_models(greedy=not self.readers.lm))
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
             language = resolve(guess_language(found.text(), language.latin))

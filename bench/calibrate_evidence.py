@@ -1,0 +1,130 @@
+"""The default engine's evidence of every line of the fitting sets, read once and cached.
+
+Run: .venv/bin/python -m bench.calibrate_evidence [--quick] [--greedy] [--data DIR] [--out FILE]
+
+Reads bench.calibrate's training seeds of drawn notes and the shared real notes with
+bot.ocr.job.rapid_tesseract.gather, as the engine reads a page (same limits, RAW scores,
+RapidOCR's output decoded with the language model unless ``--greedy``), and writes each
+page's written lines and its lines' evidence to a JSON file (bench/out/, not committed).
+``bench.calibrate_reading --cache FILE`` then refits deciding in seconds, as often as
+wanted, and scores any model exactly as bench.flag_quality / bench.real_notes would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bench.calibrate import QUICK_SEEDS, TRAIN_SEEDS
+from bench.common import drawn_set
+from bench.real_notes import DATA
+from bot.ocr.decide.evidence import LineEvidence, Reading
+from bot.ocr.job import Limits
+from bot.ocr.job.rapid_tesseract import BOTH, gather
+from bot.ocr.languages import resolve
+from bot.ocr.preprocess import prepare
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    """One page of a fitting set: where it comes from, what was written, what was read."""
+
+    name: str
+    origin: str  # "drawn" or "real"
+    group: str  # the fold it belongs to: the seed (drawn) or the manuscript page (real)
+    kind: str  # drawn: "lang/font/effect"; real: the manifest's kind
+    language: str
+    truth: tuple[str, ...]
+    evidence: tuple[LineEvidence, ...]
+
+
+def read_page(image: bytes, language: str, lm: bool) -> tuple[LineEvidence, ...]:
+    limits = Limits()
+    prepared = prepare(
+        image, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels, max_side=limits.max_side
+    )
+    found = gather(prepared.image, resolve(language), replace(BOTH, lm=lm))
+    return tuple(replace(e, box=None) for e in found)
+
+
+def real_group(image: str) -> str:
+    """The manuscript page a real image shows ("i082" for a line cut from page i082)."""
+    stem = Path(image).stem
+    return stem.split("_eSc_")[0] if "_eSc_" in stem else stem
+
+
+def pages_to_read(
+    quick: bool, data: Path
+) -> list[tuple[str, str, str, str, str, tuple[str, ...], bytes]]:
+    jobs = []
+    for note in drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick):
+        lang, font, effect, seed = note.name.split("/")
+        jobs.append(
+            (note.name, "drawn", seed, f"{lang}/{font}/{effect}", lang, note.lines, note.image)
+        )
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest[:: 4 if quick else 1]:
+        truth = tuple(t for t in entry["text"].split("\n") if t.strip())
+        image = (data / entry["image"]).read_bytes()
+        group = real_group(entry["image"])
+        jobs.append(
+            (entry["image"], "real", group, entry["kind"], entry["language"], truth, image)
+        )
+    return jobs
+
+
+def save(pages: list[CachedPage], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([asdict(p) for p in pages]), encoding="utf-8")
+
+
+def load(path: Path) -> list[CachedPage]:
+    def reading(data: dict[str, Any] | None) -> Reading | None:
+        return None if data is None else Reading(**data)
+
+    pages = []
+    for p in json.loads(path.read_text(encoding="utf-8")):
+        evidence = tuple(
+            LineEvidence(None, reading(e["rapid"]), reading(e["tesseract"]), reading(e["aspose"]))
+            for e in p["evidence"]
+        )
+        pages.append(
+            replace(
+                CachedPage(**{**p, "evidence": ()}), truth=tuple(p["truth"]), evidence=evidence
+            )
+        )
+    return pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--greedy", action="store_true", help="RapidOCR decoded greedily")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    mode = "greedy" if args.greedy else "lm"
+    out = args.out or OUT / f"evidence-{mode}{'-quick' if args.quick else ''}.json"
+    jobs = pages_to_read(args.quick, args.data)
+    t0 = time.perf_counter()
+
+    def one(job: tuple[str, str, str, str, str, tuple[str, ...], bytes]) -> CachedPage:
+        name, origin, group, kind, language, truth, image = job
+        evidence = read_page(image, language, lm=not args.greedy)
+        return CachedPage(name, origin, group, kind, language, truth, evidence)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pages = list(pool.map(one, jobs))
+    save(pages, out)
+    print(f"{len(pages)} pages ({mode}) read in {time.perf_counter() - t0:.0f} s -> {out}")
+
+
+if __name__ == "__main__":
+    main()
