@@ -15,13 +15,14 @@ vocabulary changes nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.ocr.decide.calibration import levenshtein
 from bot.ocr.decide.evidence import (
     LineEvidence,
+    Model,
     Reading,
     Script,
     agreement,
@@ -32,6 +33,7 @@ from bot.ocr.vocabulary import MIN_LENGTH, WORD, Vocabulary
 
 if TYPE_CHECKING:
     from bot.ocr.languages import Language
+    from bot.ocr.model import Line
 
 # Zipf frequency (wordfreq, 0..7) from which a word is common in a language: a common user
 # word is never written in (the readers and the language model know it already), and a
@@ -44,6 +46,18 @@ A_WORD = 2.5
 _LISTED = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi"})
 # Two words one space apart, the second short: a word a reader split at a letter it missed.
 _SPLIT = re.compile(r"([^\W\d_]{2,}) ([^\W\d_]{1,3})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Knowing:
+    """A model that decides each line with the user's ``words`` applied to its evidence
+    first: wherever the pipeline decides (a line settled early, or with every check)."""
+
+    model: Model
+    words: Vocabulary
+
+    def line(self, evidence: LineEvidence, language: Language) -> Line:
+        return self.model.line(applied(evidence, self.words, language), language)
 
 
 def applied(evidence: LineEvidence, words: Vocabulary, language: Language) -> LineEvidence:
