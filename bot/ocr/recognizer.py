@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # Called with the number of jobs ahead of this one whenever it changes (0 = being read now).
 QueueCallback = Callable[[int], Awaitable[None]]
+# Who hears how many jobs are ahead of this one, if anybody does.
+Ahead = QueueCallback | None
 
 
 class Recognizer(Protocol):
@@ -30,12 +32,7 @@ class Recognizer(Protocol):
         """Stop workers; pending jobs fail with OcrError."""
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         """Read ``image`` (encoded bytes as sent by the user) in ``language`` (any code
         :func:`bot.ocr.languages.resolve` accepts). ``words``: the user's own words, which

@@ -139,7 +139,7 @@ POSTGRES_SEARCH_DDL: tuple[str, ...] = (
 
 # The alembic revision that the tables above correspond to. open_database stamps fresh
 # databases with it so that later `alembic upgrade head` only runs newer revisions.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0006"
 ALEMBIC_VERSION_DDL = (
     "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
     "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
@@ -162,8 +162,8 @@ reading_pages = Table(
     "reading_pages",
     metadata,
     Column("reading_id", String(64), primary_key=True),
-    Column("page", Integer, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, nullable=False),
+    Column("page", Integer, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )

@@ -34,8 +34,6 @@ from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
-log = logging.getLogger(__name__)
-
 # Tesseract misreads glyphs touching the image border: its crops get this share of their
 # height as a margin (the edge pixels repeated, so no artificial frame appears).
 _TESS_PAD = 0.25
@@ -50,6 +48,8 @@ _REREAD_SCALE = 0.7
 _READS_WELL = 0.9
 _FLIP_SAMPLE = 3
 _FLIP_MARGIN = 0.1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from bot.ocr.readers.aspose import (
     recognize_in_worker,
     worker_pid,
 )
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import Ahead, QueueCallback
 from bot.ocr.run.slots import QueuedEngine, SlotQueue
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
@@ -185,12 +185,7 @@ class ProcessRunner(QueuedEngine):
     # ---- one job ---------------------------------------------------------------------
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         jobs, checks = self._jobs, self._checks
         if self._closed or not self._slots or jobs is None or checks is None:

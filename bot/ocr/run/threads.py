@@ -26,7 +26,7 @@ from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.ocr.model import Page
-    from bot.ocr.recognizer import QueueCallback
+    from bot.ocr.recognizer import Ahead
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +123,7 @@ class ThreadRunner(QueuedEngine):
             executor.shutdown(wait=False, cancel_futures=True)
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         if self._executor is None or self._closed:
             raise OcrError(detail="recognizer not started")

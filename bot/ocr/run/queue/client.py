@@ -37,7 +37,7 @@ from bot.errors import (
 )
 from bot.ocr.languages import AUTO, LANGUAGES, resolve
 from bot.ocr.preprocess import check
-from bot.ocr.recognizer import QueueCallback, notify_queue
+from bot.ocr.recognizer import Ahead, QueueCallback, notify_queue
 from bot.ocr.run.queue.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.shared.outage import unavailable_without_redis
@@ -133,12 +133,7 @@ class QueueRecognizer:
         return self._waiting - self._free + 1 if self._waiting >= self._free else 0
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         redis = self._redis
         if redis is None:
