@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from testkit.recognizers import DelegatingRecognizer
 
 LINES = tuple(f"Line {i:02d}: buy milk, call Anna, water the plants" for i in range(1, 23))
@@ -44,9 +45,14 @@ class UnsureFirst(DelegatingRecognizer):
         self.flagged = 0
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
-        page = await self.inner.recognize(image, language, on_queue=on_queue)
+        page = await self.inner.recognize(image, language, on_queue=on_queue, words=words)
         read = [line for line in page.lines if line.text.strip()]
         lines = tuple(
             dataclasses.replace(line, confidence=0.5 if n < self.flagged else 0.99)

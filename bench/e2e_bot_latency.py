@@ -31,6 +31,7 @@ from typing import Any
 
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 # bench runs from the repo root (python -m bench...), so testkit/ is importable.
 from testkit.recognizers import DelegatingRecognizer
@@ -47,11 +48,16 @@ class TimedRecognizer(DelegatingRecognizer):
         self.seconds: dict[bytes, float] = {}
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
         t0 = time.perf_counter()
         try:
-            return await self.inner.recognize(image, language, on_queue=on_queue)
+            return await self.inner.recognize(image, language, on_queue=on_queue, words=words)
         finally:
             self.seconds[image] = time.perf_counter() - t0
 

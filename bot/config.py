@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # processes through it (the OCR queue), and users' limits, albums and handled updates live
     # in it. Unset: all of that happens in this one process.
     redis_url: str | None = None
+    # A queue worker lowers its CPU priority by this much (nice): reading is throughput work,
+    # so on a machine it shares with bot instances, the API or the databases, they answer
+    # first (measured in bench.api_latency (c)). 0 keeps the priority it was started with.
+    worker_nice: int = Field(default=10, ge=0, le=19)
 
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     allowed_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()

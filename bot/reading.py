@@ -21,6 +21,7 @@ list; one whose user could not be told stays listed, and another instance asks t
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,11 +32,16 @@ from bot.documents.sources import Limits, SourcePage, pages_for
 from bot.errors import PhotoLost, PhotoRefused
 from bot.ocr.model import Page
 from bot.ocr.recognizer import Recognizer
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.shared import LostPhoto, Refusal, SharedState
 from bot.shutdown import Drain
 
+log = logging.getLogger(__name__)
+
 # The files' bytes, in the order of their ids (one entry per file).
 Download = Callable[[list[str]], Awaitable[list[bytes]]]
+# A user's words with their weights (``bot.storage.words.WordsRepo.of``).
+WordsOf = Callable[[int], Awaitable[list[tuple[str, int]]]]
 
 
 class Progress(Protocol):
@@ -73,10 +79,26 @@ class PhotoReader:
     """The use-case, built once with the app's services."""
 
     def __init__(
-        self, settings: Settings, recognizer: Recognizer, shared: SharedState, drain: Drain
+        self,
+        settings: Settings,
+        recognizer: Recognizer,
+        shared: SharedState,
+        drain: Drain,
+        words: WordsOf | None = None,
     ) -> None:
         self._settings, self._recognizer, self._shared = settings, recognizer, shared
-        self._drain = drain
+        self._drain, self._words = drain, words
+
+    async def words_of(self, user_id: int) -> Vocabulary:
+        """The user's vocabulary, which biases the reading of their photos (issue 18); none
+        when it cannot be had: a photo is read all the same."""
+        if self._words is None:
+            return NO_WORDS
+        try:
+            return Vocabulary.of(await self._words(user_id))
+        except Exception:
+            log.exception("could not read the words of user %s", user_id)
+            return NO_WORDS
 
     def ahead(self) -> int:
         """How many photos a photo sent now would wait behind."""
@@ -95,7 +117,7 @@ class PhotoReader:
         refused = await self._shared.limits.acquire(user_id)
         if refused is not None:
             raise PhotoRefused(too_fast=refused is Refusal.TOO_FAST)
-        job = ReadJob(self)
+        job = ReadJob(self, user_id)
         try:
             token = await self._shared.inflight.add(lost)
             try:
@@ -117,10 +139,14 @@ class PhotoReader:
         )
 
     async def recognize(
-        self, sources: list[SourcePage], language: str, progress: Progress | None = None
+        self,
+        sources: list[SourcePage],
+        language: str,
+        progress: Progress | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> ReadNote:
-        """Every page read in ``language``, one after the other (a page of a text layer is
-        taken as it is)."""
+        """Every page read in ``language`` (and the user's ``words``), one after the other (a
+        page of a text layer is taken as it is)."""
         if progress is not None:
             progress.reading()
         pages: list[Page] = []
@@ -133,7 +159,9 @@ class PhotoReader:
                 if progress is not None:
                     progress.queued(number, len(sources), ahead)
 
-            reading = self._recognizer.recognize(source.image, language, on_queue=on_queue)
+            reading = self._recognizer.recognize(
+                source.image, language, on_queue=on_queue, words=words
+            )
             pages.append(await self._drain.guard(reading))
         return ReadNote(pages, sources)
 
@@ -141,8 +169,8 @@ class PhotoReader:
 class ReadJob:
     """One admitted job: read files (downloaded by the caller's means) or images in hand."""
 
-    def __init__(self, reader: PhotoReader) -> None:
-        self._reader = reader
+    def __init__(self, reader: PhotoReader, user_id: int) -> None:
+        self._reader, self._user_id = reader, user_id
         self.lost = False  # the shutdown's grace ended before it was read (PhotoLost)
         self.was_told = False
 
@@ -154,7 +182,8 @@ class ReadJob:
         self, sources: list[SourcePage], language: str, progress: Progress | None
     ) -> ReadNote:
         try:
-            return await self._reader.recognize(sources, language, progress)
+            words = await self._reader.words_of(self._user_id)
+            return await self._reader.recognize(sources, language, progress, words)
         except PhotoLost:
             self.lost = True
             raise

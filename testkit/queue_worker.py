@@ -19,6 +19,7 @@ from bot.ocr.engines import build_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
 from bot.ocr.run.queue.worker import serve
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from testkit.recognizers import DelegatingRecognizer
 
 
@@ -29,13 +30,18 @@ class GatedRecognizer(DelegatingRecognizer):
         self._numbers = itertools.count()
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
         (self.gate / f"entered-{os.getpid()}-{next(self._numbers)}").touch()
         # Another process opens the gate: a file is what both can see.
         while not (self.gate / "open").exists():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
-        return await self.inner.recognize(image, language, on_queue=on_queue)
+        return await self.inner.recognize(image, language, on_queue=on_queue, words=words)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import asyncio
 
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 
 class DelegatingRecognizer:
@@ -32,9 +33,14 @@ class DelegatingRecognizer:
         return self.inner.ahead()
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
-        return await self.inner.recognize(image, language, on_queue=on_queue)
+        return await self.inner.recognize(image, language, on_queue=on_queue, words=words)
 
 
 class HoldingRecognizer(DelegatingRecognizer):
@@ -63,10 +69,15 @@ class HoldingRecognizer(DelegatingRecognizer):
         await super().close()
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
         await self._wait_if_held(image)
-        return await self.inner.recognize(image, language, on_queue=on_queue)
+        return await self.inner.recognize(image, language, on_queue=on_queue, words=words)
 
 
 class SlotHoldingRecognizer(HoldingRecognizer):
@@ -74,7 +85,12 @@ class SlotHoldingRecognizer(HoldingRecognizer):
     callback, so it really keeps the engine's worker slot busy."""
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
         async def holding(ahead: int) -> None:
             if ahead == 0:
@@ -82,4 +98,4 @@ class SlotHoldingRecognizer(HoldingRecognizer):
             if on_queue is not None:
                 await on_queue(ahead)
 
-        return await self.inner.recognize(image, language, on_queue=holding)
+        return await self.inner.recognize(image, language, on_queue=holding, words=words)

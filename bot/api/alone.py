@@ -35,7 +35,9 @@ class ApiServices:
 
     @property
     def reader(self) -> PhotoReader:
-        return PhotoReader(self.settings, self.recognizer, self.shared, self.drain)
+        return PhotoReader(
+            self.settings, self.recognizer, self.shared, self.drain, self.db.words.of
+        )
 
 
 async def open_services(settings: Settings, recognizer: Recognizer | None = None) -> ApiServices:

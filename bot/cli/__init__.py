@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from bot.cli.doctor import cmd_doctor
@@ -33,6 +34,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     from bot.ocr.run.queue.worker import serve
 
     enable_heif()  # the photos it reads may be HEIC sent as a file
+    os.nice(settings.worker_nice)  # Settings.worker_nice: instances on this machine answer first
     return asyncio.run(serve(settings))
 
 

@@ -29,6 +29,7 @@ from bot.review.callbacks import NoteAction, pack
 from bot.review.render import ButtonSpec, MessageSpec, render_fix_done
 from bot.review.session import ReviewSession
 from bot.review.store import Record, ReviewStore
+from bot.review.taught import learn, taught
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,8 @@ async def finish(
         text = s.final_text()
     if saved:
         await store(context).claim(rec)
+    # What the user typed teaches their next photos (issue 18).
+    await learn(svc.db.words, s.owner_user_id, taught(s))
     if committed is not None:
         await committed()
     if saved:

@@ -146,21 +146,34 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/forget` asks once, then deletes every note and setting of this user."""
-    msg = update.effective_message
-    assert msg
+    """`/forget` asks once, then deletes every note and setting of this user, or only the
+    words learned from their corrections; `/forget words` forgets those at once."""
+    msg, user = update.effective_message, update.effective_user
+    assert msg and user
     t = (await asker_of(update, context)).t
+    if [a.lower() for a in context.args or []] == ["words"]:
+        await msg.reply_text(await _forget_words(context, t, user.id))
+        return
     await msg.reply_text(
-        t("forget-ask"),
+        "\n\n".join((t("forget-ask"), t("forget-ask-words"))),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
                     _button(t("button-forget-yes"), NoteAction.forget_yes()),
                     _button(t("button-forget-no"), NoteAction.forget_no()),
-                ]
+                ],
+                [_button(t("button-forget-words"), NoteAction.forget_words())],
             ]
         ),
     )
+
+
+async def _forget_words(context: ContextTypes.DEFAULT_TYPE, t: Translator, user_id: int) -> str:
+    """Empty the user's vocabulary (issue 18); what to tell them."""
+    forgotten = await services(context).db.words.forget(user_id)
+    if not forgotten:
+        return t("forget-words-none")
+    return t.plural("forget-words-done", forgotten)
 
 
 async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -207,6 +220,8 @@ async def on_library_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.edit_message_text(t("forget-done"))
     elif verb is NoteVerb.FORGET_NO:
         await query.edit_message_text(t("forget-kept"))
+    elif verb is NoteVerb.FORGET_WORDS:
+        await query.edit_message_text(await _forget_words(context, t, user.id))
 
 
 async def _show_note(

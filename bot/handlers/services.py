@@ -55,7 +55,9 @@ class Services:
     @property
     def reader(self) -> PhotoReader:
         """Reading photos (limits, in flight, download, pages, recognition): the use-case."""
-        return PhotoReader(self.settings, self.recognizer, self.shared, self.drain)
+        return PhotoReader(
+            self.settings, self.recognizer, self.shared, self.drain, self.db.words.of
+        )
 
     def keep_photos(self, review_id: str, images: list[bytes]) -> None:
         self.photos[review_id] = images

@@ -11,11 +11,14 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.ocr.model import Page
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 log = logging.getLogger(__name__)
 
 # Called with the number of jobs ahead of this one whenever it changes (0 = being read now).
 QueueCallback = Callable[[int], Awaitable[None]]
+# Who hears how many jobs are ahead of this one, if anybody does.
+Ahead = QueueCallback | None
 
 
 class Recognizer(Protocol):
@@ -29,10 +32,11 @@ class Recognizer(Protocol):
         """Stop workers; pending jobs fail with OcrError."""
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         """Read ``image`` (encoded bytes as sent by the user) in ``language`` (any code
-        :func:`bot.ocr.languages.resolve` accepts). Raises a subclass of BotError."""
+        :func:`bot.ocr.languages.resolve` accepts). ``words``: the user's own words, which
+        bias the reading (:mod:`bot.ocr.vocabulary`). Raises a subclass of BotError."""
         ...
 
     def available_languages(self) -> list[str]:

@@ -47,6 +47,7 @@ class NoteVerb(StrEnum):
     DELETE = "d"
     FORGET_YES = "fy"
     FORGET_NO = "fn"
+    FORGET_WORDS = "fw"  # forget only the words learned from corrections (issue 18)
     PDF = "pdf"  # the note as a searchable PDF
     FIX = "fx"  # fix a line of the saved note (the review card over all its lines)
 
@@ -167,6 +168,10 @@ class NoteAction:
     @classmethod
     def forget_no(cls) -> NoteAction:
         return cls(NoteVerb.FORGET_NO)
+
+    @classmethod
+    def forget_words(cls) -> NoteAction:
+        return cls(NoteVerb.FORGET_WORDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,12 +32,14 @@ from bot.storage.schema import (
 )
 from bot.storage.tokens import TokensRepo
 from bot.storage.users import UsersRepo
+from bot.storage.words import WordsRepo
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 class Database:
-    """Holds the engine and exposes ``notes``, ``users`` and ``reviews`` repositories."""
+    """Holds the engine and exposes ``notes``, ``users``, ``reviews``, ``tokens`` and ``words``
+    repositories."""
 
     def __init__(self, engine: AsyncEngine, *, cache_settings: bool = True) -> None:
         self.engine = engine
@@ -52,6 +54,7 @@ class Database:
         self.tokens = TokensRepo(engine, cache=cache_settings)
         self.notes = NotesRepo(engine, self.dialect, on_forget=self._forgotten)
         self.pages = PagesRepo(engine)
+        self.words = WordsRepo(engine)
 
     def _forgotten(self, user_id: int) -> None:
         for repo in (self.users, self.reviews, self.tokens):

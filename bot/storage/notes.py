@@ -36,6 +36,7 @@ from bot.storage.schema import (
     reading_pages,
     review_sessions,
     user_settings,
+    user_words,
 )
 from bot.storage.search import (
     Query,
@@ -312,12 +313,14 @@ class NotesRepo:
 
     async def forget_user(self, user_id: int) -> None:
         """Delete the user's notes (the index follows via trigger/generated column),
-        settings, open reviews (and their page images) and tokens, in one transaction."""
+        settings, open reviews (and their page images), tokens and vocabulary, in one
+        transaction."""
         async with self._engine.begin() as conn:
             await conn.execute(delete(notes).where(notes.c.user_id == user_id))
             await conn.execute(delete(user_settings).where(user_settings.c.user_id == user_id))
             await conn.execute(delete(review_sessions).where(review_sessions.c.user_id == user_id))
             await conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id))
+            await conn.execute(delete(user_words).where(user_words.c.user_id == user_id))
             await conn.execute(delete(reading_pages).where(reading_pages.c.user_id == user_id))
         if self._on_forget is not None:
             self._on_forget(user_id)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -161,8 +162,22 @@ reading_pages = Table(
     "reading_pages",
     metadata,
     Column("reading_id", String(64), primary_key=True),
-    Column("page", Integer, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, nullable=False),
+    Column("page", Integer, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Each user's vocabulary (issue 18): the words their corrections taught, as they wrote them,
+# each with its weight (typed 3, in a confirmed line 1, summed) and when last taught; capped
+# per user (bot/storage/words.py).
+user_words = Table(
+    "user_words",
+    metadata,
+    Column("user_id", BigInteger, autoincrement=False),
+    # As the user wrote it (NFC, case and diacritics kept).
+    Column("word", String(64)),
+    Column("weight", Integer, nullable=False),
+    Column("used_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "word", name="pk_user_words"),
 )

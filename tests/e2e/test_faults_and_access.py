@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.review.callbacks import NoteAction, pack
 from testkit.buttons import questions
 from testkit.drawing import note_png
@@ -38,7 +39,12 @@ class GatedRecognizer(LongNoteRecognizer):
         self.gate = asyncio.Event()
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
         self.entered.set()
         await self.gate.wait()

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.ocr.engines import tesseract_engine
 from bot.ocr.model import Page
 from bot.ocr.recognizer import QueueCallback
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
 from testkit.buttons import questions
 from testkit.drawing import NOTE_LINES, draw_lines, note_png, scribbled_note, to_bytes
@@ -176,9 +177,14 @@ class FlaggingRecognizer(DelegatingRecognizer):
     a check, whatever the engine's confidence on a clean drawing."""
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self,
+        image: bytes,
+        language: str,
+        *,
+        on_queue: QueueCallback | None = None,
+        words: Vocabulary = NO_WORDS,
     ) -> Page:
-        page = await self.inner.recognize(image, language, on_queue=on_queue)
+        page = await self.inner.recognize(image, language, on_queue=on_queue, words=words)
         unsure = tuple(replace(line, confidence=0.5) for line in page.lines if line.text)
         return replace(page, lines=unsure)
 

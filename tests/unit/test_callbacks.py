@@ -33,7 +33,7 @@ def _random_review(rng: random.Random) -> ReviewAction:
 
 def _random_note(rng: random.Random) -> NoteAction:
     verb = rng.choice(list(NoteVerb))
-    if verb in (NoteVerb.FORGET_YES, NoteVerb.FORGET_NO):
+    if verb in (NoteVerb.FORGET_YES, NoteVerb.FORGET_NO, NoteVerb.FORGET_WORDS):
         return NoteAction(verb)
     return NoteAction(verb, rng.randint(0, MAX_NUMBER))
 
@@ -67,6 +67,7 @@ def test_known_layout() -> None:
     assert unpack("n1:o:42") == NoteAction.open(42)
     assert unpack("n1:d:42") == NoteAction.delete(42)
     assert unpack("n1:fy") == NoteAction.forget_yes()
+    assert unpack("n1:fw") == NoteAction.forget_words()
     assert unpack("r1:abc:s:0:0") == ReviewAction.resend("abc", 0, 0)
     assert unpack("r1:abc:d:5:1") == ReviewAction.drop("abc", 5, 1)
 

@@ -33,6 +33,7 @@ from bot.export.pages import gather
 from bot.export.pdf import write_pdf
 from bot.message_keys import N_
 from bot.review import fix
+from bot.review.taught import learn, typed
 from bot.storage.export import export_notes
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ async def change_note_line(
     if change.revision != note.revision:
         raise ApiProblem(409, N_("api-stale"), current=_note_out(note).model_dump(mode="json"))
     line = lines[n - 1]
+    teaches: dict[str, int] = {}
     if change.action == "drop":
         line["state"] = "dropped"
     else:
@@ -148,12 +150,14 @@ async def change_note_line(
         if not text:
             raise ApiProblem(422, N_("review-empty-replacement"), params={"line": n})
         line["text"], line["state"] = text, "replaced"
+        teaches = typed(text)
     if not await notes.update_note(
         user_id, note_id, text=fix.note_text(lines), lines=lines, expected_revision=note.revision
     ):
         now = await notes.get_note(user_id, note_id)
         current = None if now is None else _note_out(now).model_dump(mode="json")
         raise ApiProblem(409, N_("api-stale"), current=current)
+    await learn(api_of(request).backend.db.words, user_id, teaches)  # issue 18, as in chat
     saved = await notes.get_note(user_id, note_id)
     assert saved is not None
     return _note_out(saved)

@@ -34,6 +34,7 @@ from bot.review import fix
 from bot.review.render import confidence_words
 from bot.review.session import ReviewError, ReviewSession
 from bot.review.store import LostRace, Record, ReviewStore
+from bot.review.taught import learn, taught
 
 log = logging.getLogger(__name__)
 
@@ -229,5 +230,6 @@ async def save_note(request: Request, user_id: User, reading_id: ReadingId) -> N
     # Closed meanwhile by the same save elsewhere: the note is stored once (its key).
     with contextlib.suppress(LostRace):
         await ReviewStore(api.backend.db.reviews).claim(rec)
+        await learn(api.backend.db.words, user_id, taught(s))  # issue 18: as in chat
     await api.backend.db.pages.drop(reading_id)
     return NoteSaved(note_id=note_id)

@@ -210,7 +210,8 @@ async def _read_all(
         for reading_id, sources in jobs:
             await state(reading_id, ReadingStatus.READING)
             try:
-                note = await reader.recognize(sources, language)
+                words = await reader.words_of(user_id)
+                note = await reader.recognize(sources, language, words=words)
                 if not note.has_text:
                     raise ApiProblem(422, N_("photo-no-text"))
                 session = ReviewSession.from_pages(

@@ -156,7 +156,7 @@ def features(
         agree,
         float(agree >= 1.0),
         shown.steady,
-        plausibility(shown.text, language),
+        plausibility(shown.text, language, shown.known),
         float(shown.lm_changed or (other is not None and other.lm_changed)),
         capitals_inside(shown.text),
         *least_sure(shown, other),

@@ -55,15 +55,18 @@ class Reading:
     text; ``agreed``, how many of Tesseract's re-reads of the crop at other scales did;
     ``lm_changed``, a language model read the line otherwise than the reader (the score
     is still the reader's, for its own reading: deciding weighs the change,
-    :mod:`bot.ocr.decide.combined`); ``least`` and ``margin``, the probability of the
-    reader's least sure character and the least margin of a character over the next
-    likeliest label (RapidOCR's, decoded by :mod:`bot.ocr.decoding`; None: not known)."""
+    :mod:`bot.ocr.decide.combined`); ``known``, its words the user is known to write
+    (lower case, :mod:`bot.ocr.decide.words`): ordinary words for deciding; ``least`` and
+    ``margin``, the probability of the reader's least sure character and the least margin
+    of a character over the next likeliest label (RapidOCR's, decoded by
+    :mod:`bot.ocr.decoding`; None: not known)."""
 
     text: str
     score: float
     steady: float = 0.0
     agreed: int = 0
     lm_changed: bool = False
+    known: frozenset[str] = frozenset()
     least: float | None = None
     margin: float | None = None
 

@@ -18,21 +18,32 @@ from itertools import pairwise
 _LISTED = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi", "ru", "uk"})
 # Zipf frequency of a very common word is 6-7; of a word seen once in a billion, 0-1.
 _COMMON = 6.0
+# How ordinary a word the user is known to write counts as, at least (issue 18).
+_KNOWN = 4.5
 # Letters, with an apostrophe inside ("don't", "l'eau"; straight or curly).
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 
 
-def plausibility(text: str, language: str) -> float:
+def plausibility(text: str, language: str, known: frozenset[str] = frozenset()) -> float:
     """0..1: how ordinary the least ordinary word of ``text`` is (1.0 where there are no
-    words to judge, or no list for ``language``)."""
+    words to judge, or no list for ``language``). ``known``: words (lower case) the user is
+    known to write, as ordinary as an everyday word (issue 18, :mod:`bot.ocr.vocabulary`)."""
     if language not in _LISTED:
         return 1.0
     words = [w for w in _WORD.findall(text) if len(w) > 1]
+    if any(_odd_case(w) for w in words):
+        return 0.0  # the user's own words too: "tomorRow" is a misread of any word
     if not words:
         return 1.0
-    if any(_odd_case(w) for w in words):
-        return 0.0
-    return min(_frequency(w.lower(), language) for w in words) / _COMMON
+    return min(_ordinary(w.lower(), language, known) for w in words) / _COMMON
+
+
+def _ordinary(word: str, language: str, known: frozenset[str]) -> float:
+    """The word's Zipf frequency; a word the user is known to write is at least as ordinary
+    as an everyday word ("garden", "invoice"): a name of theirs no longer looks like a
+    misread, and their common words count as they always did."""
+    frequency = _frequency(word, language)
+    return max(frequency, _KNOWN) if word in known else frequency
 
 
 def _odd_case(word: str) -> bool:

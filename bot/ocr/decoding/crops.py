@@ -9,6 +9,7 @@ tighter crop keeps the rows that hold ink and a margin of their height.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 # A crop is loose when its writing fills less than this share of its height.
@@ -17,14 +18,27 @@ LOOSE = 0.6
 MARGIN = 0.15
 
 
-def ink_rows(line: Image.Image) -> tuple[int, int] | None:
-    """(first, last + 1) row holding ink, or None for a blank or contrastless image."""
+def ink(line: Image.Image) -> NDArray[np.bool_] | None:
+    """Which pixels are ink (darker than halfway between the 2nd and 98th percentile of
+    grey), or None for a contrastless image."""
     grey = np.asarray(line.convert("L"), dtype=np.float32)
-    low, high = np.percentile(grey, 2), np.percentile(grey, 98)
+    low, high = np.percentile(grey, (2, 98)).astype(np.float32)  # one partition for both
     if high - low < 30:
         return None
-    ink = grey < (low + high) / 2
-    rows = np.flatnonzero(ink.sum(axis=1) >= max(1.0, 0.01 * grey.shape[1]))
+    found: NDArray[np.bool_] = grey < (low + high) / 2
+    return found
+
+
+def ink_rows(line: Image.Image) -> tuple[int, int] | None:
+    """(first, last + 1) row holding ink, or None for a blank or contrastless image."""
+    return rows_of(ink(line))
+
+
+def rows_of(pixels: NDArray[np.bool_] | None) -> tuple[int, int] | None:
+    """(first, last + 1) row of :func:`ink`'s ``pixels`` holding ink, or None."""
+    if pixels is None:
+        return None
+    rows = np.flatnonzero(pixels.sum(axis=1) >= max(1.0, 0.01 * pixels.shape[1]))
     if rows.size == 0:
         return None
     return int(rows[0]), int(rows[-1]) + 1

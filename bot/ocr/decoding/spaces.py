@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from bot.ocr.decoding.crops import ink_rows
+from bot.ocr.decoding.crops import ink, rows_of
 from bot.ocr.decoding.ctc import Greedy
 
 # The recognizer's input height, and the pixels of it one timestep covers.
@@ -40,14 +40,12 @@ _NO_SPACE_BEFORE = frozenset(".,;:!?)]}%'\u2019")
 
 def ink_columns(line: Image.Image) -> tuple[NDArray[np.bool_], int]:
     """(which columns of the line hold ink, the height in pixels of the writing)."""
-    grey = np.asarray(line.convert("L"), dtype=np.float32)
-    rows = ink_rows(line)
-    if rows is None:  # no contrast: nothing to measure
-        return np.zeros(grey.shape[1], dtype=bool), 0
-    low, high = np.percentile(grey, 2), np.percentile(grey, 98)
-    ink = grey < (low + high) / 2
+    pixels = ink(line)
+    rows = rows_of(pixels)
+    if pixels is None or rows is None:  # no contrast: nothing to measure
+        return np.zeros(line.width, dtype=bool), 0
     height = rows[1] - rows[0]
-    columns = ink.sum(axis=0) > max(0.0, _INK_SHARE * height)
+    columns = pixels.sum(axis=0) > max(0.0, _INK_SHARE * height)
     return columns, height
 
 

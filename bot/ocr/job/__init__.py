@@ -21,6 +21,7 @@ from bot.ocr.job.orientation import looks_turned, sure_chars, turned_size, untur
 from bot.ocr.model import Box, Line, Page
 from bot.ocr.preprocess import PreparedImage, prepare
 from bot.ocr.readers.tesseract import upright_turn
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -72,9 +73,12 @@ class Pipeline(Protocol):
         """Whether a page that reads poorly is worth reading turned upright."""
         ...
 
-    def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
+    def read_page(
+        self, image: Image.Image, language: Language, timeout_ms: int, words: Vocabulary = NO_WORDS
+    ) -> PageReading:
         """Read one upright, validated page. ``timeout_ms``: where an engine can stop itself,
-        it should by then (0: no limit)."""
+        it should by then (0: no limit). ``words``: the user's own words, where the pipeline
+        lets them bias its reading (:mod:`bot.ocr.decide.words`)."""
         ...
 
 
@@ -90,18 +94,29 @@ def validate(
     return prepared, lang
 
 
-def read(image: bytes, language: str, pipeline: Pipeline, limits: Limits | None = None) -> Page:
+def read(
+    image: bytes,
+    language: str,
+    pipeline: Pipeline,
+    limits: Limits | None = None,
+    words: Vocabulary = NO_WORDS,
+) -> Page:
     """The whole job on an image as the user sent it (raises a subclass of BotError)."""
     prepared, lang = validate(image, language, pipeline, limits or Limits())
-    return read_prepared(prepared, lang, pipeline)
+    return read_prepared(prepared, lang, pipeline, words=words)
 
 
 def read_prepared(
-    prepared: PreparedImage, language: Language, pipeline: Pipeline, *, timeout_ms: int = 0
+    prepared: PreparedImage,
+    language: Language,
+    pipeline: Pipeline,
+    *,
+    timeout_ms: int = 0,
+    words: Vocabulary = NO_WORDS,
 ) -> Page:
     """Read a validated page; boxes on the photo as the user sent it."""
     image = prepared.image
-    found = pipeline.read_page(image, language, timeout_ms)
+    found = pipeline.read_page(image, language, timeout_ms, words)
     lines = _on_photo(found, image.size, prepared.scale)
     if pipeline.may_turn(found.language) and looks_turned(lines):
         # A photo taken sideways (or upside down) with no EXIF to say so reads as gibberish
@@ -110,7 +125,7 @@ def read_prepared(
         turn = _upright_turn(image)
         if turn:
             turned = image.rotate(turn, expand=True)
-            again = pipeline.read_page(turned, found.language, timeout_ms)
+            again = pipeline.read_page(turned, found.language, timeout_ms, words)
             again_lines = _on_photo(again, turned.size, prepared.scale)
             if sure_chars(again_lines) > sure_chars(lines):
                 size = turned_size(prepared.original_size, turn)

@@ -17,6 +17,7 @@ from PIL import Image
 from bot.ocr.decide.combined import CombinedModel, Models, shipped_models
 from bot.ocr.decide.evidence import (
     LineEvidence,
+    Model,
     Reading,
     Script,
     agreement,
@@ -24,13 +25,14 @@ from bot.ocr.decide.evidence import (
     script_of,
 )
 from bot.ocr.decide.guess import guess_language
+from bot.ocr.decide.words import Knowing
 from bot.ocr.find.lines import LineSpot, find_lines, standing
-from bot.ocr.job import PageReading
+from bot.ocr.job import PageReading, settle
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
+from bot.ocr.model import Line
 from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
-
-log = logging.getLogger(__name__)
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 # Tesseract misreads glyphs touching the image border: its crops get this share of their
 # height as a margin (the edge pixels repeated, so no artificial frame appears).
@@ -46,6 +48,8 @@ _REREAD_SCALE = 0.7
 _READS_WELL = 0.9
 _FLIP_SAMPLE = 3
 _FLIP_MARGIN = 0.1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +74,14 @@ RAPID_ONLY = Readers(rapid=True, tesseract=False)
 
 def gather(image: Image.Image, language: Language, readers: Readers) -> list[LineEvidence]:
     """Find the lines of ``image`` and read each with the readers that read ``language``."""
-    rapid = readers.rapid and rapid_reads(language)
-    found = find_and_read(image, rapid=rapid, decode_as=_decode_as(language, readers))
+    found = find_and_read(
+        image, rapid=_rapid(language, readers), decode_as=_decode_as(language, readers)
+    )
     return read_with(found, language, readers)
+
+
+def _rapid(language: Language, readers: Readers) -> bool:
+    return readers.rapid and rapid_reads(language)
 
 
 def _decode_as(language: Language, readers: Readers) -> str | None:
@@ -107,7 +116,8 @@ def find_and_read(image: Image.Image, *, rapid: bool, decode_as: str | None = No
     """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded with the
     language model of ``decode_as`` when given, else greedily)."""
     spots = find_lines(image, rapid_reader.detect(image))
-    crops = [[rapid_reader.crop(image, quad) for quad in spot.pieces] for spot in spots]
+    flat = iter(rapid_reader.crops(image, [quad for spot in spots for quad in spot.pieces]))
+    crops = [[next(flat) for _ in spot.pieces] for spot in spots]
     pieces, changed, doubt = _rapid_readings(crops, rapid, decode_as)
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
@@ -142,36 +152,62 @@ def _rapid_readings(
 
 
 def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
-    """Each found line's evidence: RapidOCR's reading (already made), and Tesseract's."""
+    """Each found line's evidence: RapidOCR's reading (already made), and Tesseract's; every
+    check made on every line (what ``bench.calibrate_reading`` fits the model on)."""
+    return [evidence for evidence, _ in _read(found, language, readers, None)]
+
+
+def decided(found: FoundLines, language: Language, readers: Readers, model: Model) -> list[Line]:
+    """Each found line as ``model`` decides it, a check (Tesseract's reading, RapidOCR's
+    re-reads) made only where its outcome can change the line (:mod:`bot.ocr.job.settle`)."""
+    return [
+        line if line is not None else model.line(evidence, language)
+        for evidence, line in _read(found, language, readers, model)
+    ]
+
+
+def _read(
+    found: FoundLines, language: Language, readers: Readers, model: Model | None
+) -> list[tuple[LineEvidence, Line | None]]:
+    """Each line's evidence, or (with a ``model``) the line itself where the checks left to
+    make cannot change it."""
     use_rapid = readers.rapid and rapid_reads(language)
     # A language RapidOCR reads is still read where Tesseract has no data for it.
     has_data = language.tesseract in tess.installed_traineddata()
     use_tess = (readers.tesseract and has_data) or not use_rapid
     tess_api = tess.api(language.tesseract) if use_tess else None
     script = script_of(language)
-    evidence = []
+    read: list[tuple[LineEvidence, Line | None]] = []
     decode_as = _decode_as(language, readers)
     changed = found.lm_changed or [False] * len(found.spots)
     doubt = found.doubt or [(None, None)] * len(found.spots)
     for spot, cs, pieces, lm_changed, (least, margin) in zip(
         found.spots, found.crops, found.pieces, changed, doubt, strict=True
     ):
-        by_tess = None
-        if tess_api is not None:
-            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
         if not use_rapid:
-            evidence.append(LineEvidence(spot.box, tesseract=by_tess))
+            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+            read.append((LineEvidence(spot.box, tesseract=by_tess), None))
             continue
         by_rapid = replace(Reading.of_pieces(pieces, script), least=least, margin=margin)
-        if by_tess is None or agreement(by_rapid.text, by_tess.text, script) < 1:
-            # Only a line the readers disagree on is worth the time of re-reading.
-            by_rapid = replace(by_rapid, steady=_steady(cs, by_rapid, script, decode_as))
-        else:
-            by_rapid = replace(by_rapid, steady=1.0)
         if lm_changed:  # issue 18 hook: never sure on RapidOCR's word alone
             by_rapid = by_rapid.changed_by_lm()
-        evidence.append(LineEvidence(spot.box, rapid=by_rapid, tesseract=by_tess))
-    return evidence
+        evidence = LineEvidence(spot.box, rapid=by_rapid)
+        if tess_api is not None:
+            if model is not None and (line := settle.without_tesseract(model, language, evidence)):
+                read.append((evidence, line))
+                continue
+            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+            evidence = replace(evidence, tesseract=by_tess)
+            if agreement(by_rapid.text, by_tess.text, script) >= 1:
+                # Only a line the readers disagree on is worth the time of re-reading.
+                read.append((replace(evidence, rapid=replace(by_rapid, steady=1.0)), None))
+                continue
+        if model is not None and (line := settle.without_rereads(model, language, evidence)):
+            read.append((evidence, line))
+            continue
+        steady = _steady(cs, by_rapid, script, decode_as)
+        read.append((replace(evidence, rapid=replace(by_rapid, steady=steady)), None))
+    return read
 
 
 def _read_pieces(
@@ -192,12 +228,15 @@ def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> boo
         return False
     widest = sorted(range(len(crops)), key=lambda i: -sum(c.width for c in crops[i]))
     sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
-    as_is = sum(readings[i].score for i in sample) / max(1, len(sample))
-    turned = sum(
-        Reading.of_pieces(_read_pieces([c.rotate(180) for c in crops[i]]), Script.LATIN).score
-        for i in sample
-    ) / max(1, len(sample))
-    return turned > as_is + _FLIP_MARGIN
+    count = max(1, len(sample))
+    as_is = sum(readings[i].score for i in sample) / count
+    turned = 0.0
+    for done, i in enumerate(sample):
+        if (turned + len(sample) - done) / count <= as_is + _FLIP_MARGIN:
+            return False  # not even scores of 1 on the lines left would make it
+        pieces = _read_pieces([c.rotate(180) for c in crops[i]])
+        turned += Reading.of_pieces(pieces, Script.LATIN).score
+    return turned / count > as_is + _FLIP_MARGIN
 
 
 def _steady(
@@ -270,10 +309,15 @@ class RapidTesseract:
         # cannot read say nothing about which way is up.
         return not rapid_reads(language)
 
-    def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
+    def read_page(
+        self, image: Image.Image, language: Language, timeout_ms: int, words: Vocabulary = NO_WORDS
+    ) -> PageReading:
         """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
-        language its script shows (Latin script in ``language.latin``)."""
-        model = CombinedModel(self._models or shipped_models(greedy=not self.readers.lm))
+        language its script shows (Latin script in ``language.latin``). Each reading is
+        rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.decide.words`)."""
+        model: Model = CombinedModel(self._models or shipped_models(greedy=not self.readers.lm))
+        if words:
+            model = Knowing(model, words)
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
             language = resolve(guess_language(found.text(), language.latin))
@@ -284,7 +328,10 @@ class RapidTesseract:
                 found = FoundLines(
                     found.spots, found.crops, *_rapid_readings(found.crops, True, decode_as)
                 )
-            evidence = read_with(found, language, self.readers)
         else:
-            evidence = gather(image, language, self.readers)
-        return PageReading([model.line(e, language) for e in evidence], language)
+            found = find_and_read(
+                image,
+                rapid=_rapid(language, self.readers),
+                decode_as=_decode_as(language, self.readers),
+            )
+        return PageReading(decided(found, language, self.readers, model), language)

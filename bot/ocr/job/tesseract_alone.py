@@ -27,6 +27,7 @@ from bot.ocr.readers.tesseract import (
     read_lines,
 )
 from bot.ocr.readers.tesseract import language as tesseract_language
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
     from bot.ocr.preprocess import PreparedImage
@@ -169,7 +170,10 @@ class TesseractAlone:
     def may_turn(self, language: Language) -> bool:
         return True
 
-    def read_page(self, image: Image.Image, language: Language, timeout_ms: int) -> PageReading:
+    def read_page(
+        self, image: Image.Image, language: Language, timeout_ms: int, words: Vocabulary = NO_WORDS
+    ) -> PageReading:
+        # (The user's words bias the default engine only: issue 18 measured it alone.)
         """Lines of ``image`` with their confidences, plus DETECTED lines for unread bands."""
         model = self._model or shipped_model()
         tess = api(language.tesseract)

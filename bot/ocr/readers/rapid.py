@@ -138,16 +138,40 @@ def detect(image: Image.Image) -> list[Found]:
     return found
 
 
+def read_alone(image: Image.Image) -> list[tuple[str, float]]:
+    """RapidOCR's own pipeline on a page, with the settings here (detector side, recognizer
+    width, one ONNX thread, no angle classifier): every piece it finds, read greedily. Not
+    the engine's way of reading (that is :mod:`bot.ocr.job.rapid_tesseract`); the yardstick
+    its speed is measured against (bench.reading_speed)."""
+    out = _engine()(_bgr(image), use_det=True, use_cls=False, use_rec=True)
+    texts = list(getattr(out, "txts", None) or ())
+    scores = list(getattr(out, "scores", None) or ())
+    return [(str(t), float(s)) for t, s in zip(texts, scores, strict=False)]
+
+
 def crop(image: Image.Image, quad: Quad) -> Image.Image:
     """The quad cut out of ``image`` and warped flat (a slanted line becomes level)."""
+    return crops(image, [quad])[0]
+
+
+def crops(image: Image.Image, quads: list[Quad]) -> list[Image.Image]:
+    """Each quad cut out of ``image`` and warped flat; the page's pixels converted once
+    (converting a 2000 px page for every line cost ~18 ms a line)."""
     from rapidocr.utils.process_img import get_rotate_crop_image
 
-    flat = get_rotate_crop_image(_bgr(image), np.array(quad, dtype=np.float32))
-    return Image.fromarray(np.ascontiguousarray(flat[:, :, ::-1]))
+    if not quads:
+        return []
+    page = _bgr(image)
+    flats = (get_rotate_crop_image(page, np.array(q, dtype=np.float32)) for q in quads)
+    return [Image.fromarray(np.ascontiguousarray(flat[:, :, ::-1])) for flat in flats]
 
 
 def read_line(line: Image.Image) -> tuple[str, float]:
-    """(text, score 0..1) of an image holding one line of writing; ("", 0.0) for nothing."""
+    """(text, score 0..1) of an image holding one line of writing; ("", 0.0) for nothing.
+
+    One line a call: RapidOCR's own batching (``rec_batch_num``, lines padded to the
+    widest of each batch) costs 20-30% more CPU time on a page's lines with one ONNX
+    thread (bench.reading_speed, issue 18)."""
     if line.width < 4 or line.height < 4:
         return "", 0.0
     out = _engine()(_bgr(line), use_det=False, use_cls=False, use_rec=True)

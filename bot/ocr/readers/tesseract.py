@@ -8,6 +8,7 @@ the confidence a user sees is the deciding step's job.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import re
@@ -41,6 +42,10 @@ _TESSDATA_CANDIDATES = (
 _OSD_MIN_CONF = 2.0
 # Orientation is detected on a copy at most this many pixels on its long side.
 _OSD_SIDE = 1000
+# The traineddata of orientation and script detection.
+_OSD = "osd"
+# The resolution orientation detection is told (Tesseract's own guess when it has none).
+_OSD_PPI = 70
 # Languages written without spaces between words.
 UNSPACED = frozenset({"zh", "ja"})
 # A space with a CJK character (or CJK punctuation / full-width form) on both sides.
@@ -172,22 +177,95 @@ def upright_turn(image: Image.Image) -> int:
     upright, by Tesseract's orientation detection; 0 when it is not sure or cannot tell."""
     if "osd" not in installed_traineddata():
         return 0
-    tesserocr = _tesserocr()
-    tess = api("osd")
-    tess.SetPageSegMode(tesserocr.PSM.OSD_ONLY)
-    # tesserocr holds the GIL through orientation detection (~140 ms on a 2000 px page:
-    # every user's replies waited); on a smaller copy the hold is a quarter of that.
     if max(image.size) > _OSD_SIDE:
         image = image.copy()
         image.thumbnail((_OSD_SIDE, _OSD_SIDE), Image.Resampling.LANCZOS)
-    tess.SetImage(image)
-    try:
-        found = tess.DetectOrientationScript()
-    except RuntimeError:  # too little text to decide
+    found = _orientation(image)
+    if found is None or found[1] < _OSD_MIN_CONF:
         return 0
-    if not found or found.get("orient_conf", 0.0) < _OSD_MIN_CONF:
-        return 0
-    return int(found["orient_deg"]) % 360
+    return found[0] % 360
+
+
+def _orientation(image: Image.Image) -> tuple[int, float] | None:
+    """(degrees, confidence) of Tesseract's orientation detection, None when there is too
+    little text to tell.
+
+    tesserocr holds the GIL through it: measured 0.1-0.5 s on a 1000 px page, every
+    user's replies waiting (bench.reading_speed's event-loop lag of Tesseract alone, 104 ms,
+    issue 18). Called through Tesseract's C API with ctypes, which lets the GIL go, from
+    the same libtesseract tesserocr loaded; through tesserocr where that is not found."""
+    capi = _capi()
+    if capi is None:
+        tess = api("osd")
+        tess.SetPageSegMode(_tesserocr().PSM.OSD_ONLY)
+        tess.SetImage(image)
+        try:
+            found = tess.DetectOrientationScript()
+        except RuntimeError:  # too little text to decide
+            return None
+        return (int(found["orient_deg"]), float(found["orient_conf"])) if found else None
+    handle = getattr(_local, "osd", None)
+    if handle is None:
+        handle = capi.TessBaseAPICreate()
+        if capi.TessBaseAPIInit3(handle, find_tessdata().encode(), _OSD.encode()) != 0:
+            capi.TessBaseAPIDelete(handle)
+            raise LanguageUnavailable(_OSD)
+        capi.TessBaseAPISetPageSegMode(handle, 0)  # PSM_OSD_ONLY
+        _local.osd = handle
+    rgb = image.convert("RGB")
+    pixels = rgb.tobytes()
+    capi.TessBaseAPISetImage(handle, pixels, rgb.width, rgb.height, 3, 3 * rgb.width)
+    capi.TessBaseAPISetSourceResolution(handle, _OSD_PPI)
+    degrees, conf = ctypes.c_int(), ctypes.c_float()
+    script, script_conf = ctypes.c_char_p(), ctypes.c_float()
+    found = capi.TessBaseAPIDetectOrientationScript(
+        handle,
+        ctypes.byref(degrees),
+        ctypes.byref(conf),
+        ctypes.byref(script),
+        ctypes.byref(script_conf),
+    )
+    # (the script's name points into Tesseract's own tables: nothing to free, whatever
+    # capi.h says)
+    return (degrees.value, conf.value) if found else None
+
+
+@lru_cache(maxsize=1)
+def _capi() -> Any:
+    """tesserocr's own libtesseract for ctypes (a wheel keeps it in ``tesserocr.libs``),
+    or None."""
+    module = Path(_tesserocr().__file__).resolve()
+    found = sorted((module.parent.parent / "tesserocr.libs").glob("libtesseract*.so*"))
+    if not found:
+        found = sorted(module.parent.glob("libtesseract*.so*"))
+    if not found:
+        return None
+    lib = ctypes.CDLL(str(found[0]))
+    handle, text = ctypes.c_void_p, ctypes.c_char_p
+    lib.TessBaseAPICreate.restype = handle
+    lib.TessBaseAPICreate.argtypes = []
+    lib.TessBaseAPIInit3.argtypes = [handle, text, text]
+    lib.TessBaseAPIInit3.restype = ctypes.c_int
+    lib.TessBaseAPIDelete.argtypes = [handle]
+    lib.TessBaseAPISetPageSegMode.argtypes = [handle, ctypes.c_int]
+    lib.TessBaseAPISetImage.argtypes = [
+        handle,
+        text,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+    ]
+    lib.TessBaseAPISetSourceResolution.argtypes = [handle, ctypes.c_int]
+    lib.TessBaseAPIDetectOrientationScript.argtypes = [
+        handle,
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.POINTER(ctypes.c_float),
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.POINTER(ctypes.c_float),
+    ]
+    lib.TessBaseAPIDetectOrientationScript.restype = ctypes.c_int
+    return lib
 
 
 def tidy(text: str, language: Language) -> str:

@@ -36,8 +36,9 @@ from bot.ocr.readers.aspose import (
     recognize_in_worker,
     worker_pid,
 )
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import Ahead, QueueCallback
 from bot.ocr.run.slots import QueuedEngine, SlotQueue
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -184,7 +185,7 @@ class ProcessRunner(QueuedEngine):
     # ---- one job ---------------------------------------------------------------------
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         jobs, checks = self._jobs, self._checks
         if self._closed or not self._slots or jobs is None or checks is None:
@@ -198,7 +199,8 @@ class ProcessRunner(QueuedEngine):
         # Validated before queueing: a bad file is reported at once, not after the wait.
         limits = Limits(self.max_bytes, self.max_pixels, self.max_side)
         prepared, lang = await asyncio.to_thread(validate, image, language, pipeline, limits)
-        job = loop.run_in_executor(jobs, partial(read_prepared, prepared, lang, pipeline))
+        read = partial(read_prepared, prepared, lang, pipeline, words=words)
+        job = loop.run_in_executor(jobs, read)
         self._in_flight.add(trips)
         try:
             return await job

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Protocol
 from bot.errors import BotError, OcrError, OcrTimeout
 from bot.ocr.job import Limits, Pipeline, read_prepared, validate
 from bot.ocr.run.slots import QueuedEngine, SlotQueue
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.ocr.model import Page
-    from bot.ocr.recognizer import QueueCallback
+    from bot.ocr.recognizer import Ahead
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class ThreadRunner(QueuedEngine):
             executor.shutdown(wait=False, cancel_futures=True)
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         if self._executor is None or self._closed:
             raise OcrError(detail="recognizer not started")
@@ -144,7 +145,9 @@ class ThreadRunner(QueuedEngine):
             # freeing the thread.
             timeout_ms = int(self.timeout * 1000) + 1000
             loop = asyncio.get_running_loop()
-            read = partial(read_prepared, prepared, lang, self.pipeline, timeout_ms=timeout_ms)
+            read = partial(
+                read_prepared, prepared, lang, self.pipeline, timeout_ms=timeout_ms, words=words
+            )
             job = loop.run_in_executor(executor, read)
             try:
                 return await asyncio.wait_for(job, self.timeout)

@@ -37,8 +37,9 @@ from bot.errors import (
 )
 from bot.ocr.languages import AUTO, LANGUAGES, resolve
 from bot.ocr.preprocess import check
-from bot.ocr.recognizer import QueueCallback, notify_queue
+from bot.ocr.recognizer import Ahead, QueueCallback, notify_queue
 from bot.ocr.run.queue.wire import JOB, MAX_TRIES, QUEUE, WORKERS, decode_result
+from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.shared.outage import unavailable_without_redis
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ class QueueRecognizer:
         return self._waiting - self._free + 1 if self._waiting >= self._free else 0
 
     async def recognize(
-        self, image: bytes, language: str, *, on_queue: QueueCallback | None = None
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         redis = self._redis
         if redis is None:
@@ -145,7 +146,9 @@ class QueueRecognizer:
         # its header is told from there, in the same words).
         await asyncio.to_thread(check, image, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
         with unavailable_without_redis("OCR queue"):
-            job = await redis.enqueue_job(JOB, image, language, _expires=QUEUE_EXPIRY_S)
+            # The user's words go with the job (a few kB at most); none: the job as before.
+            extra = (words.to_wire(),) if words else ()
+            job = await redis.enqueue_job(JOB, image, language, *extra, _expires=QUEUE_EXPIRY_S)
         if job is None:  # only when a job id is reused, which we never do
             raise OcrError(detail="job not enqueued")
         pending = _Pending(asyncio.get_running_loop().create_future(), on_queue)

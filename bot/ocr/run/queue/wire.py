@@ -1,6 +1,7 @@
 """What crosses the queue between a bot instance and an OCR worker, and under which names.
 
-A job is ``read_photo(image_bytes, language)``; its result is a plain dict: either
+A job is ``read_photo(image_bytes, language[, words])`` (``words``: the user's vocabulary,
+``Vocabulary.to_wire``, only when they have one); its result is a plain dict: either
 ``{"page": Page.to_dict()}`` or ``{"error": class name, "key": catalog key, "params": {...},
 "detail": ...}``, so a BotError raised in a worker reaches the user as the same sentence, in
 the user's language. Both ends import this

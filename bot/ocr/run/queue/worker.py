@@ -35,6 +35,7 @@ from bot.ocr.run.queue.wire import (
     error_result,
     page_result,
 )
+from bot.ocr.vocabulary import Vocabulary
 from bot.shutdown import WATCHDOG_MARGIN_S, Watchdog
 
 if TYPE_CHECKING:
@@ -95,9 +96,11 @@ def build_worker(settings: Settings, engine: Recognizer, holds: Holds | None = N
                 pipe.srem(WORKERS, worker_key)
                 await pipe.execute()
 
-    async def read_photo(ctx: dict[str, Any], image: bytes, language: str) -> dict[str, Any]:
+    async def read_photo(
+        ctx: dict[str, Any], image: bytes, language: str, words: object = None
+    ) -> dict[str, Any]:
         try:
-            page = await engine.recognize(image, language)
+            page = await engine.recognize(image, language, words=Vocabulary.from_wire(words))
         except BotError as exc:
             log.info("job %s: %s %s", ctx.get("job_id"), type(exc).__name__, exc.detail)
             return error_result(exc)

@@ -1,0 +1,102 @@
+"""Is a check worth its time? Only where its outcome can change the line the user gets.
+
+Before a check runs on a line (Tesseract reading it, RapidOCR re-reading it at other
+scales), the deciding model (any :class:`~bot.ocr.decide.evidence.Model`, so a refitted
+one keeps working) is asked about the line under every outcome the check could have. When
+they all give the same text, on the same side of every strictness a user can choose, the
+line is *settled* and the check is skipped: what it would have found cannot change what
+the user is shown or asked.
+
+The outcomes tried for Tesseract: it reads RapidOCR's text, nothing, a line of ordinary
+words, a line of no words, RapidOCR's text with one letter wrong; each at scores from
+unsure to sure, and each with every re-read result. For the re-reads: none, one or both
+read the same text again (all the ``steady`` values there are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.ocr.decide.evidence import LineEvidence, Reading
+from bot.ocr.model import ConfidenceSource, Line
+
+if TYPE_CHECKING:
+    from bot.ocr.decide.evidence import Model
+    from bot.ocr.languages import Language
+
+# The strictness presets (/threshold lenient, normal, strict: bot.review.strictness
+# PRESETS, which this room cannot import): a settled line is on the same side of each.
+CUTS = (60, 75, 90)
+# The ``steady`` values re-reading a line can give (two re-reads: none, one or both agree).
+STEADY = (0.0, 0.5, 1.0)
+# Tesseract's scores tried, from unsure to sure.
+_SCORES = (0.01, 0.5, 0.8, 0.95, 1.0)
+
+
+def settled(model: Model, language: Language, cases: Iterable[LineEvidence]) -> Line | None:
+    """The line all ``cases`` lead to when they lead to the same text, each on the same
+    side of every cut (the least sure of them); None as soon as two differ."""
+    first: Line | None = None
+    least: Line | None = None
+    for evidence in cases:
+        line = model.line(evidence, language)
+        if first is None or least is None:
+            first = least = line
+            continue
+        if line.text != first.text or _side(line) != _side(first):
+            return None
+        if (line.confidence or 0.0) < (least.confidence or 0.0):
+            least = line
+    return least
+
+
+def _side(line: Line) -> tuple[bool, ...]:
+    return tuple(line.is_flagged(cut) for cut in CUTS)
+
+
+def without_rereads(model: Model, language: Language, evidence: LineEvidence) -> Line | None:
+    """The line whatever RapidOCR's re-reads find, or None when they can change it."""
+    rapid = evidence.rapid
+    if rapid is None:
+        return None
+    return settled(
+        model, language, (replace(evidence, rapid=replace(rapid, steady=s)) for s in STEADY)
+    )
+
+
+def without_tesseract(model: Model, language: Language, evidence: LineEvidence) -> Line | None:
+    """The line whatever Tesseract reads on it (and RapidOCR's re-reads find), or None
+    when its reading can change it; its confidence then comes from RapidOCR alone."""
+    rapid = evidence.rapid
+    if rapid is None:
+        return None
+    line = settled(model, language, _with_tesseract(evidence, rapid))
+    return None if line is None else replace(line, source=ConfidenceSource.ENGINE)
+
+
+def _with_tesseract(evidence: LineEvidence, rapid: Reading) -> Iterator[LineEvidence]:
+    # The surest readings first: they are the likeliest to change the line, and the first
+    # change ends the asking.
+    for score in _SCORES[::-1]:
+        # agreeing with RapidOCR, no re-reads are made (bot.ocr.job.rapid_tesseract)
+        yield replace(
+            evidence, rapid=replace(rapid, steady=1.0), tesseract=Reading(rapid.text, score)
+        )
+        for text in _other_readings(rapid.text):
+            for steady in STEADY:
+                yield replace(
+                    evidence,
+                    rapid=replace(rapid, steady=steady),
+                    tesseract=Reading(text, score if text else 0.0),
+                )
+
+
+def _other_readings(text: str) -> tuple[str, ...]:
+    """What Tesseract may read where RapidOCR read ``text``, other than the same."""
+    size = max(1, len(text))
+    words = " ".join(["the"] * max(1, size // 4))
+    letters = "xq" * (size // 2 + 1)
+    near = text[:-1] + ("x" if text[-1:] != "x" else "y") if text else "x"
+    return ("", words, letters[:size], near)

@@ -1,0 +1,108 @@
+"""Corrections teach (issue 18 part 2): a name a user corrected once is read as they wrote it
+in their next notes, and is not put to them again; another user gets no such bias; /forget
+undoes it. The real default engine (RapidOCR and Tesseract) on drawn notes, its output decoded
+greedily or with the language model (OCR_LM_DECODING)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import build_application
+from bot.config import EngineChoice
+from testkit.drawing import note_png
+from testkit.fake_bot_api import FakeBotApi
+from testkit.harness import Conversation, free_port, running_bot
+from testkit.settings import make_settings
+from testkit.teaching import NAME, NEXT, correct_the_name, next_note, shown_line
+
+
+@pytest.mark.parametrize("lm", [False, True], ids=["greedy", "lm-decoding"])
+async def test_a_name_corrected_once_is_read_as_written_for_that_user_only(
+    fake_api: FakeBotApi, tmp_path: Path, lm: bool
+) -> None:
+    settings = make_settings(
+        fake_api, tmp_path / "data", ocr_engine=EngineChoice.AUTO, ocr_lm_decoding=lm
+    )
+    async with running_bot(build_application(settings)):
+        alice = Conversation(fake_api, chat_id=18201, language_code="en")
+        bob = Conversation(fake_api, chat_id=18202, language_code="en")
+        # Before any correction, the name is misread and put to Bob.
+        _, card = await next_note(bob)
+        assert card is not None and NAME not in shown_line(card), card and card.visible
+
+        await correct_the_name(alice)
+        shown, card = await next_note(alice)
+        # Read as Alice wrote it, and nothing is left to check: the note is saved at once.
+        assert card is None, shown.visible
+        assert shown.visible.splitlines()[1:] == list(NEXT)
+
+        # Bob never corrected it: the same note is read and asked about as before.
+        _, card = await next_note(bob)
+        assert card is not None and NAME not in shown_line(card), card and card.visible
+
+        # Alice makes the bot forget the words it learned (her notes stay).
+        alice.send_command("forget")
+        ask = await alice.await_reply(contains="Or forget only the words I learned")
+        assert "🧠 Only the words I learned" in ask.button_texts
+        alice.press("🧠 Only the words I learned", message_id=ask.message_id)
+        done = await alice.await_reply(contains="Done: I forgot the")
+        assert "Your notes are kept." in done.visible
+        _, card = await next_note(alice)
+        assert card is not None and NAME not in shown_line(card), card and card.visible
+        alice.send_command("notes")
+        # Her two saved notes are still there (the third waits on its card).
+        await alice.await_reply(contains="Your notes (1-2 of 2)")
+
+        # Forgetting again: nothing left.
+        alice.send_command("forget", "words")
+        await alice.await_reply(contains="I have learned no words from your corrections yet")
+
+
+async def test_corrections_made_through_the_api_teach_too(
+    fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    port = free_port()
+    app = build_application(
+        make_settings(fake_api, tmp_path / "data", api_port=port, webhook_listen="127.0.0.1")
+    )
+    async with running_bot(app), httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
+        chat = Conversation(fake_api, chat_id=18203, language_code="en")
+        chat.send_command("api")
+        reply = await chat.await_reply(contains="Your API token")
+        found = re.search(r"nob_[A-Za-z0-9_-]{43}", reply.visible)
+        assert found, reply.visible
+        auth = {"Authorization": f"Bearer {found.group(0)}"}
+        lines = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm")
+        files = [("files", ("note.png", note_png(lines), "image/png"))]
+        started = await api.post("/v1/readings", headers=auth, files=files,
+                                 data={"strictness": "100"})  # fmt: skip
+        (reading,) = started.json()["readings"]
+        url = f"/v1/readings/{reading['id']}"
+
+        deadline = time.monotonic() + 90
+        waiting = ("queued", "reading")
+        while (got := (await api.get(url, headers=auth)).json())["status"] in waiting:
+            assert time.monotonic() < deadline, got
+            await asyncio.sleep(0.2)  # polled as an API client does
+        revision = got["revision"]
+        # Line 1 typed anew in the Mini App, line 2 dropped; the note saved.
+        change = {"action": "replace", "text": "Call Priyanka Nguyễn", "revision": revision}
+        r = await api.patch(f"{url}/lines/1", headers=auth, json=change)
+        r = await api.patch(f"{url}/lines/2", headers=auth,
+                            json={"action": "drop", "revision": r.json()["revision"]})  # fmt: skip
+        saved = await api.post(f"{url}/note", headers=auth)
+        assert saved.status_code == 201, saved.text
+        # Then a line of the saved note fixed through the API.
+        note = f"/v1/notes/{saved.json()['note_id']}"
+        revision = (await api.get(note, headers=auth)).json()["revision"]
+        change = {"action": "replace", "text": "Ask Okonkwo", "revision": revision}
+        assert (await api.patch(f"{note}/lines/1", headers=auth, json=change)).status_code == 200
+        # Call, Priyanka, Nguyễn; Ask, Okonkwo.
+        chat.send_command("forget", "words")
+        await chat.await_reply(contains="Done: I forgot the 5 words I learned")
