@@ -173,9 +173,11 @@ def test_ocr_batch_writes_txt_json_and_searchable_pdf_per_file_and_names_what_to
 
 
 def test_ctrl_c_stops_the_batch_keeping_what_was_written_whole(tmp_path: Path) -> None:
+    files = 60
     folder, out = tmp_path / "notes", tmp_path / "out"
     folder.mkdir()
-    for n in range(20):
+    # More files than can be read before the interrupt lands, even on a loaded machine.
+    for n in range(files):
         (folder / f"note{n:02}.png").write_bytes(note_png((f"Page {n} of the notes", *NOTE_LINES)))
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ocr", str(folder), "--out", str(out)],
@@ -201,7 +203,7 @@ def test_ctrl_c_stops_the_batch_keeping_what_was_written_whole(tmp_path: Path) -
     assert (out / "summary.txt").read_text(encoding="utf-8") == stdout
     assert not list(out.glob("*.part")), "nothing half-written is left"
     done = sorted(p.stem for p in out.glob("note*.txt"))
-    assert done and len(done) < 20
+    assert done and len(done) < files
     assert stdout.startswith(f"{len(done)} files read ({len(done)} pages), 0 failed")
     for name in done:
         n = int(name.removeprefix("note"))
