@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.recognizer import Ahead, Recognizer
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from testkit.recognizers import DelegatingRecognizer
 
@@ -45,12 +45,7 @@ class UnsureFirst(DelegatingRecognizer):
         self.flagged = 0
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         page = await self.inner.recognize(image, language, on_queue=on_queue, words=words)
         read = [line for line in page.lines if line.text.strip()]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.recognizer import Ahead, Recognizer
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 # bench runs from the repo root (python -m bench...), so testkit/ is importable.
@@ -48,12 +48,7 @@ class TimedRecognizer(DelegatingRecognizer):
         self.seconds: dict[bytes, float] = {}
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         t0 = time.perf_counter()
         try:

@@ -88,9 +88,7 @@ async def evaluate(label: str, notes: list[DrawnNote], engine_name: str, wrong_c
     t0 = time.perf_counter()
     await engine.start()
     try:
-        pages = {
-            way: await read_way(engine, notes, [v[way] for v in per_note]) for way in WAYS
-        }
+        pages = {way: await read_way(engine, notes, [v[way] for v in per_note]) for way in WAYS}
     finally:
         await engine.close()
     print(f"\n== {engine_name} on {label}: {len(notes)} notes, threshold {THRESHOLD}, "

@@ -17,7 +17,7 @@ from bot.cli import load_settings, setup_logging
 from bot.documents.heif import enable_heif
 from bot.ocr.engines import build_engine
 from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.recognizer import Ahead, Recognizer
 from bot.ocr.run.queue.worker import serve
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from testkit.recognizers import DelegatingRecognizer
@@ -30,12 +30,7 @@ class GatedRecognizer(DelegatingRecognizer):
         self._numbers = itertools.count()
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         (self.gate / f"entered-{os.getpid()}-{next(self._numbers)}").touch()
         # Another process opens the gate: a file is what both can see.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback, Recognizer
+from bot.ocr.recognizer import Ahead, Recognizer
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 
 
@@ -33,12 +33,7 @@ class DelegatingRecognizer:
         return self.inner.ahead()
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         return await self.inner.recognize(image, language, on_queue=on_queue, words=words)
 
@@ -69,12 +64,7 @@ class HoldingRecognizer(DelegatingRecognizer):
         await super().close()
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         await self._wait_if_held(image)
         return await self.inner.recognize(image, language, on_queue=on_queue, words=words)
@@ -85,12 +75,7 @@ class SlotHoldingRecognizer(HoldingRecognizer):
     callback, so it really keeps the engine's worker slot busy."""
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         async def holding(ahead: int) -> None:
             if ahead == 0:

@@ -16,7 +16,7 @@ import pytest
 from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import Ahead
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.review.callbacks import NoteAction, pack
 from testkit.buttons import questions
@@ -39,12 +39,7 @@ class GatedRecognizer(LongNoteRecognizer):
         self.gate = asyncio.Event()
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         self.entered.set()
         await self.gate.wait()

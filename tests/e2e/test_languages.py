@@ -14,7 +14,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.engines import tesseract_engine
 from bot.ocr.model import Page
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import Ahead
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from bot.review.callbacks import ReviewAction, ReviewVerb, unpack
 from testkit.buttons import questions
@@ -177,12 +177,7 @@ class FlaggingRecognizer(DelegatingRecognizer):
     a check, whatever the engine's confidence on a clean drawing."""
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         page = await self.inner.recognize(image, language, on_queue=on_queue, words=words)
         unsure = tuple(replace(line, confidence=0.5) for line in page.lines if line.text)

@@ -7,7 +7,7 @@ from typing import Any
 from bot.app import build_application
 from bot.config import Settings
 from bot.ocr.model import Box, Line, Page
-from bot.ocr.recognizer import QueueCallback
+from bot.ocr.recognizer import Ahead
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
 from testkit.drawing import note_png
 from testkit.fake_bot_api import FakeBotApi
@@ -62,12 +62,7 @@ class LongNoteRecognizer:
         return 0
 
     async def recognize(
-        self,
-        image: bytes,
-        language: str,
-        *,
-        on_queue: QueueCallback | None = None,
-        words: Vocabulary = NO_WORDS,
+        self, image: bytes, language: str, *, on_queue: Ahead = None, words: Vocabulary = NO_WORDS
     ) -> Page:
         lines = tuple(
             Line(text, 0.99, Box(10, 10 + 40 * i, 900, 30)) for i, text in enumerate(self.lines)
