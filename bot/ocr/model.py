@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The named strictness levels (/threshold lenient, normal, strict): a line is flagged when
+# its confidence is below the level, 0..100 (:meth:`Line.is_flagged`).
+STRICTNESS_PRESETS: dict[str, int] = {"lenient": 60, "normal": 75, "strict": 90}
+
 
 class ConfidenceSource(StrEnum):
     """Where a line's confidence came from."""

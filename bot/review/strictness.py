@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.ocr.model import STRICTNESS_PRESETS
+
 # Named levels so users need not think in percentages.
-PRESETS: dict[str, int] = {"lenient": 60, "normal": 75, "strict": 90}
+PRESETS = STRICTNESS_PRESETS
 DEFAULT_STRICTNESS = PRESETS["normal"]
 
 USAGE = (

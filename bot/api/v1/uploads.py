@@ -45,6 +45,7 @@ from bot.review.session import ReviewSession
 from bot.review.store import Record, ReviewStore
 from bot.shared import LostPhoto
 from bot.shared.readings import ReadingState
+from bot.storage.users import UserSettings
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,10 @@ def _too_many_pixels(data: bytes, max_pixels: int) -> bool:
 _TOO_LARGE = (TooManyPages, PageTooLarge, DecompressionBomb, ImageTooLarge)
 
 
-async def _language(api: Api, user_id: int, ui: str, asked: str | None) -> str:
+def _language(api: Api, prefs: UserSettings, ui: str, asked: str | None) -> str:
     s = api.backend.settings
     if asked:
         return chosen_recognition(asked, ui, s.default_language)
-    prefs = await api.backend.db.users.get_settings(user_id)
     if prefs.language is not None:
         return chosen_recognition(prefs.language, ui, s.default_language)
     return s.default_language
@@ -126,8 +126,8 @@ async def start_readings(
     if len(files) > MAX_FILES:
         raise ApiProblem(413, N_("api-too-many-files"), params={"limit": MAX_FILES})
     ui = translator_of(request).language
-    lang = await _language(api, user_id, ui, language)
     prefs = await api.backend.db.users.get_settings(user_id)
+    lang = _language(api, prefs, ui, language)
     threshold = strictness if strictness is not None else prefs.threshold
     threshold = s.default_threshold if threshold is None else threshold
     uploads: list[tuple[str, bytes]] = []
@@ -207,10 +207,10 @@ async def _read_all(
             log.warning("api: the state of reading %s could not be written", reading_id)
 
     async with stack:
+        words = await reader.words_of(user_id)  # once for the request's files
         for reading_id, sources in jobs:
             await state(reading_id, ReadingStatus.READING)
             try:
-                words = await reader.words_of(user_id)
                 note = await reader.recognize(sources, language, words=words)
                 if not note.has_text:
                     raise ApiProblem(422, N_("photo-no-text"))

@@ -5,7 +5,8 @@ scales), the deciding model (any :class:`~bot.ocr.decide.evidence.Model`, so a r
 one keeps working) is asked about the line under every outcome the check could have. When
 they all give the same text, on the same side of every strictness a user can choose, the
 line is *settled* and the check is skipped: what it would have found cannot change what
-the user is shown or asked.
+the user is shown, nor whether a preset strictness asks about it (at a number of the user's
+own between presets the least sure outcome stands: asked more, never less).
 
 The outcomes tried for Tesseract: it reads RapidOCR's text, nothing, a line of ordinary
 words, a line of no words, RapidOCR's text with one letter wrong; each at scores from
@@ -20,15 +21,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.ocr.decide.evidence import LineEvidence, Reading
-from bot.ocr.model import ConfidenceSource, Line
+from bot.ocr.model import STRICTNESS_PRESETS, ConfidenceSource, Line
 
 if TYPE_CHECKING:
     from bot.ocr.decide.evidence import Model
     from bot.ocr.languages import Language
 
-# The strictness presets (/threshold lenient, normal, strict: bot.review.strictness
-# PRESETS, which this room cannot import): a settled line is on the same side of each.
-CUTS = (60, 75, 90)
+# The strictness presets: a settled line is on the same side of each. A user's own number
+# between them gets the least sure outcome, so a skipped check can make them asked more,
+# never less.
+CUTS = tuple(STRICTNESS_PRESETS.values())
 # The ``steady`` values re-reading a line can give (two re-reads: none, one or both agree).
 STEADY = (0.0, 0.5, 1.0)
 # Tesseract's scores tried, from unsure to sure.
