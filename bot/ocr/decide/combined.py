@@ -34,7 +34,7 @@ measures it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import exp
 from pathlib import Path
@@ -42,6 +42,7 @@ from pathlib import Path
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
 from bot.ocr.decide.lexicon import capitals_inside, plausibility
+from bot.ocr.decide.syllables import repair
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 from bot.ocr.readers.tesseract import tidy
@@ -50,7 +51,8 @@ from bot.ocr.readers.tesseract import tidy
 _ABSENT = 0.0
 # Tesseract's text replaces RapidOCR's on a Latin line only from this confidence on.
 _SHOW_TESSERACT = 0.75
-# The most confidence a line can get from a reader that cannot judge its diacritics.
+# The most confidence a line can get from a reader that cannot judge its diacritics, or
+# with a word rewritten as a guess.
 _UNJUDGED_CAP = 0.5
 
 
@@ -271,10 +273,22 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
     if not tesseract.text:
         return _unread()
     if rapid is None:
-        return _tesseract_alone(tesseract, models)
+        return _mended(_tesseract_alone(tesseract, models), "")
     agree = agreement(tesseract.text, rapid.text, Script.VIETNAMESE)
     sure = models.for_both(Script.VIETNAMESE, "tesseract")(tesseract, rapid, agree, "vi")
-    return Verdict(tesseract.text, sure, ConfidenceSource.VERIFIED, "tesseract")
+    verdict = Verdict(tesseract.text, sure, ConfidenceSource.VERIFIED, "tesseract")
+    return _mended(verdict, rapid.text)
+
+
+def _mended(verdict: Verdict, rapid: str) -> Verdict:
+    """Tesseract's Vietnamese with the words it could not read rewritten as the likeliest
+    syllable (:mod:`bot.ocr.decide.syllables`), weighed as read: a rewritten word is a
+    guess, and its line stays unsure however likely the guess."""
+    mended = repair(verdict.text, rapid)
+    sure = verdict.confidence
+    if mended.guessed and sure is not None:
+        sure = min(sure, _UNJUDGED_CAP)
+    return replace(verdict, text=mended.text, confidence=sure)
 
 
 def _tesseract_alone(tesseract: Reading | None, models: Models) -> Verdict:

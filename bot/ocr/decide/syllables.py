@@ -1,0 +1,295 @@
+"""Vietnamese words Tesseract could not read, rewritten as the likeliest syllable.
+
+Where Tesseract ``vie`` cannot read a tone-marked vowel it writes a digit, a symbol or a
+capital in its place ("G8i", "†rÑi", "HRp"); RapidOCR reads the same word's base letters,
+or drops the vowel it cannot write ("Gi", "trøi"). No Vietnamese word holds a digit after
+a letter, a letter outside the Vietnamese alphabet or a capital inside it, and every
+Vietnamese word is one syllable of a closed list (wordfreq's Vietnamese words, as
+:mod:`bot.ocr.decoding.lm` learns from). Such a *broken* word is rewritten as the syllable
+that both readings allow and that is nearest both, the more common one winning a close
+call. A word that is no syllable but holds only Vietnamese letters ("noy") is rewritten
+only where RapidOCR read other base letters and a syllable fits RapidOCR's reading.
+
+A rewritten word is a guess, however likely: deciding keeps its line unsure
+(:mod:`bot.ocr.decide.combined`). A '.', ':', '-' or '_' at a word's edge that RapidOCR did not
+read is a speck on the paper, and goes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+# The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
+_VOWELS = (
+    "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
+)
+_LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
+# Marks a word may start or end with; the ones a speck on the paper is read as.
+_EDGE = ".,:;!?\"'()[]…-_"
+_SPECKS = frozenset(".:_-")
+# What a reader writes for a letter that looks alike (1 for l, † for a handwritten t).
+_LOOKALIKES = {"1": "il", "|": "il", "0": "o", "5": "s", "8": "b", "†": "t", "i": "l", "l": "i"}
+# A Vietnamese syllable: an onset, one to three vowels, a coda (wordfreq's list holds
+# loanwords and names too: "leila" is no syllable to rewrite a word as).
+_SYLLABLE = re.compile(
+    "(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdđghklmnprstvx])?"
+    f"[{_VOWELS}]{{1,3}}(?:ch|ng|nh|[cmnpt])?"
+)
+# How much a syllable's commonness (Zipf 0..7) counts against one edit.
+_COMMONNESS = 0.25
+# How close to RapidOCR's reading a rewrite of a word that is not broken must be.
+_NEAR_RAPID = 0.6
+# How many of wordfreq's Vietnamese words are looked at.
+_LIST_SIZE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """Tesseract's line as repaired; ``guessed``: a word of it was rewritten."""
+
+    text: str
+    guessed: bool
+
+
+def repair(tesseract: str, rapid: str) -> Repair:
+    """Tesseract's reading of a Vietnamese line with its broken words rewritten and its specks
+    dropped, RapidOCR's reading of the same line (``""``: none) as evidence."""
+    tokens = tesseract.split()
+    if not tokens:
+        return Repair(tesseract, guessed=False)
+    aligned = _aligned(tokens, rapid)
+    out: list[str] = []
+    guessed = False
+    for token, seen in zip(tokens, aligned, strict=True):
+        lead, core, trail = _split_edges(token)
+        if seen is not None:
+            lead, trail = _unspecked(lead, seen), _unspecked(trail, seen)
+        word = _rewrite(core, _split_edges(seen)[1] if seen else "")
+        guessed |= word != core
+        if lead or word or trail:
+            out.append(lead + word + trail)
+    return Repair(" ".join(out), guessed)
+
+
+def _rewrite(core: str, rapid: str) -> str:
+    if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
+        return core  # an initial, a number, a time ("15h30"): not a syllable to mend
+    if not any(c.islower() for c in core) and any(c.isdigit() for c in core):
+        return core  # a code ("A4", "H2O")
+    broken = _broken(core)
+    if not broken and (
+        core.lower() in syllables() or not rapid or _skeleton(rapid) == _skeleton(core)
+    ):
+        return core
+    read = _unreadable_capitals(core)
+    candidates = _candidates(read)
+    if rapid:
+        candidates |= _candidates(rapid.lower(), rapid=True)
+    if not candidates:
+        return core
+    known = syllables()
+
+    def cost(word: str) -> float:
+        near = _distance(word, read, _tesseract_cost)
+        if rapid:
+            near += _distance(word, _skeleton(rapid), _rapid_cost)
+        return near - _COMMONNESS * known[word]
+
+    best = min(sorted(candidates), key=cost)
+    if not broken and _distance(best, _skeleton(rapid), _rapid_cost) > _NEAR_RAPID:
+        return core
+    first = rapid[0] if rapid and rapid[0].isalpha() else core[0]
+    return best[0].upper() + best[1:] if first.isupper() else best
+
+
+def _unreadable_capitals(core: str) -> str:
+    """The word in lower case, a capital inside it (not all capitals) as an unreadable
+    character: "HRp" is "h?p", Tesseract's way of writing a letter it could not read."""
+    if core.isupper():
+        return core.lower()
+    return core[0].lower() + "".join("?" if c.isupper() else c for c in core[1:])
+
+
+def _broken(core: str) -> bool:
+    """A digit after a letter, a character outside the Vietnamese alphabet, or a capital
+    inside a word not all in capitals: no Vietnamese word is written so."""
+    if any(c.lower() not in _LETTERS for c in core):
+        return True
+    return not core.isupper() and any(c.isupper() for c in core[1:])
+
+
+@lru_cache(maxsize=1)
+def syllables() -> dict[str, float]:
+    """Vietnamese syllables (lower case) and their Zipf frequency, from the installed wordfreq
+    data (no network)."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    return {
+        w: zipf_frequency(w, "vi")
+        for w in top_n_list("vi", _LIST_SIZE)
+        if _SYLLABLE.fullmatch(w) and sum(_toned(c) for c in w) <= 1
+    }
+
+
+def _toned(char: str) -> bool:
+    """The letter carries a tone mark (grave, acute, hook, tilde, dot below)."""
+    return any(m in unicodedata.normalize("NFD", char) for m in "\u0300\u0301\u0309\u0303\u0323")
+
+
+@lru_cache(maxsize=1)
+def _listing() -> str:
+    return "\n".join(syllables())
+
+
+@lru_cache(maxsize=64)
+def _variants(base: str) -> str:
+    """Every Vietnamese letter whose base letter is ``base`` (a regex class body)."""
+    return "".join(sorted(c for c in _LETTERS if _skeleton(c) == base)) or re.escape(base)
+
+
+def _candidates(word: str, *, rapid: bool = False) -> set[str]:
+    """The syllables this reading allows: its letters with any marks (or a letter they look
+    like), an unreadable character as one or two letters; RapidOCR's reading with the vowels
+    it could not write put back anywhere."""
+    vowel = f"[{_VOWELS}]"
+    letter = f"[{''.join(sorted(_LETTERS))}]"
+    gap = f"{vowel}{{0,2}}" if rapid else ""
+    parts = [gap]
+    for char in word:
+        base = _skeleton(char)
+        if char in _LETTERS or (rapid and base in _LETTERS):
+            alike = "".join(_variants(_skeleton(a)) for a in _LOOKALIKES.get(base, ""))
+            parts.append(f"[{_variants(base)}{alike}]")
+        elif char in _LOOKALIKES:
+            alike = "".join(_variants(a) for a in _LOOKALIKES[char])
+            parts.append(f"(?:[{alike}]|{letter}{{1,2}})")
+        else:
+            parts.append(f"{vowel if rapid else letter}{{1,2}}")
+        parts.append(gap)
+    pattern = re.compile("^" + "".join(parts) + "$", re.MULTILINE)
+    return set(pattern.findall(_listing()))
+
+
+def _skeleton(text: str) -> str:
+    """Base letters, lower case, one character for one: a letter with marks Vietnamese has
+    or not ("ờ", "ā", "Ñ") counts as its base letter; a character without one stays."""
+    out = []
+    for char in text.lower():
+        base = "d" if char == "đ" else unicodedata.normalize("NFD", char)[0]
+        out.append(base if "a" <= base <= "z" else char)
+    return "".join(out)
+
+
+def _unread(letter: str) -> float:
+    """Cost of a reader writing an odd character for ``letter``: it is a letter with marks
+    it could not read or write far more often than a plain one."""
+    if letter not in _VOWELS:
+        return 0.6
+    return 0.45 if letter in "aeiouy" else 0.3
+
+
+def _tesseract_cost(a: str | None, b: str | None) -> float:
+    """Cost of turning a syllable's letter ``a`` into Tesseract's ``b`` (None: nothing).
+    An odd character Tesseract wrote stands for ink: reading it as nothing costs too."""
+    if a is None or b is None:
+        return 0.7 if (b is not None and b not in _LETTERS) else 1.0
+    if a == b:
+        return 0.0
+    if _skeleton(a) in _LOOKALIKES.get(b, ""):
+        return 0.3
+    if b not in _LETTERS:
+        return _unread(a)
+    # Tesseract sees marks well where it reads the letter: a mark it did not write counts.
+    marks = 0.4 if _marks(a) != _marks(b) else 0.0
+    return marks if _skeleton(a) == _skeleton(b) else 1.0 + marks
+
+
+def _marks(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[1:]
+
+
+def _rapid_cost(a: str | None, b: str | None) -> float:
+    """Cost of turning a syllable's letter ``a`` into RapidOCR's base letter ``b``: RapidOCR
+    drops a vowel it cannot write, or writes an odd letter for it."""
+    if a is None:
+        return 1.0
+    if b is None:
+        return 0.5 if a in _VOWELS else 1.0
+    if _skeleton(a) == b:
+        return 0.0
+    if b not in _LETTERS:
+        return _unread(a)
+    return 0.5 if _skeleton(a) in _LOOKALIKES.get(b, "") else 1.0
+
+
+def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -> float:
+    """Weighted edit distance from ``a`` to ``b``."""
+    previous = [0.0]
+    for cb in b:
+        previous.append(previous[-1] + cost(None, cb))
+    for ca in a:
+        current = [previous[0] + cost(ca, None)]
+        for j, cb in enumerate(b, 1):
+            current.append(
+                min(
+                    previous[j] + cost(ca, None),
+                    current[j - 1] + cost(None, cb),
+                    previous[j - 1] + cost(ca, cb),
+                )
+            )
+        previous = current
+    return previous[-1]
+
+
+def _split_edges(token: str) -> tuple[str, str, str]:
+    start, end = 0, len(token)
+    while start < end and token[start] in _EDGE:
+        start += 1
+    while end > start and token[end - 1] in _EDGE:
+        end -= 1
+    return token[:start], token[start:end], token[end:]
+
+
+def _unspecked(marks: str, seen: str) -> str:
+    """The marks at a word's edge, less the specks RapidOCR did not see there."""
+    return "".join(m for m in marks if m not in _SPECKS or m in seen)
+
+
+def _aligned(tokens: list[str], rapid: str) -> list[str | None]:
+    """For each of Tesseract's words, what RapidOCR read in its place (spaces dropped; None
+    where RapidOCR read nothing there)."""
+    if not rapid.strip():
+        return [None] * len(tokens)
+    if len(rapid.split()) == len(tokens):
+        return list(rapid.split())
+    line = " ".join(tokens)
+    a, b = _skeleton(line), _skeleton(rapid)
+    # Edit distance table, then back from its end: which character of b each of a's faces.
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb)))
+        rows.append(row)
+    facing: list[int | None] = [None] * len(a)
+    i, j = len(a), len(b)
+    while i > 0 and j > 0:
+        if rows[i][j] == rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
+            facing[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif rows[i][j] == rows[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    out: list[str | None] = []
+    at = 0
+    for token in tokens:
+        faced = [f for f in facing[at : at + len(token)] if f is not None]
+        at += len(token) + 1
+        seen = rapid[min(faced) : max(faced) + 1].replace(" ", "") if faced else ""
+        out.append(seen or None)
+    return out
