@@ -11,8 +11,8 @@ call. A word that is no syllable but holds only Vietnamese letters ("noy") is re
 only where RapidOCR read other base letters and a syllable fits RapidOCR's reading.
 
 A rewritten word is a guess, however likely: deciding keeps its line unsure
-(:mod:`bot.ocr.decide.combined`). A '.', ':', '-' or '_' at a word's edge that RapidOCR did not
-read is a speck on the paper, and goes.
+(:mod:`bot.ocr.decide.combined`). A '.', ':', '-' or '_' at a word's edge that RapidOCR
+did not read is a speck on the paper, and goes.
 """
 
 from __future__ import annotations
