@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.ocr.decide.calibration import levenshtein
+from bot.ocr.decide.syllables import syllables
 from bot.ocr.engines import reading_engine
 from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 from bot.ocr.readers import rapid
@@ -75,6 +76,23 @@ async def test_vietnamese_keeps_its_tone_marks(engine: ThreadRunner) -> None:
     # RapidOCR cannot write most tone-marked letters: Tesseract's reading is shown.
     page = await engine.recognize(note_png(VI, font_name="sans", size=40), "vi")
     assert [line.text for line in page.lines] == list(VI)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_vietnamese_words_tesseract_could_not_read_are_shown_as_syllables(
+    engine: ThreadRunner,
+) -> None:
+    # Comic Neue has no glyph for ờ, ọ, ớ: the page shows a box where they are written, as
+    # the drawn handwriting-like Vietnamese notes of the benches do. Tesseract reads the box
+    # as "Ñ", "R" or "8" ("tám giÑ"); the user sees the likeliest syllable instead, and is
+    # asked to check every line holding one.
+    lines = ("Học bài lúc tám giờ", "Sáng mai đi họp", "Nhớ uống thuốc")
+    page = await engine.recognize(note_png(lines, font_name="comic", size=40), "vi")
+    assert len(page.lines) == len(lines)
+    assert page.lines[0].text.endswith("lúc tám giờ")
+    for line in page.lines:
+        assert all(word.lower() in syllables() for word in line.text.split()), line.text
+        assert line.is_flagged(75), line.text
 
 
 async def test_rapid_alone_never_makes_vietnamese_sure() -> None:
