@@ -9,11 +9,12 @@ Chinese        RapidOCR                    its score; Tesseract ``chi_sim`` agre
 Latin          RapidOCR, or Tesseract when its own score; the other reader agreeing
                the two disagree and
                Tesseract is surer
-Vietnamese     Tesseract ``vie``           its score; RapidOCR agreeing on the *base
-                                           letters* only (it cannot write most tone
-                                           marks, and its score does not drop when
-                                           they go missing): never shown, never
-                                           enough alone to make a line sure
+Vietnamese     Tesseract ``vie``, a word   its score; RapidOCR agreeing on the *base
+               it wrote with digits or     letters* only (it cannot write most tone
+               symbols rewritten as the    marks, and its score does not drop when
+               likeliest syllable          they go missing): never shown, never
+               (:mod:`.syllables`)         enough alone to make a line sure; a
+                                           rewritten word keeps its line unsure
 other scripts  Tesseract                   its score, through Tesseract's map
 =============  ==========================  ==========================================
 
