@@ -40,6 +40,10 @@ def test_a_word_no_vietnamese_writes_so_becomes_the_likeliest_syllable(
         ("In giấy A4", "In giây A4"),  # a code
         ("Gửi email cho ATM", "Gui email cho ATM"),  # a loanword, an acronym
         ("Mua bánh mỳ", "Mua bánh my"),
+        ("Nhà 50 m2 có Wi-Fi", "Nha 50 m2 co Wi-Fi"),  # a unit, a hyphenated loanword
+        ("Nhà 50 m2", "Nha 50"),  # a digit RapidOCR missed, no letter after it
+        ("Đi 60 km/h", "Đi 60 km/h"),
+        ("Viết cho a@b.vn", "Viet cho a@b.vn"),
     ],
 )
 def test_words_that_are_not_broken_stay_as_read(tesseract: str, rapid: str) -> None:

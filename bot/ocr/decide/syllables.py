@@ -31,6 +31,8 @@ _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
 _EDGE = ".,:;!?\"'()[]…-_"
 _SPECKS = frozenset(".:_-")
+# What joins the parts of one written word ("Wi-Fi", "km/h", "o'clock"): kept, by a split.
+_JOINED = re.compile("([-/'\u2019])")
 # What a reader writes for a letter that looks alike (1 for l, † for a handwritten t).
 _LOOKALIKES = {"1": "il", "|": "il", "0": "o", "5": "s", "8": "b", "†": "t", "i": "l", "l": "i"}
 # A Vietnamese syllable: an onset, one to three vowels, a coda (wordfreq's list holds
@@ -68,19 +70,36 @@ def repair(tesseract: str, rapid: str) -> Repair:
         lead, core, trail = _split_edges(token)
         if seen is not None:
             lead, trail = _unspecked(lead, seen), _unspecked(trail, seen)
-        word = _rewrite(core, _split_edges(seen)[1] if seen else "")
+        word = _mend(core, _split_edges(seen)[1] if seen else "")
         guessed |= word != core
         if lead or word or trail:
             out.append(lead + word + trail)
     return Repair(" ".join(out), guessed)
 
 
+def _mend(core: str, rapid: str) -> str:
+    """The word, each of its parts joined by a hyphen, slash or apostrophe rewritten on its
+    own ("Wi-Fi"), against RapidOCR's parts where it read as many."""
+    parts = _JOINED.split(core)
+    if len(parts) == 1:
+        return _rewrite(core, rapid)
+    seen = _JOINED.split(rapid)
+    if len(seen) != len(parts):
+        seen = [""] * len(parts)
+    return "".join(
+        part if i % 2 else _rewrite(part, other)
+        for i, (part, other) in enumerate(zip(parts, seen, strict=True))
+    )
+
+
 def _rewrite(core: str, rapid: str) -> str:
     if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
         return core  # an initial, a number, a time ("15h30"): not a syllable to mend
+    if core.lower() == rapid.lower() or "@" in core:
+        return core  # both readers read it so ("m2", "C++"), an address
     if not any(c.islower() for c in core) and any(c.isdigit() for c in core):
         return core  # a code ("A4", "H2O")
-    broken = _broken(core)
+    broken = _broken(core, rapid)
     if not broken and (
         core.lower() in syllables() or not rapid or _skeleton(rapid) == _skeleton(core)
     ):
@@ -114,11 +133,15 @@ def _unreadable_capitals(core: str) -> str:
     return core[0].lower() + "".join("?" if c.isupper() else c for c in core[1:])
 
 
-def _broken(core: str) -> bool:
-    """A digit after a letter, a character outside the Vietnamese alphabet, or a capital
-    inside a word not all in capitals: no Vietnamese word is written so."""
-    if any(c.lower() not in _LETTERS for c in core):
-        return True
+def _broken(core: str, rapid: str) -> bool:
+    """A character outside the Vietnamese alphabet that RapidOCR did not read too (a digit:
+    between letters, or where RapidOCR read the word without it; "m2" is a unit), or a
+    capital inside a word not all in capitals: no Vietnamese word is written so."""
+    for i, char in enumerate(core):
+        if char.lower() in _LETTERS or char in rapid:
+            continue
+        if not char.isdigit() or rapid or core[i + 1 : i + 2].isalpha():
+            return True
     return not core.isupper() and any(c.isupper() for c in core[1:])
 
 
