@@ -45,6 +45,8 @@ _SYLLABLE = re.compile(
 _COMMONNESS = 0.25
 # How close to RapidOCR's reading a rewrite of a word that is not broken must be.
 _NEAR_RAPID = 0.6
+# How many candidates nearest Tesseract's reading are weighed against RapidOCR's too.
+_SHORTLIST = 24
 # How many of wordfreq's Vietnamese words are looked at.
 _LIST_SIZE = 100_000
 
@@ -112,13 +114,15 @@ def _rewrite(core: str, rapid: str) -> str:
         return core
     known = syllables()
 
-    def cost(word: str) -> float:
-        near = _distance(word, read, _tesseract_cost)
-        if rapid:
-            near += _distance(word, _skeleton(rapid), _rapid_cost)
-        return near - _COMMONNESS * known[word]
+    def by_tesseract(word: str) -> float:
+        return _distance(word, read, _tesseract_cost) - _COMMONNESS * known[word]
 
-    best = min(sorted(candidates), key=cost)
+    # The nearest to Tesseract's reading first (a word RapidOCR allows can be far from it).
+    scored = sorted((by_tesseract(w), w) for w in candidates)[:_SHORTLIST]
+    if rapid:
+        seen = _skeleton(rapid)
+        scored = [(near + _distance(w, seen, _rapid_cost), w) for near, w in scored]
+    best = min(scored)[1]
     if not broken and _distance(best, _skeleton(rapid), _rapid_cost) > _NEAR_RAPID:
         return core
     first = rapid[0] if rapid and rapid[0].isalpha() else core[0]
@@ -191,7 +195,7 @@ def _candidates(word: str, *, rapid: bool = False) -> set[str]:
             alike = "".join(_variants(a) for a in _LOOKALIKES[char])
             parts.append(f"(?:[{alike}]|{letter}{{1,2}})")
         else:
-            parts.append(f"{vowel if rapid else letter}{{1,2}}")
+            parts.append(f"{vowel}{{1,2}}")
         parts.append(gap)
     pattern = re.compile("^" + "".join(parts) + "$", re.MULTILINE)
     return set(pattern.findall(_listing()))
@@ -200,11 +204,14 @@ def _candidates(word: str, *, rapid: bool = False) -> set[str]:
 def _skeleton(text: str) -> str:
     """Base letters, lower case, one character for one: a letter with marks Vietnamese has
     or not ("ờ", "ā", "Ñ") counts as its base letter; a character without one stays."""
-    out = []
-    for char in text.lower():
-        base = "d" if char == "đ" else unicodedata.normalize("NFD", char)[0]
-        out.append(base if "a" <= base <= "z" else char)
-    return "".join(out)
+    return "".join(_base(c) for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _base(char: str) -> str:
+    char = char.lower()
+    base = "d" if char == "đ" else unicodedata.normalize("NFD", char)[0]
+    return base if "a" <= base <= "z" else char
 
 
 def _unread(letter: str) -> float:
@@ -222,15 +229,16 @@ def _tesseract_cost(a: str | None, b: str | None) -> float:
         return 0.7 if (b is not None and b not in _LETTERS) else 1.0
     if a == b:
         return 0.0
-    if _skeleton(a) in _LOOKALIKES.get(b, ""):
+    if _base(a) in _LOOKALIKES.get(b, ""):
         return 0.3
     if b not in _LETTERS:
         return _unread(a)
     # Tesseract sees marks well where it reads the letter: a mark it did not write counts.
     marks = 0.4 if _marks(a) != _marks(b) else 0.0
-    return marks if _skeleton(a) == _skeleton(b) else 1.0 + marks
+    return marks if _base(a) == _base(b) else 1.0 + marks
 
 
+@lru_cache(maxsize=4096)
 def _marks(char: str) -> str:
     return unicodedata.normalize("NFD", char)[1:]
 
@@ -242,11 +250,11 @@ def _rapid_cost(a: str | None, b: str | None) -> float:
         return 1.0
     if b is None:
         return 0.5 if a in _VOWELS else 1.0
-    if _skeleton(a) == b:
+    if _base(a) == b:
         return 0.0
     if b not in _LETTERS:
         return _unread(a)
-    return 0.5 if _skeleton(a) in _LOOKALIKES.get(b, "") else 1.0
+    return 0.5 if _base(a) in _LOOKALIKES.get(b, "") else 1.0
 
 
 def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -> float:
