@@ -20,6 +20,8 @@ from bot.ocr.languages import resolve
         ("Ngày mai đi hRc", "Ngày mai đi hc", "Ngày mai đi học"),
         # A symbol for a letter (a handwritten t read as a dagger).
         ("Nghỉ ngơi cuối †uần", "Nghi ngơi cuôi tuân", "Nghỉ ngơi cuối tuần"),
+        # A word in capitals stays in capitals.
+        ("HỌP LÚC 8 GIÑ", "HOP LUC 8 GIØ", "HỌP LÚC 8 GIỜ"),
         # No RapidOCR reading at all: the syllable list alone.
         ("Gặp ngư8i bạn cũ", "", "Gặp người bạn cũ"),
     ],

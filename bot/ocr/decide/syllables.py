@@ -95,6 +95,7 @@ def _mend(core: str, rapid: str) -> str:
 
 
 def _rewrite(core: str, rapid: str) -> str:
+    """One word as read by Tesseract, mended against RapidOCR's (``""``: none), or as is."""
     if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
         return core  # an initial, a number, a time ("15h30"): not a syllable to mend
     if core.lower() == rapid.lower() or "@" in core:
@@ -125,6 +126,8 @@ def _rewrite(core: str, rapid: str) -> str:
     best = min(scored)[1]
     if not broken and _distance(best, _skeleton(rapid), _rapid_cost) > _NEAR_RAPID:
         return core
+    if core.isupper() and (not rapid or rapid.isupper()):
+        return best.upper()  # a word in capitals ("HỌP")
     first = rapid[0] if rapid and rapid[0].isalpha() else core[0]
     return best[0].upper() + best[1:] if first.isupper() else best
 
