@@ -183,10 +183,10 @@ def _variants(base: str) -> str:
 
 def _candidates(word: str, *, rapid: bool = False) -> set[str]:
     """The syllables this reading allows: its letters with any marks (or a letter they look
-    like), an unreadable character as one or two letters; RapidOCR's reading with the vowels
-    it could not write put back anywhere."""
+    like), an unreadable character as the letter it looks like or one or two vowels (where
+    the marks a reader fails on are); RapidOCR's reading with the vowels it could not write
+    put back anywhere."""
     vowel = f"[{_VOWELS}]"
-    letter = f"[{''.join(sorted(_LETTERS))}]"
     gap = f"{vowel}{{0,2}}" if rapid else ""
     parts = [gap]
     for char in word:
@@ -196,7 +196,7 @@ def _candidates(word: str, *, rapid: bool = False) -> set[str]:
             parts.append(f"[{_variants(base)}{alike}]")
         elif char in _LOOKALIKES:
             alike = "".join(_variants(a) for a in _LOOKALIKES[char])
-            parts.append(f"(?:[{alike}]|{letter}{{1,2}})")
+            parts.append(f"(?:[{alike}]|{vowel}{{1,2}})")
         else:
             parts.append(f"{vowel}{{1,2}}")
         parts.append(gap)
