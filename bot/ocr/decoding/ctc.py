@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 
 BLANK = 0
 _NEG = -math.inf
+# What may stand between a sentence's words and a capital inside it.
+_OPENING = " '\"([\u2018\u201c"
 
 
 class CharScorer(Protocol):
@@ -51,6 +53,11 @@ class Weights:
     unknown: float = 0.0
     width: int = 12  # prefixes kept
     prune: float = 1e-3  # labels less likely than this at a step are not tried
+    # what a capital letter inside a sentence costs (after a lower-case letter, or after a
+    # lower-case word and a space): handwriting's f, r, c, o, s... are easily read as
+    # capitals, and a capital there is rare in most languages; 0: no such price (German
+    # capitalises its nouns)
+    capital: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +171,8 @@ def _step(
             lm_score, context = (
                 (parent.lm, parent.context) if not char else _extend(parent, char, lm, weights)
             )
+            if weights.capital and char.isupper() and _inside_sentence(prefix[:-1]):
+                lm_score -= weights.capital
             beam = following[prefix] = _Beam(_NEG, _NEG, lm_score, context)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
@@ -201,6 +210,13 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     # dodge the price of ending a word), and the next letter starts a new one
     end = 0.0 if parent.context == " " else weights.alpha * lm.logp(parent.context, " ")
     return parent.lm + end + weights.unknown, " "
+
+
+def _inside_sentence(before: str) -> bool:
+    """What is read before a letter puts it inside a sentence: after a lower-case letter,
+    with or without a space between (or a quote or bracket: no way around the price)."""
+    last = before.rstrip(_OPENING)[-1:]
+    return last.isalpha() and last.islower()
 
 
 def _ranked(beam: _Beam, lm: CharScorer, weights: Weights) -> float:
