@@ -41,14 +41,10 @@ _SYLLABLE = re.compile(
     "(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdđghklmnprstvx])?"
     f"[{_VOWELS}]{{1,3}}(?:ch|ng|nh|[cmnpt])?"
 )
-# How much a syllable's commonness (Zipf 0..7) counts against one edit.
-_COMMONNESS = 0.25
-# How close to RapidOCR's reading a rewrite of a word that is not broken must be.
-_NEAR_RAPID = 0.6
-# How many candidates nearest Tesseract's reading are weighed against RapidOCR's too.
-_SHORTLIST = 24
-# How many of wordfreq's Vietnamese words are looked at.
-_LIST_SIZE = 100_000
+# How much a syllable's commonness (Zipf 0..7) counts against one edit; how close to
+# RapidOCR's reading a rewrite of a word that is not broken must be; how many candidates
+# nearest Tesseract's reading are weighed against RapidOCR's too.
+_COMMONNESS, _NEAR_RAPID, _SHORTLIST = 0.25, 0.6, 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +156,7 @@ def syllables() -> dict[str, float]:
 
     return {
         w: zipf_frequency(w, "vi")
-        for w in top_n_list("vi", _LIST_SIZE)
+        for w in top_n_list("vi", 100_000)  # all it has: about 10 600 words
         if _SYLLABLE.fullmatch(w) and sum(_toned(c) for c in w) <= 1
     }
 
