@@ -10,8 +10,9 @@ summed), each scored
     log P(prefix | image) + alpha * log P_lm(prefix) + beta * characters
 
 so the LM can prefer "would" to "mould" where the image leaves the two close, and cannot
-where the image is clear. Labels under ``prune`` at a step are never tried, and a step
-that is blank for sure (most steps between letters) costs almost nothing.
+where the image is clear. A user's own words (:mod:`bot.ocr.decoding.hotwords`) add to the
+LM's part while a prefix spells one of them. Labels under ``prune`` at a step are never
+tried, and a step that is blank for sure (most steps between letters) costs almost nothing.
 
 Plain numpy and Python: the measured alternative (pyctcdecode with a kenlm word model)
 turned more unreadable stretches into real but wrong words; see bench/README.md.
@@ -25,6 +26,8 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from bot.ocr.decoding.hotwords import Hotwords
 
 BLANK = 0
 _NEG = -math.inf
@@ -105,8 +108,9 @@ def greedy(probs: NDArray[np.float32], labels: list[str]) -> Greedy:
 class _Beam:
     blank: float  # log P of the paths spelling this prefix and ending in a blank
     label: float  # ... ending in its last label
-    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix)
+    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix) (+ the hotwords' bonus)
     context: str  # the LM's context: lower-cased letters of the current word
+    token: str | None = ""  # the hotword the current word spells so far (Hotwords.step)
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -126,8 +130,10 @@ def beam_search(
     labels: list[str],
     lm: CharScorer,
     weights: Weights = Weights(),
+    hotwords: Hotwords | None = None,
 ) -> str:
-    """The best reading by image and language model together (see the module docstring)."""
+    """The best reading by image and language model together (see the module docstring),
+    helped along where it spells one of ``hotwords``."""
     if probs.shape[0] == 0:
         return ""
     sure_blank = probs[:, BLANK] >= 1.0 - weights.prune
@@ -144,8 +150,8 @@ def beam_search(
             for beam in beams.values():
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
-        beams = _step(beams, steps[t], labels, lm, weights)
-    best = max(beams, key=lambda prefix: _ranked(beams[prefix], lm, weights))
+        beams = _step(beams, steps[t], labels, lm, weights, hotwords)
+    best = max(beams, key=lambda prefix: _ranked(beams[prefix], lm, weights, hotwords))
     return " ".join(best.split())
 
 
@@ -155,16 +161,14 @@ def _step(
     labels: list[str],
     lm: CharScorer,
     weights: Weights,
+    hotwords: Hotwords | None,
 ) -> dict[str, _Beam]:
     following: dict[str, _Beam] = {}
 
     def add(prefix: str, blank: float, label: float, parent: _Beam, char: str) -> None:
         beam = following.get(prefix)
         if beam is None:
-            lm_score, context = (
-                (parent.lm, parent.context) if not char else _extend(parent, char, lm, weights)
-            )
-            beam = following[prefix] = _Beam(_NEG, _NEG, lm_score, context)
+            beam = following[prefix] = _child(parent, char, lm, weights, hotwords)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
 
@@ -186,6 +190,19 @@ def _step(
     return dict(kept[: weights.width])
 
 
+def _child(
+    parent: _Beam, char: str, lm: CharScorer, weights: Weights, hotwords: Hotwords | None
+) -> _Beam:
+    """A new prefix: ``parent``'s with ``char`` read after it (none: the same text)."""
+    if not char:
+        return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token)
+    lm_score, context = _extend(parent, char, lm, weights)
+    if hotwords is None:
+        return _Beam(_NEG, _NEG, lm_score, context)
+    token, bonus = hotwords.step(parent.token, char)
+    return _Beam(_NEG, _NEG, lm_score + bonus, context, token)
+
+
 def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple[float, str]:
     """The LM score and context after ``char``."""
     lower = lm.fold(char)
@@ -203,9 +220,12 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     return parent.lm + end + weights.unknown, " "
 
 
-def _ranked(beam: _Beam, lm: CharScorer, weights: Weights) -> float:
-    """A finished beam's score: a word left open is closed (its end scored by the LM)."""
+def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | None) -> float:
+    """A finished beam's score: a word left open is closed (its end scored by the LM, and
+    the hotwords' bonus paid back if it is only the start of one)."""
     end = 0.0
     if beam.context != " ":
         end = weights.alpha * lm.logp(beam.context, " ")
+    if hotwords is not None:
+        end += hotwords.ended(beam.token)
     return beam.total() + beam.lm + end
