@@ -11,8 +11,9 @@ summed), each scored
 
 so the LM can prefer "would" to "mould" where the image leaves the two close, and cannot
 where the image is clear. A user's own words (:mod:`bot.ocr.decoding.hotwords`) add to the
-LM's part while a prefix spells one of them. Labels under ``prune`` at a step are never
-tried, and a step that is blank for sure (most steps between letters) costs almost nothing.
+LM's part where a prefix has one whole, and a prefix spelling one has room of its own in the
+beam. Labels under ``prune`` at a step are never tried, and a step that is blank for sure
+(most steps between letters) costs almost nothing.
 
 Plain numpy and Python: the measured alternative (pyctcdecode with a kenlm word model)
 turned more unreadable stretches into real but wrong words; see bench/README.md.
@@ -108,9 +109,11 @@ def greedy(probs: NDArray[np.float32], labels: list[str]) -> Greedy:
 class _Beam:
     blank: float  # log P of the paths spelling this prefix and ending in a blank
     label: float  # ... ending in its last label
-    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix) (+ the hotwords' bonus)
+    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix) (+ its whole hotwords' bonus)
     context: str  # the LM's context: lower-cased letters of the current word
     token: str | None = ""  # the hotword the current word spells so far (Hotwords.step)
+    # kept only for the hotword it spells (room beyond the width) until the word is whole
+    guest: bool = False
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -151,7 +154,9 @@ def beam_search(
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
         beams = _step(beams, steps[t], labels, lm, weights, hotwords)
-    best = max(beams, key=lambda prefix: _ranked(beams[prefix], lm, weights, hotwords))
+    # a guest still spelling a user's word is no reading
+    done = [p for p, b in beams.items() if not b.guest or _whole(b, hotwords)]
+    best = max(done, key=lambda prefix: _ranked(beams[prefix], lm, weights, hotwords))
     return " ".join(best.split())
 
 
@@ -169,6 +174,8 @@ def _step(
         beam = following.get(prefix)
         if beam is None:
             beam = following[prefix] = _child(parent, char, lm, weights, hotwords)
+        elif parent.guest and not beam.guest:
+            return  # the beams kept anyway are scored as without hotwords (guests come last)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
 
@@ -186,8 +193,17 @@ def _step(
                 add(prefix + char, _NEG, beam.blank + p, beam, char)
             else:
                 add(prefix + char, _NEG, total + p, beam, char)
-    kept = sorted(following.items(), key=lambda kv: -(kv[1].total() + kv[1].lm))
-    return dict(kept[: weights.width])
+    ranked = sorted(following.items(), key=lambda kv: -(kv[1].total() + kv[1].lm))
+    if hotwords is None:
+        return dict(ranked[: weights.width])
+    # The width as without hotwords, then room for prefixes spelling a user's word: guests,
+    # dropped once they leave it (so they change the reading only where the word is whole).
+    kept = dict([kv for kv in ranked if not kv[1].guest][: weights.width])
+    spelling = [kv for kv in ranked if kv[0] not in kept and kv[1].token]
+    for prefix, beam in spelling[: hotwords.room]:
+        beam.guest = True
+        kept[prefix] = beam
+    return kept
 
 
 def _child(
@@ -195,12 +211,13 @@ def _child(
 ) -> _Beam:
     """A new prefix: ``parent``'s with ``char`` read after it (none: the same text)."""
     if not char:
-        return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token)
+        return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest)
     lm_score, context = _extend(parent, char, lm, weights)
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
-    return _Beam(_NEG, _NEG, lm_score + bonus, context, token)
+    # a guest that has read the user's word whole is a beam like any other
+    return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
 
 
 def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple[float, str]:
@@ -220,12 +237,16 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     return parent.lm + end + weights.unknown, " "
 
 
+def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
+    return hotwords is not None and hotwords.whole(beam.token) > 0
+
+
 def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | None) -> float:
-    """A finished beam's score: a word left open is closed (its end scored by the LM, and
-    the hotwords' bonus paid back if it is only the start of one)."""
+    """A finished beam's score: a word left open is closed (its end scored by the LM, a
+    whole hotword's bonus earned)."""
     end = 0.0
     if beam.context != " ":
         end = weights.alpha * lm.logp(beam.context, " ")
     if hotwords is not None:
-        end += hotwords.ended(beam.token)
+        end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end
