@@ -169,12 +169,9 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
 
 
 def decided(
-    found: FoundLines,
-    language: Language,
-    readers: Readers,
-    model: Model,
+    found: FoundLines, language: Language, readers: Readers, model: Model,
     words: Vocabulary = NO_WORDS,
-) -> list[Line]:
+) -> list[Line]:  # fmt: skip
     """Each found line as ``model`` decides it, a check (Tesseract's reading, RapidOCR's
     re-reads) made only where its outcome can change the line (:mod:`bot.ocr.job.settle`).
     RapidOCR's re-reads are decoded with the user's ``words``, as ``found`` was."""
