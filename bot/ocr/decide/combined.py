@@ -34,14 +34,14 @@ measures it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import exp
 from pathlib import Path
 
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
-from bot.ocr.decide.lexicon import capitals_inside, plausibility
+from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 from bot.ocr.readers.tesseract import tidy
@@ -238,6 +238,7 @@ def decide(
     code = language.code
     if script is Script.VIETNAMESE:
         return _vietnamese(rapid, tesseract, models)
+    rapid, tesseract = (_as_written(r, code) for r in (rapid, tesseract))
     if rapid is None:
         return _tesseract_alone(tesseract, models)
     if tesseract is None:
@@ -259,6 +260,14 @@ def decide(
     if from_tess >= _SHOW_TESSERACT and from_tess > from_rapid:
         return Verdict(tesseract.text, from_tess, ConfidenceSource.VERIFIED, "tesseract")
     return Verdict(rapid.text, from_rapid, ConfidenceSource.VERIFIED, "rapid")
+
+
+def _as_written(reading: Reading | None, language: str) -> Reading | None:
+    """The reading with numbers read as letters put back (:func:`numbers_as_written`)."""
+    if reading is None:
+        return None
+    text = numbers_as_written(reading.text, language)
+    return reading if text == reading.text else replace(reading, text=text)
 
 
 def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models) -> Verdict:

@@ -69,6 +69,19 @@ def commonness(text: str, language: str) -> float:
     return sum(_frequency(w, language) for w in words) / len(words)
 
 
+# An English ordinal whose 1 was read as a letter: "the Ist", "lst", "ist" (no English word).
+_FIRST = re.compile(r"(?<![\w'\u2019])[Iil|]st\b")
+
+
+def numbers_as_written(text: str, language: str) -> str:
+    """``text`` with the digits readers take for letters put back where only a number
+    makes sense: "Pay rent before the Ist" -> "... the 1st" (both readers read it so,
+    sure; the language model knows no digits)."""
+    if language != "en":
+        return text
+    return _FIRST.sub("1st", text)
+
+
 def capitals_inside(text: str) -> float:
     """1.0 when a word after the first is capitalised though the word before it ends no
     sentence ("Read chapter Five again", "Pay Rent"): readers confuse the case of letters

@@ -32,6 +32,8 @@ from bot.ocr.decoding.hotwords import Hotwords
 
 BLANK = 0
 _NEG = -math.inf
+# What may stand between a sentence's words and a capital inside it.
+_OPENING = " '\"([\u2018\u201c"
 
 
 class CharScorer(Protocol):
@@ -55,6 +57,11 @@ class Weights:
     unknown: float = 0.0
     width: int = 12  # prefixes kept
     prune: float = 1e-3  # labels less likely than this at a step are not tried
+    # what a capital letter inside a sentence costs (after a lower-case letter, or after a
+    # lower-case word and a space): handwriting's f, r, c, o, s... are easily read as
+    # capitals, and a capital there is rare in most languages; 0: no such price (German
+    # capitalises its nouns)
+    capital: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +181,8 @@ def _step(
         beam = following.get(prefix)
         if beam is None:
             beam = following[prefix] = _child(parent, char, lm, weights, hotwords)
+            if weights.capital and char.isupper() and _inside_sentence(prefix[:-1]):
+                beam.lm -= weights.capital
         elif parent.guest and not beam.guest:
             return  # the beams kept anyway are scored as without hotwords (guests come last)
         beam.blank = _logadd(beam.blank, blank)
@@ -235,6 +244,13 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     # dodge the price of ending a word), and the next letter starts a new one
     end = 0.0 if parent.context == " " else weights.alpha * lm.logp(parent.context, " ")
     return parent.lm + end + weights.unknown, " "
+
+
+def _inside_sentence(before: str) -> bool:
+    """What is read before a letter puts it inside a sentence: after a lower-case letter,
+    with or without a space between (or a quote or bracket: no way around the price)."""
+    last = before.rstrip(_OPENING)[-1:]
+    return last.isalpha() and last.islower()
 
 
 def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
