@@ -26,7 +26,8 @@ from functools import lru_cache
 from bot.ocr.decoding.lm import skeleton
 
 # What a character of a whole user's word read is worth (nats, against the image's log
-# probability and the LM's weighted one; tuned in bench.vocabulary).
+# probability and the LM's weighted one; chosen on real and drawn lines: bench/README.md
+# "Hotwords").
 BONUS = 1.5
 # Readings spelling the start of a user's word kept besides the beam's width.
 ROOM = 3
