@@ -95,23 +95,34 @@ def _known(reading: Reading | None, words: Vocabulary) -> Reading | None:
 
 def rewrite(text: str, words: Vocabulary, language: str) -> str:
     """``text`` with each word that is a user's word misread written as they wrote it."""
-    if language not in _LISTED or not words:
-        return text
-    teaching = _teaching(words.teaching, language)
+    teaching = _teaching(rare(words, language))
     if not teaching:
         return text
     text = _SPLIT.sub(lambda m: _joined(m, teaching, language), text)
     return WORD.sub(lambda m: _written(m.group(0), teaching, language), text)
 
 
+def rare(words: Vocabulary, language: str) -> tuple[str, ...]:
+    """The user's words that teach (typed at least once) and are rare in ``language``
+    (names, terms): the ones written in over a misreading, and the beam search's hotwords
+    (:mod:`bot.ocr.decoding.hotwords`). None in a language without frequencies."""
+    if language not in _LISTED or not words:
+        return ()
+    return _rare(words.teaching, language)
+
+
 @lru_cache(maxsize=256)
-def _teaching(candidates: tuple[str, ...], language: str) -> dict[str, list[str]]:
-    """The user's words that may be written in, rare in ``language``, by their base letters'
-    first letter (a misreading rarely gets the first letter wrong and the rest right)."""
+def _rare(candidates: tuple[str, ...], language: str) -> tuple[str, ...]:
+    return tuple(w for w in candidates if len(w) >= MIN_LENGTH and _zipf(w, language) < COMMON)
+
+
+@lru_cache(maxsize=256)
+def _teaching(candidates: tuple[str, ...]) -> dict[str, list[str]]:
+    """``candidates`` by their base letters' first letter (a misreading rarely gets the
+    first letter wrong and the rest right)."""
     by_first: dict[str, list[str]] = {}
     for word in candidates:
-        if len(word) >= MIN_LENGTH and _zipf(word, language) < COMMON:
-            by_first.setdefault(base_letters(word)[:1], []).append(word)
+        by_first.setdefault(base_letters(word)[:1], []).append(word)
     return by_first
 
 

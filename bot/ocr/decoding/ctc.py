@@ -10,8 +10,10 @@ summed), each scored
     log P(prefix | image) + alpha * log P_lm(prefix) + beta * characters
 
 so the LM can prefer "would" to "mould" where the image leaves the two close, and cannot
-where the image is clear. Labels under ``prune`` at a step are never tried, and a step
-that is blank for sure (most steps between letters) costs almost nothing.
+where the image is clear. A user's own words (:mod:`bot.ocr.decoding.hotwords`) add to the
+LM's part where a prefix has one whole, and a prefix spelling one has room of its own in the
+beam. Labels under ``prune`` at a step are never tried, and a step that is blank for sure
+(most steps between letters) costs almost nothing.
 
 Plain numpy and Python: the measured alternative (pyctcdecode with a kenlm word model)
 turned more unreadable stretches into real but wrong words; see bench/README.md.
@@ -25,6 +27,8 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from bot.ocr.decoding.hotwords import Hotwords
 
 BLANK = 0
 _NEG = -math.inf
@@ -112,8 +116,11 @@ def greedy(probs: NDArray[np.float32], labels: list[str]) -> Greedy:
 class _Beam:
     blank: float  # log P of the paths spelling this prefix and ending in a blank
     label: float  # ... ending in its last label
-    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix)
+    lm: float  # alpha * log P_lm(prefix) + beta * len(prefix) (+ its whole hotwords' bonus)
     context: str  # the LM's context: lower-cased letters of the current word
+    token: str | None = ""  # the hotword the current word spells so far (Hotwords.step)
+    # kept only for the hotword it spells (room beyond the width) until the word is whole
+    guest: bool = False
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -133,8 +140,10 @@ def beam_search(
     labels: list[str],
     lm: CharScorer,
     weights: Weights = Weights(),
+    hotwords: Hotwords | None = None,
 ) -> str:
-    """The best reading by image and language model together (see the module docstring)."""
+    """The best reading by image and language model together (see the module docstring),
+    helped along where it spells one of ``hotwords``."""
     if probs.shape[0] == 0:
         return ""
     sure_blank = probs[:, BLANK] >= 1.0 - weights.prune
@@ -151,8 +160,10 @@ def beam_search(
             for beam in beams.values():
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
-        beams = _step(beams, steps[t], labels, lm, weights)
-    best = max(beams, key=lambda prefix: _ranked(beams[prefix], lm, weights))
+        beams = _step(beams, steps[t], labels, lm, weights, hotwords)
+    # a guest still spelling a user's word is no reading
+    done = [p for p, b in beams.items() if not b.guest or _whole(b, hotwords)]
+    best = max(done, key=lambda prefix: _ranked(beams[prefix], lm, weights, hotwords))
     return " ".join(best.split())
 
 
@@ -162,18 +173,18 @@ def _step(
     labels: list[str],
     lm: CharScorer,
     weights: Weights,
+    hotwords: Hotwords | None,
 ) -> dict[str, _Beam]:
     following: dict[str, _Beam] = {}
 
     def add(prefix: str, blank: float, label: float, parent: _Beam, char: str) -> None:
         beam = following.get(prefix)
         if beam is None:
-            lm_score, context = (
-                (parent.lm, parent.context) if not char else _extend(parent, char, lm, weights)
-            )
+            beam = following[prefix] = _child(parent, char, lm, weights, hotwords)
             if weights.capital and char.isupper() and _inside_sentence(prefix[:-1]):
-                lm_score -= weights.capital
-            beam = following[prefix] = _Beam(_NEG, _NEG, lm_score, context)
+                beam.lm -= weights.capital
+        elif parent.guest and not beam.guest:
+            return  # the beams kept anyway are scored as without hotwords (guests come last)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
 
@@ -191,8 +202,31 @@ def _step(
                 add(prefix + char, _NEG, beam.blank + p, beam, char)
             else:
                 add(prefix + char, _NEG, total + p, beam, char)
-    kept = sorted(following.items(), key=lambda kv: -(kv[1].total() + kv[1].lm))
-    return dict(kept[: weights.width])
+    ranked = sorted(following.items(), key=lambda kv: -(kv[1].total() + kv[1].lm))
+    if hotwords is None:
+        return dict(ranked[: weights.width])
+    # The width as without hotwords, then room for prefixes spelling a user's word: guests,
+    # dropped once they leave it (so they change the reading only where the word is whole).
+    kept = dict([kv for kv in ranked if not kv[1].guest][: weights.width])
+    spelling = [kv for kv in ranked if kv[0] not in kept and kv[1].token]
+    for prefix, beam in spelling[: hotwords.room]:
+        beam.guest = True
+        kept[prefix] = beam
+    return kept
+
+
+def _child(
+    parent: _Beam, char: str, lm: CharScorer, weights: Weights, hotwords: Hotwords | None
+) -> _Beam:
+    """A new prefix: ``parent``'s with ``char`` read after it (none: the same text)."""
+    if not char:
+        return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest)
+    lm_score, context = _extend(parent, char, lm, weights)
+    if hotwords is None:
+        return _Beam(_NEG, _NEG, lm_score, context)
+    token, bonus = hotwords.step(parent.token, char)
+    # a guest that has read the user's word whole is a beam like any other
+    return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
 
 
 def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple[float, str]:
@@ -219,9 +253,16 @@ def _inside_sentence(before: str) -> bool:
     return last.isalpha() and last.islower()
 
 
-def _ranked(beam: _Beam, lm: CharScorer, weights: Weights) -> float:
-    """A finished beam's score: a word left open is closed (its end scored by the LM)."""
+def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
+    return hotwords is not None and hotwords.whole(beam.token) > 0
+
+
+def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | None) -> float:
+    """A finished beam's score: a word left open is closed (its end scored by the LM, a
+    whole hotword's bonus earned)."""
     end = 0.0
     if beam.context != " ":
         end = weights.alpha * lm.logp(beam.context, " ")
+    if hotwords is not None:
+        end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end

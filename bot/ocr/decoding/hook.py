@@ -8,6 +8,8 @@ for the greedy reading, not for the one the LM preferred, and deciding weighs th
 (:class:`bot.ocr.decide.combined.LineModel`). So is its least sure character (issue 18
 part 3): the score is the mean of the characters' probabilities, which averages away the
 one character the recognizer doubted.
+
+A user's words (issue 18 part 2) go with the language: :class:`DecodeAs`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from typing import NamedTuple
 from PIL import Image
 
 from bot.ocr.decoding import line
+from bot.ocr.decoding.hotwords import Hotwords
+
+
+class DecodeAs(NamedTuple):
+    """How a line's crops are decoded: with ``language``'s LM, a user's ``hotwords`` helped
+    along (None: nobody's)."""
+
+    language: str
+    hotwords: Hotwords | None = None
 
 
 class Pieces(NamedTuple):
@@ -29,9 +40,12 @@ class Pieces(NamedTuple):
     margin: float | None  # the least margin of a character over the next likeliest label
 
 
-def read_pieces(crops: list[Image.Image], language: str) -> Pieces:
+def read_pieces(crops: list[Image.Image], decode_as: DecodeAs) -> Pieces:
     """Each crop read and decoded (:func:`bot.ocr.decoding.line.read`)."""
-    decoded = [line.read(c, language) for c in crops if c.width >= 4 and c.height >= 4]
+    language, hotwords = decode_as
+    decoded = [
+        line.read(c, language, hotwords=hotwords) for c in crops if c.width >= 4 and c.height >= 4
+    ]
     read = [d for d in decoded if d.greedy]
     return Pieces(
         [(d.text, d.score if d.text else 0.0) for d in decoded],

@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.ocr.decoding import ctc, lm, spaces
 from bot.ocr.decoding.crops import tighter
+from bot.ocr.decoding.hotwords import Hotwords
 
 # Tuned on drawn notes and the shared real handwritten lines (bench.decoding --tune).
 # (2-fold cross-validation picked the same weights on both folds: held-out CER 0.060 ->
@@ -67,9 +68,11 @@ def decode(
     use_lm: bool = True,
     weights: ctc.Weights = WEIGHTS,
     sure: float = SURE,
+    hotwords: Hotwords | None = None,
 ) -> Decoded:
     """Decode ``probs``, the recognizer's output for ``line`` (see
-    :func:`bot.ocr.readers.rapid.line_probabilities`), in ``language``."""
+    :func:`bot.ocr.readers.rapid.line_probabilities`), in ``language``, a user's
+    ``hotwords`` helped along (:mod:`bot.ocr.decoding.hotwords`)."""
     first = ctc.greedy(probs, labels)
     greedy = " ".join(first.text.split())
     peak, margin = first.peaks(probs)
@@ -86,12 +89,17 @@ def decode(
     probs = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
     if language in _CAPITALISED:
         weights = replace(weights, capital=0.0)
-    text = ctc.beam_search(probs, labels, lm.model(language), weights)
+    text = ctc.beam_search(probs, labels, lm.model(language), weights, hotwords)
     return Decoded(greedy, spaced, text, first.score, **doubt)
 
 
 def read(
-    line: Image.Image, language: str, *, use_lm: bool = True, second_crop: bool = False
+    line: Image.Image,
+    language: str,
+    *,
+    use_lm: bool = True,
+    second_crop: bool = False,
+    hotwords: Hotwords | None = None,
 ) -> Decoded:
     """Read one line with RapidOCR's recognizer. With ``second_crop``, a loosely cut line
     is read a second time, cut close (:func:`bot.ocr.decoding.crops.tighter`), and the
@@ -100,10 +108,15 @@ def read(
     from bot.ocr.readers import rapid
 
     labels = rapid.labels()
-    best = decode(line, rapid.line_probabilities(line), labels, language, use_lm=use_lm)
+
+    def decoded(crop: Image.Image) -> Decoded:
+        probs = rapid.line_probabilities(crop)
+        return decode(crop, probs, labels, language, use_lm=use_lm, hotwords=hotwords)
+
+    best = decoded(line)
     close = tighter(line) if second_crop else None
     if close is not None:
-        again = decode(close, rapid.line_probabilities(close), labels, language, use_lm=use_lm)
+        again = decoded(close)
         if again.score > best.score:
             best = again
     return best

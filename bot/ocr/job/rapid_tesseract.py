@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -25,7 +25,8 @@ from bot.ocr.decide.evidence import (
     script_of,
 )
 from bot.ocr.decide.guess import guess_language
-from bot.ocr.decide.words import Knowing
+from bot.ocr.decide.words import Knowing, rare
+from bot.ocr.decoding import hotwords
 from bot.ocr.find.lines import LineSpot, find_lines, standing
 from bot.ocr.job import PageReading, settle
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
@@ -33,6 +34,9 @@ from bot.ocr.model import Line
 from bot.ocr.readers import rapid as rapid_reader
 from bot.ocr.readers import tesseract as tess
 from bot.ocr.vocabulary import NO_WORDS, Vocabulary
+
+if TYPE_CHECKING:
+    from bot.ocr.decoding.hook import DecodeAs
 
 # Tesseract misreads glyphs touching the image border: its crops get this share of their
 # height as a margin (the edge pixels repeated, so no artificial frame appears).
@@ -84,12 +88,17 @@ def _rapid(language: Language, readers: Readers) -> bool:
     return readers.rapid and rapid_reads(language)
 
 
-def _decode_as(language: Language, readers: Readers) -> str | None:
-    """issue 18 hook: the language RapidOCR's output is decoded in with the LM, or None
-    (greedy). Only where its text is shown (Latin script): elsewhere it is evidence, and an
-    LM-changed reading would only be capped (measured: Vietnamese precision 97% -> 49%)."""
+def _decode_as(
+    language: Language, readers: Readers, words: Vocabulary = NO_WORDS
+) -> DecodeAs | None:
+    """issue 18 hook: the language RapidOCR's output is decoded in with the LM, and the
+    user's rare words as hotwords, or None (greedy). Only where its text is shown (Latin
+    script): elsewhere it is evidence, and an LM-changed reading would only be capped
+    (measured: Vietnamese precision 97% -> 49%)."""
     if readers.lm and script_of(language) is Script.LATIN:
-        return language.code
+        from bot.ocr.decoding.hook import DecodeAs
+
+        return DecodeAs(language.code, hotwords.of(rare(words, language.code)))
     return None
 
 
@@ -112,9 +121,11 @@ class FoundLines:
         return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
 
 
-def find_and_read(image: Image.Image, *, rapid: bool, decode_as: str | None = None) -> FoundLines:
-    """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded with the
-    language model of ``decode_as`` when given, else greedily)."""
+def find_and_read(
+    image: Image.Image, *, rapid: bool, decode_as: DecodeAs | None = None
+) -> FoundLines:
+    """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded as
+    ``decode_as`` says when given, else greedily)."""
     spots = find_lines(image, rapid_reader.detect(image))
     flat = iter(rapid_reader.crops(image, [quad for spot in spots for quad in spot.pieces]))
     crops = [[next(flat) for _ in spot.pieces] for spot in spots]
@@ -135,7 +146,7 @@ def find_and_read(image: Image.Image, *, rapid: bool, decode_as: str | None = No
 
 
 def _rapid_readings(
-    crops: list[list[Image.Image]], rapid: bool, decode_as: str | None
+    crops: list[list[Image.Image]], rapid: bool, decode_as: DecodeAs | None
 ) -> tuple[list[list[tuple[str, float]]], list[bool], list[tuple[float | None, float | None]]]:
     """RapidOCR's reading of each line's pieces, and (issue 18 hook, ``decode_as``) whether
     the language model changed it. The scores are RapidOCR's for its greedy reading either
@@ -157,17 +168,25 @@ def read_with(found: FoundLines, language: Language, readers: Readers) -> list[L
     return [evidence for evidence, _ in _read(found, language, readers, None)]
 
 
-def decided(found: FoundLines, language: Language, readers: Readers, model: Model) -> list[Line]:
+def decided(
+    found: FoundLines, language: Language, readers: Readers, model: Model,
+    words: Vocabulary = NO_WORDS,
+) -> list[Line]:  # fmt: skip
     """Each found line as ``model`` decides it, a check (Tesseract's reading, RapidOCR's
-    re-reads) made only where its outcome can change the line (:mod:`bot.ocr.job.settle`)."""
+    re-reads) made only where its outcome can change the line (:mod:`bot.ocr.job.settle`).
+    RapidOCR's re-reads are decoded with the user's ``words``, as ``found`` was."""
     return [
         line if line is not None else model.line(evidence, language)
-        for evidence, line in _read(found, language, readers, model)
+        for evidence, line in _read(found, language, readers, model, words)
     ]
 
 
 def _read(
-    found: FoundLines, language: Language, readers: Readers, model: Model | None
+    found: FoundLines,
+    language: Language,
+    readers: Readers,
+    model: Model | None,
+    words: Vocabulary = NO_WORDS,
 ) -> list[tuple[LineEvidence, Line | None]]:
     """Each line's evidence, or (with a ``model``) the line itself where the checks left to
     make cannot change it."""
@@ -178,7 +197,7 @@ def _read(
     tess_api = tess.api(language.tesseract) if use_tess else None
     script = script_of(language)
     read: list[tuple[LineEvidence, Line | None]] = []
-    decode_as = _decode_as(language, readers)
+    decode_as = _decode_as(language, readers, words)
     changed = found.lm_changed or [False] * len(found.spots)
     doubt = found.doubt or [(None, None)] * len(found.spots)
     for spot, cs, pieces, lm_changed, (least, margin) in zip(
@@ -211,7 +230,7 @@ def _read(
 
 
 def _read_pieces(
-    crops: list[Image.Image], decode_as: str | None = None
+    crops: list[Image.Image], decode_as: DecodeAs | None = None
 ) -> list[tuple[str, float]]:
     if decode_as is not None:  # issue 18 hook: LM decoding (bot.ocr.decoding)
         from bot.ocr.decoding.hook import read_pieces
@@ -240,7 +259,7 @@ def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> boo
 
 
 def _steady(
-    crops: list[Image.Image], reading: Reading, script: Script, decode_as: str | None = None
+    crops: list[Image.Image], reading: Reading, script: Script, decode_as: DecodeAs | None = None
 ) -> float:
     """Share of RapidOCR's re-reads of the line (each piece padded; each piece smaller)
     that read exactly what it read first."""
@@ -314,14 +333,16 @@ class RapidTesseract:
     ) -> PageReading:
         """The page's lines, decided, in ``image``'s pixels. :data:`AUTO` reads it in the
         language its script shows (Latin script in ``language.latin``). Each reading is
-        rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.decide.words`)."""
+        rewritten with the user's ``words`` before deciding (:mod:`bot.ocr.decide.words`),
+        and RapidOCR's output decoded with their rare words as hotwords
+        (:mod:`bot.ocr.decoding.hotwords`)."""
         model: Model = CombinedModel(self._models or shipped_models(greedy=not self.readers.lm))
         if words:
             model = Knowing(model, words)
         if language.code == AUTO.code:
             found = find_and_read(image, rapid=True)
             language = resolve(guess_language(found.text(), language.latin))
-            decode_as = _decode_as(language, self.readers)
+            decode_as = _decode_as(language, self.readers, words)
             if decode_as is not None:
                 # issue 18 hook: the guess was made on the greedy reading; the lines are
                 # read again decoded in the language guessed
@@ -332,6 +353,6 @@ class RapidTesseract:
             found = find_and_read(
                 image,
                 rapid=_rapid(language, self.readers),
-                decode_as=_decode_as(language, self.readers),
+                decode_as=_decode_as(language, self.readers, words),
             )
-        return PageReading(decided(found, language, self.readers, model), language)
+        return PageReading(decided(found, language, self.readers, model, words), language)

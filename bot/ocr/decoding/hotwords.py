@@ -1,0 +1,89 @@
+"""A user's own words as hotwords of the beam search (issue 18 part 2): a reading that spells
+one of them is kept in the beam and, once the word is whole, wins where the image allows it,
+so a name the language model does not know can be read.
+
+The words are folded as the Vietnamese model folds letters (lower case, no diacritics:
+RapidOCR cannot write most of them, and ``bot.ocr.decide.words`` writes them back). A
+reading earns :data:`BONUS` per character of a whole user's word it read (at the word's end);
+while it is only spelling the start of one, it earns nothing, but has room of its own in the
+beam (:data:`ROOM` readings besides the beam's width), so it is neither pruned before the word
+is whole nor pushes out the readings the image and the language model prefer: a reading that
+turns out not to be the user's word leaves the others as they were. (pyctcdecode's hotword
+scorer scores a partial word instead: in a beam of 6, that pushed right readings out on real
+handwriting; bench/README.md.) Tokens are letters, with an apostrophe or hyphen inside where a
+user's word has one; anything else ends one.
+
+Only the user's words that are rare in the line's language are hotwords (names, terms:
+:func:`bot.ocr.decide.words.rare`), of :data:`SHORTEST` letters or more: the model knows the
+common ones already.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.ocr.decoding.lm import skeleton
+
+# What a character of a whole user's word read is worth (nats, against the image's log
+# probability and the LM's weighted one; chosen on real and drawn lines: bench/README.md
+# "Hotwords").
+BONUS = 1.5
+# Readings spelling the start of a user's word kept besides the beam's width.
+ROOM = 3
+# Shorter words are no hotwords: they have too many near neighbours (measured on real
+# handwriting with other notes' words: "sor", "Thos", "tion" read into unreadable stretches).
+SHORTEST = 5
+# Characters that may stand inside a token (where a user's word has them).
+_JOINERS = frozenset("'\u2019-")
+
+
+@dataclass(frozen=True, slots=True)
+class Hotwords:
+    """The folded words and every prefix of them."""
+
+    words: frozenset[str]
+    prefixes: frozenset[str]
+    bonus: float = BONUS
+    room: int = ROOM
+
+    def step(self, token: str | None, char: str) -> tuple[str | None, float]:
+        """The token after ``char`` (``None``: not a user's word, until the next token) and
+        what the reading earns: a whole word's bonus where ``char`` ends it. ``token`` is
+        ``""`` where a token may start."""
+        if token is None:
+            return (None, 0.0) if _inside(char) else ("", 0.0)
+        longer = token + _folded(char)
+        if longer in self.prefixes:
+            return longer, 0.0
+        if char.isalpha():
+            return None, 0.0
+        return "", self.whole(token)
+
+    def whole(self, token: str | None) -> float:
+        """What a token ended here earns: the bonus if it is a user's word."""
+        return self.bonus * len(token) if token and token in self.words else 0.0
+
+
+def fold(text: str) -> str:
+    """``text`` as the hotwords are matched: lower case, without diacritics."""
+    return skeleton(text)
+
+
+@lru_cache(maxsize=4096)
+def _folded(char: str) -> str:
+    return fold(char)
+
+
+def _inside(char: str) -> bool:
+    return char.isalpha() or char in _JOINERS
+
+
+@lru_cache(maxsize=256)
+def of(words: tuple[str, ...], bonus: float = BONUS, room: int = ROOM) -> Hotwords | None:
+    """The hotwords of ``words`` (None for none: the beam search then does no extra work)."""
+    folded = frozenset(fold(w) for w in words if len(w) >= SHORTEST)
+    if not folded:
+        return None
+    prefixes = frozenset(w[:n] for w in folded for n in range(1, len(w) + 1))
+    return Hotwords(folded, prefixes, bonus, room)

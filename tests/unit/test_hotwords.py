@@ -1,0 +1,61 @@
+"""A user's rare words as hotwords of the beam search (issue 18 part 2), on made-up
+probabilities: a reading the image leaves close to a user's word becomes it; the start of
+one, or a clear image, changes nothing; no words, no change."""
+
+from __future__ import annotations
+
+from bot.ocr.decide.words import rare
+from bot.ocr.decoding import ctc, hotwords
+from bot.ocr.vocabulary import CONFIRMED, TYPED, Vocabulary
+from tests.unit.test_decoding import LABELS, WORDS, matrix
+
+WEIGHTS = ctc.Weights(alpha=1.0, beta=1.0, width=8, prune=0.01)
+# "tell", then "a" or "e" nearly even: "tella" by the image and by the LM alike
+TELL = ({"t": 0.9}, {"e": 0.9}, {"l": 0.9}, {}, {"l": 0.9})
+TELLA_OR_TELLE = matrix(*TELL, {"a": 0.5, "e": 0.45})
+
+
+def read(probs: object, *words: str) -> str:
+    return ctc.beam_search(probs, LABELS, WORDS, WEIGHTS, hotwords.of(words))  # type: ignore[arg-type]
+
+
+def test_a_user_word_the_image_leaves_close_wins() -> None:
+    assert read(TELLA_OR_TELLE) == "tella"
+    assert read(TELLA_OR_TELLE, "telle") == "telle"
+    # matched without case or diacritics, as the recognizer may write it
+    assert read(TELLA_OR_TELLE, "Tellé") == "telle"
+
+
+def test_every_occurrence_in_a_line_is_helped() -> None:
+    probs = matrix(*TELL, {"a": 0.5, "e": 0.45}, {" ": 0.9}, *TELL, {"a": 0.5, "e": 0.45})
+    assert read(probs) == "tella tella"
+    assert read(probs, "telle") == "telle telle"
+
+
+def test_only_a_whole_word_counts() -> None:
+    # "telle" starts the user's word, but the image has no more letters
+    assert read(TELLA_OR_TELLE, "tellex") == "tella"
+    # and short words are no hotwords (too many near neighbours)
+    assert read(matrix(*TELL), "tel") == read(matrix(*TELL)) == "tell"
+    assert hotwords.of(("tele",)) is None
+
+
+def test_a_clear_image_outweighs_the_users_words() -> None:
+    # "tella" with two letters the image is sure of (98%): the user's "talle" is not read
+    clear = matrix({"t": 0.9}, {"e": 0.98, "a": 0.015}, {"l": 0.9}, {}, {"l": 0.9},
+                   {"a": 0.98, "e": 0.015})  # fmt: skip
+    assert read(clear) == read(clear, "talle") == "tella"
+
+
+def test_no_words_no_hotwords() -> None:
+    assert hotwords.of(()) is None
+    assert ctc.beam_search(TELLA_OR_TELLE, LABELS, WORDS, WEIGHTS, None) == "tella"
+
+
+def test_only_rare_words_the_user_typed_are_hotwords() -> None:
+    words = Vocabulary.of(
+        [("Okonkwo", TYPED), ("garden", TYPED), ("Ferreira", CONFIRMED), ("Xu", TYPED)]
+    )
+    # a common word the LM knows already; a word only confirmed once; too short
+    assert rare(words, "en") == ("Okonkwo",)
+    assert rare(words, "zh") == ()
