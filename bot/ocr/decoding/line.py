@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from bot.ocr.decoding import ctc, lm, spaces
+from bot.ocr.decoding import alphabet, ctc, lm, spaces
 from bot.ocr.decoding.crops import tighter
 
 # Tuned on drawn notes and the shared real handwritten lines (bench.decoding --tune).
@@ -65,7 +65,12 @@ def decode(
     sure: float = SURE,
 ) -> Decoded:
     """Decode ``probs``, the recognizer's output for ``line`` (see
-    :func:`bot.ocr.readers.rapid.line_probabilities`), in ``language``."""
+    :func:`bot.ocr.readers.rapid.line_probabilities`), in ``language``: a language
+    written in the Latin alphabet over the labels such a line can hold
+    (:mod:`bot.ocr.decoding.alphabet`)."""
+    if alphabet.applies(language):
+        letters = alphabet.latin(tuple(labels))
+        probs, labels = letters.restricted(probs), letters.labels
     first = ctc.greedy(probs, labels)
     greedy = " ".join(first.text.split())
     peak, margin = first.peaks(probs)
