@@ -82,17 +82,12 @@ def pages_to_read(
 
 def save(pages: list[CachedPage], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Reading.known (the user's words) is a frozenset: written as a sorted list
-    path.write_text(
-        json.dumps([asdict(p) for p in pages], default=sorted), encoding="utf-8"
-    )
+    path.write_text(json.dumps([asdict(p) for p in pages]), encoding="utf-8")
 
 
 def load(path: Path) -> list[CachedPage]:
     def reading(data: dict[str, Any] | None) -> Reading | None:
-        if data is None:
-            return None
-        return Reading(**{**data, "known": frozenset(data.get("known", ()))})
+        return None if data is None else Reading(**data)
 
     pages = []
     for p in json.loads(path.read_text(encoding="utf-8")):
