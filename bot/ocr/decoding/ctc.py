@@ -51,6 +51,12 @@ class Weights:
     unknown: float = 0.0
     width: int = 12  # prefixes kept
     prune: float = 1e-3  # labels less likely than this at a step are not tried
+    # log P of a letter's case (the LM knows lower case only, and readers confuse R and r,
+    # F and f): a capital after a small letter of the same word ("RepoRt") ...
+    inner_capital: float = 0.0
+    # ... and a word capitalised inside a sentence ("Read chapter Five"; 0 for German,
+    # which capitalises its nouns)
+    capital_word: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +168,18 @@ def _step(
         beam = following.get(prefix)
         if beam is None:
             lm_score, context = (
-                (parent.lm, parent.context) if not char else _extend(parent, char, lm, weights)
+                (parent.lm, parent.context)
+                if not char
+                else _extend(
+                    parent, char, lm, weights, before=prefix[:-1], cased=char.lower() in here
+                )
             )
             beam = following[prefix] = _Beam(_NEG, _NEG, lm_score, context)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
 
+    # letters the image allows in either case here: only between those does case cost
+    here = {labels[index] for index, _ in candidates}
     for prefix, beam in beams.items():
         total = beam.total()
         last = prefix[-1] if prefix else ""
@@ -186,8 +198,16 @@ def _step(
     return dict(kept[: weights.width])
 
 
-def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple[float, str]:
-    """The LM score and context after ``char``."""
+def _extend(
+    parent: _Beam,
+    char: str,
+    lm: CharScorer,
+    weights: Weights,
+    before: str = "",
+    cased: bool = False,
+) -> tuple[float, str]:
+    """The LM score and context after ``char``, written after ``before`` (``cased``: the
+    image allows its small letter too, see :func:`_case`)."""
     lower = lm.fold(char)
     if char.isspace():
         if parent.context == " ":
@@ -196,11 +216,40 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
         return parent.lm + weights.alpha * lm.logp(parent.context, " ") + weights.beta, " "
     if len(lower) == 1 and lm.knows(lower):
         score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
+        score += _case(before, char, weights, cased)
         return parent.lm + score, parent.context + lower
     # digits, signs, other scripts: the word before ends here (so a sign is no way to
     # dodge the price of ending a word), and the next letter starts a new one
     end = 0.0 if parent.context == " " else weights.alpha * lm.logp(parent.context, " ")
     return parent.lm + end + weights.unknown, " "
+
+
+def _case(before: str, char: str, weights: Weights, cased: bool) -> float:
+    """log P of the case of the letter ``char`` written after ``before`` (the text so far).
+    A capital is charged only where the image allows its small letter too (``cased``): the
+    price chooses between the two, it never makes a letter vanish. A lone "I" inside a
+    sentence (English "I") is charged once a letter follows it, not when written."""
+    start = not before or before[-1].isspace()
+    if start:
+        capital = cased and char.isupper() and char != "I"
+        return weights.capital_word if capital and _mid_sentence(before) else 0.0
+    word = before.split()[-1]
+    if word == "I" and _mid_sentence(before[:-1]):
+        return weights.capital_word
+    if cased and char.isupper() and word[-1].isalpha() and word[-1].islower():
+        return weights.inner_capital
+    return 0.0
+
+
+def _mid_sentence(before: str) -> bool:
+    """A word written after ``before`` stands inside a sentence (not first in the line, nor
+    after a full stop or a colon)."""
+    words = before.split()
+    return bool(words) and words[-1][-1] not in _SENTENCE_END
+
+
+# A capital after one of these (or at the start of a line) starts a sentence.
+_SENTENCE_END = frozenset(".!?:;")
 
 
 def _ranked(beam: _Beam, lm: CharScorer, weights: Weights) -> float:
