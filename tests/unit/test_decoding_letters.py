@@ -1,5 +1,6 @@
-"""Which letters a Latin-script line is read with: only labels such a line can hold, and
-the case of a letter the image leaves open chosen as the language writes it."""
+"""Which letters a Latin-script line is read with: only labels such a line can hold, the
+case of a letter the image leaves open chosen as the language writes it, and no space shown
+before a sign that closes a word."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from bot.ocr.decide.combined import punctuated
 from bot.ocr.decoding import alphabet, ctc, lm
+from bot.ocr.languages import resolve
 
 FULL_COMMA = "\uff0c"
 LABELS = ["blank", "a", "d", "e", "n", "o", "p", "r", "t", "I", "R", "ス", FULL_COMMA, ",", " "]
@@ -80,3 +83,16 @@ def test_a_word_inside_a_sentence_is_read_small_where_the_image_allows_both() ->
 def test_english_i_inside_a_sentence_keeps_its_capital() -> None:
     probs = spelled("and I", at4={"I": 0.9})
     assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "and I"
+
+
+def test_no_space_is_shown_before_a_sign_that_closes_a_word() -> None:
+    english, french = resolve("en"), resolve("fr")
+    assert punctuated("on this occasion .", english) == "on this occasion."
+    assert punctuated("as required , sent to him", english) == "as required, sent to him"
+    assert punctuated("Dear Sir :", english) == "Dear Sir:"
+    assert punctuated("I am sorry to be the in -", english) == "I am sorry to be the in-"
+    assert punctuated("from 3 - 5 pm, costs .50", english) == "from 3 - 5 pm, costs .50"
+    # French writes a space before : ; ! ? and Chinese is left as read
+    assert punctuated("Cher ami :", french) == "Cher ami :"
+    assert punctuated("merci , ami .", french) == "merci, ami."
+    assert punctuated("你好 。", resolve("zh")) == "你好 。"
