@@ -17,13 +17,13 @@ LABELS = ["blank", "a", "d", "e", "n", "o", "p", "r", "t", "I", "R", "ス", FULL
 
 
 def matrix(*steps: dict[str, float]) -> Any:
-    """T x labels probabilities: each step's named labels, the rest of the mass on blank."""
-    probs = np.zeros((len(steps), len(LABELS)), dtype=np.float32)
-    for t, step in enumerate(steps):
-        for label, p in step.items():
-            probs[t, LABELS.index(label)] = p
-        probs[t, 0] = 1.0 - sum(step.values())
-    return probs
+    """T x labels probabilities: at each step the labels named, the blank the rest."""
+    rows = []
+    for step in steps:
+        row = [step.get(label, 0.0) for label in LABELS]
+        row[0] = 1.0 - sum(step.values())
+        rows.append(row)
+    return np.array(rows, dtype=np.float32)
 
 
 def spelled(text: str, **doubt: dict[str, float]) -> Any:
