@@ -56,13 +56,16 @@ class Alphabet:
 
     labels: list[str]  # the labels kept, in their order: the blank first, the space last
     keep: NDArray[np.intp]  # their columns in the recognizer's output
-    folded: NDArray[np.intp]  # columns of forms counted as a kept label ...
-    into: NDArray[np.float32]  # ... and, one row each, 1 at that label among ``labels``
+    # (columns of forms counted as a kept label, that label's position among ``labels``),
+    # in rounds that each name a kept label once (full-width and circled M are both "M")
+    folds: tuple[tuple[NDArray[np.intp], NDArray[np.intp]], ...]
 
     def restricted(self, probs: NDArray[np.float32]) -> NDArray[np.float32]:
         """``probs`` (T x all labels) over :attr:`labels` only: a full-width form's
         probability added to its character's, each row then divided by what it kept."""
-        kept = probs[:, self.keep] + probs[:, self.folded] @ self.into
+        kept = probs[:, self.keep]
+        for columns, into in self.folds:
+            kept[:, into] += probs[:, columns]
         kept /= np.maximum(kept.sum(axis=1, keepdims=True), 1e-12)
         return kept
 
@@ -88,11 +91,13 @@ def latin(labels: tuple[str, ...]) -> Alphabet:
         if same in position and same.strip():
             folded.append(i)
             into.append(position[same])
-    onto = np.zeros((len(folded), len(keep)), dtype=np.float32)
-    onto[np.arange(len(folded)), into] = 1.0
-    return Alphabet(
-        [labels[i] for i in keep],
-        np.array(keep, dtype=np.intp),
-        np.array(folded, dtype=np.intp),
-        onto,
-    )
+    rounds: list[tuple[list[int], list[int]]] = []
+    for column, at in zip(folded, into, strict=True):
+        free = next((r for r in rounds if at not in r[1]), None)
+        if free is None:
+            free = ([], [])
+            rounds.append(free)
+        free[0].append(column)
+        free[1].append(at)
+    folds = tuple((np.array(c, dtype=np.intp), np.array(a, dtype=np.intp)) for c, a in rounds)
+    return Alphabet([labels[i] for i in keep], np.array(keep, dtype=np.intp), folds)
