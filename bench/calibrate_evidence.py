@@ -82,6 +82,7 @@ def pages_to_read(
 
 def save(pages: list[CachedPage], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+
     def plain(value: object) -> list[str]:  # Reading.known, a frozenset
         if isinstance(value, frozenset):
             return sorted(value)

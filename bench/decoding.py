@@ -1,7 +1,7 @@
 """Greedy vs language-model decoding of RapidOCR's output, on the same crops in one run.
 
 Run: .venv/bin/python -m bench.decoding [--quick] [--data ../shared/data/real-notes]
-                                        [--settings] [--tune] [-v]
+                                        [--settings] [--tune] [--tune-case] [-v]
 
 Each image is prepared and its lines found as the default engine does (RapidOCR's detector,
 bot.ocr.find.lines), each line's crop run once through the recognizer, and its output decoded:
@@ -21,6 +21,7 @@ and the time: recognizer (detector + recognizer, RapidOCR alone) and each decode
 before issue 18 (recognizer width 320 vs 640; detector side 960 vs 736; a second tighter
 crop of loose lines; the shipped combination).
 --tune: the LM weights on drawn notes + real lines, cross-validated (2 folds).
+--tune-case: the case prices on real lines + drawn English notes of the training seeds.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import string
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image
@@ -317,12 +318,40 @@ def tune(samples: list[Sample]) -> None:
         )
 
 
+def tune_case(real: list[Sample]) -> None:
+    """The case prices of the beam search (``Weights.inner_capital``, ``capital_word``) on
+    the real handwritten lines and the drawn English notes of bench.calibrate's training
+    seeds (flag_quality's seeds and the real pages are kept for reporting): character
+    errors of the LM reading at each pair of prices."""
+    from bench.calibrate import TRAIN_SEEDS
+
+    drawn = [
+        Sample(n.name, "drawn-note", n.language, n.lines, prepared(n.image))
+        for n in drawn_set(TRAIN_SEEDS)
+        if n.language == "en"
+    ]
+    sets = {"real lines": [s for s in real if s.kind.endswith("line")], "drawn en": drawn}
+    reads = {name: [read_crops(s) for s in samples] for name, samples in sets.items()}
+    for inner in (0.0, -2.0, -4.0, -6.0):
+        for word in (0.0, -1.0, -2.0, -3.0, -4.0):
+            run = decoder(replace(WEIGHTS, inner_capital=inner, capital_word=word))
+            errors = []
+            for name, done in reads.items():
+                tally = Tally()
+                for read in done:
+                    out, _ = texts(read, run)
+                    score(tally, read.sample, out["lm"], [])
+                errors.append(f"{name} {tally.char_errors}/{tally.chars}")
+            print(f"inner capital {inner:4.1f}, capital word {word:4.1f}: " + ", ".join(errors))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few images of each kind")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--settings", action="store_true", help="the measured settings")
     parser.add_argument("--tune", action="store_true", help="LM weights, cross-validated")
+    parser.add_argument("--tune-case", action="store_true", help="the case prices")
     parser.add_argument("-v", "--verbose", action="store_true", help="lines decoded apart")
     args = parser.parse_args()
     real = real_samples(args.data, args.quick)
@@ -330,6 +359,9 @@ def main() -> None:
     t0 = time.perf_counter()
     lm.model("en")
     print(f"English character LM ready in {time.perf_counter() - t0:.1f}s (built or cached)")
+    if args.tune_case:
+        tune_case(real)
+        return
     if args.tune:
         tune([s for s in real if s.kind.endswith("line")] + drawn)
         return

@@ -64,42 +64,6 @@ def test_the_beam_search_sums_every_path_of_a_prefix() -> None:
     assert ctc.beam_search(probs, LABELS, WORDS, neutral) == "cat"
 
 
-CASED = ["blank", "c", "a", "t", "C", "T", " "]
-
-
-def cased(*steps: dict[str, float]) -> Any:
-    probs = np.zeros((len(steps), len(CASED)), dtype=np.float32)
-    for t, step in enumerate(steps):
-        for label, p in step.items():
-            probs[t, CASED.index(label)] = p
-        probs[t, 0] = 1.0 - sum(step.values())
-    return probs
-
-
-def test_a_capital_the_image_leaves_in_doubt_inside_a_sentence_is_read_small() -> None:
-    # "cat Cat": handwriting's c, o, s, f... look alike at both sizes; a capital after a
-    # lower-case word is rare, so where the image leaves room the small letter is read
-    doubt = cased(
-        {"c": 0.9},
-        {"a": 0.9},
-        {"t": 0.9},
-        {" ": 0.9},
-        {"C": 0.7, "c": 0.25},
-        {"a": 0.9},
-        {"t": 0.9},
-    )
-    priced = ctc.Weights(alpha=0.0, beta=0.0, width=8, prune=0.01, capital=3.0)
-    assert ctc.beam_search(doubt, CASED, WORDS, replace(priced, capital=0.0)) == "cat Cat"
-    assert ctc.beam_search(doubt, CASED, WORDS, priced) == "cat cat"
-    # a clear capital stays (a name), and so does one that starts the line
-    clear = cased(
-        {"c": 0.9}, {"a": 0.9}, {"t": 0.9}, {" ": 0.9}, {"T": 0.995, "t": 0.004}, {"a": 0.9}
-    )
-    assert ctc.beam_search(clear, CASED, WORDS, priced) == "cat Ta"
-    first = cased({"C": 0.7, "c": 0.25}, {"a": 0.9}, {"t": 0.9})
-    assert ctc.beam_search(first, CASED, WORDS, priced) == "Cat"
-
-
 def test_a_one_read_as_a_letter_in_an_english_ordinal_is_put_back() -> None:
     both = Reading("Pay rent before the Ist", 0.99)
     verdict = decide(both, both, resolve("en"), shipped_models())

@@ -35,6 +35,7 @@ measures it).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import exp
@@ -228,8 +229,25 @@ class CombinedModel:
 
     def line(self, evidence: LineEvidence, language: Language) -> Line:
         verdict = decide(evidence.rapid, evidence.tesseract, language, self.models)
-        text = tidy(verdict.text, language) if verdict.text else ""
+        text = punctuated(tidy(verdict.text, language), language) if verdict.text else ""
         return Line(text, verdict.confidence, evidence.box, verdict.source)
+
+
+# A space a reader put between a word and the sign that closes it ("occasion .", "Sir :"),
+# and before the hyphen of a word broken at the end of the line ("in -"). French writes a
+# space before ; : ! ? (not before , . or a closing bracket).
+_SPACE_BEFORE_SIGN = re.compile(r"(?<=\w) +([,.;:!?)])(?= |$)")
+_SPACE_BEFORE_SIGN_FR = re.compile(r"(?<=\w) +([,.)])(?= |$)")
+_SPACE_BEFORE_HYPHEN = re.compile(r"(?<=[^\W\d_]) +-$")
+
+
+def punctuated(text: str, language: Language) -> str:
+    """``text`` (a line in a Latin-script language) without the spaces its language does not
+    write before a closing sign; other scripts as read."""
+    if script_of(language) is not Script.LATIN:
+        return text
+    before_sign = _SPACE_BEFORE_SIGN_FR if language.code == "fr" else _SPACE_BEFORE_SIGN
+    return _SPACE_BEFORE_HYPHEN.sub("-", before_sign.sub(r"\1", text))
 
 
 def decide(

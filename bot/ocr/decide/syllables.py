@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
-_VOWELS = (
-    "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
-)
+_VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
 _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
 _EDGE = ".,:;!?\"'()[]…-_"

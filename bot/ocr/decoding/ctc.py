@@ -32,8 +32,6 @@ from bot.ocr.decoding.hotwords import Hotwords
 
 BLANK = 0
 _NEG = -math.inf
-# What may stand between a sentence's words and a capital inside it.
-_OPENING = " '\"([\u2018\u201c"
 
 
 class CharScorer(Protocol):
@@ -57,11 +55,12 @@ class Weights:
     unknown: float = 0.0
     width: int = 12  # prefixes kept
     prune: float = 1e-3  # labels less likely than this at a step are not tried
-    # what a capital letter inside a sentence costs (after a lower-case letter, or after a
-    # lower-case word and a space): handwriting's f, r, c, o, s... are easily read as
-    # capitals, and a capital there is rare in most languages; 0: no such price (German
-    # capitalises its nouns)
-    capital: float = 0.0
+    # log P of a letter's case (the LM knows lower case only, and readers confuse R and r,
+    # F and f): a capital after a small letter of the same word ("RepoRt") ...
+    inner_capital: float = 0.0
+    # ... and a word capitalised inside a sentence ("Read chapter Five"; 0 for German,
+    # which capitalises its nouns)
+    capital_word: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,14 +179,16 @@ def _step(
     def add(prefix: str, blank: float, label: float, parent: _Beam, char: str) -> None:
         beam = following.get(prefix)
         if beam is None:
-            beam = following[prefix] = _child(parent, char, lm, weights, hotwords)
-            if weights.capital and char.isupper() and _inside_sentence(prefix[:-1]):
-                beam.lm -= weights.capital
+            beam = following[prefix] = _child(
+                parent, char, lm, weights, hotwords, prefix[:-1], char.lower() in here
+            )
         elif parent.guest and not beam.guest:
             return  # the beams kept anyway are scored as without hotwords (guests come last)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
 
+    # letters the image allows in either case here: only between those does case cost
+    here = {labels[index] for index, _ in candidates}
     for prefix, beam in beams.items():
         total = beam.total()
         last = prefix[-1] if prefix else ""
@@ -216,12 +217,19 @@ def _step(
 
 
 def _child(
-    parent: _Beam, char: str, lm: CharScorer, weights: Weights, hotwords: Hotwords | None
+    parent: _Beam,
+    char: str,
+    lm: CharScorer,
+    weights: Weights,
+    hotwords: Hotwords | None,
+    before: str,
+    cased: bool,
 ) -> _Beam:
-    """A new prefix: ``parent``'s with ``char`` read after it (none: the same text)."""
+    """A new prefix: ``parent``'s (spelling ``before``) with ``char`` read after it (none:
+    the same text); ``cased``: the image allows its small letter too."""
     if not char:
         return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest)
-    lm_score, context = _extend(parent, char, lm, weights)
+    lm_score, context = _extend(parent, char, lm, weights, before=before, cased=cased)
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
@@ -229,8 +237,16 @@ def _child(
     return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
 
 
-def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple[float, str]:
-    """The LM score and context after ``char``."""
+def _extend(
+    parent: _Beam,
+    char: str,
+    lm: CharScorer,
+    weights: Weights,
+    before: str = "",
+    cased: bool = False,
+) -> tuple[float, str]:
+    """The LM score and context after ``char``, written after ``before`` (``cased``: the
+    image allows its small letter too, see :func:`_case`)."""
     lower = lm.fold(char)
     if char.isspace():
         if parent.context == " ":
@@ -239,6 +255,7 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
         return parent.lm + weights.alpha * lm.logp(parent.context, " ") + weights.beta, " "
     if len(lower) == 1 and lm.knows(lower):
         score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
+        score += _case(before, char, weights, cased)
         return parent.lm + score, parent.context + lower
     # digits, signs, other scripts: the word before ends here (so a sign is no way to
     # dodge the price of ending a word), and the next letter starts a new one
@@ -246,11 +263,32 @@ def _extend(parent: _Beam, char: str, lm: CharScorer, weights: Weights) -> tuple
     return parent.lm + end + weights.unknown, " "
 
 
-def _inside_sentence(before: str) -> bool:
-    """What is read before a letter puts it inside a sentence: after a lower-case letter,
-    with or without a space between (or a quote or bracket: no way around the price)."""
-    last = before.rstrip(_OPENING)[-1:]
-    return last.isalpha() and last.islower()
+def _case(before: str, char: str, weights: Weights, cased: bool) -> float:
+    """log P of the case of the letter ``char`` written after ``before`` (the text so far).
+    A capital is charged only where the image allows its small letter too (``cased``): the
+    price chooses between the two, it never makes a letter vanish. A lone "I" inside a
+    sentence (English "I") is charged once a letter follows it, not when written."""
+    start = not before or before[-1].isspace()
+    if start:
+        capital = cased and char.isupper() and char != "I"
+        return weights.capital_word if capital and _mid_sentence(before) else 0.0
+    word = before.split()[-1]
+    if word == "I" and _mid_sentence(before[:-1]):
+        return weights.capital_word
+    if cased and char.isupper() and word[-1].isalpha() and word[-1].islower():
+        return weights.inner_capital
+    return 0.0
+
+
+def _mid_sentence(before: str) -> bool:
+    """A word written after ``before`` stands inside a sentence (not first in the line, nor
+    after a full stop or a colon)."""
+    words = before.split()
+    return bool(words) and words[-1][-1] not in _SENTENCE_END
+
+
+# A capital after one of these (or at the start of a line) starts a sentence.
+_SENTENCE_END = frozenset(".!?:;")
 
 
 def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
