@@ -82,12 +82,16 @@ def pages_to_read(
 
 def save(pages: list[CachedPage], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([asdict(p) for p in pages]), encoding="utf-8")
+    # (a reading's ``known`` words are a frozenset: written as a sorted list)
+    text = json.dumps([asdict(p) for p in pages], default=sorted)
+    path.write_text(text, encoding="utf-8")
 
 
 def load(path: Path) -> list[CachedPage]:
     def reading(data: dict[str, Any] | None) -> Reading | None:
-        return None if data is None else Reading(**data)
+        if data is None:
+            return None
+        return Reading(**{**data, "known": frozenset(data.get("known", ()))})
 
     pages = []
     for p in json.loads(path.read_text(encoding="utf-8")):
