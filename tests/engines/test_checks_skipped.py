@@ -55,3 +55,30 @@ def test_tesseract_is_skipped_only_where_its_reading_cannot_matter() -> None:
     assert skipped is not None and not skipped.is_flagged(90)
     assert skipped.source is ConfidenceSource.ENGINE  # no second reader vouched for it
     assert settle.without_tesseract(_Scores(hears_tesseract=True), en, sure) is None
+
+
+class _Agreeing:
+    """A model where Tesseract agreeing makes RapidOCR's line surer by ``lift``, and a sure
+    Tesseract reading of other words is shown instead."""
+
+    def __init__(self, lift: float) -> None:
+        self.lift = lift
+
+    def line(self, evidence: LineEvidence, language: object) -> Line:
+        rapid = evidence.rapid or Reading("", 0.0)
+        tess = evidence.tesseract
+        if tess is not None and tess.text and tess.text != rapid.text and tess.score >= 0.95:
+            return Line(tess.text, tess.score, None, ConfidenceSource.VERIFIED)
+        agreed = tess is not None and tess.text == rapid.text
+        sure = min(1.0, rapid.score + (self.lift * tess.score if agreed and tess else 0.0))
+        return Line(rapid.text, sure, None, ConfidenceSource.VERIFIED)
+
+
+def test_tesseract_is_skipped_on_a_line_the_user_checks_whatever_it_agrees() -> None:
+    en = resolve("en")
+    doubtful = LineEvidence(None, rapid=Reading("Byu mlik", 0.3))
+    skipped = settle.without_tesseract(_Agreeing(lift=0.2), en, doubtful)
+    assert skipped is not None and skipped.text == "Byu mlik"
+    assert all(skipped.is_flagged(cut) for cut in settle.CUTS)
+    # Tesseract agreeing could make it sure at the lenient strictness: it reads the line
+    assert settle.without_tesseract(_Agreeing(lift=0.4), en, doubtful) is None
