@@ -263,9 +263,10 @@ def live_pages(quick: bool) -> list[CachedPage]:
     ]
 
 
-def skipped_checks(pages: Sequence[CachedPage], models: Models) -> None:
-    """How many lines the default engine reads without Tesseract (bot.ocr.job.settle), and
-    on how many of them its reading would have changed the text or a flag (60/75/90)."""
+def skipped_checks(pages: Sequence[CachedPage], models: Models, *, decoded: bool) -> None:
+    """How many lines the default engine reads without Tesseract (bot.ocr.job.settle;
+    ``decoded``: RapidOCR's output decoded with the LM), and on how many of them its reading
+    would have changed the text or a flag (60/75/90)."""
     decider = CombinedModel(models)
     lines = skipped = text = flag = 0
     for page in pages:
@@ -275,7 +276,7 @@ def skipped_checks(pages: Sequence[CachedPage], models: Models) -> None:
                 continue
             lines += 1
             bare = replace(item, rapid=replace(item.rapid, steady=0.0), tesseract=None)
-            line = settle.without_tesseract(decider, language, bare)
+            line = settle.without_tesseract(decider, language, bare, decoded=decoded)
             if line is None:
                 continue
             skipped += 1
@@ -321,7 +322,7 @@ def main() -> None:
     for key, found in sorted(samples_by_key(pages).items()):
         report(key, fitted["both" if "/" in key else "rapid_alone"][key], found)
     print_figures("in sample:", figures(pages, as_models(fitted)))
-    skipped_checks(pages, as_models(fitted))
+    skipped_checks(pages, as_models(fitted), decoded=args.out == "combined")
     if not args.dry_run:
         path = CALIBRATION_DIR / f"{args.out}.json"
         data = {part: {k: asdict(m) for k, m in models.items()} for part, models in fitted.items()}
