@@ -82,9 +82,12 @@ def pages_to_read(
 
 def save(pages: list[CachedPage], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # (a reading's ``known`` words are a frozenset: written as a sorted list)
-    text = json.dumps([asdict(p) for p in pages], default=sorted)
-    path.write_text(text, encoding="utf-8")
+    def plain(value: object) -> list[str]:  # Reading.known, a frozenset
+        if isinstance(value, frozenset):
+            return sorted(value)
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    path.write_text(json.dumps([asdict(p) for p in pages], default=plain), encoding="utf-8")
 
 
 def load(path: Path) -> list[CachedPage]:
