@@ -27,7 +27,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,7 @@ from bot.ocr.decide.combined import (
     shipped_models,
 )
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
 from bot.ocr.model import Page
@@ -262,6 +263,32 @@ def live_pages(quick: bool) -> list[CachedPage]:
     ]
 
 
+def skipped_checks(pages: Sequence[CachedPage], models: Models, *, decoded: bool) -> None:
+    """How many lines the default engine reads without Tesseract (bot.ocr.job.settle;
+    ``decoded``: RapidOCR's output decoded with the LM), and on how many of them its reading
+    would have changed the text or a flag (60/75/90)."""
+    decider = CombinedModel(models)
+    lines = skipped = text = flag = 0
+    for page in pages:
+        language = resolve(page.language)
+        for item in page.evidence:
+            if item.rapid is None or item.tesseract is None:
+                continue
+            lines += 1
+            bare = replace(item, rapid=replace(item.rapid, steady=0.0), tesseract=None)
+            line = settle.without_tesseract(decider, language, bare, decoded=decoded)
+            if line is None:
+                continue
+            skipped += 1
+            full = decider.line(item, language)
+            text += line.text != full.text
+            flag += any(line.is_flagged(c) != full.is_flagged(c) for c in settle.CUTS)
+    print(
+        f"Tesseract skipped on {skipped} of {lines} lines read by both; its reading would "
+        f"have changed the text on {text}, a flag on {flag}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -295,6 +322,7 @@ def main() -> None:
     for key, found in sorted(samples_by_key(pages).items()):
         report(key, fitted["both" if "/" in key else "rapid_alone"][key], found)
     print_figures("in sample:", figures(pages, as_models(fitted)))
+    skipped_checks(pages, as_models(fitted), decoded=args.out == "combined")
     if not args.dry_run:
         path = CALIBRATION_DIR / f"{args.out}.json"
         data = {part: {k: asdict(m) for k, m in models.items()} for part, models in fitted.items()}

@@ -126,11 +126,17 @@ class Batch:
             async with self._gate:
                 return await self._one(path, name, done)
 
-        return list(
-            await asyncio.gather(
-                *(one(p, n) for p, n in zip(files, output_names(files), strict=True))
-            )
-        )
+        tasks = [
+            asyncio.ensure_future(one(p, n))
+            for p, n in zip(files, output_names(files), strict=True)
+        ]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except asyncio.CancelledError:
+            # Stopped: gather gives up at the first file cancelled, while another may still
+            # be written whole (_one); the batch ends once each has, and been counted.
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     async def _one(self, path: Path, name: str, done: Callable[[FileResult], None]) -> FileResult:
         result = FileResult(path, name)

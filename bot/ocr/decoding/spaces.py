@@ -54,14 +54,9 @@ def blank_runs(columns: NDArray[np.bool_]) -> list[tuple[int, int]]:
     inked = np.flatnonzero(columns)
     if inked.size < 2:
         return []
-    runs, begin = [], None
-    for x in range(int(inked[0]), int(inked[-1]) + 1):
-        if not columns[x] and begin is None:
-            begin = x
-        elif columns[x] and begin is not None:
-            runs.append((begin, x))
-            begin = None
-    return runs
+    # (in one pass of numpy: a loop over a wide line's columns cost ~1 ms a line)
+    gaps = np.flatnonzero(np.diff(inked) > 1)
+    return [(int(inked[g]) + 1, int(inked[g + 1])) for g in gaps.tolist()]
 
 
 def missing(

@@ -212,7 +212,10 @@ def _read(
             by_rapid = by_rapid.changed_by_lm()
         evidence = LineEvidence(spot.box, rapid=by_rapid)
         if tess_api is not None:
-            if model is not None and (line := settle.without_tesseract(model, language, evidence)):
+            decoded = decode_as is not None
+            if model is not None and (
+                line := settle.without_tesseract(model, language, evidence, decoded=decoded)
+            ):
                 read.append((evidence, line))
                 continue
             by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
