@@ -29,6 +29,7 @@ from bot.ocr.decide.words import Knowing, rare
 from bot.ocr.decoding import hotwords
 from bot.ocr.find.lines import LineSpot, find_lines, standing
 from bot.ocr.job import PageReading, settle
+from bot.ocr.job.orientation import upside_down
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
 from bot.ocr.model import Line
 from bot.ocr.readers import rapid as rapid_reader
@@ -44,14 +45,6 @@ _TESS_PAD = 0.25
 # RapidOCR re-reads a doubtful line's crop at this size too (a guess changes; a reading
 # does not).
 _REREAD_SCALE = 0.7
-# A page whose median line scores this well is the right way up; below it, its widest
-# lines (up to _FLIP_SAMPLE) are read turned half round too, and if they then score
-# _FLIP_MARGIN better on average, the page is upside down. (Measured: RapidOCR's median
-# line score is 0.62-0.91 on real upright handwritten pages, 0.95-1.0 on drawn ones, and
-# 0.40-0.80 on the same pages upside down.)
-_READS_WELL = 0.9
-_FLIP_SAMPLE = 3
-_FLIP_MARGIN = 0.1
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +126,8 @@ def find_and_read(
     # A photo taken sideways or upside down, with no EXIF to say so: the detector finds its
     # lines all the same (standing, for a sideways page: their crops are laid flat), but they
     # may lie upside down, which reading them both ways tells.
-    flipped = rapid and _upside_down(crops, [Reading.of_pieces(p, Script.LATIN) for p in pieces])
+    readings = [Reading.of_pieces(p, Script.LATIN) for p in pieces]
+    flipped = rapid and upside_down(crops, readings, _read_pieces)
     if flipped:
         crops = [[c.rotate(180) for c in cs] for cs in crops]
         pieces, changed, doubt = _rapid_readings(crops, rapid, decode_as)
@@ -240,25 +234,6 @@ def _read_pieces(
 
         return read_pieces(crops, decode_as).parts
     return [rapid_reader.read_line(c) for c in crops]
-
-
-def _upside_down(crops: list[list[Image.Image]], readings: list[Reading]) -> bool:
-    """The lines read far better turned half round (checked on the widest few, and only
-    when the page reads poorly as it is)."""
-    scores = sorted(r.score for r in readings if r.text)
-    if not scores or scores[len(scores) // 2] >= _READS_WELL:
-        return False
-    widest = sorted(range(len(crops)), key=lambda i: -sum(c.width for c in crops[i]))
-    sample = [i for i in widest if readings[i].text][:_FLIP_SAMPLE]
-    count = max(1, len(sample))
-    as_is = sum(readings[i].score for i in sample) / count
-    turned = 0.0
-    for done, i in enumerate(sample):
-        if (turned + len(sample) - done) / count <= as_is + _FLIP_MARGIN:
-            return False  # not even scores of 1 on the lines left would make it
-        pieces = _read_pieces([c.rotate(180) for c in crops[i]])
-        turned += Reading.of_pieces(pieces, Script.LATIN).score
-    return turned / count > as_is + _FLIP_MARGIN
 
 
 def _steady(
