@@ -25,6 +25,7 @@ from bot.ocr.decide.evidence import (
     script_of,
 )
 from bot.ocr.decide.guess import guess_language
+from bot.ocr.decide.syllables import syllables
 from bot.ocr.decide.words import Knowing, rare
 from bot.ocr.decoding import hotwords
 from bot.ocr.find.lines import LineSpot, find_lines, standing
@@ -295,6 +296,9 @@ class RapidTesseract:
             lm.warm()
         if self._models is None:
             self._models = shipped_models(greedy=not self.readers.lm)
+        # Vietnamese syllables for words Tesseract could not read (about 1 s): not on a
+        # user's first Vietnamese photo.
+        syllables()
 
     def warm(self) -> None:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
