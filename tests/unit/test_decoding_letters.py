@@ -96,3 +96,12 @@ def test_no_space_is_shown_before_a_sign_that_closes_a_word() -> None:
     assert punctuated("Cher ami :", french) == "Cher ami :"
     assert punctuated("merci , ami .", french) == "merci, ami."
     assert punctuated("你好 。", resolve("zh")) == "你好 。"
+
+
+def test_a_space_is_shown_after_a_comma_or_colon_between_words() -> None:
+    english = resolve("en")
+    assert punctuated("Meeting notes:budget review", english) == "Meeting notes: budget review"
+    assert punctuated("eggs,milk;bread", english) == "eggs, milk; bread"
+    # times, numbers and addresses keep their signs as written
+    assert punctuated("at 3:30, see http://x.org", english) == "at 3:30, see http://x.org"
+    assert punctuated("1,500 people", english) == "1,500 people"

@@ -239,14 +239,20 @@ class CombinedModel:
 _SPACE_BEFORE_SIGN = re.compile(r"(?<=\w) +([,.;:!?)])(?= |$)")
 _SPACE_BEFORE_SIGN_FR = re.compile(r"(?<=\w) +([,.)])(?= |$)")
 _SPACE_BEFORE_HYPHEN = re.compile(r"(?<=[^\W\d_]) +-$")
+# A comma, semicolon or colon between two words with no space after it ("notes:budget"): a
+# gap the recognizer did not see (no Latin-script language writes words so; "3:30" and
+# "http://" have no letter on both sides).
+_NO_SPACE_AFTER_SIGN = re.compile(r"(?<=[^\W\d_])([,;:])(?=[^\W\d_])")
 
 
 def punctuated(text: str, language: Language) -> str:
     """``text`` (a line in a Latin-script language) without the spaces its language does not
-    write before a closing sign; other scripts as read."""
+    write before a closing sign, and with the one it writes after a comma, semicolon or
+    colon between words; other scripts as read."""
     if script_of(language) is not Script.LATIN:
         return text
     before_sign = _SPACE_BEFORE_SIGN_FR if language.code == "fr" else _SPACE_BEFORE_SIGN
+    text = _NO_SPACE_AFTER_SIGN.sub(r"\1 ", text)
     return _SPACE_BEFORE_HYPHEN.sub("-", before_sign.sub(r"\1", text))
 
 
