@@ -9,7 +9,10 @@ page's reading order, are paired with ground-truth lines by an order-preserving 
 that maximises text similarity (plus a small bonus per pair, so that a garbled reading or
 an empty "could not read" line pairs with the written line at its position). An OCR line
 stands for at most one written line: a ground-truth line left without one is missing and
-unflagged, however tall the box next to it.
+unflagged, however tall the box next to it. One exception (:func:`joined_lines`): where a
+transcription breaks one line of the page in two (real letters are transcribed sentence by
+sentence: "he is somewhat deaf." / "He would" share one line of ink on L76_1), an OCR line
+of one line's height that reads both in order stands for the two, scored as one line.
 """
 
 from __future__ import annotations
@@ -128,10 +131,10 @@ def match_page(
     wrong when its CER > ``wrong_cer``, and missing when no OCR line stands for it (a band
     that swallows five written lines is one flagged line and four lines never asked about).
     """
-    truth = [normalise(t, language) for t in truth_lines if t.strip()]
     lines = list(page.lines)
     read = [normalise(ln.text, language) for ln in lines]
     flagged = [ln.is_flagged(threshold) for ln in lines]
+    truth = joined_lines([t for t in truth_lines if t.strip()], lines, language)
     pairs = dict(align_lines(truth, read))
 
     gt_out: list[GtOutcome] = []
@@ -159,6 +162,52 @@ def match_page(
     ref = sep.join(truth)
     hyp = sep.join(r for r in read if r)
     return PageScore(gt_out, ocr_out, cer(ref, hyp), len(ref))
+
+
+# An OCR line at most this many times the page's median line height is one line of ink.
+_ONE_LINE_HEIGHT = 1.3
+
+
+def joined_lines(truth_lines: Sequence[str], lines: Sequence[Line], language: str) -> list[str]:
+    """``truth_lines`` normalised, two consecutive ones joined where the transcription broke
+    one line of the page in two: a written line no OCR line stands for, whose neighbour's
+    OCR line is one line of ink high and reads the two (in order) closer than the neighbour
+    alone. A band that swallows several lines of ink is taller, and stays one line."""
+    sep = "" if language.startswith("zh") else " "
+    truth = [normalise(t, language) for t in truth_lines]
+    read = [normalise(ln.text, language) for ln in lines]
+    heights = sorted(ln.box.height for ln in lines if ln.box is not None and ln.text)
+    if not heights:
+        return truth
+    tallest = _ONE_LINE_HEIGHT * heights[len(heights) // 2]
+    while True:
+        paired = dict(align_lines(truth, read))
+        join = next(
+            (
+                min(g, n)
+                for g in range(len(truth))
+                if g not in paired
+                for n in (g - 1, g + 1)
+                if n in paired
+                and _one_line(lines[paired[n]], tallest)
+                and _reads_both(truth, min(g, n), n, read[paired[n]], sep)
+            ),
+            None,
+        )
+        if join is None:
+            return truth
+        truth[join : join + 2] = [truth[join] + sep + truth[join + 1]]
+
+
+def _one_line(line: Line, tallest: float) -> bool:
+    return line.box is not None and line.box.height <= tallest
+
+
+def _reads_both(truth: list[str], first: int, neighbour: int, read: str, sep: str) -> bool:
+    """``read`` (paired with written line ``neighbour``) reads written lines ``first`` and
+    ``first + 1`` closer than its own alone."""
+    both = truth[first] + sep + truth[first + 1]
+    return similarity(both, read) > similarity(truth[neighbour], read)
 
 
 # Typographic quotes, stripped off words like the ASCII punctuation.

@@ -6,7 +6,8 @@ Run: .venv/bin/python -m bench.correction_effort [--quick] [--engine rapid+tesse
 
 Inputs: the drawn labelled notes of bench.flag_quality (print and handwriting-like fonts,
 photo effects; en/vi/zh) and the real notes of bench.real_notes, read by the engine as the bot
-runs it. Lines are paired one to one as in bench.real_notes (bench.common.match_page). "Right"
+runs it. Lines are paired one to one as in bench.real_notes (bench.common.match_page; a line of
+ink the transcription broke in two, read whole by one OCR line, is one line). "Right"
 means CER <= 0.1 on real notes (their transcriptions carry 1-5% noise) and exact (spacing
 aside) on drawn ones. Each line costs, by the model printed with the figures (MODEL below),
 either as today (retype a wrong line whole) or with edit in place (the card's Edit button

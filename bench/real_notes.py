@@ -14,7 +14,8 @@ A line counts as WRONG when its CER > 0.1 (the transcriptions themselves carry 1
 OCR lines are matched to ground-truth lines one to one by bench.common.match_page (an
 order-preserving alignment in the page's reading order; a garbled or empty DETECTED line
 counts "at that position"; an OCR line stands for one written line at most, so a band that
-swallows five lines leaves four missing and unflagged).
+swallows five lines leaves four missing and unflagged; but a line of ink the transcription
+broke in two, read whole by an OCR line one line high, is scored as one line).
 """
 
 from __future__ import annotations
