@@ -12,13 +12,13 @@ only where RapidOCR read other base letters and a syllable fits RapidOCR's readi
 
 A rewritten word is a guess, however likely, where a letter of it is one neither reader
 read: a vowel in place of an odd character or of nothing ("G8i" -> "Gọi": gọi, gái and gửi
-fit both readings about as well, and no measure of how well told the right guess from the
-wrong ones on the training seeds). Deciding keeps its line unsure
-(:mod:`bot.ocr.decide.combined`). A word whose every letter one reader or the other read
-(RapidOCR its base letters one for one, Tesseract a letter with the same marks in each
-place: "noy" and "nay" are "nay", "vòo" and "vào" are "vào") is no guess: its line is
-judged as read. A '.', ':', '-' or '_' at a word's edge that RapidOCR did not read is a
-speck on the paper, and goes.
+fit both readings about as well, and on the training seeds no measure of how far the
+likeliest syllable led told the right guesses from the wrong ones). Deciding keeps its
+line unsure (:mod:`bot.ocr.decide.combined`). A word whose every letter one reader or the
+other read (RapidOCR its base letters one for one; in each place, Tesseract a letter with
+the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
+are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
+that RapidOCR did not read is a speck on the paper, and goes.
 """
 
 from __future__ import annotations
@@ -136,15 +136,19 @@ def _rewrite(core: str, rapid: str) -> str:
 
 def read_through(word: str, tesseract: str, rapid: str) -> bool:
     """Every letter of ``word`` (a rewrite of Tesseract's word) was read by one reader or the
-    other: RapidOCR read its base letters one for one, and Tesseract, in the place of each, a
-    Vietnamese letter with the same marks (its base letter may differ: RapidOCR's stands).
-    An odd character, a capital inside the word or a letter either reader left out is a
-    place where the rewrite's letter was guessed."""
-    read, word = _unreadable_capitals(tesseract), word.lower()
+    other: RapidOCR read its base letters one for one, and in the place of each either
+    Tesseract read a Vietnamese letter with the same marks (its base letter may differ:
+    RapidOCR's stands) or RapidOCR wrote the very letter, marks and all. An odd character, a
+    capital inside the word or a letter either reader left out is a place where the
+    rewrite's letter was guessed."""
+    read, seen, word = _unreadable_capitals(tesseract), rapid.lower(), word.lower()
     return (
-        _skeleton(rapid) == _skeleton(word)
+        _skeleton(seen) == _skeleton(word)
         and len(read) == len(word)
-        and all(t == w or _same_marks(t, w) for t, w in zip(read, word, strict=True))
+        and all(
+            t == w or _same_marks(t, w) or (r == w and bool(_marks(w)))
+            for t, r, w in zip(read, seen, word, strict=True)
+        )
     )
 
 
