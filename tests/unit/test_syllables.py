@@ -6,7 +6,7 @@ import pytest
 
 from bot.ocr.decide.combined import decide, shipped_models
 from bot.ocr.decide.evidence import Reading
-from bot.ocr.decide.syllables import repair, syllables
+from bot.ocr.decide.syllables import read_through, repair, syllables
 from bot.ocr.languages import resolve
 
 
@@ -86,3 +86,54 @@ def test_a_line_with_a_rewritten_word_stays_unsure() -> None:
     )
     assert speck.text == "Gặp người bạn cũ"
     assert speck.confidence is not None and speck.confidence >= 0.75
+
+
+@pytest.mark.parametrize(
+    ("tesseract", "rapid", "word", "read"),
+    [
+        # RapidOCR read the base letters, Tesseract a letter with the same marks in each place.
+        ("noy", "nay", "nay", True),
+        ("vòo", "vào", "vào", True),
+        ("Ngòy", "Ngay", "Ngày", True),
+        # RapidOCR wrote the very letter where Tesseract could not read it.
+        ("gi8", "giờ", "giờ", True),
+        # An odd character or a capital inside: no reader read that vowel's marks.
+        ("G8i", "Gøi", "Gọi", False),
+        ("HRp", "Høp", "Hợp", False),
+        ("gi8", "giø", "giờ", False),
+        # RapidOCR drops the marks it cannot write: its plain a says nothing of them.
+        ("gi8", "gia", "gia", False),
+        # A vowel RapidOCR left out, a letter Tesseract left out, a mark neither wrote.
+        ("ngư8i", "ngưi", "người", False),
+        ("sa", "sa", "sữa", False),
+        ("noy", "nay", "này", False),
+        # A stroke neither reader wrote is guessed too.
+        ("dep", "dep", "đẹp", False),
+    ],
+)
+def test_a_rewrite_is_read_through_only_where_a_reader_read_each_letter(
+    tesseract: str, rapid: str, word: str, read: bool
+) -> None:
+    assert read_through(word, tesseract, rapid) is read
+
+
+def test_a_word_the_readers_read_between_them_is_judged_as_read_and_a_guess_is_not() -> None:
+    models = shipped_models()
+    vi = resolve("vi")
+    rapid = Reading("Hôm nay trời đẹp quá", 0.99, 1.0)
+    read_right = decide(rapid, Reading("Hôm nay trời đẹp quá", 0.97), vi, models)
+    # Tesseract read the a as an o: RapidOCR read the base letters, Tesseract the marks.
+    pieced = decide(rapid, Reading("Hôm noy trời đẹp quá", 0.97), vi, models)
+    assert pieced.text == read_right.text == "Hôm nay trời đẹp quá"
+    assert pieced.confidence == read_right.confidence
+    assert pieced.confidence is not None and pieced.confidence >= 0.75
+    # A digit for the vowel: "Gọi" is the likeliest syllable, and right here, but gái and
+    # gửi fit both readings almost as well. However sure the readers, the user checks it.
+    guessed = decide(
+        Reading("Gøi cho nha sĩ lúc ba giờ", 0.99, 1.0),
+        Reading("G8i cho nha sĩ lúc ba giờ", 0.97),
+        vi,
+        models,
+    )
+    assert guessed.text == "Gọi cho nha sĩ lúc ba giờ"
+    assert guessed.confidence is not None and guessed.confidence < 0.6

@@ -14,7 +14,8 @@ Vietnamese     Tesseract ``vie``, a word   its score; RapidOCR agreeing on the *
                symbols rewritten as the    marks, and its score does not drop when
                likeliest syllable          they go missing): never shown, never
                (:mod:`.syllables`)         enough alone to make a line sure; a
-                                           rewritten word keeps its line unsure
+                                           word rewritten with a letter neither
+                                           reader read keeps its line unsure
 other scripts  Tesseract                   its score, through Tesseract's map
 =============  ==========================  ==========================================
 
@@ -44,7 +45,7 @@ from pathlib import Path
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility
-from bot.ocr.decide.syllables import repair
+from bot.ocr.decide.syllables import Repair, repair
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 from bot.ocr.readers.tesseract import tidy
@@ -307,18 +308,21 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
     if not tesseract.text:
         return _unread()
     if rapid is None:
-        return _mended(_tesseract_alone(tesseract, models), "")
-    agree = agreement(tesseract.text, rapid.text, Script.VIETNAMESE)
-    sure = models.for_both(Script.VIETNAMESE, "tesseract")(tesseract, rapid, agree, "vi")
-    verdict = Verdict(tesseract.text, sure, ConfidenceSource.VERIFIED, "tesseract")
-    return _mended(verdict, rapid.text)
+        mended = repair(tesseract.text, "")
+        return _mended(_tesseract_alone(tesseract, models), mended)
+    mended = repair(tesseract.text, rapid.text)
+    # Judged as shown: specks dropped, a word whose letters the readers read between them
+    # (syllables.read_through) rewritten.
+    shown = replace(tesseract, text=mended.text)
+    agree = agreement(shown.text, rapid.text, Script.VIETNAMESE)
+    sure = models.for_both(Script.VIETNAMESE, "tesseract")(shown, rapid, agree, "vi")
+    return _mended(Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract"), mended)
 
 
-def _mended(verdict: Verdict, rapid: str) -> Verdict:
-    """Tesseract's Vietnamese with the words it could not read rewritten as the likeliest
-    syllable (:mod:`bot.ocr.decide.syllables`), weighed as read: a rewritten word is a
-    guess, and its line stays unsure however likely the guess."""
-    mended = repair(verdict.text, rapid)
+def _mended(verdict: Verdict, mended: Repair) -> Verdict:
+    """The verdict on Tesseract's Vietnamese with the words it could not read rewritten as the
+    likeliest syllable (:mod:`bot.ocr.decide.syllables`): a word with a letter neither reader
+    read is a guess, and its line stays unsure however likely the guess."""
     sure = verdict.confidence
     if mended.guessed and sure is not None:
         sure = min(sure, _UNJUDGED_CAP)

@@ -10,9 +10,15 @@ that both readings allow and that is nearest both, the more common one winning a
 call. A word that is no syllable but holds only Vietnamese letters ("noy") is rewritten
 only where RapidOCR read other base letters and a syllable fits RapidOCR's reading.
 
-A rewritten word is a guess, however likely: deciding keeps its line unsure
-(:mod:`bot.ocr.decide.combined`). A '.', ':', '-' or '_' at a word's edge that RapidOCR
-did not read is a speck on the paper, and goes.
+A rewritten word is a guess, however likely, where a letter of it is one neither reader
+read: a vowel in place of an odd character or of nothing ("G8i" -> "Gọi": gọi, gái and gửi
+fit both readings about as well, and on the training seeds no measure of how far the
+likeliest syllable led told the right guesses from the wrong ones). Deciding keeps its
+line unsure (:mod:`bot.ocr.decide.combined`). A word whose every letter one reader or the
+other read (RapidOCR its base letters one for one; in each place, Tesseract a letter with
+the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
+are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
+that RapidOCR did not read is a speck on the paper, and goes.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ _COMMONNESS, _NEAR_RAPID, _SHORTLIST = 0.25, 0.6, 24
 
 @dataclass(frozen=True, slots=True)
 class Repair:
-    """Tesseract's line as repaired; ``guessed``: a word of it was rewritten."""
+    """Tesseract's line as repaired; ``guessed``: a word of it was rewritten with a letter
+    neither reader read (:func:`read_through`)."""
 
     text: str
     guessed: bool
@@ -66,8 +73,9 @@ def repair(tesseract: str, rapid: str) -> Repair:
         lead, core, trail = _split_edges(token)
         if seen is not None:
             lead, trail = _unspecked(lead, seen), _unspecked(trail, seen)
-        word = _mend(core, _split_edges(seen)[1] if seen else "")
-        guessed |= word != core
+        other = _split_edges(seen)[1] if seen else ""
+        word = _mend(core, other)
+        guessed |= word != core and not read_through(word, core, other)
         if lead or word or trail:
             out.append(lead + word + trail)
     return Repair(" ".join(out), guessed)
@@ -124,6 +132,33 @@ def _rewrite(core: str, rapid: str) -> str:
         return best.upper()  # a word in capitals ("HỌP")
     first = rapid[0] if rapid and rapid[0].isalpha() else core[0]
     return best[0].upper() + best[1:] if first.isupper() else best
+
+
+def read_through(word: str, tesseract: str, rapid: str) -> bool:
+    """Every letter of ``word`` (a rewrite of Tesseract's word) was read by one reader or the
+    other: RapidOCR read its base letters one for one, and in the place of each either
+    Tesseract read a Vietnamese letter with the same marks (its base letter may differ:
+    RapidOCR's stands) or RapidOCR wrote the very letter, marks and all. An odd character, a
+    capital inside the word or a letter either reader left out is a place where the
+    rewrite's letter was guessed."""
+    read, seen, word = _unreadable_capitals(tesseract), rapid.lower(), word.lower()
+    return (
+        _skeleton(seen) == _skeleton(word)
+        and len(read) == len(word)
+        and all(
+            t == w or _same_marks(t, w) or (r == w and bool(_marks(w)))
+            for t, r, w in zip(read, seen, word, strict=True)
+        )
+    )
+
+
+def _same_marks(tesseract: str, letter: str) -> bool:
+    """Tesseract read a Vietnamese letter with the marks ``letter`` has (đ's stroke too)."""
+    return (
+        tesseract in _LETTERS
+        and _marks(tesseract) == _marks(letter)
+        and (tesseract == "đ") == (letter == "đ")
+    )
 
 
 def _unreadable_capitals(core: str) -> str:
