@@ -10,10 +10,13 @@ summed), each scored
     log P(prefix | image) + alpha * log P_lm(prefix) + beta * characters
 
 so the LM can prefer "would" to "mould" where the image leaves the two close, and cannot
-where the image is clear. A user's own words (:mod:`bot.ocr.decoding.hotwords`) add to the
-LM's part where a prefix has one whole, and a prefix spelling one has room of its own in the
-beam. Labels under ``prune`` at a step are never tried, and a step that is blank for sure
-(most steps between letters) costs almost nothing.
+where the image is clear. With a word list (:mod:`bot.ocr.decoding.wordlist`), a word that
+is none of the language's common words pays ``Weights.oov`` and a common one earns
+``Weights.unigram`` for how common it is ("mever" -> "never"). A user's own words
+(:mod:`bot.ocr.decoding.hotwords`) add to the LM's part where a prefix has one whole, and a
+prefix spelling one has room of its own in the beam. Labels under ``prune`` at a step are
+never tried, and a step that is blank for sure (most steps between letters) costs almost
+nothing.
 
 Plain numpy and Python: the measured alternative (pyctcdecode with a kenlm word model)
 turned more unreadable stretches into real but wrong words; see bench/README.md.
