@@ -22,6 +22,7 @@ before issue 18 (recognizer width 320 vs 640; detector side 960 vs 736; a second
 crop of loose lines; the shipped combination).
 --tune: the LM weights on drawn notes + real lines, cross-validated (2 folds).
 --tune-case: the case prices on real lines + drawn English notes of the training seeds.
+--tune-words: the word list's size and weights on the same sets, cross-validated (2 folds).
 """
 
 from __future__ import annotations
@@ -318,18 +319,23 @@ def tune(samples: list[Sample]) -> None:
         )
 
 
-def tune_case(real: list[Sample]) -> None:
-    """The case prices of the beam search (``Weights.inner_capital``, ``capital_word``) on
-    the real handwritten lines and the drawn English notes of bench.calibrate's training
-    seeds (flag_quality's seeds and the real pages are kept for reporting): character
-    errors of the LM reading at each pair of prices."""
+def training_drawn() -> list[Sample]:
+    """The drawn English notes of bench.calibrate's training seeds (flag_quality's seeds
+    and the real pages are kept for reporting)."""
     from bench.calibrate import TRAIN_SEEDS
 
-    drawn = [
+    return [
         Sample(n.name, "drawn-note", n.language, n.lines, prepared(n.image))
         for n in drawn_set(TRAIN_SEEDS)
         if n.language == "en"
     ]
+
+
+def tune_case(real: list[Sample]) -> None:
+    """The case prices of the beam search (``Weights.inner_capital``, ``capital_word``) on
+    the real handwritten lines and the drawn English notes of bench.calibrate's training
+    seeds: character errors of the LM reading at each pair of prices."""
+    drawn = training_drawn()
     sets = {"real lines": [s for s in real if s.kind.endswith("line")], "drawn en": drawn}
     reads = {name: [read_crops(s) for s in samples] for name, samples in sets.items()}
     for inner in (0.0, -2.0, -4.0, -6.0):
@@ -345,6 +351,61 @@ def tune_case(real: list[Sample]) -> None:
             print(f"inner capital {inner:4.1f}, capital word {word:4.1f}: " + ", ".join(errors))
 
 
+def tune_words(real: list[Sample]) -> None:
+    """The word list (``Weights.lexicon``, ``oov``, ``unigram``) on the real handwritten
+    lines and the training seeds' drawn English notes, in 2 folds (each set split in two):
+    each fold's best setting by the sum of the two sets' CER (so neither set outweighs the
+    other), scored on the other fold, against the shipped weights without a word list."""
+    sets = {
+        "real lines": [read_crops(s) for s in real if s.kind == "handwritten-line"],
+        "drawn en": [read_crops(s) for s in training_drawn()],
+    }
+    rng = random.Random(1)
+    folds: list[dict[str, list[Read]]] = [{}, {}]
+    for name, reads in sets.items():
+        order = list(range(len(reads)))
+        rng.shuffle(order)
+        for k in (0, 1):
+            folds[k][name] = [reads[i] for i in sorted(order[k::2])]
+
+    def fold_cer(weights: ctc.Weights, fold: dict[str, list[Read]]) -> tuple[float, str]:
+        run, total, parts = decoder(weights), 0.0, []
+        for name, reads in fold.items():
+            tally = Tally()
+            for read in reads:
+                out, _ = texts(read, run)
+                score(tally, read.sample, out["lm"], [])
+            total += tally.char_errors / max(1, tally.chars)
+            parts.append(f"{name} {tally.char_errors}/{tally.chars} real-wrong {tally.real_wrong}")
+        return total, ", ".join(parts)
+
+    none = replace(WEIGHTS, oov=0.0, unigram=0.0)
+    grid = [none] + [
+        replace(WEIGHTS, lexicon=size, oov=oov, unigram=unigram)
+        for size in (2_000, 5_000, 10_000, 20_000, 40_000)
+        for oov in (-1.0, -2.0, -3.0, -4.0)
+        for unigram in (0.0, 0.5, 1.0)
+    ]
+    found = []
+    for weights in grid:
+        scored = [fold_cer(weights, fold) for fold in folds]
+        found.append((weights, scored))
+        print(
+            f"words {weights.lexicon:6d} oov {weights.oov:4.1f} unigram {weights.unigram:4.2f}: "
+            + " | ".join(
+                f"fold {k} {cer_:.4f} ({parts})" for k, (cer_, parts) in enumerate(scored)
+            ),
+            flush=True,
+        )
+    for k in (0, 1):
+        best = min(found, key=lambda f: f[1][k][0])
+        print(
+            f"chosen on fold {k}: words {best[0].lexicon} oov {best[0].oov} unigram "
+            f"{best[0].unigram}; held out (fold {1 - k}) {best[1][1 - k][0]:.4f} against "
+            f"{found[0][1][1 - k][0]:.4f} without a word list"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few images of each kind")
@@ -352,6 +413,7 @@ def main() -> None:
     parser.add_argument("--settings", action="store_true", help="the measured settings")
     parser.add_argument("--tune", action="store_true", help="LM weights, cross-validated")
     parser.add_argument("--tune-case", action="store_true", help="the case prices")
+    parser.add_argument("--tune-words", action="store_true", help="the word list")
     parser.add_argument("-v", "--verbose", action="store_true", help="lines decoded apart")
     args = parser.parse_args()
     real = real_samples(args.data, args.quick)
@@ -361,6 +423,9 @@ def main() -> None:
     print(f"English character LM ready in {time.perf_counter() - t0:.1f}s (built or cached)")
     if args.tune_case:
         tune_case(real)
+        return
+    if args.tune_words:
+        tune_words(real)
         return
     if args.tune:
         tune([s for s in real if s.kind.endswith("line")] + drawn)

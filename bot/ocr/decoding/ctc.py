@@ -10,10 +10,13 @@ summed), each scored
     log P(prefix | image) + alpha * log P_lm(prefix) + beta * characters
 
 so the LM can prefer "would" to "mould" where the image leaves the two close, and cannot
-where the image is clear. A user's own words (:mod:`bot.ocr.decoding.hotwords`) add to the
-LM's part where a prefix has one whole, and a prefix spelling one has room of its own in the
-beam. Labels under ``prune`` at a step are never tried, and a step that is blank for sure
-(most steps between letters) costs almost nothing.
+where the image is clear. With a word list (:mod:`bot.ocr.decoding.wordlist`), a word that
+is none of the language's common words pays ``Weights.oov`` and a common one earns
+``Weights.unigram`` for how common it is ("mever" -> "never"). A user's own words
+(:mod:`bot.ocr.decoding.hotwords`) add to the LM's part where a prefix has one whole, and a
+prefix spelling one has room of its own in the beam. Labels under ``prune`` at a step are
+never tried, and a step that is blank for sure (most steps between letters) costs almost
+nothing.
 
 Plain numpy and Python: the measured alternative (pyctcdecode with a kenlm word model)
 turned more unreadable stretches into real but wrong words; see bench/README.md.
@@ -29,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.ocr.decoding.hotwords import Hotwords
+from bot.ocr.decoding.wordlist import WORDS, Wordlist
 
 BLANK = 0
 _NEG = -math.inf
@@ -42,6 +46,10 @@ class CharScorer(Protocol):
     def knows(self, char: str) -> bool: ...
 
     def logp(self, context: str, char: str) -> float: ...
+
+
+# What scores a reading's language: the character model, and the word list if any.
+Models = tuple[CharScorer, Wordlist | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,12 @@ class Weights:
     # ... and a word capitalised inside a sentence ("Read chapter Five"; 0 for German,
     # which capitalises its nouns)
     capital_word: float = 0.0
+    # The word list (:mod:`bot.ocr.decoding.wordlist`; both 0: none): what a word costs
+    # that is none of the language's ``lexicon`` most frequent words, and what a word among
+    # them earns per Zipf unit above an ordinary word's
+    oov: float = 0.0
+    unigram: float = 0.0
+    lexicon: int = WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +154,11 @@ def beam_search(
     lm: CharScorer,
     weights: Weights = Weights(),
     hotwords: Hotwords | None = None,
+    words: Wordlist | None = None,
 ) -> str:
     """The best reading by image and language model together (see the module docstring),
-    helped along where it spells one of ``hotwords``."""
+    helped along where it spells one of ``hotwords``; with ``words``, a word of the reading
+    that is none of them pays their price (:mod:`bot.ocr.decoding.wordlist`)."""
     if probs.shape[0] == 0:
         return ""
     sure_blank = probs[:, BLANK] >= 1.0 - weights.prune
@@ -159,10 +175,10 @@ def beam_search(
             for beam in beams.values():
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
-        beams = _step(beams, steps[t], labels, lm, weights, hotwords)
+        beams = _step(beams, steps[t], labels, (lm, words), weights, hotwords)
     # a guest still spelling a user's word is no reading
     done = [p for p, b in beams.items() if not b.guest or _whole(b, hotwords)]
-    best = max(done, key=lambda prefix: _ranked(beams[prefix], lm, weights, hotwords))
+    best = max(done, key=lambda p: _ranked(beams[p], (lm, words), weights, hotwords))
     return " ".join(best.split())
 
 
@@ -170,7 +186,7 @@ def _step(
     beams: dict[str, _Beam],
     candidates: list[tuple[int, float]],
     labels: list[str],
-    lm: CharScorer,
+    models: Models,
     weights: Weights,
     hotwords: Hotwords | None,
 ) -> dict[str, _Beam]:
@@ -180,7 +196,7 @@ def _step(
         beam = following.get(prefix)
         if beam is None:
             beam = following[prefix] = _child(
-                parent, char, lm, weights, hotwords, prefix[:-1], char.lower() in here
+                parent, char, models, weights, hotwords, prefix[:-1], char.lower() in here
             )
         elif parent.guest and not beam.guest:
             return  # the beams kept anyway are scored as without hotwords (guests come last)
@@ -219,7 +235,7 @@ def _step(
 def _child(
     parent: _Beam,
     char: str,
-    lm: CharScorer,
+    models: Models,
     weights: Weights,
     hotwords: Hotwords | None,
     before: str,
@@ -229,7 +245,7 @@ def _child(
     the same text); ``cased``: the image allows its small letter too."""
     if not char:
         return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest)
-    lm_score, context = _extend(parent, char, lm, weights, before=before, cased=cased)
+    lm_score, context = _extend(parent, char, models, weights, before=before, cased=cased)
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
@@ -240,27 +256,41 @@ def _child(
 def _extend(
     parent: _Beam,
     char: str,
-    lm: CharScorer,
+    models: Models,
     weights: Weights,
     before: str = "",
     cased: bool = False,
 ) -> tuple[float, str]:
     """The LM score and context after ``char``, written after ``before`` (``cased``: the
     image allows its small letter too, see :func:`_case`)."""
+    lm, words = models
     lower = lm.fold(char)
     if char.isspace():
         if parent.context == " ":
             # a space after a space, or a space after a digit or sign: nothing to score
             return parent.lm, " "
-        return parent.lm + weights.alpha * lm.logp(parent.context, " ") + weights.beta, " "
+        return parent.lm + _ended(parent.context, models, weights) + weights.beta, " "
     if len(lower) == 1 and lm.knows(lower):
         score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
         score += _case(before, char, weights, cased)
+        if words is not None and words.leaves(parent.context[1:], parent.context[1:] + lower):
+            score += weights.oov
         return parent.lm + score, parent.context + lower
     # digits, signs, other scripts: the word before ends here (so a sign is no way to
     # dodge the price of ending a word), and the next letter starts a new one
-    end = 0.0 if parent.context == " " else weights.alpha * lm.logp(parent.context, " ")
+    end = 0.0 if parent.context == " " else _ended(parent.context, models, weights)
     return parent.lm + end + weights.unknown, " "
+
+
+def _ended(context: str, models: Models, weights: Weights) -> float:
+    """What ending the word ``context`` (a boundary, then its folded letters) scores: the
+    LM's price of the boundary after it, and the word list's term
+    (:meth:`bot.ocr.decoding.wordlist.Wordlist.ended`)."""
+    lm, words = models
+    end = weights.alpha * lm.logp(context, " ")
+    if words is not None:
+        end += words.ended(context[1:], weights.oov, weights.unigram)
+    return end
 
 
 def _case(before: str, char: str, weights: Weights, cased: bool) -> float:
@@ -295,12 +325,12 @@ def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
     return hotwords is not None and hotwords.whole(beam.token) > 0
 
 
-def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | None) -> float:
-    """A finished beam's score: a word left open is closed (its end scored by the LM, a
-    whole hotword's bonus earned)."""
+def _ranked(beam: _Beam, models: Models, weights: Weights, hotwords: Hotwords | None) -> float:
+    """A finished beam's score: a word left open is closed (its end scored by the LM and
+    the word list, a whole hotword's bonus earned)."""
     end = 0.0
     if beam.context != " ":
-        end = weights.alpha * lm.logp(beam.context, " ")
+        end = _ended(beam.context, models, weights)
     if hotwords is not None:
         end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end

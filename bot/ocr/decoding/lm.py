@@ -288,8 +288,11 @@ def load(path: Path) -> CharLM:
 
 
 def warm(languages: tuple[str, ...] = ("en",)) -> None:
-    """Have these languages' models ready now (at start, not on a user's photo); the
-    others are built or loaded on first use."""
+    """Have these languages' models and word lists ready now (at start, not on a user's
+    photo); the others are built or loaded on first use."""
+    from bot.ocr.decoding import wordlist
+
     for language in languages:
         if supported(language):
             model(language)
+            wordlist.wordlist(language)
