@@ -28,10 +28,11 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.ocr.decoding.hotwords import Hotwords
+from bot.ocr.decoding.hotwords import Hotwords, Shown
 
 BLANK = 0
 _NEG = -math.inf
+_LOG2 = math.log(2.0)
 
 
 class CharScorer(Protocol):
@@ -120,6 +121,9 @@ class _Beam:
     token: str | None = ""  # the hotword the current word spells so far (Hotwords.step)
     # kept only for the hotword it spells (room beyond the width) until the word is whole
     guest: bool = False
+    # the image has shown another letter since the token, a whole hotword, was read: the
+    # word written goes on, so reading it as the user's word earns nothing (Hotwords.ran_on)
+    ran_on: bool = False
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -153,13 +157,14 @@ def beam_search(
         likely = np.flatnonzero(probs[t] >= weights.prune).tolist()
         steps[t] = [(i, math.log(float(probs[t, i]))) for i in likely]
     beams: dict[str, _Beam] = {"": _Beam(0.0, _NEG, 0.0, " ")}
+    shown = hotwords.shown(probs, labels) if hotwords is not None else []
     for t in range(probs.shape[0]):
         if sure_blank[t]:
             step = math.log(float(probs[t, BLANK]))
             for beam in beams.values():
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
-        beams = _step(beams, steps[t], labels, lm, weights, hotwords)
+        beams = _step(beams, steps[t], labels, lm, weights, hotwords, shown[t] if shown else None)
     # a guest still spelling a user's word is no reading
     done = [p for p, b in beams.items() if not b.guest or _whole(b, hotwords)]
     best = max(done, key=lambda prefix: _ranked(beams[prefix], lm, weights, hotwords))
@@ -173,19 +178,23 @@ def _step(
     lm: CharScorer,
     weights: Weights,
     hotwords: Hotwords | None,
+    shown: Shown | None = None,
 ) -> dict[str, _Beam]:
     following: dict[str, _Beam] = {}
+    carried: dict[str, float] = {}  # log P of each prefix's paths that read no new label
 
     def add(prefix: str, blank: float, label: float, parent: _Beam, char: str) -> None:
         beam = following.get(prefix)
         if beam is None:
             beam = following[prefix] = _child(
-                parent, char, lm, weights, hotwords, prefix[:-1], char.lower() in here
+                parent, char, lm, weights, hotwords, prefix[:-1], char.lower() in here, shown
             )
         elif parent.guest and not beam.guest:
             return  # the beams kept anyway are scored as without hotwords (guests come last)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
+        if shown is not None and not char:
+            carried[prefix] = _logadd(carried.get(prefix, _NEG), _logadd(blank, label))
 
     # letters the image allows in either case here: only between those does case cost
     here = {labels[index] for index, _ in candidates}
@@ -213,7 +222,20 @@ def _step(
     for prefix, beam in spelling[: hotwords.room]:
         beam.guest = True
         kept[prefix] = beam
+    for prefix, beam in kept.items():
+        if shown is not None and beam.token in hotwords.words:
+            _run_on(beam, beams.get(prefix), carried.get(prefix, _NEG), prefix, shown)
     return kept
+
+
+def _run_on(beam: _Beam, before: _Beam | None, carried: float, prefix: str, shown: Shown) -> None:
+    """Whether the image has shown another letter since ``beam``'s whole hotword was read:
+    as its likelier paths have it (``carried``: those that read the word's last letter at an
+    earlier step, ``before``'s), a step showing a letter passed over, or read here."""
+    if before is None or carried < beam.total() - _LOG2:
+        beam.ran_on = False
+    else:
+        beam.ran_on = before.ran_on or Hotwords.ran_on(shown, prefix[-1])
 
 
 def _child(
@@ -224,15 +246,21 @@ def _child(
     hotwords: Hotwords | None,
     before: str,
     cased: bool,
+    shown: Shown | None = None,
 ) -> _Beam:
     """A new prefix: ``parent``'s (spelling ``before``) with ``char`` read after it (none:
-    the same text); ``cased``: the image allows its small letter too."""
+    the same text); ``cased``: the image allows its small letter too; ``shown``: what the
+    image shows at this step (:meth:`Hotwords.shown`)."""
     if not char:
-        return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest)
+        return _Beam(
+            _NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest, parent.ran_on
+        )
     lm_score, context = _extend(parent, char, lm, weights, before=before, cased=cased)
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
+    if bonus and (parent.ran_on or (shown is not None and Hotwords.ran_on(shown, before[-1]))):
+        bonus = 0.0  # the word written goes on where this reading ends it ("bearer[s]")
     # a guest that has read the user's word whole is a beam like any other
     return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
 
@@ -292,7 +320,7 @@ _SENTENCE_END = frozenset(".!?:;")
 
 
 def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
-    return hotwords is not None and hotwords.whole(beam.token) > 0
+    return hotwords is not None and not beam.ran_on and hotwords.whole(beam.token) > 0
 
 
 def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | None) -> float:
@@ -301,6 +329,6 @@ def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | 
     end = 0.0
     if beam.context != " ":
         end = weights.alpha * lm.logp(beam.context, " ")
-    if hotwords is not None:
+    if hotwords is not None and not beam.ran_on:
         end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end

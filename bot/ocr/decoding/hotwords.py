@@ -20,8 +20,12 @@ common ones already.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
 
 from bot.ocr.decoding.lm import skeleton
 
@@ -36,6 +40,10 @@ ROOM = 3
 SHORTEST = 5
 # Characters that may stand inside a token (where a user's word has them).
 _JOINERS = frozenset("'\u2019-")
+
+# What the image shows at a step: its likeliest label's letter, folded ("" for the blank, a
+# space, a digit or a sign), and whether the step before showed the same (the letter goes on).
+Shown = tuple[str, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,21 @@ class Hotwords:
     def whole(self, token: str | None) -> float:
         """What a token ended here earns: the bonus if it is a user's word."""
         return self.bonus * len(token) if token and token in self.words else 0.0
+
+    @staticmethod
+    def shown(probs: NDArray[np.float32], labels: Sequence[str]) -> list[Shown]:
+        """What the image shows at each step of ``probs`` (T x ``labels``)."""
+        best = probs.argmax(axis=1).tolist()
+        letters = [_folded(labels[i]) if i and labels[i].isalpha() else "" for i in best]
+        return [(x, t > 0 and x == letters[t - 1]) for t, x in enumerate(letters)]
+
+    @staticmethod
+    def ran_on(shown: Shown, last: str) -> bool:
+        """The image shows a letter here that is not the rest of ``last``, the letter that
+        ended a user's word: the word written goes on ("bearer" read in "bearers", or
+        "Russel" in "Russell"), and a reading that ends it here earns no bonus."""
+        letter, same = shown
+        return bool(letter) and not (same and letter == _folded(last))
 
 
 def fold(text: str) -> str:
