@@ -4,14 +4,15 @@ so a name the language model does not know can be read.
 
 The words are folded as the Vietnamese model folds letters (lower case, no diacritics:
 RapidOCR cannot write most of them, and ``bot.ocr.decide.words`` writes them back). A
-reading earns :data:`BONUS` per character of a whole user's word it read (at the word's end);
-while it is only spelling the start of one, it earns nothing, but has room of its own in the
-beam (:data:`ROOM` readings besides the beam's width), so it is neither pruned before the word
-is whole nor pushes out the readings the image and the language model prefer: a reading that
-turns out not to be the user's word leaves the others as they were. (pyctcdecode's hotword
-scorer scores a partial word instead: in a beam of 6, that pushed right readings out on real
-handwriting; bench/README.md.) Tokens are letters, with an apostrophe or hyphen inside where a
-user's word has one; anything else ends one.
+reading earns :data:`BONUS` per character of a whole user's word it read (at the word's end,
+and only where the image ends the word too: a user's "bearer" never shortens "bearers",
+:meth:`Hotwords.ran_on`); while it is only spelling the start of one, it earns nothing, but
+has room of its own in the beam (:data:`ROOM` readings besides the beam's width), so it is
+neither pruned before the word is whole nor pushes out the readings the image and the
+language model prefer: a reading that turns out not to be the user's word leaves the others
+as they were. (pyctcdecode's hotword scorer scores a partial word instead: in a beam of 6,
+that pushed right readings out on real handwriting; bench/README.md.) Tokens are letters,
+with an apostrophe or hyphen inside where a user's word has one; anything else ends one.
 
 Only the user's words that are rare in the line's language are hotwords (names, terms:
 :func:`bot.ocr.decide.words.rare`), of :data:`SHORTEST` letters or more: the model knows the
