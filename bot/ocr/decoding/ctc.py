@@ -121,9 +121,10 @@ class _Beam:
     token: str | None = ""  # the hotword the current word spells so far (Hotwords.step)
     # kept only for the hotword it spells (room beyond the width) until the word is whole
     guest: bool = False
-    # the image has shown another letter since the token, a whole hotword, was read: the
-    # word written goes on, so reading it as the user's word earns nothing (Hotwords.ran_on)
-    ran_on: bool = False
+    # the hotword the token spells passed over a letter the image shows (see _astray) ...
+    skipped: bool = False
+    # ... or its last letter was read where the image shows none: no bonus for it then
+    faint: bool = False
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -222,20 +223,34 @@ def _step(
     for prefix, beam in spelling[: hotwords.room]:
         beam.guest = True
         kept[prefix] = beam
-    for prefix, beam in kept.items():
-        if shown is not None and beam.token in hotwords.words:
-            _run_on(beam, beams.get(prefix), carried.get(prefix, _NEG), prefix, shown)
+    if shown is not None:
+        for prefix, beam in kept.items():
+            if beam.token is not None:
+                _astray(beam, prefix, beams, carried.get(prefix, _NEG), shown)
     return kept
 
 
-def _run_on(beam: _Beam, before: _Beam | None, carried: float, prefix: str, shown: Shown) -> None:
-    """Whether the image has shown another letter since ``beam``'s whole hotword was read:
-    as its likelier paths have it (``carried``: those that read the word's last letter at an
-    earlier step, ``before``'s), a step showing a letter passed over, or read here."""
+def _astray(
+    beam: _Beam, prefix: str, beams: dict[str, _Beam], carried: float, shown: Shown
+) -> None:
+    """Whether ``beam``, spelling a hotword, strays from the image, as its likelier paths
+    have it: its last letter read here where the image shows none ("Nguyens" read in
+    "Nguyen" and a speck); or read before (``carried``: the paths of the same text a step
+    ago) and a letter shown since, passed over ("bearer" read in "bearers", "Jonson" in
+    "Johnson"). Letters the image leaves unsure may be read otherwise; none it shows skipped."""
+    before = beams.get(prefix)
     if before is None or carried < beam.total() - _LOG2:
-        beam.ran_on = False
+        if not beam.token:  # a space or sign read: a user's word may start after it
+            beam.skipped = beam.faint = False
+            return
+        parent = beams.get(prefix[:-1])
+        beam.skipped, beam.faint = parent is not None and parent.skipped, not shown.letter
+    elif not beam.token:
+        # a word passed over: the next one read starts no user's word
+        beam.token = None if shown.fresh else beam.token
     else:
-        beam.ran_on = before.ran_on or Hotwords.ran_on(shown, prefix[-1])
+        beam.skipped = before.skipped or shown.fresh
+        beam.faint = before.faint
 
 
 def _child(
@@ -253,13 +268,18 @@ def _child(
     image shows at this step (:meth:`Hotwords.shown`)."""
     if not char:
         return _Beam(
-            _NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest, parent.ran_on
-        )
+            _NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest,
+            parent.skipped, parent.faint,
+        )  # fmt: skip
     lm_score, context = _extend(parent, char, lm, weights, before=before, cased=cased)
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
-    if bonus and (parent.ran_on or (shown is not None and Hotwords.ran_on(shown, before[-1]))):
+    if shown is not None and token == "" and not shown.gap:
+        # a space or sign the image does not show here ends no user's word, nor starts one
+        # ("pall bearer" read in "pallbearer")
+        token, bonus = None, 0.0
+    if bonus and (_strays(parent) or (shown is not None and shown.fresh)):
         bonus = 0.0  # the word written goes on where this reading ends it ("bearer[s]")
     # a guest that has read the user's word whole is a beam like any other
     return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
@@ -319,8 +339,12 @@ def _mid_sentence(before: str) -> bool:
 _SENTENCE_END = frozenset(".!?:;")
 
 
+def _strays(beam: _Beam) -> bool:
+    return beam.skipped or beam.faint
+
+
 def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
-    return hotwords is not None and not beam.ran_on and hotwords.whole(beam.token) > 0
+    return hotwords is not None and not _strays(beam) and hotwords.whole(beam.token) > 0
 
 
 def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | None) -> float:
@@ -329,6 +353,6 @@ def _ranked(beam: _Beam, lm: CharScorer, weights: Weights, hotwords: Hotwords | 
     end = 0.0
     if beam.context != " ":
         end = weights.alpha * lm.logp(beam.context, " ")
-    if hotwords is not None and not beam.ran_on:
+    if hotwords is not None and not _strays(beam):
         end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end

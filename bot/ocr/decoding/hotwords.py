@@ -5,8 +5,8 @@ so a name the language model does not know can be read.
 The words are folded as the Vietnamese model folds letters (lower case, no diacritics:
 RapidOCR cannot write most of them, and ``bot.ocr.decide.words`` writes them back). A
 reading earns :data:`BONUS` per character of a whole user's word it read (at the word's end,
-and only where the image ends the word too: a user's "bearer" never shortens "bearers",
-:meth:`Hotwords.ran_on`); while it is only spelling the start of one, it earns nothing, but
+and only where the image agrees, :func:`bot.ocr.decoding.ctc.beam_search`: a user's "bearer"
+never shortens "bearers"); while it is only spelling the start of one, it earns nothing, but
 has room of its own in the beam (:data:`ROOM` readings besides the beam's width), so it is
 neither pruned before the word is whole nor pushes out the readings the image and the
 language model prefer: a reading that turns out not to be the user's word leaves the others
@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,9 +43,13 @@ SHORTEST = 5
 # Characters that may stand inside a token (where a user's word has them).
 _JOINERS = frozenset("'\u2019-")
 
-# What the image shows at a step: its likeliest label's letter, folded ("" for the blank, a
-# space, a digit or a sign), and whether the step before showed the same (the letter goes on).
-Shown = tuple[str, bool]
+
+class Shown(NamedTuple):
+    """What the image shows at a step of the recognizer's output."""
+
+    letter: str  # its likeliest label's letter, folded ("" for the blank, a space, a sign)
+    fresh: bool  # a letter starts here (the step before showed another, or none)
+    gap: bool  # a space or a sign at least as likely as not: a word may end or start here
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +80,21 @@ class Hotwords:
 
     @staticmethod
     def shown(probs: NDArray[np.float32], labels: Sequence[str]) -> list[Shown]:
-        """What the image shows at each step of ``probs`` (T x ``labels``)."""
+        """What the image shows at each step of ``probs`` (T x ``labels``, column 0 the
+        blank). A space the recognizer left out and :mod:`bot.ocr.decoding.spaces` put back
+        has an even chance: it counts as shown."""
         best = probs.argmax(axis=1).tolist()
+        spaces = [i for i, label in enumerate(labels) if label.isspace()]
+        spaced = (probs[:, spaces].sum(axis=1) >= 0.5).tolist()
         letters = [_folded(labels[i]) if i and labels[i].isalpha() else "" for i in best]
-        return [(x, t > 0 and x == letters[t - 1]) for t, x in enumerate(letters)]
-
-    @staticmethod
-    def ran_on(shown: Shown, last: str) -> bool:
-        """The image shows a letter here that is not the rest of ``last``, the letter that
-        ended a user's word: the word written goes on ("bearer" read in "bearers", or
-        "Russel" in "Russell"), and a reading that ends it here earns no bonus."""
-        letter, same = shown
-        return bool(letter) and not (same and letter == _folded(last))
+        return [
+            Shown(
+                x,
+                bool(x) and (t == 0 or x != letters[t - 1]),
+                spaced[t] or (best[t] > 0 and not x),
+            )
+            for t, x in enumerate(letters)
+        ]
 
 
 def fold(text: str) -> str:
