@@ -275,12 +275,13 @@ def _child(
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
-    if shown is not None and token == "" and not shown.gap:
-        # a space or sign the image does not show here ends no user's word, nor starts one
-        # ("pall bearer" read in "pallbearer")
-        token, bonus = None, 0.0
     if bonus and (_strays(parent) or (shown is not None and shown.fresh)):
         bonus = 0.0  # the word written goes on where this reading ends it ("bearer[s]")
+    if shown is not None and token == "" and not shown.gap:
+        # a space or sign the image does not show here starts no user's word ("pall bearer"
+        # read in "pallbearer"); it may end one (ending it so or with a digit read next to
+        # it alike: "invoice 2041" and "invoice2041" are the image's to choose between)
+        token = None
     # a guest that has read the user's word whole is a beam like any other
     return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
 

@@ -49,7 +49,7 @@ class Shown(NamedTuple):
 
     letter: str  # its likeliest label's letter, folded ("" for the blank, a space, a sign)
     fresh: bool  # a letter starts here (the step before showed another, or none)
-    gap: bool  # a space or a sign at least as likely as not: a word may end or start here
+    gap: bool  # a space or a sign at least as likely as not: a word may start after it
 
 
 @dataclass(frozen=True, slots=True)
