@@ -233,7 +233,7 @@ def _step(
 def _astray(
     beam: _Beam, prefix: str, beams: dict[str, _Beam], carried: float, shown: Shown
 ) -> None:
-    """Whether ``beam``, spelling a hotword, strays from the image, as its likelier paths
+    """Mark whether ``beam``, spelling a hotword, strays from the image, as its likelier paths
     have it: its last letter read here where the image shows none ("Nguyens" read in
     "Nguyen" and a speck); or read before (``carried``: the paths of the same text a step
     ago) and a letter shown since, passed over ("bearer" read in "bearers", "Jonson" in
