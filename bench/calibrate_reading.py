@@ -52,12 +52,10 @@ from bot.ocr.decide.combined import (
     LineModel,
     Models,
     features,
-    punctuated,
     shipped_models,
+    shown_text,
 )
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
-from bot.ocr.decide.lexicon import numbers_as_written
-from bot.ocr.decide.syllables import repair
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
@@ -98,19 +96,21 @@ def samples_of(
 ) -> dict[str, list[Sample]]:
     """Samples by model key: "<script>/<shown reader>" for two readers, "<script>" for
     RapidOCR alone. A line is right when its CER is at most ``wrong_cer`` (spacing aside)."""
-    script = script_of(resolve(language))
+    code = resolve(language)
+    script = script_of(code)
     truth = [normalise(t, language) for t in lines]
     out: dict[str, list[Sample]] = defaultdict(list)
     for shown in shown_readers(script):
         readings = [_reading(e, shown) for e in evidence]
         others = [_reading(e, "tesseract" if shown == "rapid" else "rapid") for e in evidence]
-        as_shown = [_as_shown(r, o, language) for r, o in zip(readings, others, strict=True)]
+        # the text the user is shown (the bot's own: numbers as written, Vietnamese mended)
+        as_shown = [shown_text(shown, e.rapid, e.tesseract, code) for e in evidence]
         texts = [normalise(text, language) for text, _ in as_shown]
         paired = {o: g for g, o in align_lines(truth, texts)}
         for o in range(len(evidence)):
             reading = readings[o]
             other = others[o]
-            if not reading.text or as_shown[o][1]:
+            if not reading.text or as_shown[o].guessed:
                 continue  # "could not read", or a guessed word: flagged whatever the model says
             g = paired.get(o)
             right = g is not None and cer(truth[g], texts[o]) <= wrong_cer
@@ -119,17 +119,6 @@ def samples_of(
             if shown == "rapid":
                 out[script.value].append((reading, None, 0.0, language, right))
     return out
-
-
-def _as_shown(reading: Reading, other: Reading, language: str) -> tuple[str, bool]:
-    """The text a user is shown for ``reading`` (numbers as written, no space before a
-    closing sign; Vietnamese words Tesseract could not read rewritten), and whether a word of
-    it is a guess (its line is capped unsure whatever the model says)."""
-    code = resolve(language)
-    if script_of(code) is Script.VIETNAMESE:
-        mended = repair(reading.text, other.text)
-        return mended.text, mended.guessed
-    return punctuated(numbers_as_written(reading.text, language), code), False
 
 
 def _reading(item: LineEvidence, reader: str) -> Reading:

@@ -35,6 +35,7 @@ from pathlib import Path
 from bench.common import (
     THRESHOLD,
     DrawnNote,
+    GtOutcome,
     Tally,
     drawn_set,
     make_engine,
@@ -101,22 +102,25 @@ async def evaluate(label: str, notes: list[DrawnNote], engine_name: str, wrong_c
           f"{time.perf_counter() - t0:.0f}s, 4 ways")  # fmt: skip
     sizes = [len(v["others"].weights) for v in per_note if v["others"] is not None]
     print(f"   'others' vocabulary: {min(sizes)}-{max(sizes)} words per note")
-    base: list[list[bool]] = []
+    base: list[list[GtOutcome]] = []
     for way in WAYS:
         tally, flips, changed = Tally(), Counter[str](), 0
+        shown: list[str] = []
         for i, (note, page) in enumerate(zip(notes, pages[way], strict=True)):
             if isinstance(page, Exception):
                 print(f"   {way}: engine error on {note.name}: {page!r}")
                 continue
             score = match_page(note.lines, page, language=note.language, wrong_cer=wrong_cer)
             tally.add(score)
-            wrong = [g.wrong for g in score.gt]
             if way == "none":
-                base.append(wrong)
+                base.append(score.gt)
             else:
-                for before, after in zip(base[i], wrong, strict=True):
-                    flips["right -> wrong"] += not before and after
-                    flips["wrong -> right"] += before and not after
+                for before, after in zip(base[i], score.gt, strict=True):
+                    if before.wrong != after.wrong:
+                        flip = "wrong -> right" if before.wrong else "right -> wrong"
+                        flips[flip] += 1
+                        shown.append(f"     {flip}: {before.read!r} -> {after.read!r}"
+                                     f" (written {before.truth!r})")  # fmt: skip
                 first = pages["none"][i]
                 if isinstance(first, Page):
                     changed += sum(
@@ -129,6 +133,8 @@ async def evaluate(label: str, notes: list[DrawnNote], engine_name: str, wrong_c
             f"right->wrong={flips['right -> wrong']} wrong->right={flips['wrong -> right']} "
             f"lines changed (text or flag) vs none={changed}"
         )
+        for flipped in shown:
+            print(flipped)
 
 
 NAMES = (

@@ -1,6 +1,7 @@
 """A user's rare words as hotwords of the beam search (issue 18 part 2), on made-up
 probabilities: a reading the image leaves close to a user's word becomes it; the start of
-one, or a clear image, changes nothing; no words, no change."""
+one, a user's word that starts or ends the word written or skips a letter of it, or a clear
+image, changes nothing; no words, no change."""
 
 from __future__ import annotations
 
@@ -38,6 +39,44 @@ def test_only_a_whole_word_counts() -> None:
     # and short words are no hotwords (too many near neighbours)
     assert read(matrix(*TELL), "tel") == read(matrix(*TELL)) == "tell"
     assert hotwords.of(("tele",)) is None
+
+
+def test_a_user_word_that_starts_the_written_word_leaves_it_whole() -> None:
+    # "tellat" written (as "bearers" with the user's "bearer"): the word goes on after "tella"
+    tellat = (*TELL, {"a": 0.9}, {}, {"t": 0.8}, {"t": 0.8})
+    assert read(matrix(*tellat)) == read(matrix(*tellat), "tella") == "tellat"
+    # the same inside a line: no bonus for ending the word where the image shows a letter
+    line = matrix(*tellat, {" ": 0.9}, {"c": 0.9}, {"a": 0.9}, {"t": 0.9})
+    assert read(line) == read(line, "tella") == "tellat cat"
+    # where the LM would end the word sooner, the user's word does not make it so: "tellae"
+    # is read "tell" (the LM knows "tell"), never "tella"
+    tellae = matrix(*TELL, {"a": 0.9}, {"e": 0.8}, {"e": 0.5})
+    assert read(tellae) == read(tellae, "tella") == "tell"
+
+
+def test_a_letter_the_image_shows_is_never_skipped_for_a_users_word() -> None:
+    # "tellca" written (as "Johnson" with the user's "Jonson"): "tella" would drop the "c"
+    tellca = matrix(*TELL, {"c": 0.8}, {"a": 0.9}, {" ": 0.9}, {"c": 0.9}, {"a": 0.9},
+                    {"t": 0.9})  # fmt: skip
+    assert read(tellca) == read(tellca, "tella") == "tellca cat"
+
+
+def test_a_user_word_is_no_word_the_image_does_not_delimit() -> None:
+    # "catella" written, a space hardly likelier than a slip between "ca" and "tella": the
+    # user's "tella" is not split off the end of it
+    catella = matrix({"c": 0.9}, {"a": 0.9}, {" ": 0.05}, *TELL, {"a": 0.9})
+    assert read(catella, "tella") == read(catella)
+    # "tella" and a speck (5% a "t"): the user's "tellat" does not lengthen it
+    speck = matrix(*TELL, {"a": 0.9}, {"t": 0.05}, {})
+    assert read(speck, "tellat") == read(speck)
+
+
+def test_a_user_word_ended_by_the_image_still_wins() -> None:
+    # the user's word, then blanks (its letter's run going on) and a space, then a word
+    probs = matrix(*TELL, {"a": 0.5, "e": 0.45}, {"e": 0.5}, {}, {" ": 0.9}, {"c": 0.9},
+                   {"a": 0.9}, {"t": 0.9})  # fmt: skip
+    assert read(probs) == "tella cat"
+    assert read(probs, "telle") == "telle cat"
 
 
 def test_a_clear_image_outweighs_the_users_words() -> None:

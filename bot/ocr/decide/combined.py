@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import exp
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
@@ -230,8 +231,38 @@ class CombinedModel:
 
     def line(self, evidence: LineEvidence, language: Language) -> Line:
         verdict = decide(evidence.rapid, evidence.tesseract, language, self.models)
-        text = punctuated(tidy(verdict.text, language), language) if verdict.text else ""
+        text = shown_text(verdict.reader, evidence.rapid, evidence.tesseract, language).text
         return Line(text, verdict.confidence, evidence.box, verdict.source)
+
+
+class Shown(NamedTuple):
+    """The text a user is shown for a line, and whether a word of it is a guess (its line
+    then stays unsure however sure the reading)."""
+
+    text: str
+    guessed: bool
+
+
+def shown_text(
+    reader: str, rapid: Reading | None, tesseract: Reading | None, language: Language
+) -> Shown:
+    """What a user is shown for a line read by ``rapid`` and ``tesseract`` (None: that reader
+    did not run) where deciding shows ``reader``'s reading ("rapid" or "tesseract"; "":
+    none): numbers as written (:func:`numbers_as_written`), Chinese and Japanese without
+    Tesseract's gaps (:func:`tidy`), no space before a closing sign (:func:`punctuated`);
+    Tesseract's Vietnamese with the words it could not read rewritten, RapidOCR's reading as
+    evidence (:func:`repair`). :meth:`CombinedModel.line` and the labels of
+    bench.calibrate_reading both come through here, so what is fitted is what is shown."""
+    read, other = (rapid, tesseract) if reader == "rapid" else (tesseract, rapid)
+    if not reader or read is None or not read.text:
+        return Shown("", guessed=False)
+    if script_of(language) is Script.VIETNAMESE:
+        if reader == "rapid":
+            return Shown(read.text, guessed=False)  # it cannot write the marks: capped unsure
+        mended = repair(read.text, other.text if other is not None else "")
+        return Shown(mended.text, mended.guessed)
+    written = numbers_as_written(read.text, language.code)
+    return Shown(punctuated(tidy(written, language), language), guessed=False)
 
 
 # A space a reader put between a word and the sign that closes it ("occasion .", "Sir :"),

@@ -31,11 +31,12 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.ocr.decoding.hotwords import Hotwords
+from bot.ocr.decoding.hotwords import Hotwords, Shown
 from bot.ocr.decoding.wordlist import WORDS, Wordlist
 
 BLANK = 0
 _NEG = -math.inf
+_LOG2 = math.log(2.0)
 
 
 class CharScorer(Protocol):
@@ -134,6 +135,10 @@ class _Beam:
     token: str | None = ""  # the hotword the current word spells so far (Hotwords.step)
     # kept only for the hotword it spells (room beyond the width) until the word is whole
     guest: bool = False
+    # the hotword the token spells passed over a letter the image shows (see _astray) ...
+    skipped: bool = False
+    # ... or its last letter was read where the image shows none: no bonus for it then
+    faint: bool = False
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -169,13 +174,16 @@ def beam_search(
         likely = np.flatnonzero(probs[t] >= weights.prune).tolist()
         steps[t] = [(i, math.log(float(probs[t, i]))) for i in likely]
     beams: dict[str, _Beam] = {"": _Beam(0.0, _NEG, 0.0, " ")}
+    shown = hotwords.shown(probs, labels) if hotwords is not None else []
     for t in range(probs.shape[0]):
         if sure_blank[t]:
             step = math.log(float(probs[t, BLANK]))
             for beam in beams.values():
                 beam.blank, beam.label = beam.total() + step, _NEG
             continue
-        beams = _step(beams, steps[t], labels, (lm, words), weights, hotwords)
+        beams = _step(
+            beams, steps[t], labels, (lm, words), weights, hotwords, shown[t] if shown else None
+        )
     # a guest still spelling a user's word is no reading
     done = [p for p, b in beams.items() if not b.guest or _whole(b, hotwords)]
     best = max(done, key=lambda p: _ranked(beams[p], (lm, words), weights, hotwords))
@@ -189,19 +197,23 @@ def _step(
     models: Models,
     weights: Weights,
     hotwords: Hotwords | None,
+    shown: Shown | None = None,
 ) -> dict[str, _Beam]:
     following: dict[str, _Beam] = {}
+    carried: dict[str, float] = {}  # log P of each prefix's paths that read no new label
 
     def add(prefix: str, blank: float, label: float, parent: _Beam, char: str) -> None:
         beam = following.get(prefix)
         if beam is None:
             beam = following[prefix] = _child(
-                parent, char, models, weights, hotwords, prefix[:-1], char.lower() in here
+                parent, char, models, weights, hotwords, prefix[:-1], char.lower() in here, shown
             )
         elif parent.guest and not beam.guest:
             return  # the beams kept anyway are scored as without hotwords (guests come last)
         beam.blank = _logadd(beam.blank, blank)
         beam.label = _logadd(beam.label, label)
+        if shown is not None and not char:
+            carried[prefix] = _logadd(carried.get(prefix, _NEG), _logadd(blank, label))
 
     # letters the image allows in either case here: only between those does case cost
     here = {labels[index] for index, _ in candidates}
@@ -229,7 +241,34 @@ def _step(
     for prefix, beam in spelling[: hotwords.room]:
         beam.guest = True
         kept[prefix] = beam
+    if shown is not None:
+        for prefix, beam in kept.items():
+            if beam.token is not None:
+                _astray(beam, prefix, beams, carried.get(prefix, _NEG), shown)
     return kept
+
+
+def _astray(
+    beam: _Beam, prefix: str, beams: dict[str, _Beam], carried: float, shown: Shown
+) -> None:
+    """Mark whether ``beam``, spelling a hotword, strays from the image, as its likelier paths
+    have it: its last letter read here where the image shows none ("Nguyens" read in
+    "Nguyen" and a speck); or read before (``carried``: the paths of the same text a step
+    ago) and a letter shown since, passed over ("bearer" read in "bearers", "Jonson" in
+    "Johnson"). Letters the image leaves unsure may be read otherwise; none it shows skipped."""
+    before = beams.get(prefix)
+    if before is None or carried < beam.total() - _LOG2:
+        if not beam.token:  # a space or sign read: a user's word may start after it
+            beam.skipped = beam.faint = False
+            return
+        parent = beams.get(prefix[:-1])
+        beam.skipped, beam.faint = parent is not None and parent.skipped, not shown.letter
+    elif not beam.token:
+        # a word passed over: the next one read starts no user's word
+        beam.token = None if shown.fresh else beam.token
+    else:
+        beam.skipped = before.skipped or shown.fresh
+        beam.faint = before.faint
 
 
 def _child(
@@ -240,15 +279,27 @@ def _child(
     hotwords: Hotwords | None,
     before: str,
     cased: bool,
+    shown: Shown | None = None,
 ) -> _Beam:
     """A new prefix: ``parent``'s (spelling ``before``) with ``char`` read after it (none:
-    the same text); ``cased``: the image allows its small letter too."""
+    the same text); ``cased``: the image allows its small letter too; ``shown``: what the
+    image shows at this step (:meth:`Hotwords.shown`)."""
     if not char:
-        return _Beam(_NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest)
+        return _Beam(
+            _NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest,
+            parent.skipped, parent.faint,
+        )  # fmt: skip
     lm_score, context = _extend(parent, char, models, weights, before=before, cased=cased)
     if hotwords is None:
         return _Beam(_NEG, _NEG, lm_score, context)
     token, bonus = hotwords.step(parent.token, char)
+    if bonus and (_strays(parent) or (shown is not None and shown.fresh)):
+        bonus = 0.0  # the word written goes on where this reading ends it ("bearer[s]")
+    if shown is not None and token == "" and not shown.gap:
+        # a space or sign the image does not show here starts no user's word ("pall bearer"
+        # read in "pallbearer"); it may end one (ending it so or with a digit read next to
+        # it alike: "invoice 2041" and "invoice2041" are the image's to choose between)
+        token = None
     # a guest that has read the user's word whole is a beam like any other
     return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
 
@@ -321,8 +372,12 @@ def _mid_sentence(before: str) -> bool:
 _SENTENCE_END = frozenset(".!?:;")
 
 
+def _strays(beam: _Beam) -> bool:
+    return beam.skipped or beam.faint
+
+
 def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
-    return hotwords is not None and hotwords.whole(beam.token) > 0
+    return hotwords is not None and not _strays(beam) and hotwords.whole(beam.token) > 0
 
 
 def _ranked(beam: _Beam, models: Models, weights: Weights, hotwords: Hotwords | None) -> float:
@@ -331,6 +386,6 @@ def _ranked(beam: _Beam, models: Models, weights: Weights, hotwords: Hotwords | 
     end = 0.0
     if beam.context != " ":
         end = _ended(beam.context, models, weights)
-    if hotwords is not None:
+    if hotwords is not None and not _strays(beam):
         end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end
