@@ -60,6 +60,7 @@ class Repair:
     guessed: bool
 
 
+@lru_cache(maxsize=256)  # deciding judges a line's repair, and the text shown is the same
 def repair(tesseract: str, rapid: str) -> Repair:
     """Tesseract's reading of a Vietnamese line with its broken words rewritten and its specks
     dropped, RapidOCR's reading of the same line (``""``: none) as evidence."""
