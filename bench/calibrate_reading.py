@@ -53,9 +53,9 @@ from bot.ocr.decide.combined import (
     Models,
     features,
     shipped_models,
-    shown_text,
 )
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.shown import shown_text
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve

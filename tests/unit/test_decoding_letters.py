@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.ocr.decide.combined import punctuated
+from bot.ocr.decide.shown import punctuated
 from bot.ocr.decoding import alphabet, ctc, lm
 from bot.ocr.languages import resolve
 

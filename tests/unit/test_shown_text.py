@@ -1,10 +1,11 @@
-"""The text a user is shown for a line (bot.ocr.decide.combined.shown_text): what the bot
+"""The text a user is shown for a line (bot.ocr.decide.shown.shown_text): what the bot
 replies with, and what bench.calibrate_reading labels right or wrong, from one function."""
 
 from __future__ import annotations
 
-from bot.ocr.decide.combined import CombinedModel, decide, shipped_models, shown_text
+from bot.ocr.decide.combined import CombinedModel, decide, shipped_models
 from bot.ocr.decide.evidence import LineEvidence, Reading
+from bot.ocr.decide.shown import shown_text
 from bot.ocr.languages import resolve
 
 
