@@ -31,6 +31,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.ocr.decoding import case
 from bot.ocr.decoding.hotwords import Hotwords, Shown
 from bot.ocr.decoding.wordlist import WORDS, Wordlist
 
@@ -313,7 +314,7 @@ def _extend(
     cased: bool = False,
 ) -> tuple[float, str]:
     """The LM score and context after ``char``, written after ``before`` (``cased``: the
-    image allows its small letter too, see :func:`_case`)."""
+    image allows its small letter too, see :func:`bot.ocr.decoding.case.price`)."""
     lm, words = models
     lower = lm.fold(char)
     if char.isspace():
@@ -323,7 +324,7 @@ def _extend(
         return parent.lm + _ended(parent.context, models, weights) + weights.beta, " "
     if len(lower) == 1 and lm.knows(lower):
         score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
-        score += _case(before, char, weights, cased)
+        score += case.price(before, char, cased, weights.capital_word, weights.inner_capital)
         if words is not None and words.leaves(parent.context[1:], parent.context[1:] + lower):
             score += weights.oov
         return parent.lm + score, parent.context + lower
@@ -342,34 +343,6 @@ def _ended(context: str, models: Models, weights: Weights) -> float:
     if words is not None:
         end += words.ended(context[1:], weights.oov, weights.unigram)
     return end
-
-
-def _case(before: str, char: str, weights: Weights, cased: bool) -> float:
-    """log P of the case of the letter ``char`` written after ``before`` (the text so far).
-    A capital is charged only where the image allows its small letter too (``cased``): the
-    price chooses between the two, it never makes a letter vanish. A lone "I" inside a
-    sentence (English "I") is charged once a letter follows it, not when written."""
-    start = not before or before[-1].isspace()
-    if start:
-        capital = cased and char.isupper() and char != "I"
-        return weights.capital_word if capital and _mid_sentence(before) else 0.0
-    word = before.split()[-1]
-    if word == "I" and _mid_sentence(before[:-1]):
-        return weights.capital_word
-    if cased and char.isupper() and word[-1].isalpha() and word[-1].islower():
-        return weights.inner_capital
-    return 0.0
-
-
-def _mid_sentence(before: str) -> bool:
-    """A word written after ``before`` stands inside a sentence (not first in the line, nor
-    after a full stop or a colon)."""
-    words = before.split()
-    return bool(words) and words[-1][-1] not in _SENTENCE_END
-
-
-# A capital after one of these (or at the start of a line) starts a sentence.
-_SENTENCE_END = frozenset(".!?:;")
 
 
 def _strays(beam: _Beam) -> bool:
