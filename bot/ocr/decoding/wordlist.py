@@ -98,10 +98,16 @@ def of(words: list[tuple[str, float]]) -> Wordlist:
     return Wordlist(zipf, tuple(sorted(zipf)))
 
 
-@lru_cache(maxsize=8)
 def wordlist(language: str, size: int = WORDS) -> Wordlist:
     """The language's ``size`` most frequent words in the installed wordfreq, folded as its
-    character model folds letters (Vietnamese to its skeleton). Nothing is downloaded."""
+    character model folds letters (Vietnamese to its skeleton). Nothing is downloaded. Built
+    once a language and size, however the size is passed (``lm.warm`` builds the one the
+    beam search then uses)."""
+    return _built(language, size)
+
+
+@lru_cache(maxsize=8)
+def _built(language: str, size: int) -> Wordlist:
     from wordfreq import get_frequency_dict, top_n_list
 
     from bot.ocr.decoding import lm
