@@ -423,11 +423,14 @@ class DrawnNote:
     image: bytes
 
 
-def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
+def drawn_set(
+    seeds: Sequence[int], *, quick: bool = False, held_out: bool = False
+) -> list[DrawnNote]:
     """Labelled notes: print and handwriting-like fonts, photo effects, en/vi/zh.
 
     Each seed picks different lines, sizes and damage, so calibration (one set of seeds)
-    and evaluation (another) do not share images.
+    and evaluation (another) do not share images. ``held_out``: other notes' lines, never
+    tuned on (:mod:`bench.held_out`), in the same fonts and damage.
     """
     import random
 
@@ -457,6 +460,10 @@ def drawn_set(seeds: Sequence[int], *, quick: bool = False) -> list[DrawnNote]:
         ("jpeg", Effects(jpeg_quality=25, noise=0.05)),
         ("photo", Effects(skew_degrees=-2.0, shadow=True, blur_radius=1.0, jpeg_quality=40)),
     ]
+    if held_out:
+        from bench.held_out import LINES
+
+        styles = [(lang, font, LINES[lang]) for lang, font, _ in styles]
     notes: list[DrawnNote] = []
     for seed in seeds:
         rng = random.Random(seed)

@@ -117,8 +117,13 @@ def main() -> None:
         ),
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list unflagged errors")
+    parser.add_argument(
+        "--held-out-texts", action="store_true", help="other notes' lines (bench/held_out.py)"
+    )
     args = parser.parse_args()
-    notes = drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
+    notes = drawn_set(
+        QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick, held_out=args.held_out_texts
+    )
     engines = {
         "both": ("tesseract", "aspose"),
         "all": ("rapid+tesseract", "rapid", "tesseract", "aspose"),

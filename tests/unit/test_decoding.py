@@ -64,6 +64,23 @@ def test_the_beam_search_sums_every_path_of_a_prefix() -> None:
     assert ctc.beam_search(probs, LABELS, WORDS, neutral) == "cat"
 
 
+def test_the_language_model_leaves_a_comma_the_image_shows_to_the_image() -> None:
+    # "cat, tea": the comma is likelier than not (0.6), and the LM does not model signs; a
+    # word ended by the comma must score as a word ended by the space, or the comma is lost
+    labels = [*LABELS[:-1], ",", " "]
+    steps: list[dict[str, float]] = [
+        {"c": 0.9}, {}, {"a": 0.9}, {}, {"t": 0.9}, {",": 0.6}, {" ": 0.9},
+        {"t": 0.9}, {}, {"e": 0.9}, {}, {"a": 0.9},
+    ]  # fmt: skip
+    probs = np.zeros((len(steps), len(labels)), dtype=np.float32)
+    for t, step in enumerate(steps):
+        for label, p in step.items():
+            probs[t, labels.index(label)] = p
+        probs[t, 0] = 1.0 - sum(step.values())
+    weights = ctc.Weights(alpha=1.0, beta=3.0, width=8, prune=0.01)
+    assert ctc.beam_search(probs, labels, WORDS, weights) == "cat, tea"
+
+
 def test_a_one_read_as_a_letter_in_an_english_ordinal_is_put_back() -> None:
     both = Reading("Pay rent before the Ist", 0.99)
     verdict = decide(both, both, resolve("en"), shipped_models())

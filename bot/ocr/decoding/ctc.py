@@ -329,9 +329,14 @@ def _extend(
             score += weights.oov
         return parent.lm + score, parent.context + lower
     # digits, signs, other scripts: the word before ends here (so a sign is no way to
-    # dodge the price of ending a word), and the next letter starts a new one
-    end = 0.0 if parent.context == " " else _ended(parent.context, models, weights)
-    return parent.lm + end + weights.unknown, " "
+    # dodge the price of ending a word), and the next letter starts a new one. A word
+    # ended by a sign earns what a word ended by a space earns (the space after the sign
+    # then scores nothing): else the LM would charge every comma and full stop the
+    # space's bonus, and "ink, batteries" would lose its comma to the image's doubt
+    if parent.context == " ":
+        return parent.lm + weights.unknown, " "
+    ended = _ended(parent.context, models, weights) + weights.beta
+    return parent.lm + ended + weights.unknown, " "
 
 
 def _ended(context: str, models: Models, weights: Weights) -> float:
@@ -355,10 +360,11 @@ def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
 
 def _ranked(beam: _Beam, models: Models, weights: Weights, hotwords: Hotwords | None) -> float:
     """A finished beam's score: a word left open is closed (its end scored by the LM and
-    the word list, a whole hotword's bonus earned)."""
+    the word list, a whole hotword's bonus earned, and the bonus of the boundary: as a
+    word ended by a sign earns it, a line's last word ends as well without one)."""
     end = 0.0
     if beam.context != " ":
-        end = _ended(beam.context, models, weights)
+        end = _ended(beam.context, models, weights) + weights.beta
     if hotwords is not None and not _strays(beam):
         end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end
