@@ -120,7 +120,7 @@ def test_a_word_space_the_recognizer_dropped_is_put_back_where_the_gap_is() -> N
     assert reading.text == "caet"
     after = spaces.missing(img, reading, probs, space=6)
     assert after == [1]
-    assert spaces.restored(reading.text, after) == "ca et"
+    assert spaces.restored(reading.text, after) == ("ca et", [2])
     spaced = spaces.with_spaces(probs, reading, after, space=6)
     assert ctc.greedy(spaced, LABELS).text == "ca et"
 
