@@ -108,15 +108,26 @@ def decode(
     spaced, at = spaces.restored(first.text, after)
     if not (use_lm and lm.supported(language)) or first.score >= sure:
         return Decoded(greedy, spaced, spaced, first.score, **doubt)
-    probs = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
     if language in _CAPITAL_NOUNS:
         weights = replace(weights, capital_word=0.0)
     words = (
         wordlist.wordlist(language, weights.lexicon) if weights.oov or weights.unigram else None
     )
-    text = ctc.beam_search(probs, labels, lm.model(language), weights, hotwords, words)
+    model = lm.model(language)
+    gapped = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
+    text = ctc.beam_search(gapped, labels, model, weights, hotwords, words)
+    if after and _digits(text) < _digits(spaced):
+        # The character LM reads no digits: one lost next to a space put back was the
+        # space's doing (a word earns its end, and "at 4 pm" read "at pm", the space the
+        # recognizer doubted before the 4 swapped for the one put back after it).
+        again = ctc.beam_search(probs, labels, model, weights, hotwords, words)
+        text = again if _digits(again) > _digits(text) else text
     text = spaces.kept(text, spaced, at, partial(_known, language, hotwords))
     return Decoded(greedy, spaced, text, first.score, **doubt)
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
 
 
 def _known(language: str, hotwords: Hotwords | None, word: str) -> bool:
