@@ -48,6 +48,8 @@ _CAPITAL_NOUNS = frozenset({"de"})
 # weights: above 1, i.e. the LM decodes every line (0.9 and 0.95 measured worse).
 SURE = 1.01
 # The chance a word space found in the ink gets in the beam search (the LM may undo it).
+# (0.5 let the beam drop a digit between two spaces put back: "at 3 pm" read "at pm".
+# 0.7 chosen with bench.decoding --tune-spaces, 2 folds; 0.7-0.9 read alike.)
 LM_SPACE_CHANCE = 0.7
 # ... and takes it away again only to make a word at least this common (Zipf, wordfreq:
 # "Stanford" 4.0; "atthe" 2.0, "dmitrivasquez" none) or one of the user's.

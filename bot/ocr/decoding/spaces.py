@@ -6,12 +6,15 @@ was read (the timesteps of :class:`bot.ocr.decoding.ctc.Greedy`; each timestep c
 :data:`STEP_PX` pixels of the line scaled to :data:`HEIGHT_PX` high). Between two
 characters read next to each other, the widest run of ink-free columns of the line's image
 is measured; a run clearly wider than the line's letter gaps, and wide for the height of
-its writing, is a word space.
+its writing, is a word space where the recognizer gave a space there a small chance, or
+where it is about as wide as the line's other word spaces (a handwriting-like face at 28
+px: "Call Okonkwo at3pm").
 
 The space is given back as a timestep of its own added to the probability matrix
-(:func:`with_spaces`): greedy decoding writes it; the beam search gets it as an even
-chance, and its language model takes it away again inside a word it knows (a typewriter's
-narrow "f" stands in a wide gap: "Stanf ord").
+(:func:`with_spaces`): greedy decoding writes it; the beam search gets it as a likely
+chance, and its language model may take it away again only to make a word (:func:`kept`:
+a typewriter's narrow "f" stands in a wide gap, "Stanf ord"; but not "3pm", nor two names
+joined).
 """
 
 from __future__ import annotations
