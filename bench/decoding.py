@@ -356,6 +356,18 @@ def tune_case(real: list[Sample]) -> None:
             print(f"inner capital {inner:4.1f}, capital word {word:4.1f}: " + ", ".join(errors))
 
 
+def two_folds(sets: dict[str, list[Read]]) -> list[dict[str, list[Read]]]:
+    """Each set split in two at random (the same split each run)."""
+    rng = random.Random(1)
+    folds: list[dict[str, list[Read]]] = [{}, {}]
+    for name, reads in sets.items():
+        order = list(range(len(reads)))
+        rng.shuffle(order)
+        for k in (0, 1):
+            folds[k][name] = [reads[i] for i in sorted(order[k::2])]
+    return folds
+
+
 def tune_words(real: list[Sample]) -> None:
     """The word list (``Weights.lexicon``, ``oov``, ``unigram``) on the real handwritten
     lines and the training seeds' drawn English notes, in 2 folds (each set split in two):
@@ -365,13 +377,7 @@ def tune_words(real: list[Sample]) -> None:
         "real lines": [read_crops(s) for s in real if s.kind == "handwritten-line"],
         "drawn en": [read_crops(s) for s in training_drawn()],
     }
-    rng = random.Random(1)
-    folds: list[dict[str, list[Read]]] = [{}, {}]
-    for name, reads in sets.items():
-        order = list(range(len(reads)))
-        rng.shuffle(order)
-        for k in (0, 1):
-            folds[k][name] = [reads[i] for i in sorted(order[k::2])]
+    folds = two_folds(sets)
 
     def fold_cer(weights: ctc.Weights, fold: dict[str, list[Read]]) -> tuple[float, str]:
         run, total, parts = decoder(weights), 0.0, []
@@ -452,13 +458,7 @@ def tune_spaces(real: list[Sample]) -> None:
     sum of the sets' CER of the LM reading, scored on the other fold, against main's
     setting before issue 18 part 4 (as near as the knobs go: the digit guard stays)."""
     sets = {name: [read_crops(s) for s in samples] for name, samples in spacing_sets(real).items()}
-    rng = random.Random(1)
-    folds: list[dict[str, list[Read]]] = [{}, {}]
-    for name, reads in sets.items():
-        order = list(range(len(reads)))
-        rng.shuffle(order)
-        for k in (0, 1):
-            folds[k][name] = [reads[i] for i in sorted(order[k::2])]
+    folds = two_folds(sets)
     knobs = (
         (spaces, "MIN_SPACE"), (spaces, "AS_WIDE_AS_READ"),
         (decoding_line, "LM_SPACE_CHANCE"), (decoding_line, "JOINED_ZIPF"),
