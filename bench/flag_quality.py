@@ -73,6 +73,7 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
         f"-> {engine_name}: recall {100 * overall.recall:.1f}% (target >= 97%), "
         f"precision {100 * overall.precision:.1f}% (target >= 90%), CER {overall.cer:.3f}"
     )
+    print(overall.spacing_row())
     print(f"   lines wrong only in their diacritics yet not flagged: {lost_marks}")
     print(
         f"   wrong yet read as real words and not flagged: "
@@ -83,6 +84,8 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
     if verbose:
         for miss in overall.misses[:30]:
             print("   wrong but not flagged:", miss)
+        for spaced in overall.spacing:
+            print("   wrong in spacing only:", spaced)
 
 
 def score(note: DrawnNote, page: Page, tallies: dict[str, Tally]) -> int:

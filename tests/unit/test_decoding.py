@@ -137,9 +137,31 @@ def test_a_word_space_the_recognizer_dropped_is_put_back_where_the_gap_is() -> N
     assert reading.text == "caet"
     after = spaces.missing(img, reading, probs, space=6)
     assert after == [1]
-    assert spaces.restored(reading.text, after) == "ca et"
+    assert spaces.restored(reading.text, after) == ("ca et", [2])
     spaced = spaces.with_spaces(probs, reading, after, space=6)
     assert ctc.greedy(spaced, LABELS).text == "ca et"
+
+
+@pytest.mark.parametrize(
+    ("spaced", "at", "read", "shown"),
+    [
+        # a space put back in a word the LM knows: the LM may take it away again
+        ("Stanf ord University", [5], "Stanford University", "Stanford University"),
+        # ... not to join a number and its unit, or two words it does not know
+        ("Call at 3 pm", [9], "Call at 3pm", "Call at 3 pm"),
+        ("Call Dmitri Vasquez", [11], "Call DmitriVasquez", "Call Dmitri Vasquez"),
+        ("ring at the door", [7], "ring atthe door", "ring at the door"),  # "atthe": no word
+        # a space it read elsewhere, or letters it changed there, are left as it reads them
+        ("at 3pm", [2], "at 3pm", "at 3pm"),
+        ("Pacife mould", [6], "Pacific would", "Pacific would"),
+    ],
+)
+def test_the_language_model_undoes_a_space_put_back_only_to_make_a_word(
+    spaced: str, at: list[int], read: str, shown: str
+) -> None:
+    known = {"stanford", "university", "call", "at", "ring", "door", "pacific", "would"}
+    assert [spaced[i] for i in at] == [" "] * len(at)
+    assert spaces.kept(read, spaced, at, lambda word: word.lower() in known) == shown
 
 
 def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word() -> None:
