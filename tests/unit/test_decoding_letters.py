@@ -82,7 +82,7 @@ def test_a_word_inside_a_sentence_is_read_small_where_the_image_allows_both() ->
     assert ctc.beam_search(first, LABELS, WORDS, CASED) == "Report"
 
 
-def test_a_word_with_two_capitals_then_small_letters_is_read_small_where_the_image_allows() -> None:
+def test_two_capitals_then_small_letters_are_read_small_where_the_image_allows() -> None:
     # "REport": a pen's "e" drawn tall is read as a capital; an acronym's plural ("PDFs")
     # is no such word, nor a word in capitals ("REPORT")
     probs = spelled("REport", at1={"E": 0.55, "e": 0.4})
