@@ -343,10 +343,13 @@ def _extend(
     # dodge the price of ending a word), and the next letter starts a new one. A word
     # ended by a sign earns what a word ended by a space earns (the space after the sign
     # then scores nothing): else the LM would charge every comma and full stop the
-    # space's bonus, and "ink, batteries" would lose its comma to the image's doubt
+    # space's bonus, and "ink, batteries" would lose its comma to the image's doubt. A
+    # word ended by a digit does not: a number written against a word ("at4 pm") is rare
     if parent.context == " ":
         return parent.lm + weights.unknown, " ", False
-    ended = _ended(parent.context, models, weights, parent.capital) + weights.beta
+    ended = _ended(parent.context, models, weights, parent.capital)
+    if not char.isdigit():
+        ended += weights.beta
     return parent.lm + ended + weights.unknown, " ", False
 
 
