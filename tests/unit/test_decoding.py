@@ -164,6 +164,24 @@ def test_the_language_model_undoes_a_space_put_back_only_to_make_a_word(
     assert spaces.kept(read, spaced, at, lambda word: word.lower() in known) == shown
 
 
+@pytest.mark.parametrize(
+    ("spaced", "read", "shown"),
+    [
+        # the image reads "kg" whole; the word list paid for the split ("k", "g" are
+        # common words, "kg" none of the commonest): the whole is a word, so it stays whole
+        ("2 kg sugar", "2 k g sugar", "2 kg sugar"),
+        ("walk around", "walk a round", "walk around"),
+        # a split whose whole is no word is the LM finding a space the recognizer lost
+        ("ring atthe door", "ring at the door", "ring at the door"),
+    ],
+)
+def test_the_language_model_splits_a_word_the_image_reads_whole_only_into_words(
+    spaced: str, read: str, shown: str
+) -> None:
+    known = {"kg", "around", "ring", "door", "walk"}
+    assert spaces.unsplit(read, spaced, lambda word: word.lower() in known) == shown
+
+
 def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word() -> None:
     # the recognizer was sure of "Pacife mould" but for its "f" and "m" (the LM changes
     # only what the image leaves close); the LM preferred "Pacific would"

@@ -124,7 +124,8 @@ def decode(
         # recognizer doubted before the 4 swapped for the one put back after it).
         again = ctc.beam_search(probs, labels, model, weights, hotwords, words)
         text = again if _digits(again) > _digits(text) else text
-    text = spaces.kept(text, spaced, at, partial(_known, language, hotwords))
+    known = partial(_known, language, hotwords)
+    text = spaces.unsplit(spaces.kept(text, spaced, at, known), spaced, known)
     return Decoded(greedy, spaced, text, first.score, **doubt)
 
 

@@ -193,6 +193,31 @@ def kept(text: str, spaced: str, at: list[int], known: Callable[[str], bool]) ->
     return text
 
 
+def unsplit(text: str, spaced: str, known: Callable[[str], bool]) -> str:
+    """The language model's reading ``text`` without the spaces it put between two letters
+    the image reads together (``spaced``: no gap in the ink there) where the two together
+    are a word ``known`` ("2 kg sugar" read "2 k g sugar": a single letter is a common
+    word, "kg" none of the 5,000 commonest, so the word list paid for the split). A split
+    whose whole is no word stays: that is the LM finding a space the recognizer lost
+    ("atthe" -> "at the")."""
+    matcher = SequenceMatcher(None, spaced, text, autojunk=False)
+    where = {a + k: b + k for a, b, size in matcher.get_matching_blocks() for k in range(size)}
+    joins = []
+    for p in range(len(spaced) - 1):
+        left, right = where.get(p), where.get(p + 1)
+        if left is None or right != left + 2 or text[left + 1] != " ":
+            continue
+        if not (spaced[p].isalpha() and spaced[p + 1].isalpha()):
+            continue
+        start = text.rfind(" ", 0, left) + 1
+        end = text.find(" ", right)
+        if known(text[start : left + 1] + text[right : len(text) if end < 0 else end]):
+            joins.append(left + 1)
+    for join in sorted(joins, reverse=True):
+        text = text[:join] + text[join + 1 :]
+    return text
+
+
 def one_word(word: str) -> str | None:
     """``word``'s letters, the signs it stands between set aside ("ford," -> "ford"); None
     where it holds anything but one run of letters ("3pm", "and/or")."""
