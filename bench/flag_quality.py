@@ -29,6 +29,7 @@ from bench.common import (
     THRESHOLD,
     DrawnNote,
     Tally,
+    drawn_fonts,
     drawn_set,
     group_of,
     make_engine,
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="list unflagged errors")
     args = parser.parse_args()
     notes = drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
+    print(f"drawn notes: {drawn_fonts()}")
     engines = {
         "both": ("tesseract", "aspose"),
         "all": ("rapid+tesseract", "rapid", "tesseract", "aspose"),
