@@ -55,6 +55,7 @@ from bot.ocr.decide.combined import (
     shipped_models,
 )
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.evidence import vietnamese_agreement as forgiving_agreement
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
@@ -114,7 +115,10 @@ def samples_of(
                 continue  # "could not read", or a guessed word: flagged whatever the model says
             g = paired.get(o)
             right = g is not None and cer(truth[g], texts[o]) <= wrong_cer
-            agree = agreement(reading.text, other.text, script)
+            if script is Script.VIETNAMESE:  # as deciding weighs it: the text shown
+                agree = forgiving_agreement(as_shown[o].text, other.text)
+            else:
+                agree = agreement(reading.text, other.text, script)
             out[f"{script.value}/{shown}"].append((reading, other, agree, language, right))
             if shown == "rapid":
                 out[script.value].append((reading, None, 0.0, language, right))

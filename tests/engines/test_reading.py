@@ -11,11 +11,13 @@ import json
 from collections.abc import AsyncIterator
 from importlib.metadata import version
 from pathlib import Path
+from unicodedata import normalize
 
 import pytest
 import pytest_asyncio
 
 from bot.ocr.decide.calibration import levenshtein
+from bot.ocr.decide.evidence import RAPID_WRITES
 from bot.ocr.decide.syllables import syllables
 from bot.ocr.engines import reading_engine
 from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
@@ -47,6 +49,10 @@ def test_the_shipped_models_are_the_ones_calibrated() -> None:
     for name, digest in rapid.MODELS.items():
         assert hashlib.sha256((rapid.model_dir() / name).read_bytes()).hexdigest() == digest
     assert rapid.check_models() == "3.10.0"
+    # Deciding forgives RapidOCR the Vietnamese letters it has no label for, and only those.
+    marks = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    vietnamese = {normalize("NFC", v + m) for v in "aăâeêioôơuưy" for m in marks} | {"đ"}
+    assert vietnamese & set(rapid.labels()) == RAPID_WRITES
 
 
 @pytest.mark.asyncio(loop_scope="module")

@@ -42,7 +42,14 @@ from math import exp
 from pathlib import Path
 
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
-from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.evidence import (
+    LineEvidence,
+    Reading,
+    Script,
+    agreement,
+    script_of,
+    vietnamese_agreement,
+)
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.decide.syllables import Repair, repair
@@ -290,7 +297,7 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
     # Judged as shown: specks dropped, a word whose letters the readers read between them
     # (syllables.read_through) rewritten.
     shown = replace(tesseract, text=mended.text)
-    agree = agreement(shown.text, rapid.text, Script.VIETNAMESE)
+    agree = vietnamese_agreement(shown.text, rapid.text)
     sure = models.for_both(Script.VIETNAMESE, "tesseract")(shown, rapid, agree, "vi")
     return _mended(Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract"), mended)
 
