@@ -110,10 +110,14 @@ def _has_glyph(font_name: str, letter: str) -> bool:
     # a base and a combining mark it has, as Comic Neue's ĩ, is drawn and counts as had).
     if letter.isspace():
         return True
-    return _inked(font_name, letter) != _inked(font_name, "\uffff")
+    return _inked(font_name, letter) != _notdef(font_name)
 
 
 @lru_cache(maxsize=64)
+def _notdef(font_name: str) -> bytes:
+    return _inked(font_name, "\uffff")
+
+
 def _inked(font_name: str, letter: str) -> bytes:
     size = 32
     img = Image.new("L", (4 * size, 3 * size))
