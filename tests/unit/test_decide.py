@@ -8,6 +8,7 @@ from bot.ocr.decide.evidence import (
     Script,
     agreement,
     base_letters,
+    rapid_contradicts,
     script_of,
     vietnamese_agreement,
 )
@@ -43,6 +44,24 @@ def test_rapid_leaving_out_letters_it_cannot_write_is_no_disagreement() -> None:
     dropped = decide(Reading("Hôm nay tri đp quá", 0.98), tesseract, resolve("vi"), MODELS)
     whole = decide(Reading("Hom nay troi dep qua", 0.98), tesseract, resolve("vi"), MODELS)
     assert dropped.confidence == whole.confidence
+
+
+def test_a_vowel_both_readers_can_write_read_two_ways_keeps_the_line_unsure() -> None:
+    # RapidOCR writes a and ê: where it read "mai" and "tin", Tesseract's "mũi" and "tiên"
+    # are in doubt (the page shows mai and tiền); a letter it cannot write is no doubt.
+    assert rapid_contradicts("Mua rau ngày mũi", "Mua rau ngày mai")
+    assert rapid_contradicts("Trả tiên điện", "Tr tin đin")
+    assert not rapid_contradicts("Trả tiền điện", "Tr tin đin")
+    assert not rapid_contradicts("Mua sữa và trứng", "Mua sa và trúmg")  # m for n: not a vowel
+    vi = resolve("vi")
+    doubted = decide(
+        Reading("Mua rau ngày mai", 0.99), Reading("Mua rau ngày mũi", 0.97), vi, MODELS
+    )
+    agreed = decide(
+        Reading("Mua rau ngày mai", 0.99), Reading("Mua rau ngày mai", 0.97), vi, MODELS
+    )
+    assert doubted.confidence is not None and doubted.confidence < 0.75
+    assert agreed.confidence is not None and agreed.confidence >= 0.75
 
 
 def test_vietnamese_shows_tesseract_and_rapid_alone_is_never_sure() -> None:
