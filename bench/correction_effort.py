@@ -124,7 +124,8 @@ async def _read(engine_name: str, jobs: list[tuple[bytes, str]]) -> list[Page | 
 async def run(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     totals: dict[str, Effort] = defaultdict(Effort)
-    drawn = drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
+    seeds = QUICK_SEEDS if args.quick else EVAL_SEEDS
+    drawn = drawn_set(seeds, quick=args.quick, held_out=args.held_out_texts)
     print(f"drawn notes: {drawn_fonts()}")
     results = await _read(args.engine, [(n.image, n.language) for n in drawn])
     for note, result in zip(drawn, results, strict=True):
@@ -191,6 +192,9 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threshold", type=int, default=THRESHOLD)
+    parser.add_argument(
+        "--held-out-texts", action="store_true", help="other notes' lines (bench/held_out.py)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -23,12 +23,16 @@ crop of loose lines; the shipped combination).
 --tune: the LM weights on drawn notes + real lines, cross-validated (2 folds).
 --tune-case: the case prices on real lines + drawn English notes of the training seeds.
 --tune-words: the word list's size and weights on the same sets, cross-validated (2 folds).
+--tune-spaces: the word-space thresholds (bot.ocr.decoding.spaces, line) on drawn English
+notes of the training seeds, the same lines drawn small and blurred, training lines with
+narrow word gaps and the real lines, cross-validated (2 folds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import string
 import time
@@ -41,7 +45,8 @@ from PIL import Image
 
 from bench.common import align_lines, cer, drawn_set, normalise
 from bot.ocr.decide.calibration import levenshtein
-from bot.ocr.decoding import crops, ctc, lm
+from bot.ocr.decoding import crops, ctc, lm, spaces
+from bot.ocr.decoding import line as decoding_line
 from bot.ocr.decoding.line import SURE, WEIGHTS, Decoded, decode
 from bot.ocr.find.lines import find_lines
 from bot.ocr.preprocess import prepare
@@ -351,6 +356,18 @@ def tune_case(real: list[Sample]) -> None:
             print(f"inner capital {inner:4.1f}, capital word {word:4.1f}: " + ", ".join(errors))
 
 
+def two_folds(sets: dict[str, list[Read]]) -> list[dict[str, list[Read]]]:
+    """Each set split in two at random (the same split each run)."""
+    rng = random.Random(1)
+    folds: list[dict[str, list[Read]]] = [{}, {}]
+    for name, reads in sets.items():
+        order = list(range(len(reads)))
+        rng.shuffle(order)
+        for k in (0, 1):
+            folds[k][name] = [reads[i] for i in sorted(order[k::2])]
+    return folds
+
+
 def tune_words(real: list[Sample]) -> None:
     """The word list (``Weights.lexicon``, ``oov``, ``unigram``) on the real handwritten
     lines and the training seeds' drawn English notes, in 2 folds (each set split in two):
@@ -360,13 +377,7 @@ def tune_words(real: list[Sample]) -> None:
         "real lines": [read_crops(s) for s in real if s.kind == "handwritten-line"],
         "drawn en": [read_crops(s) for s in training_drawn()],
     }
-    rng = random.Random(1)
-    folds: list[dict[str, list[Read]]] = [{}, {}]
-    for name, reads in sets.items():
-        order = list(range(len(reads)))
-        rng.shuffle(order)
-        for k in (0, 1):
-            folds[k][name] = [reads[i] for i in sorted(order[k::2])]
+    folds = two_folds(sets)
 
     def fold_cer(weights: ctc.Weights, fold: dict[str, list[Read]]) -> tuple[float, str]:
         run, total, parts = decoder(weights), 0.0, []
@@ -406,6 +417,97 @@ def tune_words(real: list[Sample]) -> None:
         )
 
 
+def spacing_sets(real: list[Sample]) -> dict[str, list[Sample]]:
+    """The sets the word-space thresholds are chosen on: none of flag_quality's seeds, no
+    page of the real notes, and not the dentist's line (bench.vocabulary draws it)."""
+    from bench.common import EN_LINES
+    from testkit.drawing import Effects, draw_words, note_png
+
+    pool = [t for t in EN_LINES if "dentist" not in t]
+    rng = random.Random(4321)
+    small, narrow = [], []
+    for font_name in ("sans", "serif", "comic", "femke", "script", "chancery", "dkg", "breip"):
+        for size, effects in (
+            (28, Effects(blur_radius=1.0, jpeg_quality=60)),
+            (30, Effects()),
+            (26, Effects(jpeg_quality=50)),
+        ):
+            for _ in range(2):
+                lines = tuple(rng.sample(pool, 4))
+                image = prepared(note_png(lines, font_name=font_name, size=size, effects=effects))
+                small.append(
+                    Sample(f"small/{font_name}/{size}", "drawn-small", "en", lines, image)
+                )
+        for gap in NARROW_GAPS:
+            for size in (28, 34):
+                text = rng.choice(pool)
+                image = draw_words(text, font_name=font_name, size=size, gap=gap)
+                narrow.append(
+                    Sample(f"narrow/{font_name}/{gap}", "drawn-narrow", "en", (text,), image)
+                )
+    return {
+        "drawn en": training_drawn(),
+        "drawn small": small,
+        "narrow": narrow,
+        "real lines": [s for s in real if s.kind.endswith("line")],
+    }
+
+
+def tune_spaces(real: list[Sample]) -> None:
+    """The word-space thresholds in 2 folds (each set split in two): each fold's best by the
+    sum of the sets' CER of the LM reading, scored on the other fold, against main's
+    setting before issue 18 part 4 (as near as the knobs go: the digit guard stays)."""
+    sets = {name: [read_crops(s) for s in samples] for name, samples in spacing_sets(real).items()}
+    folds = two_folds(sets)
+    knobs = (
+        (spaces, "MIN_SPACE"), (spaces, "AS_WIDE_AS_READ"),
+        (decoding_line, "LM_SPACE_CHANCE"), (decoding_line, "JOINED_ZIPF"),
+    )  # fmt: skip
+    shipped = tuple(getattr(module, name) for module, name in knobs)
+
+    def fold_cer(setting: tuple[float, ...], fold: dict[str, list[Read]]) -> tuple[float, str]:
+        for (module, name), value in zip(knobs, setting, strict=True):
+            setattr(module, name, value)
+        total, parts = 0.0, []
+        for name, reads in fold.items():
+            tally = Tally()
+            for read in reads:
+                out, _ = texts(read, decoder())
+                score(tally, read.sample, out["lm"], [])
+            total += tally.char_errors / max(1, tally.chars)
+            parts.append(f"{name} {tally.char_errors}/{tally.chars} ({tally.space_only})")
+        return total, ", ".join(parts)
+
+    # AS_WIDE_AS_READ inf: off (main before it); JOINED_ZIPF 0: the LM joins any letters
+    grid = [
+        (minimum, wide, chance, joined)
+        for minimum in (0.18, 0.22)
+        for wide in (math.inf, 1.2, 1.0, 0.8, 0.7)
+        for chance in (0.5, 0.7, 0.9)
+        for joined in (0.0, 2.5)
+    ]
+    before = (0.22, math.inf, 0.5, 0.0)
+    found = []
+    try:
+        for setting in [before, *grid]:
+            scored = [fold_cer(setting, fold) for fold in folds]
+            found.append((setting, scored))
+            print(
+                "min space {} as wide as read {} chance {} joined zipf {}: ".format(*setting)
+                + " | ".join(f"fold {k} {c:.4f} ({p})" for k, (c, p) in enumerate(scored)),
+                flush=True,
+            )
+        for k in (0, 1):
+            best = min(found[1:], key=lambda f: f[1][k][0])
+            print(
+                f"chosen on fold {k}: {best[0]}; held out (fold {1 - k}) "
+                f"{best[1][1 - k][0]:.4f} against {found[0][1][1 - k][0]:.4f} before"
+            )
+    finally:
+        for (module, name), value in zip(knobs, shipped, strict=True):
+            setattr(module, name, value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few images of each kind")
@@ -414,6 +516,7 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true", help="LM weights, cross-validated")
     parser.add_argument("--tune-case", action="store_true", help="the case prices")
     parser.add_argument("--tune-words", action="store_true", help="the word list")
+    parser.add_argument("--tune-spaces", action="store_true", help="the word-space thresholds")
     parser.add_argument("-v", "--verbose", action="store_true", help="lines decoded apart")
     args = parser.parse_args()
     real = real_samples(args.data, args.quick)
@@ -426,6 +529,9 @@ def main() -> None:
         return
     if args.tune_words:
         tune_words(real)
+        return
+    if args.tune_spaces:
+        tune_spaces(real)
         return
     if args.tune:
         tune([s for s in real if s.kind.endswith("line")] + drawn)

@@ -74,6 +74,7 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
         f"-> {engine_name}: recall {100 * overall.recall:.1f}% (target >= 97%), "
         f"precision {100 * overall.precision:.1f}% (target >= 90%), CER {overall.cer:.3f}"
     )
+    print(overall.spacing_row())
     print(f"   lines wrong only in their diacritics yet not flagged: {lost_marks}")
     print(
         f"   wrong yet read as real words and not flagged: "
@@ -84,6 +85,8 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
     if verbose:
         for miss in overall.misses[:30]:
             print("   wrong but not flagged:", miss)
+        for spaced in overall.spacing:
+            print("   wrong in spacing only:", spaced)
 
 
 def score(note: DrawnNote, page: Page, tallies: dict[str, Tally]) -> int:
@@ -118,8 +121,13 @@ def main() -> None:
         ),
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list unflagged errors")
+    parser.add_argument(
+        "--held-out-texts", action="store_true", help="other notes' lines (bench/held_out.py)"
+    )
     args = parser.parse_args()
-    notes = drawn_set(QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick)
+    notes = drawn_set(
+        QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick, held_out=args.held_out_texts
+    )
     print(f"drawn notes: {drawn_fonts()}")
     engines = {
         "both": ("tesseract", "aspose"),

@@ -99,11 +99,14 @@ async def evaluate(engine_name: str, data: Path, quick: bool, verbose: bool) -> 
         f"   wrong yet read as real words and not flagged: "
         f"{100 * overall.real_unflagged_share:.1f}% of ground-truth lines (target <= 1%)"
     )
+    print(overall.spacing_row())
     if skipped:
         print(f"   not run on Aspose (Chinese model not installed offline): {skipped}")
     if verbose:
         for miss in overall.misses[:40]:
             print("   wrong but not flagged:", miss)
+        for spaced in overall.spacing:
+            print("   wrong in spacing only:", spaced)
 
 
 def main() -> None:

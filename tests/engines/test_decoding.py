@@ -10,9 +10,11 @@ import pytest
 
 from bot.ocr.decoding import line
 from bot.ocr.engines import reading_engine
+from bot.ocr.find.lines import find_lines
 from bot.ocr.job.rapid_tesseract import BOTH
+from bot.ocr.preprocess import prepare
 from bot.ocr.readers import rapid
-from testkit.drawing import draw_lines, draw_words, note_png, to_bytes
+from testkit.drawing import Effects, draw_lines, draw_words, note_png, to_bytes
 
 # (text, font, word gap as a share of the font size): lines RapidOCR reads with spaces
 # missing (a normal space is about 0.3 of the size)
@@ -35,6 +37,31 @@ def test_spaces_dropped_in_narrow_gaps_are_put_back(text: str, font_name: str, g
     greedy, _ = rapid.read_line(image)
     assert greedy != text and greedy.replace(" ", "") == text.replace(" ", "")
     assert line.read(image, "en").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "font_name", "joined"),
+    [
+        ("Bus leaves at 8 am", "comic", "8am"),
+        ("Pay the gas bill by 30 June", "femke", "by30June"),
+        ("Pick up the parcel at 4 pm", "femke", "at4pm"),
+    ],
+)
+def test_a_narrow_space_next_to_a_number_is_read(text: str, font_name: str, joined: str) -> None:
+    # handwriting-like faces at 28 px, blurred and compressed, as a phone photo of a note
+    # would be: the recognizer reads the space before or after the number as nothing
+    data = note_png(
+        ("Pick up the dry cleaning", text),
+        font_name=font_name,
+        size=28,
+        effects=Effects(blur_radius=1.0, jpeg_quality=60),
+    )
+    image = prepare(data, max_bytes=20 << 20, max_pixels=60_000_000).image
+    (*_, last) = find_lines(image, rapid.detect_at(image, rapid.DETECT_SIDE))
+    (quad,) = last.pieces
+    decoded = line.read(rapid.crop(image, quad), "en")
+    assert joined in decoded.greedy
+    assert decoded.text == text
 
 
 def test_a_gap_in_the_ink_puts_a_space_back_without_the_language_model() -> None:

@@ -64,6 +64,23 @@ def test_the_beam_search_sums_every_path_of_a_prefix() -> None:
     assert ctc.beam_search(probs, LABELS, WORDS, neutral) == "cat"
 
 
+def test_the_language_model_leaves_a_comma_the_image_shows_to_the_image() -> None:
+    # "cat, tea": the comma is likelier than not (0.6), and the LM does not model signs; a
+    # word ended by the comma must score as a word ended by the space, or the comma is lost
+    labels = [*LABELS[:-1], ",", " "]
+    steps: list[dict[str, float]] = [
+        {"c": 0.9}, {}, {"a": 0.9}, {}, {"t": 0.9}, {",": 0.6}, {" ": 0.9},
+        {"t": 0.9}, {}, {"e": 0.9}, {}, {"a": 0.9},
+    ]  # fmt: skip
+    probs = np.zeros((len(steps), len(labels)), dtype=np.float32)
+    for t, step in enumerate(steps):
+        for label, p in step.items():
+            probs[t, labels.index(label)] = p
+        probs[t, 0] = 1.0 - sum(step.values())
+    weights = ctc.Weights(alpha=1.0, beta=3.0, width=8, prune=0.01)
+    assert ctc.beam_search(probs, labels, WORDS, weights) == "cat, tea"
+
+
 def test_a_one_read_as_a_letter_in_an_english_ordinal_is_put_back() -> None:
     both = Reading("Pay rent before the Ist", 0.99)
     verdict = decide(both, both, resolve("en"), shipped_models())
@@ -120,9 +137,31 @@ def test_a_word_space_the_recognizer_dropped_is_put_back_where_the_gap_is() -> N
     assert reading.text == "caet"
     after = spaces.missing(img, reading, probs, space=6)
     assert after == [1]
-    assert spaces.restored(reading.text, after) == "ca et"
+    assert spaces.restored(reading.text, after) == ("ca et", [2])
     spaced = spaces.with_spaces(probs, reading, after, space=6)
     assert ctc.greedy(spaced, LABELS).text == "ca et"
+
+
+@pytest.mark.parametrize(
+    ("spaced", "at", "read", "shown"),
+    [
+        # a space put back in a word the LM knows: the LM may take it away again
+        ("Stanf ord University", [5], "Stanford University", "Stanford University"),
+        # ... not to join a number and its unit, or two words it does not know
+        ("Call at 3 pm", [9], "Call at 3pm", "Call at 3 pm"),
+        ("Call Dmitri Vasquez", [11], "Call DmitriVasquez", "Call Dmitri Vasquez"),
+        ("ring at the door", [7], "ring atthe door", "ring at the door"),  # "atthe": no word
+        # a space it read elsewhere, or letters it changed there, are left as it reads them
+        ("at 3pm", [2], "at 3pm", "at 3pm"),
+        ("Pacife mould", [6], "Pacific would", "Pacific would"),
+    ],
+)
+def test_the_language_model_undoes_a_space_put_back_only_to_make_a_word(
+    spaced: str, at: list[int], read: str, shown: str
+) -> None:
+    known = {"stanford", "university", "call", "at", "ring", "door", "pacific", "would"}
+    assert [spaced[i] for i in at] == [" "] * len(at)
+    assert spaces.kept(read, spaced, at, lambda word: word.lower() in known) == shown
 
 
 def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word() -> None:

@@ -13,7 +13,9 @@ from bot.ocr.decoding import alphabet, ctc, lm
 from bot.ocr.languages import resolve
 
 FULL_COMMA = "\uff0c"
-LABELS = ["blank", "a", "d", "e", "n", "o", "p", "r", "t", "I", "R", "ス", FULL_COMMA, ",", " "]
+LABELS = [
+    "blank", "a", "d", "e", "n", "o", "p", "r", "t", "I", "R", "E", "ス", FULL_COMMA, ",", " ",
+]  # fmt: skip
 
 
 def matrix(*steps: dict[str, float]) -> Any:
@@ -78,6 +80,16 @@ def test_a_word_inside_a_sentence_is_read_small_where_the_image_allows_both() ->
     # a line starts a sentence: its first word keeps its capital
     first = spelled("Report", at0={"R": 0.55, "r": 0.4})
     assert ctc.beam_search(first, LABELS, WORDS, CASED) == "Report"
+
+
+def test_two_capitals_then_small_letters_are_read_small_where_the_image_allows() -> None:
+    # "REport": a pen's "e" drawn tall is read as a capital; an acronym's plural ("PDFs")
+    # is no such word, nor a word in capitals ("REPORT")
+    probs = spelled("REport", at1={"E": 0.55, "e": 0.4})
+    assert ctc.beam_search(probs, LABELS, WORDS, UNCASED) == "REport"
+    assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "Report"
+    clear = spelled("REport", at1={"E": 0.9})
+    assert ctc.beam_search(clear, LABELS, WORDS, CASED) == "REport"
 
 
 def test_english_i_inside_a_sentence_keeps_its_capital() -> None:

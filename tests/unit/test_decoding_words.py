@@ -71,3 +71,27 @@ def test_the_word_list_is_built_from_the_installed_wordfreq() -> None:
     assert english.ended("facul", -3.0, 0.5) == -3.0
     # contractions are split as the beam search reads them ("don't": "don", "t")
     assert english.state("don") == wordlist.KNOWN
+
+
+def test_a_name_inside_a_sentence_keeps_the_capital_a_common_word_loses() -> None:
+    # the image leaves each capital open (0.55 against 0.4): "five" is a common word, read
+    # small inside a sentence; "Kyoto" is none, so its capital is no sign of a misread
+    labels = [*LABELS[:-1], "F", "K", " "]
+
+    def doubted(text: str, at: int, big: str) -> Any:
+        rows = []
+        for i, char in enumerate(text):
+            step = {big: 0.55, big.lower(): 0.4} if i == at else {char.lower(): 0.95}
+            row = [step.get(label, 0.0) for label in labels]
+            row[0] = 1.0 - sum(step.values())
+            rows += [row, [1.0] + [0.0] * (len(labels) - 1)]
+        return np.array(rows, dtype=np.float32)
+
+    def best(probs: Any) -> str:
+        words = wordlist.wordlist("en", WEIGHTS.lexicon)
+        return ctc.beam_search(probs, labels, lm.model("en"), WEIGHTS, None, words)
+
+    assert wordlist.wordlist("en").common("five")
+    assert not wordlist.wordlist("en").common("kyoto")
+    assert best(doubted("we read five", 8, "F")) == "we read five"
+    assert best(doubted("visit kyoto", 6, "K")) == "visit Kyoto"

@@ -3,12 +3,14 @@
 from PIL import ImageOps
 
 from bench.common import DRAWN_STYLES
+from bench.held_out import LINES
 from testkit.drawing import draw_lines, lacks, runs
 
 
 def test_every_drawn_language_is_drawn_in_faces_that_have_all_its_letters() -> None:
     for language, face, lines in DRAWN_STYLES:
         assert lacks(face, "".join(lines)) == "", (language, face)
+        assert lacks(face, "".join(LINES[language])) == "", (language, face, "held out")
 
 
 def test_the_letters_a_face_lacks_are_found() -> None:

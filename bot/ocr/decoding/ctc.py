@@ -140,6 +140,9 @@ class _Beam:
     skipped: bool = False
     # ... or its last letter was read where the image shows none: no bonus for it then
     faint: bool = False
+    # the current word starts with a capital the image allows small, inside a sentence:
+    # its price is given back where the word ends if it is no common word (likely a name)
+    capital: bool = False
 
     def total(self) -> float:
         return _logadd(self.blank, self.label)
@@ -288,11 +291,11 @@ def _child(
     if not char:
         return _Beam(
             _NEG, _NEG, parent.lm, parent.context, parent.token, parent.guest,
-            parent.skipped, parent.faint,
+            parent.skipped, parent.faint, parent.capital,
         )  # fmt: skip
-    lm_score, context = _extend(parent, char, models, weights, before=before, cased=cased)
+    lm_score, context, capital = _extend(parent, char, models, weights, before=before, cased=cased)
     if hotwords is None:
-        return _Beam(_NEG, _NEG, lm_score, context)
+        return _Beam(_NEG, _NEG, lm_score, context, capital=capital)
     token, bonus = hotwords.step(parent.token, char)
     if bonus and (_strays(parent) or (shown is not None and shown.fresh)):
         bonus = 0.0  # the word written goes on where this reading ends it ("bearer[s]")
@@ -302,7 +305,9 @@ def _child(
         # it alike: "invoice 2041" and "invoice2041" are the image's to choose between)
         token = None
     # a guest that has read the user's word whole is a beam like any other
-    return _Beam(_NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus)
+    return _Beam(
+        _NEG, _NEG, lm_score + bonus, context, token, parent.guest and not bonus, capital=capital
+    )
 
 
 def _extend(
@@ -312,36 +317,55 @@ def _extend(
     weights: Weights,
     before: str = "",
     cased: bool = False,
-) -> tuple[float, str]:
-    """The LM score and context after ``char``, written after ``before`` (``cased``: the
-    image allows its small letter too, see :func:`bot.ocr.decoding.case.price`)."""
+) -> tuple[float, str, bool]:
+    """The LM score, context and :attr:`_Beam.capital` after ``char``, written after
+    ``before`` (``cased``: the image allows its small letter too, see
+    :mod:`bot.ocr.decoding.case`)."""
     lm, words = models
     lower = lm.fold(char)
     if char.isspace():
         if parent.context == " ":
             # a space after a space, or a space after a digit or sign: nothing to score
-            return parent.lm, " "
-        return parent.lm + _ended(parent.context, models, weights) + weights.beta, " "
+            return parent.lm, " ", False
+        ended = _ended(parent.context, models, weights, parent.capital)
+        return parent.lm + ended + weights.beta, " ", False
     if len(lower) == 1 and lm.knows(lower):
         score = weights.alpha * lm.logp(parent.context, lower) + weights.beta
         score += case.price(before, char, cased, weights.capital_word, weights.inner_capital)
         if words is not None and words.leaves(parent.context[1:], parent.context[1:] + lower):
             score += weights.oov
-        return parent.lm + score, parent.context + lower
+        capital = parent.capital
+        if parent.context == " ":
+            capital = case.capitalised(before, char, cased)
+            score += weights.capital_word if capital else 0.0
+        return parent.lm + score, parent.context + lower, capital
     # digits, signs, other scripts: the word before ends here (so a sign is no way to
-    # dodge the price of ending a word), and the next letter starts a new one
-    end = 0.0 if parent.context == " " else _ended(parent.context, models, weights)
-    return parent.lm + end + weights.unknown, " "
+    # dodge the price of ending a word), and the next letter starts a new one. A word
+    # ended by a sign earns what a word ended by a space earns (the space after the sign
+    # then scores nothing): else the LM would charge every comma and full stop the
+    # space's bonus, and "ink, batteries" would lose its comma to the image's doubt. A
+    # word ended by a digit does not: a number written against a word ("at4 pm") is rare
+    if parent.context == " ":
+        return parent.lm + weights.unknown, " ", False
+    ended = _ended(parent.context, models, weights, parent.capital)
+    if not char.isdigit():
+        ended += weights.beta
+    return parent.lm + ended + weights.unknown, " ", False
 
 
-def _ended(context: str, models: Models, weights: Weights) -> float:
+def _ended(context: str, models: Models, weights: Weights, capital: bool = False) -> float:
     """What ending the word ``context`` (a boundary, then its folded letters) scores: the
-    LM's price of the boundary after it, and the word list's term
-    (:meth:`bot.ocr.decoding.wordlist.Wordlist.ended`)."""
+    LM's price of the boundary after it, the word list's term
+    (:meth:`bot.ocr.decoding.wordlist.Wordlist.ended`), and, for a word written with a
+    capital inside a sentence (``capital``: it paid ``capital_word`` at its first letter,
+    so that the search weighs it all along) that is none of the list's words, that price
+    given back: "Read chapter Five" pays, a name such as "Kyoto" or "Siobhan" does not."""
     lm, words = models
     end = weights.alpha * lm.logp(context, " ")
     if words is not None:
         end += words.ended(context[1:], weights.oov, weights.unigram)
+        if capital and not words.common(context[1:]):
+            end -= weights.capital_word
     return end
 
 
@@ -355,10 +379,11 @@ def _whole(beam: _Beam, hotwords: Hotwords | None) -> bool:
 
 def _ranked(beam: _Beam, models: Models, weights: Weights, hotwords: Hotwords | None) -> float:
     """A finished beam's score: a word left open is closed (its end scored by the LM and
-    the word list, a whole hotword's bonus earned)."""
+    the word list, a whole hotword's bonus earned, and the bonus of the boundary: as a
+    word ended by a sign earns it, a line's last word ends as well without one)."""
     end = 0.0
     if beam.context != " ":
-        end = _ended(beam.context, models, weights)
+        end = _ended(beam.context, models, weights, beam.capital) + weights.beta
     if hotwords is not None and not _strays(beam):
         end += hotwords.whole(beam.token)
     return beam.total() + beam.lm + end

@@ -10,6 +10,7 @@ must see :attr:`Decoded.lm_changed`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +18,7 @@ from PIL import Image
 
 from bot.ocr.decoding import alphabet, ctc, lm, spaces, wordlist
 from bot.ocr.decoding.crops import tighter
-from bot.ocr.decoding.hotwords import Hotwords
+from bot.ocr.decoding.hotwords import Hotwords, fold
 
 # Tuned on drawn notes and the shared real handwritten lines (bench.decoding --tune).
 # (2-fold cross-validation picked the same weights on both folds: held-out CER 0.060 ->
@@ -47,7 +48,12 @@ _CAPITAL_NOUNS = frozenset({"de"})
 # weights: above 1, i.e. the LM decodes every line (0.9 and 0.95 measured worse).
 SURE = 1.01
 # The chance a word space found in the ink gets in the beam search (the LM may undo it).
-LM_SPACE_CHANCE = 0.5
+# (0.5 let the beam drop a digit between two spaces put back: "at 3 pm" read "at pm".
+# 0.7 chosen with bench.decoding --tune-spaces, 2 folds; 0.7-0.9 read alike.)
+LM_SPACE_CHANCE = 0.7
+# ... and takes it away again only to make a word at least this common (Zipf, wordfreq:
+# "Stanford" 4.0; "atthe" 2.0, "dmitrivasquez" none) or one of the user's.
+JOINED_ZIPF = 2.5
 # Scripts written without spaces between words.
 _UNSPACED = frozenset({"zh", "ja"})
 
@@ -101,17 +107,42 @@ def decode(
     if language in _UNSPACED:
         return Decoded(greedy, greedy, greedy, first.score, **doubt)
     after = spaces.missing(line, first, probs, len(labels) - 1)
-    spaced = " ".join(spaces.restored(first.text, after).split())
+    spaced, at = spaces.restored(first.text, after)
     if not (use_lm and lm.supported(language)) or first.score >= sure:
         return Decoded(greedy, spaced, spaced, first.score, **doubt)
-    probs = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
     if language in _CAPITAL_NOUNS:
         weights = replace(weights, capital_word=0.0)
     words = (
         wordlist.wordlist(language, weights.lexicon) if weights.oov or weights.unigram else None
     )
-    text = ctc.beam_search(probs, labels, lm.model(language), weights, hotwords, words)
+    model = lm.model(language)
+    gapped = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
+    text = ctc.beam_search(gapped, labels, model, weights, hotwords, words)
+    if after and _digits(text) < _digits(spaced):
+        # The character LM reads no digits: one lost next to a space put back was the
+        # space's doing (a word earns its end, and "at 4 pm" read "at pm", the space the
+        # recognizer doubted before the 4 swapped for the one put back after it).
+        again = ctc.beam_search(probs, labels, model, weights, hotwords, words)
+        text = again if _digits(again) > _digits(text) else text
+    text = spaces.kept(text, spaced, at, partial(_known, language, hotwords))
     return Decoded(greedy, spaced, text, first.score, **doubt)
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _known(language: str, hotwords: Hotwords | None, word: str) -> bool:
+    """``word`` is one word (signs aside), of the language's (:data:`JOINED_ZIPF`) or the
+    user's."""
+    from wordfreq import zipf_frequency
+
+    letters = spaces.one_word(word)
+    if letters is None:
+        return False
+    if hotwords is not None and hotwords.whole(fold(letters)) > 0:
+        return True
+    return zipf_frequency(letters, lm.WORDFREQ_CODE[language]) >= JOINED_ZIPF
 
 
 def read(

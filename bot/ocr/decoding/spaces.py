@@ -6,15 +6,22 @@ was read (the timesteps of :class:`bot.ocr.decoding.ctc.Greedy`; each timestep c
 :data:`STEP_PX` pixels of the line scaled to :data:`HEIGHT_PX` high). Between two
 characters read next to each other, the widest run of ink-free columns of the line's image
 is measured; a run clearly wider than the line's letter gaps, and wide for the height of
-its writing, is a word space.
+its writing, is a word space where the recognizer gave a space there a small chance, or
+where it is about as wide as the line's other word spaces (a handwriting-like face at 28
+px: "Call Okonkwo at3pm").
 
 The space is given back as a timestep of its own added to the probability matrix
-(:func:`with_spaces`): greedy decoding writes it; the beam search gets it as an even
-chance, and its language model takes it away again inside a word it knows (a typewriter's
-narrow "f" stands in a wide gap: "Stanf ord").
+(:func:`with_spaces`): greedy decoding writes it; the beam search gets it as a likely
+chance, and its language model may take it away again only to make a word (:func:`kept`:
+a typewriter's narrow "f" stands in a wide gap, "Stanf ord"; but not "3pm", nor two names
+joined).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from difflib import SequenceMatcher
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,10 +39,18 @@ MIN_SPACE = 0.22
 OVER_LETTER_GAP = 1.8
 # ... and the recognizer gave a space between the two characters at least this chance.
 HINT = 0.02
+# Or, without that chance, at least this share of the median width of the line's word spaces
+# (the recognizer's and those it gave that chance), where it has at least READ_SPACES.
+AS_WIDE_AS_READ = 0.8
+READ_SPACES = 2
 # A column is blank when fewer of its pixels than this share of the writing's height are ink.
 _INK_SHARE = 0.02
+# One word: a run of letters, signs before and after it.
+_ONE_WORD = re.compile(r"[^\w]*([^\W\d_]+)[^\w]*")
 # Signs written against the word before them.
 _NO_SPACE_BEFORE = frozenset(".,;:!?)]}%'\u2019")
+# ... and against the word after them ("(3)", "Stanford's").
+_NO_SPACE_AFTER = frozenset("([{'\u2019")
 
 
 def ink_columns(line: Image.Image) -> tuple[NDArray[np.bool_], int]:
@@ -68,7 +83,10 @@ def missing(
     and clearly wider than the line's typical gap is a word space, and it belongs between
     the two characters read nearest either side of its middle, if the recognizer itself
     gave a space there at least a small chance (:data:`HINT`): a narrow letter (i, l, 1)
-    stands in a wide gap of its own."""
+    stands in a wide gap of its own. Without that chance, it is one where it is about as
+    wide as the line's other word spaces (:data:`AS_WIDE_AS_READ`): a writer's narrow
+    spaces, the recognizer reading only the wider of them ("at3pm" in a line it reads
+    "Call Okonkwo at3pm")."""
     text = reading.text
     columns, height = ink_columns(line)
     runs = blank_runs(columns)
@@ -81,21 +99,31 @@ def missing(
         (reading.ends[i] + reading.starts[i + 1] + 1) / 2 * px_per_step
         for i in range(len(text) - 1)
     ]
-    after = set()
+    widest: dict[int, int] = {}  # the widest run at each boundary
     for a, b in runs:
-        width = b - a
-        if width < MIN_SPACE * height or width < OVER_LETTER_GAP * typical:
-            continue
         middle = (a + b) / 2
         i = min(range(len(bounds)), key=lambda k: abs(bounds[k] - middle))
-        if abs(bounds[i] - middle) > width / 2 + px_per_step:
-            continue  # no boundary between characters read there
-        if text[i].isspace() or text[i + 1].isspace() or text[i + 1] in _NO_SPACE_BEFORE:
-            continue
-        if probs[reading.ends[i] : reading.starts[i + 1] + 1, space].max() < HINT:
-            continue
-        after.add(i)
-    return sorted(after)
+        if abs(bounds[i] - middle) <= (b - a) / 2 + px_per_step:
+            widest[i] = max(widest.get(i, 0), b - a)
+    wide = [
+        i
+        for i, width in sorted(widest.items())
+        if width >= MIN_SPACE * height
+        and width >= OVER_LETTER_GAP * typical
+        and not (text[i].isspace() or text[i] in _NO_SPACE_AFTER)
+        and not (text[i + 1].isspace() or text[i + 1] in _NO_SPACE_BEFORE)
+    ]
+    hinted = {
+        i for i in wide if probs[reading.ends[i] : reading.starts[i + 1] + 1, space].max() >= HINT
+    }
+    # the word spaces the line shows: the recognizer's own and those it gave a chance
+    shown = [j for j in range(1, len(text) - 1) if text[j].isspace()]
+    found = [max(widest.get(j - 1, 0), widest.get(j, 0)) for j in shown]
+    found = [width for width in found if width] + [widest[i] for i in hinted]
+    if len(found) < READ_SPACES:
+        return sorted(hinted)
+    read = float(np.median(found))
+    return [i for i in wide if i in hinted or widest[i] >= AS_WIDE_AS_READ * read]
 
 
 def with_spaces(
@@ -122,7 +150,51 @@ def with_spaces(
     return np.concatenate(parts)
 
 
-def restored(text: str, after: list[int]) -> str:
-    """``text`` with a space after each index in ``after``."""
+def restored(text: str, after: list[int]) -> tuple[str, list[int]]:
+    """``text`` with a space after each index in ``after``, runs of spaces collapsed and
+    the ends stripped; and where in it the spaces put back stand."""
     marks = set(after)
-    return "".join(c + (" " if i in marks else "") for i, c in enumerate(text))
+    out: list[str] = []
+    at: list[int] = []
+    for i, c in enumerate(text):
+        if not c.isspace():
+            out.append(c)
+        elif out and out[-1] != " ":
+            out.append(" ")
+        if i in marks:
+            at.append(len(out))
+            out.append(" ")
+    if out and out[-1] == " ":
+        out.pop()
+    return "".join(out), at
+
+
+def kept(text: str, spaced: str, at: list[int], known: Callable[[str], bool]) -> str:
+    """The language model's reading ``text`` with the spaces put back at ``at`` in
+    ``spaced`` (:func:`restored`) that it took away again where what it joined is ``known``
+    by no means (``known``: a word of the language's list or of the user's): the language
+    model may undo a space only to make a word ("Stanf ord"), not to join two words it
+    does not know ("Dmitri Vasquez") or a number and its unit ("3 pm")."""
+    if not at:
+        return text
+    matcher = SequenceMatcher(None, spaced, text, autojunk=False)
+    where = {a + k: b + k for a, b, size in matcher.get_matching_blocks() for k in range(size)}
+    cuts = []
+    for p in at:
+        left, right = where.get(p - 1), where.get(p + 1)
+        if left is None or right != left + 1:
+            continue  # the space is read, or the letters either side are not
+        start = text.rfind(" ", 0, right) + 1
+        end = text.find(" ", right)
+        if not known(text[start:] if end < 0 else text[start:end]):
+            cuts.append(right)
+    for cut in sorted(cuts, reverse=True):
+        text = text[:cut] + " " + text[cut:]
+    return text
+
+
+def one_word(word: str) -> str | None:
+    """``word``'s letters, the signs it stands between set aside ("ford," -> "ford"); None
+    where it holds anything but one run of letters ("3pm", "and/or")."""
+    found = _ONE_WORD.fullmatch(word)
+    return found.group(1) if found else None

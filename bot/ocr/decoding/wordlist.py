@@ -76,6 +76,10 @@ class Wordlist:
         that can no longer become a word of the list (its price is paid here, once)."""
         return self.state(after) == OUTSIDE and (not before or self.state(before) != OUTSIDE)
 
+    def common(self, word: str) -> bool:
+        """``word`` (folded letters) is one of the list's words."""
+        return bool(word) and self.state(word) == KNOWN
+
     def ended(self, word: str, oov: float, unigram: float) -> float:
         """What ``word`` (folded letters) earns where it ends: ``oov`` if it is the start of
         a word only (one that left the list paid when it did), ``unigram`` per Zipf unit
