@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.calibrate import QUICK_SEEDS, TRAIN_SEEDS
-from bench.common import drawn_set
+from bench.common import drawn_fonts, drawn_set
 from bench.real_notes import DATA
 from bot.ocr.decide.evidence import LineEvidence, Reading
 from bot.ocr.job import Limits
@@ -131,6 +131,7 @@ def main() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         pages = list(pool.map(one, jobs))
     save(pages, out)
+    print(f"drawn notes: {drawn_fonts()}")
     print(f"{len(pages)} pages ({mode}) read in {time.perf_counter() - t0:.0f} s -> {out}")
 
 

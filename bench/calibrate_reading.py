@@ -55,6 +55,8 @@ from bot.ocr.decide.combined import (
     shipped_models,
 )
 from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.evidence import rapid_contradicts as doubts
+from bot.ocr.decide.evidence import vietnamese_agreement as forgiving_agreement
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
@@ -110,11 +112,16 @@ def samples_of(
         for o in range(len(evidence)):
             reading = readings[o]
             other = others[o]
-            if not reading.text or as_shown[o].guessed:
-                continue  # "could not read", or a guessed word: flagged whatever the model says
+            doubted = script is Script.VIETNAMESE and doubts(as_shown[o].text, other.text)
+            if not reading.text or as_shown[o].guessed or doubted:
+                continue  # "could not read", a guessed word, RapidOCR read a vowel otherwise:
+                # flagged whatever the model says
             g = paired.get(o)
             right = g is not None and cer(truth[g], texts[o]) <= wrong_cer
-            agree = agreement(reading.text, other.text, script)
+            if script is Script.VIETNAMESE:  # as deciding weighs it: the text shown
+                agree = forgiving_agreement(as_shown[o].text, other.text)
+            else:
+                agree = agreement(reading.text, other.text, script)
             out[f"{script.value}/{shown}"].append((reading, other, agree, language, right))
             if shown == "rapid":
                 out[script.value].append((reading, None, 0.0, language, right))

@@ -26,7 +26,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import THRESHOLD, drawn_set, make_engine, match_page, normalise, read_all
+from bench.common import (
+    THRESHOLD,
+    drawn_fonts,
+    drawn_set,
+    make_engine,
+    match_page,
+    normalise,
+    read_all,
+)
 from bench.flag_quality import EVAL_SEEDS, QUICK_SEEDS
 from bench.real_notes import DATA, WRONG_CER
 from bot.ocr.decide.calibration import levenshtein
@@ -118,6 +126,7 @@ async def run(args: argparse.Namespace) -> None:
     totals: dict[str, Effort] = defaultdict(Effort)
     seeds = QUICK_SEEDS if args.quick else EVAL_SEEDS
     drawn = drawn_set(seeds, quick=args.quick, held_out=args.held_out_texts)
+    print(f"drawn notes: {drawn_fonts()}")
     results = await _read(args.engine, [(n.image, n.language) for n in drawn])
     for note, result in zip(drawn, results, strict=True):
         if isinstance(result, Exception):

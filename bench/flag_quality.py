@@ -29,6 +29,7 @@ from bench.common import (
     THRESHOLD,
     DrawnNote,
     Tally,
+    drawn_fonts,
     drawn_set,
     group_of,
     make_engine,
@@ -127,6 +128,7 @@ def main() -> None:
     notes = drawn_set(
         QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick, held_out=args.held_out_texts
     )
+    print(f"drawn notes: {drawn_fonts()}")
     engines = {
         "both": ("tesseract", "aspose"),
         "all": ("rapid+tesseract", "rapid", "tesseract", "aspose"),

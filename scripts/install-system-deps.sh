@@ -23,7 +23,7 @@ fi
 if [ "${1:-}" != "--runtime" ]; then
   PACKAGES="$PACKAGES libtesseract-dev libleptonica-dev pkg-config python3-venv
     fonts-noto-cjk fonts-urw-base35 fonts-comic-neue fonts-dancingscript fonts-arphic-ukai
-    fonts-dkg-handwriting fonts-femkeklaver fonts-breip fonts-lxgw-wenkai
+    fonts-dkg-handwriting fonts-femkeklaver fonts-breip fonts-lxgw-wenkai fonts-sil-andika
     postgresql poppler-utils redis-server chromium chromium-driver
     fonts-noto-color-emoji"
 fi

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import random
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -23,6 +25,10 @@ FONTS: dict[str, str] = {
     "dkg": "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
     "femke": "/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf",
     "breip": "/usr/share/fonts/truetype/breip/Breip.ttf",
+    # SIL's literacy face: letters shaped as they are taught to be written, and the one
+    # handwriting-like face in Debian with every Vietnamese letter (the ones above lack
+    # some or most of ơ ư ạ ọ ờ ...).
+    "andika": "/usr/share/fonts/truetype/andika/Andika-Regular.ttf",
     # CJK: a brush-like hand (UKai) and a clean print (Noto Sans CJK).
     "cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "cjk_hand": "/usr/share/fonts/truetype/arphic/ukai.ttc",
@@ -30,7 +36,12 @@ FONTS: dict[str, str] = {
     "wenkai": "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf",
 }
 
-HANDWRITING_FONTS = ("comic", "script", "chancery", "dkg", "femke", "breip", "wenkai")
+HANDWRITING_FONTS = ("comic", "script", "chancery", "dkg", "femke", "breip", "andika", "wenkai")
+
+# Where a letter comes from when the note's face has no glyph for it (Comic Neue has no ọ or
+# ờ): the first of these that has one. Pillow would draw the face's empty box instead, and
+# no reader can read a letter the page does not show.
+FALLBACK_FONTS = ("andika", "sans", "cjk")
 
 NOTE_LINES = (
     "Buy milk and eggs tomorrow",
@@ -61,6 +72,91 @@ def font(name: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+def lacks(font_name: str, text: str) -> str:
+    """The letters of ``text`` the face has no glyph for, each once, in order."""
+    return "".join(dict.fromkeys(c for c in _clusters(text) if not _has_glyph(font_name, c)))
+
+
+def runs(text: str, font_name: str) -> list[tuple[str, str]]:
+    """``text`` cut into (face, stretch) runs: the face's own where it has the letters, the
+    first of FALLBACK_FONTS that has a letter where it does not."""
+    out: list[tuple[str, str]] = []
+    for cluster in _clusters(text):
+        name = font_name
+        if not _has_glyph(font_name, cluster):
+            name = next((f for f in FALLBACK_FONTS if _has_glyph(f, cluster)), font_name)
+        if out and out[-1][0] == name:
+            out[-1] = (name, out[-1][1] + cluster)
+        else:
+            out.append((name, cluster))
+    return out
+
+
+def _clusters(text: str) -> list[str]:
+    # A letter with its combining marks is one: it is drawn from one face or not at all.
+    out: list[str] = []
+    for c in text:
+        if out and unicodedata.combining(c):
+            out[-1] += c
+        else:
+            out.append(c)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _has_glyph(font_name: str, letter: str) -> bool:
+    # Pillow gives no cmap; a letter the face lacks is drawn as its .notdef glyph, the same
+    # pixels as a code point no face has (through HarfBuzz a letter the face can build from
+    # a base and a combining mark it has, as Comic Neue's ĩ, is drawn and counts as had).
+    if letter.isspace():
+        return True
+    return _inked(font_name, letter) != _notdef(font_name)
+
+
+@lru_cache(maxsize=64)
+def _notdef(font_name: str) -> bytes:
+    return _inked(font_name, "\uffff")
+
+
+def _inked(font_name: str, letter: str) -> bytes:
+    size = 32
+    img = Image.new("L", (4 * size, 3 * size))
+    ImageDraw.Draw(img).text((size, size), letter, fill=255, font=_face(font_name, size))
+    return img.tobytes()
+
+
+@lru_cache(maxsize=64)
+def _face(font_name: str, size: int) -> ImageFont.FreeTypeFont:
+    return font(font_name, size)
+
+
+def _length(text: str, font_name: str, size: int) -> float:
+    return sum(_face(name, size).getlength(part) for name, part in runs(text, font_name))
+
+
+def _write(
+    d: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    *,
+    font_name: str,
+    size: int,
+    fill: tuple[int, int, int],
+) -> None:
+    """Draw ``text`` at ``xy`` (its top-left, as ``ImageDraw.text``), each letter from a face
+    that has it."""
+    parts = runs(text, font_name)
+    if [name for name, _ in parts] in ([], [font_name]):
+        d.text(xy, text, fill=fill, font=_face(font_name, size))
+        return
+    # Runs from other faces share the note face's baseline, not its top.
+    x, y = xy[0], xy[1] + _face(font_name, size).getmetrics()[0]
+    for name, part in parts:
+        face = _face(name, size)
+        d.text((x, y), part, fill=fill, font=face, anchor="ls")
+        x += face.getlength(part)
+
+
 def draw_lines(
     lines: tuple[str, ...] | list[str],
     *,
@@ -73,10 +169,10 @@ def draw_lines(
     effects: Effects = Effects(),
     seed: int = 0,
 ) -> Image.Image:
-    """Draw ``lines`` top to bottom; an empty string leaves a blank line."""
-    face = font(font_name, size)
+    """Draw ``lines`` top to bottom; an empty string leaves a blank line. A letter the face
+    has no glyph for is drawn from FALLBACK_FONTS, never as a box."""
     rng = random.Random(seed)
-    text_w = max((int(face.getlength(line)) for line in lines if line), default=size)
+    text_w = max((int(_length(line, font_name, size)) for line in lines if line), default=size)
     w = width or text_w + 2 * margin
     step = int(size * line_gap)
     h = 2 * margin + step * len(lines)
@@ -84,7 +180,8 @@ def draw_lines(
     d = ImageDraw.Draw(img)
     for i, line in enumerate(lines):
         jitter = rng.randint(-3, 3) if font_name in HANDWRITING_FONTS else 0
-        d.text((margin + jitter, margin + i * step), line, fill=ink, font=face)
+        xy = (margin + jitter, margin + i * step)
+        _write(d, xy, line, font_name=font_name, size=size, fill=ink)
     return apply_effects(img, effects, seed=seed)
 
 
@@ -157,14 +254,14 @@ def draw_words(
 ) -> Image.Image:
     """One line whose words stand ``gap`` x ``size`` px apart (a normal space is about 0.3):
     the narrow word spaces a recognizer drops."""
-    face = font(font_name, size)
     words = text.split(" ")
+    lengths = [_length(w, font_name, size) for w in words]
     margin = size // 2
-    width = int(sum(face.getlength(w) for w in words) + gap * size * (len(words) - 1)) + 2 * margin
+    width = int(sum(lengths) + gap * size * (len(words) - 1)) + 2 * margin
     img = Image.new("RGB", (width, int(size * 1.6)), "white")
     d = ImageDraw.Draw(img)
     x = float(margin)
-    for word in words:
-        d.text((x, size * 0.2), word, fill=(20, 20, 30), font=face)
-        x += face.getlength(word) + gap * size
+    for word, length in zip(words, lengths, strict=True):
+        _write(d, (x, size * 0.2), word, font_name=font_name, size=size, fill=(20, 20, 30))
+        x += length + gap * size
     return img

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.ocr.decide.combined import Models, decide, shipped_models
-from bot.ocr.decide.evidence import Reading, Script, agreement, base_letters, script_of
+from bot.ocr.decide.evidence import (
+    Reading,
+    Script,
+    agreement,
+    base_letters,
+    rapid_contradicts,
+    script_of,
+    vietnamese_agreement,
+)
 from bot.ocr.decide.lexicon import capitals_inside
 from bot.ocr.languages import resolve
 from bot.ocr.model import ConfidenceSource
@@ -22,6 +30,38 @@ def test_vietnamese_is_compared_on_base_letters_only() -> None:
     assert base_letters("Tiếng Việt đẹp") == "tieng viet dep"
     assert agreement("Tiếng Việt", "Ting Vit", Script.VIETNAMESE) < 1
     assert agreement("Tiếng Việt", "Tieng Viet", Script.VIETNAMESE) == 1
+
+
+def test_rapid_leaving_out_letters_it_cannot_write_is_no_disagreement() -> None:
+    # RapidOCR has no label for ờ, ẹ, ề, ệ, ớ, ả: it drops them, and narrow spaces.
+    assert vietnamese_agreement("Hôm nay trời đẹp quá", "Hôm naytri đp quá") == 1
+    assert vietnamese_agreement("Trả tiền điện trước", "Tr tin đin trưc") == 1
+    # It can write ê: leaving it out says Tesseract's ê is not what the page shows (tiền).
+    assert vietnamese_agreement("Trả tiên điện trước", "Tr tin đin trưc") < 1
+    # Another base letter is a disagreement as before.
+    assert vietnamese_agreement("Mua sữa và trứng ngày mơi", "Mua sa và trng ngày mai") < 1
+    tesseract = Reading("Hôm nay trời đẹp quá", 0.9)
+    dropped = decide(Reading("Hôm nay tri đp quá", 0.98), tesseract, resolve("vi"), MODELS)
+    whole = decide(Reading("Hom nay troi dep qua", 0.98), tesseract, resolve("vi"), MODELS)
+    assert dropped.confidence == whole.confidence
+
+
+def test_a_vowel_both_readers_can_write_read_two_ways_keeps_the_line_unsure() -> None:
+    # RapidOCR writes a and ê: where it read "mai" and "tin", Tesseract's "mũi" and "tiên"
+    # are in doubt (the page shows mai and tiền); a letter it cannot write is no doubt.
+    assert rapid_contradicts("Mua rau ngày mũi", "Mua rau ngày mai")
+    assert rapid_contradicts("Trả tiên điện", "Tr tin đin")
+    assert not rapid_contradicts("Trả tiền điện", "Tr tin đin")
+    assert not rapid_contradicts("Mua sữa và trứng", "Mua sa và trúmg")  # m for n: not a vowel
+    vi = resolve("vi")
+    doubted = decide(
+        Reading("Mua rau ngày mai", 0.99), Reading("Mua rau ngày mũi", 0.97), vi, MODELS
+    )
+    agreed = decide(
+        Reading("Mua rau ngày mai", 0.99), Reading("Mua rau ngày mai", 0.97), vi, MODELS
+    )
+    assert doubted.confidence is not None and doubted.confidence < 0.75
+    assert agreed.confidence is not None and agreed.confidence >= 0.75
 
 
 def test_vietnamese_shows_tesseract_and_rapid_alone_is_never_sure() -> None:

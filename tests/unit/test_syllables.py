@@ -59,6 +59,9 @@ def test_a_speck_rapid_did_not_see_goes_and_a_mark_it_saw_stays() -> None:
     assert repair("Nhớ mua rau-", "Nhø mua rau").text == "Nhớ mua rau"
     assert repair("Mua rau.", "Mua rau.").text == "Mua rau."
     assert repair("Mua rau.", "").text == "Mua rau."  # no one to say it is a speck
+    # A speck standing alone, at either end of the line (a smudge read as "-" or "_").
+    assert repair("_ Mua rau -", "Mua rau").text == "Mua rau"
+    assert repair("Mua rau -", "Mua rau-").text == "Mua rau -"
     assert not repair("Mua rau.", "Mua rau").guessed
 
 

@@ -42,7 +42,15 @@ from math import exp
 from pathlib import Path
 
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
-from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.evidence import (
+    LineEvidence,
+    Reading,
+    Script,
+    agreement,
+    rapid_contradicts,
+    script_of,
+    vietnamese_agreement,
+)
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.decide.syllables import Repair, repair
@@ -290,17 +298,20 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
     # Judged as shown: specks dropped, a word whose letters the readers read between them
     # (syllables.read_through) rewritten.
     shown = replace(tesseract, text=mended.text)
-    agree = agreement(shown.text, rapid.text, Script.VIETNAMESE)
+    agree = vietnamese_agreement(shown.text, rapid.text)
     sure = models.for_both(Script.VIETNAMESE, "tesseract")(shown, rapid, agree, "vi")
-    return _mended(Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract"), mended)
+    verdict = Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract")
+    return _mended(verdict, mended, doubted=rapid_contradicts(shown.text, rapid.text))
 
 
-def _mended(verdict: Verdict, mended: Repair) -> Verdict:
+def _mended(verdict: Verdict, mended: Repair, *, doubted: bool = False) -> Verdict:
     """The verdict on Tesseract's Vietnamese with the words it could not read rewritten as the
     likeliest syllable (:mod:`bot.ocr.decide.syllables`): a word with a letter neither reader
-    read is a guess, and its line stays unsure however likely the guess."""
+    read is a guess, and its line stays unsure however likely the guess; so does a line
+    ``doubted``, where RapidOCR read a vowel it can write otherwise
+    (:func:`~bot.ocr.decide.evidence.rapid_contradicts`)."""
     sure = verdict.confidence
-    if mended.guessed and sure is not None:
+    if (mended.guessed or doubted) and sure is not None:
         sure = min(sure, _UNJUDGED_CAP)
     return replace(verdict, text=mended.text, confidence=sure)
 

@@ -18,7 +18,8 @@ line unsure (:mod:`bot.ocr.decide.combined`). A word whose every letter one read
 other read (RapidOCR its base letters one for one; in each place, Tesseract a letter with
 the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
 are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
-that RapidOCR did not read is a speck on the paper, and goes.
+or standing alone that RapidOCR did not read, where it read the line, is a speck on the
+paper, and goes.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def repair(tesseract: str, rapid: str) -> Repair:
     guessed = False
     for token, seen in zip(tokens, aligned, strict=True):
         lead, core, trail = _split_edges(token)
-        if seen is not None:
-            lead, trail = _unspecked(lead, seen), _unspecked(trail, seen)
+        if seen is not None or rapid.strip():  # RapidOCR read the line, if not this place
+            lead, trail = _unspecked(lead, seen or ""), _unspecked(trail, seen or "")
         other = _split_edges(seen)[1] if seen else ""
         word = _mend(core, other)
         guessed |= word != core and not read_through(word, core, other)
