@@ -54,6 +54,9 @@ LM_SPACE_CHANCE = 0.7
 # ... and takes it away again only to make a word at least this common (Zipf, wordfreq:
 # "Stanford" 4.0; "atthe" 2.0, "dmitrivasquez" none) or one of the user's.
 JOINED_ZIPF = 2.5
+# A single letter is a word on its own from this Zipf on (English "a" 7.4, "i" 7.1; "s"
+# 5.9, "k" and "g" below: letters of contractions, units and initials).
+ALONE_ZIPF = 6.0
 # Scripts written without spaces between words.
 _UNSPACED = frozenset({"zh", "ja"})
 
@@ -125,7 +128,8 @@ def decode(
         again = ctc.beam_search(probs, labels, model, weights, hotwords, words)
         text = again if _digits(again) > _digits(text) else text
     known = partial(_known, language, hotwords)
-    text = spaces.unsplit(spaces.kept(text, spaced, at, known), spaced, known)
+    alone = partial(_alone, language)
+    text = spaces.unsplit(spaces.kept(text, spaced, at, known), spaced, known, alone)
     return Decoded(greedy, spaced, text, first.score, **doubt)
 
 
@@ -144,6 +148,15 @@ def _known(language: str, hotwords: Hotwords | None, word: str) -> bool:
     if hotwords is not None and hotwords.whole(fold(letters)) > 0:
         return True
     return zipf_frequency(letters, lm.WORDFREQ_CODE[language]) >= JOINED_ZIPF
+
+
+def _alone(language: str, letter: str) -> bool:
+    """``letter`` is a word of the language on its own (Zipf >= :data:`ALONE_ZIPF`: English
+    "a" and "I", French "à", Spanish "y"; not the "k" and "g" wordfreq counts from "k" and
+    "g" written as units and initials)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(letter, lm.WORDFREQ_CODE[language]) >= ALONE_ZIPF
 
 
 def read(

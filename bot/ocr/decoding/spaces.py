@@ -193,13 +193,16 @@ def kept(text: str, spaced: str, at: list[int], known: Callable[[str], bool]) ->
     return text
 
 
-def unsplit(text: str, spaced: str, known: Callable[[str], bool]) -> str:
+def unsplit(
+    text: str, spaced: str, known: Callable[[str], bool], alone: Callable[[str], bool]
+) -> str:
     """The language model's reading ``text`` without the spaces it put between two letters
-    the image reads together (``spaced``: no gap in the ink there) where the two together
-    are a word ``known`` ("2 kg sugar" read "2 k g sugar": a single letter is a common
-    word, "kg" none of the 5,000 commonest, so the word list paid for the split). A split
-    whose whole is no word stays: that is the LM finding a space the recognizer lost
-    ("atthe" -> "at the")."""
+    the image reads together (``spaced``: no gap in the ink there) where that cut off a
+    single letter that is no word on its own (``alone``: English "a" and "I" are) and the
+    two together are a word ``known``: "2 kg sugar" read "2 k g sugar" (wordfreq counts
+    "k" and "g" among the common words, "kg" is none of the 5,000 commonest, so the word
+    list paid for the split). Any other split stays: the LM finding a space the recognizer
+    lost ("atthe" -> "at the", "Pickup the" -> "Pick up the", "alot" -> "a lot")."""
     matcher = SequenceMatcher(None, spaced, text, autojunk=False)
     where = {a + k: b + k for a, b, size in matcher.get_matching_blocks() for k in range(size)}
     joins = []
@@ -211,7 +214,9 @@ def unsplit(text: str, spaced: str, known: Callable[[str], bool]) -> str:
             continue
         start = text.rfind(" ", 0, left) + 1
         end = text.find(" ", right)
-        if known(text[start : left + 1] + text[right : len(text) if end < 0 else end]):
+        first, second = text[start : left + 1], text[right : len(text) if end < 0 else end]
+        letters = [w for w in (first, second) if len(w) == 1]
+        if letters and not all(alone(w) for w in letters) and known(first + second):
             joins.append(left + 1)
     for join in sorted(joins, reverse=True):
         text = text[:join] + text[join + 1 :]
