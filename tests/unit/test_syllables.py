@@ -63,6 +63,10 @@ def test_a_speck_rapid_did_not_see_goes_and_a_mark_it_saw_stays() -> None:
     assert repair("_ Mua rau -", "Mua rau").text == "Mua rau"
     assert repair("Mua rau -", "Mua rau-").text == "Mua rau -"
     assert not repair("Mua rau.", "Mua rau").guessed
+    # A speck between two letters where the space is, RapidOCR reading none in the line;
+    # an abbreviation both readers read with its dot ("TP.HCM") keeps it.
+    assert repair("Mua.rau muống", "Mua rau muong").text == "Mua rau muống"
+    assert repair("Về TP.HCM", "Ve TP.HCM").text == "Về TP.HCM"
 
 
 def test_syllables_are_vietnamese_syllables_only() -> None:

@@ -19,7 +19,8 @@ other read (RapidOCR its base letters one for one; in each place, Tesseract a le
 the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
 are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
 or standing alone that RapidOCR did not read, where it read the line, is a speck on the
-paper, and goes.
+paper, and goes; one between two letters ("Mua.rau"), where RapidOCR read none between
+letters anywhere in the line, stands for the space it sits in.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
 _EDGE = ".,:;!?\"'()[]…-_"
 _SPECKS = frozenset(".:_-")
+# A speck between two letters of one word ("Mua.rau": a dot on the paper where the space is).
+_INNER_SPECK = re.compile(r"(?<=[^\W\d_])[.:_](?=[^\W\d_])")
 # What joins the parts of one written word ("Wi-Fi", "km/h", "o'clock"): kept, by a split.
 _JOINED = re.compile("([-/'\u2019])")
 # What a reader writes for a letter that looks alike (1 for l, † for a handwritten t).
@@ -65,6 +68,8 @@ class Repair:
 def repair(tesseract: str, rapid: str) -> Repair:
     """Tesseract's reading of a Vietnamese line with its broken words rewritten and its specks
     dropped, RapidOCR's reading of the same line (``""``: none) as evidence."""
+    if rapid.strip() and not _INNER_SPECK.search(rapid):
+        tesseract = _INNER_SPECK.sub(" ", tesseract)
     tokens = tesseract.split()
     if not tokens:
         return Repair(tesseract, guessed=False)
