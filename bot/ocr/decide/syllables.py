@@ -137,7 +137,10 @@ def _rewrite(core: str, rapid: str) -> str:
         return core
     if core.isupper() and (not rapid or rapid.isupper()):
         return best.upper()  # a word in capitals ("HỌP")
-    first = rapid[0] if rapid and rapid[0].isalpha() else core[0]
+    # the case of its first letter: Tesseract's where the word is its own reading ("SỬa":
+    # only the case inside was odd), else RapidOCR's
+    own = best == core.lower()
+    first = rapid[0] if rapid and rapid[0].isalpha() and not own else core[0]
     return best[0].upper() + best[1:] if first.isupper() else best
 
 
@@ -170,8 +173,10 @@ def _same_marks(tesseract: str, letter: str) -> bool:
 
 def _unreadable_capitals(core: str) -> str:
     """The word in lower case, a capital inside it (not all capitals) as an unreadable
-    character: "HRp" is "h?p", Tesseract's way of writing a letter it could not read."""
-    if core.isupper():
+    character: "HRp" is "h?p", Tesseract's way of writing a letter it could not read; but
+    a word that is a syllable in lower case ("SỬa": a tall ử of a typewriter face) is one
+    whose case was misread, its letters and marks read."""
+    if core.isupper() or core.lower() in syllables():
         return core.lower()
     return core[0].lower() + "".join("?" if c.isupper() else c for c in core[1:])
 
