@@ -481,7 +481,8 @@ def drawn_set(
 
     Each seed picks different lines, sizes and damage, so calibration (one set of seeds)
     and evaluation (another) do not share images. ``held_out``: other notes' lines, never
-    tuned on (:mod:`bench.held_out`), in the same fonts and damage.
+    tuned on (:mod:`bench.held_out`), in the same fonts and damage, and English and
+    Vietnamese typed too (a typewriter face no fitting set is drawn in).
     """
     import random
 
@@ -499,7 +500,9 @@ def drawn_set(
     if held_out:
         from bench.held_out import LINES
 
-        styles = tuple((lang, font, LINES[lang]) for lang, font, _ in DRAWN_STYLES)
+        styles = tuple((lang, font, LINES[lang]) for lang, font, _ in DRAWN_STYLES) + tuple(
+            (lang, "typewriter", LINES[lang]) for lang in ("en", "vi")
+        )
     notes: list[DrawnNote] = []
     for seed in seeds:
         rng = random.Random(seed)

@@ -6,7 +6,8 @@ language model's weights, the case prices and the word list were all tuned on dr
 of those lines (and the shared real notes), so a figure on them may be a figure for those
 words. These lines are other notes' words: names, numbers, units, signs, less common words,
 every Vietnamese tone. ``bench.flag_quality --held-out-texts`` and ``bench.correction_effort
---held-out-texts`` draw them in the same fonts and damage.
+--held-out-texts`` draw them in the same fonts and damage, and the English and Vietnamese
+lines typed as well (``typewriter``: Nimbus Mono, a face no fitting set is drawn in).
 
 Never tune on them (nor add them to a fitting set): a figure that is better on the bench's
 lines than here is the bench's lines, not the reading.

@@ -17,6 +17,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONTS: dict[str, str] = {
     "sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    # A typewriter's face (Courier's metrics): typescripts.
+    "typewriter": "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Regular.otf",
     "serif": "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
     # Handwriting-like faces.
     "comic": "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
