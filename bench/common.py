@@ -458,11 +458,18 @@ DRAWN_STYLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def drawn_fonts() -> str:
+# The held-out lines also typed, in these languages.
+_TYPED = ("en", "vi")
+
+
+def drawn_fonts(held_out: bool = False) -> str:
     """Which faces each language of the drawn set is drawn in, for a bench's header."""
     faces: dict[str, list[str]] = {}
     for lang, font_name, _ in DRAWN_STYLES:
         faces.setdefault(lang, []).append(font_name)
+    if held_out:
+        for lang in _TYPED:
+            faces[lang].append("typewriter")
     return "; ".join(f"{lang} in {' '.join(names)}" for lang, names in faces.items())
 
 
@@ -501,7 +508,7 @@ def drawn_set(
         from bench.held_out import LINES
 
         styles = tuple((lang, font, LINES[lang]) for lang, font, _ in DRAWN_STYLES) + tuple(
-            (lang, "typewriter", LINES[lang]) for lang in ("en", "vi")
+            (lang, "typewriter", LINES[lang]) for lang in _TYPED
         )
     notes: list[DrawnNote] = []
     for seed in seeds:

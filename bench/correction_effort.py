@@ -126,7 +126,7 @@ async def run(args: argparse.Namespace) -> None:
     totals: dict[str, Effort] = defaultdict(Effort)
     seeds = QUICK_SEEDS if args.quick else EVAL_SEEDS
     drawn = drawn_set(seeds, quick=args.quick, held_out=args.held_out_texts)
-    print(f"drawn notes: {drawn_fonts()}")
+    print(f"drawn notes: {drawn_fonts(args.held_out_texts)}")
     results = await _read(args.engine, [(n.image, n.language) for n in drawn])
     for note, result in zip(drawn, results, strict=True):
         if isinstance(result, Exception):

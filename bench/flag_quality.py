@@ -128,7 +128,7 @@ def main() -> None:
     notes = drawn_set(
         QUICK_SEEDS if args.quick else EVAL_SEEDS, quick=args.quick, held_out=args.held_out_texts
     )
-    print(f"drawn notes: {drawn_fonts()}")
+    print(f"drawn notes: {drawn_fonts(args.held_out_texts)}")
     engines = {
         "both": ("tesseract", "aspose"),
         "all": ("rapid+tesseract", "rapid", "tesseract", "aspose"),
