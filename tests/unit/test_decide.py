@@ -118,3 +118,9 @@ def test_a_word_capitalised_inside_a_sentence_is_a_doubt() -> None:
     # a new sentence, a heading's colon, a word all in capitals: no doubt
     for text in ("Done. Next week", "Notes: Budget", "Call NASA today"):
         assert capitals_inside(text) == 0.0, text
+    # where both readers read the line alike, a name or a title is written so; a common
+    # word capitalised is still a doubt, and with the readers apart a name is too
+    assert capitals_inside("Read chapter Five again", names="en") == 1.0
+    for text in ("Your letter to Mr. Lathrop", "Email Dr. Okonkwo", "ask Mrs. Branner"):
+        assert capitals_inside(text, names="en") == 0.0, text
+        assert capitals_inside(text) == 1.0, text

@@ -18,6 +18,9 @@ from itertools import pairwise
 _LISTED = frozenset({"en", "de", "fr", "es", "it", "pt", "pl", "vi", "ru", "uk"})
 # Zipf frequency of a very common word is 6-7; of a word seen once in a billion, 0-1.
 _COMMON = 6.0
+# A capitalised word rarer than this (Zipf) is taken for a name (English "Branner" 1.4,
+# "Okonkwo" 1.9, "Lathrop" 2.6; "five" 5.5, "rent" 4.6).
+_NAME = 3.0
 # How ordinary a word the user is known to write counts as, at least (issue 18).
 _KNOWN = 4.5
 # Letters, with an apostrophe inside ("don't", "l'eau"; straight or curly).
@@ -82,16 +85,28 @@ def numbers_as_written(text: str, language: str) -> str:
     return _FIRST.sub("1st", text)
 
 
-def capitals_inside(text: str) -> float:
+def capitals_inside(text: str, names: str = "") -> float:
     """1.0 when a word after the first is capitalised though the word before it ends no
     sentence ("Read chapter Five again", "Pay Rent"): readers confuse the case of letters
     that look alike at both sizes far more often than writers capitalise inside a sentence;
-    names do it too, so it is weighed, not trusted."""
+    names do it too, so it is weighed, not trusted. ``names``: a language whose names and
+    titles are known to be read as written (both readers read the line alike): there a
+    word that is no common word (:data:`_NAME`: "Lathrop", "Okonkwo") is taken for a name,
+    and "Mr.", "Dr.", "St." for titles; neither counts. A misread name ("Priyanka Nguyn",
+    RapidOCR without the ễ) is read alike by no two readers."""
     words = text.split()
     for before, word in pairwise(words):
         letters = _WORD.match(word)
         if letters is None or len(letters.group()) < 2:
             continue
         if word[0].isupper() and not word.isupper() and not before.endswith((".", ":", "!", "?")):
+            if names in _LISTED and _named(letters.group(), word, names):
+                continue
             return 1.0
     return 0.0
+
+
+def _named(letters: str, word: str, language: str) -> bool:
+    """A capitalised word that is a name or a title, not a misread common word."""
+    title = word == letters + "." and len(letters) <= 3
+    return title or _frequency(letters.lower(), language) < _NAME
