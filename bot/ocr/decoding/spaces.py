@@ -177,16 +177,14 @@ def kept(text: str, spaced: str, at: list[int], known: Callable[[str], bool]) ->
     does not know ("Dmitri Vasquez") or a number and its unit ("3 pm")."""
     if not at:
         return text
-    matcher = SequenceMatcher(None, spaced, text, autojunk=False)
-    where = {a + k: b + k for a, b, size in matcher.get_matching_blocks() for k in range(size)}
+    where = _matched(spaced, text)
     cuts = []
     for p in at:
         left, right = where.get(p - 1), where.get(p + 1)
         if left is None or right != left + 1:
             continue  # the space is read, or the letters either side are not
         start = text.rfind(" ", 0, right) + 1
-        end = text.find(" ", right)
-        if not known(text[start:] if end < 0 else text[start:end]):
+        if not known(text[start : _word_end(text, right)]):
             cuts.append(right)
     for cut in sorted(cuts, reverse=True):
         text = text[:cut] + " " + text[cut:]
@@ -203,8 +201,7 @@ def unsplit(
     "k" and "g" among the common words, "kg" is none of the 5,000 commonest, so the word
     list paid for the split). Any other split stays: the LM finding a space the recognizer
     lost ("atthe" -> "at the", "Pickup the" -> "Pick up the", "alot" -> "a lot")."""
-    matcher = SequenceMatcher(None, spaced, text, autojunk=False)
-    where = {a + k: b + k for a, b, size in matcher.get_matching_blocks() for k in range(size)}
+    where = _matched(spaced, text)
     joins = []
     for p in range(len(spaced) - 1):
         left, right = where.get(p), where.get(p + 1)
@@ -213,14 +210,25 @@ def unsplit(
         if not (spaced[p].isalpha() and spaced[p + 1].isalpha()):
             continue
         start = text.rfind(" ", 0, left) + 1
-        end = text.find(" ", right)
-        first, second = text[start : left + 1], text[right : len(text) if end < 0 else end]
+        first, second = text[start : left + 1], text[right : _word_end(text, right)]
         letters = [w for w in (first, second) if len(w) == 1]
         if letters and not all(alone(w) for w in letters) and known(first + second):
             joins.append(left + 1)
     for join in sorted(joins, reverse=True):
         text = text[:join] + text[join + 1 :]
     return text
+
+
+def _matched(spaced: str, text: str) -> dict[int, int]:
+    """Where each character of ``spaced`` that ``text`` kept stands in ``text``."""
+    matcher = SequenceMatcher(None, spaced, text, autojunk=False)
+    return {a + k: b + k for a, b, size in matcher.get_matching_blocks() for k in range(size)}
+
+
+def _word_end(text: str, at: int) -> int:
+    """The end of the word of ``text`` that goes on at ``at``."""
+    end = text.find(" ", at)
+    return len(text) if end < 0 else end
 
 
 def one_word(word: str) -> str | None:
