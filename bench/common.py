@@ -80,6 +80,7 @@ class OcrOutcome:
     line: Line
     flagged: bool
     error: bool  # it reads a wrong/missing line, or is text where nothing was written
+    misread: bool = False  # ... or a line it stands for with any error at all (CER > 0)
 
 
 @dataclass(slots=True)
@@ -139,6 +140,7 @@ def match_page(
 
     gt_out: list[GtOutcome] = []
     ocr_error = [False] * len(lines)
+    misread = [False] * len(lines)
     used = [False] * len(lines)
     for gi, text in enumerate(truth):
         o = pairs.get(gi)
@@ -154,10 +156,11 @@ def match_page(
         if o is not None:
             used[o] = True
             ocr_error[o] = wrong
+            misread[o] = wrong or line_cer > 0
     for o in range(len(lines)):
         if not used[o] and read[o]:
-            ocr_error[o] = True  # text where nothing was written, or a piece of a line
-    ocr_out = [OcrOutcome(ln, flagged[o], ocr_error[o]) for o, ln in enumerate(lines)]
+            ocr_error[o] = misread[o] = True  # text where nothing was written, a piece of a line
+    ocr_out = [OcrOutcome(ln, flagged[o], ocr_error[o], misread[o]) for o, ln in enumerate(lines)]
     sep = "" if language.startswith("zh") else " "
     ref = sep.join(truth)
     hyp = sep.join(r for r in read if r)
@@ -240,6 +243,7 @@ class Tally:
     missing: int = 0
     flagged_ocr: int = 0
     flagged_ocr_error: int = 0
+    flagged_ocr_misread: int = 0  # flagged lines with any error (CER > 0), however small
     correct_ocr: int = 0
     correct_ocr_flagged: int = 0
     edits: float = 0.0
@@ -271,6 +275,7 @@ class Tally:
             if o.flagged:
                 self.flagged_ocr += 1
                 self.flagged_ocr_error += o.error
+                self.flagged_ocr_misread += o.misread
             if o.line.text.strip() and not o.error:
                 self.correct_ocr += 1
                 self.correct_ocr_flagged += o.flagged
@@ -307,6 +312,13 @@ class Tally:
     @property
     def precision(self) -> float:
         return self.flagged_ocr_error / self.flagged_ocr if self.flagged_ocr else 1.0
+
+    @property
+    def misread_share(self) -> float:
+        """Share of flagged lines with any error at all: where a wrong line is one whose CER
+        is over a tolerance (the real notes' 0.1), a flag on a line with a smaller error still
+        puts a misread to the user."""
+        return self.flagged_ocr_misread / self.flagged_ocr if self.flagged_ocr else 1.0
 
     @property
     def unflagged_wrong_share(self) -> float:

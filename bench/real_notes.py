@@ -99,6 +99,10 @@ async def evaluate(engine_name: str, data: Path, quick: bool, verbose: bool) -> 
         f"   wrong yet read as real words and not flagged: "
         f"{100 * overall.real_unflagged_share:.1f}% of ground-truth lines (target <= 1%)"
     )
+    print(
+        f"   flagged lines with any misread (CER > 0, not only > {WRONG_CER}): "
+        f"{100 * overall.misread_share:.1f}%"
+    )
     print(overall.spacing_row())
     if skipped:
         print(f"   not run on Aspose (Chinese model not installed offline): {skipped}")
