@@ -68,13 +68,22 @@ from bot.ocr.preprocess import prepare
 Sample = tuple[Reading, Reading | None, float, str, bool]
 # Features whose weight is kept >= 0, and <= 0 (the other reader's score is free: it is
 # also in the agreement).
-_NEVER_LOWER = frozenset({"agree", "same", "steady", "words", "least", "margin"})
+_NEVER_LOWER = frozenset(
+    {"agree", "same", "steady", "words", "least", "margin", "posterior", "image", "lead"}
+)
 _NEVER_RAISE = frozenset({"lm", "capitals"})
+_STANDING = ("posterior", "image", "lead")
 # Features left out of the fit (weight 0), "key:name" for one model only: chosen by
 # cross-validation (bench README). Vietnamese capitalises inside sentences ("thứ Năm") and
 # Tesseract, which it shows, rarely gets the case wrong: held out, drawn vi precision
 # 89.4% with the feature, 92.7% without.
-UNUSED: tuple[str, ...] = ("vi/tesseract:capitals",)
+# How a reading stands among the beam's (issue 18) is weighed on Latin lines only: Chinese
+# is decoded without the LM, and Vietnamese shows Tesseract's reading, RapidOCR's without
+# most tone marks (and the vi model was fitted on its own, bench README 2026-12-07).
+UNUSED: tuple[str, ...] = (
+    "vi/tesseract:capitals",
+    *(f"{key}:{name}" for key in ("vi/tesseract", "zh/rapid", "zh") for name in _STANDING),
+)
 
 
 def evidence_of(note: DrawnNote) -> list[LineEvidence]:

@@ -200,8 +200,17 @@ def test_a_line_the_language_model_changed_is_not_sure_on_the_recognizer_s_word(
         margin=0.6,
     )
     assert changed.lm_changed
+    # the beam search's standing of such a change: the LM's reading well ahead with the
+    # LM, the image's own share of it small (the image preferred what the recognizer read)
     reading = Reading(
-        changed.text, changed.score, steady=1.0, least=changed.least, margin=changed.margin
+        changed.text,
+        changed.score,
+        steady=1.0,
+        least=changed.least,
+        margin=changed.margin,
+        posterior=0.9,
+        image_posterior=0.02,
+        lead=2.0,
     ).changed_by_lm()
     assert reading.text == "Pacific would"
     assert reading.lm_changed

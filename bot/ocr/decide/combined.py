@@ -94,7 +94,9 @@ class LineModel:
     + words * how ordinary its least ordinary word is, :mod:`bot.ocr.decide.lexicon`
     + lm * [the language model changed RapidOCR's reading]
     + capitals * [a word inside it is capitalised]
-    + least * logit(RapidOCR's least sure character) + margin * logit(its least margin)).
+    + least * logit(RapidOCR's least sure character) + margin * logit(its least margin)
+    + posterior * logit(its reading's share of the beam's readings, with the LM)
+    + image * logit(... by the image alone) + lead * its lead over the next reading).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
@@ -117,6 +119,9 @@ class LineModel:
     capitals: float = 0.0
     least: float = 0.0
     margin: float = 0.0
+    posterior: float = 0.0
+    image: float = 0.0
+    lead: float = 0.0
 
     def __call__(
         self, shown: Reading, other: Reading | None, agree: float, language: str
@@ -140,6 +145,9 @@ class LineModel:
             self.capitals,
             self.least,
             self.margin,
+            self.posterior,
+            self.image,
+            self.lead,
         )
 
 
@@ -154,6 +162,9 @@ FEATURES = (
     "capitals",
     "least",
     "margin",
+    "posterior",
+    "image",
+    "lead",
 )
 
 
@@ -172,6 +183,7 @@ def features(
         float(shown.lm_changed or (other is not None and other.lm_changed)),
         capitals_inside(shown.text, names=language if agree >= 1.0 else ""),
         *least_sure(shown, other),
+        *standing(shown, other),
     )
 
 
@@ -184,6 +196,18 @@ def least_sure(shown: Reading, other: Reading | None) -> tuple[float, float]:
     least = min(r.least for r in known if r.least is not None) if known else shown.score
     margins = [r.margin for r in known if r.margin is not None]
     return logit(least), logit(min(margins) if margins else 2 * least - 1)
+
+
+def standing(shown: Reading, other: Reading | None) -> tuple[float, float, float]:
+    """logit of the share RapidOCR's reading holds among the readings its beam search kept,
+    with the LM and by the image alone, and its lead over the next, whichever reader is
+    shown (:mod:`bot.ocr.decoding.standing`). Not known (not decoded with an LM): nothing
+    either way (logit 0, no lead)."""
+    known = next((r for r in (shown, other) if r is not None and r.posterior is not None), None)
+    if known is None or known.posterior is None:
+        return 0.0, 0.0, 0.0
+    image = known.image_posterior if known.image_posterior is not None else known.posterior
+    return logit(known.posterior), logit(image), known.lead or 0.0
 
 
 # Before bench.calibrate_reading has fitted anything: scores alone, agreement counted.
@@ -261,12 +285,16 @@ def decide(
     from_rapid = 0.0
     if rapid.text:
         from_rapid = models.for_both(script, "rapid")(rapid, tesseract, agree, code)
+    if agree >= 1.0:
+        # One text: RapidOCR's model weighs the other reader agreeing, never for the worse,
+        # so a line Tesseract reads alike is never less sure than one it garbles. (Until
+        # 2026-12-07 Tesseract's model judged it too and the stricter stood: with the beam's
+        # standing weighed, that flagged more right lines, eval 74 -> 81 of 446 en, and
+        # caught no more wrong ones on the evaluation seeds or the held-out texts.)
+        return Verdict(rapid.text, from_rapid, ConfidenceSource.VERIFIED, "rapid")
     from_tess = 0.0
     if script is Script.LATIN and tesseract.text:
         from_tess = models.for_both(script, "tesseract")(tesseract, rapid, agree, code)
-    if agree >= 1.0 and from_tess:
-        # One text, two estimates of it being right: the more careful one stands.
-        return Verdict(rapid.text, min(from_rapid, from_tess), ConfidenceSource.VERIFIED, "rapid")
     # RapidOCR reads handwriting far better (real pages: CER 0.33 against 0.93), and
     # Tesseract's print is as good: its text is shown only where it is sure and surer.
     if from_tess >= _SHOW_TESSERACT and from_tess > from_rapid:

@@ -62,7 +62,10 @@ class Reading:
     (lower case, :mod:`bot.ocr.decide.words`): ordinary words for deciding; ``least`` and
     ``margin``, the probability of the reader's least sure character and the least margin
     of a character over the next likeliest label (RapidOCR's, decoded by
-    :mod:`bot.ocr.decoding`; None: not known)."""
+    :mod:`bot.ocr.decoding`; None: not known); ``posterior``, ``image_posterior`` and
+    ``lead``, how RapidOCR's reading stands among those its beam search kept: its share of
+    their probability with the language model and by the image alone, and its log score
+    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known)."""
 
     text: str
     score: float
@@ -72,6 +75,9 @@ class Reading:
     known: frozenset[str] = frozenset()
     least: float | None = None
     margin: float | None = None
+    posterior: float | None = None
+    image_posterior: float | None = None
+    lead: float | None = None
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from bot.ocr.decoding import case
 from bot.ocr.decoding.hotwords import Hotwords, Shown
+from bot.ocr.decoding.standing import Standing, logadd
 from bot.ocr.decoding.wordlist import WORDS, Wordlist
 
 BLANK = 0
@@ -145,16 +146,7 @@ class _Beam:
     capital: bool = False
 
     def total(self) -> float:
-        return _logadd(self.blank, self.label)
-
-
-def _logadd(a: float, b: float) -> float:
-    """log(exp(a) + exp(b)), without leaving floats (numpy scalars cost 10x here)."""
-    if a < b:
-        a, b = b, a
-    if b == _NEG:
-        return a
-    return a + math.log1p(math.exp(b - a))
+        return logadd(self.blank, self.label)
 
 
 def beam_search(
@@ -168,8 +160,21 @@ def beam_search(
     """The best reading by image and language model together (see the module docstring),
     helped along where it spells one of ``hotwords``; with ``words``, a word of the reading
     that is none of them pays their price (:mod:`bot.ocr.decoding.wordlist`)."""
+    return search(probs, labels, lm, weights, hotwords, words)[0]
+
+
+def search(
+    probs: NDArray[np.float32],
+    labels: list[str],
+    lm: CharScorer,
+    weights: Weights = Weights(),
+    hotwords: Hotwords | None = None,
+    words: Wordlist | None = None,
+) -> tuple[str, Standing]:
+    """:func:`beam_search`'s reading, and how it stands among the readings the beam kept
+    (:mod:`bot.ocr.decoding.standing`)."""
     if probs.shape[0] == 0:
-        return ""
+        return "", Standing()
     sure_blank = probs[:, BLANK] >= 1.0 - weights.prune
     rows = np.flatnonzero(~sure_blank)
     # the few labels worth trying at each step, with their log probabilities
@@ -190,8 +195,10 @@ def beam_search(
         )
     # a guest still spelling a user's word is no reading
     done = [p for p, b in beams.items() if not b.guest or _whole(b, hotwords)]
-    best = max(done, key=lambda p: _ranked(beams[p], (lm, words), weights, hotwords))
-    return " ".join(best.split())
+    ranked = {p: _ranked(beams[p], (lm, words), weights, hotwords) for p in done}
+    best = max(done, key=ranked.__getitem__)
+    kept = ((p, ranked[p], beams[p].total()) for p in done)
+    return " ".join(best.split()), Standing.among(best, kept)
 
 
 def _step(
@@ -214,10 +221,10 @@ def _step(
             )
         elif parent.guest and not beam.guest:
             return  # the beams kept anyway are scored as without hotwords (guests come last)
-        beam.blank = _logadd(beam.blank, blank)
-        beam.label = _logadd(beam.label, label)
+        beam.blank = logadd(beam.blank, blank)
+        beam.label = logadd(beam.label, label)
         if shown is not None and not char:
-            carried[prefix] = _logadd(carried.get(prefix, _NEG), _logadd(blank, label))
+            carried[prefix] = logadd(carried.get(prefix, _NEG), logadd(blank, label))
 
     # letters the image allows in either case here: only between those does case cost
     here = {labels[index] for index, _ in candidates}

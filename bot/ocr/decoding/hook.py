@@ -20,6 +20,7 @@ from PIL import Image
 
 from bot.ocr.decoding import line
 from bot.ocr.decoding.hotwords import Hotwords
+from bot.ocr.decoding.standing import Doubt, Standing
 
 
 class DecodeAs(NamedTuple):
@@ -36,8 +37,7 @@ class Pieces(NamedTuple):
 
     parts: list[tuple[str, float]]
     lm_changed: bool  # the LM changed any of them
-    least: float | None  # the lowest probability of any character read (None: none read)
-    margin: float | None  # the least margin of a character over the next likeliest label
+    doubt: Doubt
 
 
 def read_pieces(crops: list[Image.Image], decode_as: DecodeAs) -> Pieces:
@@ -47,9 +47,13 @@ def read_pieces(crops: list[Image.Image], decode_as: DecodeAs) -> Pieces:
         line.read(c, language, hotwords=hotwords) for c in crops if c.width >= 4 and c.height >= 4
     ]
     read = [d for d in decoded if d.greedy]
+    standing = Standing.least(d.standing for d in read if d.standing is not None)
     return Pieces(
         [(d.text, d.score if d.text else 0.0) for d in decoded],
         any(d.lm_changed for d in decoded),
-        min((d.least for d in read), default=None),
-        min((d.margin for d in read), default=None),
+        Doubt(
+            min((d.least for d in read), default=None),
+            min((d.margin for d in read), default=None),
+            *(standing.posterior, standing.image, standing.lead) if standing else (),
+        ),
     )

@@ -19,6 +19,7 @@ from PIL import Image
 from bot.ocr.decoding import alphabet, ctc, lm, spaces, wordlist
 from bot.ocr.decoding.crops import tighter
 from bot.ocr.decoding.hotwords import Hotwords, fold
+from bot.ocr.decoding.standing import Standing
 
 # Tuned on drawn notes and the shared real handwritten lines (bench.decoding --tune).
 # (2-fold cross-validation picked the same weights on both folds: held-out CER 0.060 ->
@@ -71,6 +72,7 @@ class Decoded:
     score: float  # RapidOCR's score of its greedy reading (0..1)
     least: float = 1.0  # the lowest probability of a character of the greedy reading
     margin: float = 1.0  # the least margin of a character over the next likeliest label
+    standing: Standing | None = None  # how ``text`` stands among the beam's (None: no LM)
 
     @property
     def spaces_restored(self) -> int:
@@ -102,17 +104,15 @@ def decode(
         probs, labels = letters.restricted(probs), letters.labels
     first = ctc.greedy(probs, labels)
     greedy = " ".join(first.text.split())
-    peak, margin = first.peaks(probs)
-    doubt = {
-        "least": float(peak.min()) if peak.size else 1.0,
-        "margin": float(margin.min()) if margin.size else 1.0,
-    }
+    peak, margins = first.peaks(probs)
+    least = float(peak.min()) if peak.size else 1.0
+    margin = float(margins.min()) if margins.size else 1.0
     if language in _UNSPACED:
-        return Decoded(greedy, greedy, greedy, first.score, **doubt)
+        return Decoded(greedy, greedy, greedy, first.score, least, margin)
     after = spaces.missing(line, first, probs, len(labels) - 1)
     spaced, at = spaces.restored(first.text, after)
     if not (use_lm and lm.supported(language)) or first.score >= sure:
-        return Decoded(greedy, spaced, spaced, first.score, **doubt)
+        return Decoded(greedy, spaced, spaced, first.score, least, margin)
     if language in _CAPITAL_NOUNS:
         weights = replace(weights, capital_word=0.0)
     words = (
@@ -120,17 +120,17 @@ def decode(
     )
     model = lm.model(language)
     gapped = spaces.with_spaces(probs, first, after, len(labels) - 1, chance=LM_SPACE_CHANCE)
-    text = ctc.beam_search(gapped, labels, model, weights, hotwords, words)
+    text, standing = ctc.search(gapped, labels, model, weights, hotwords, words)
     if after and _digits(text) < _digits(spaced):
         # The character LM reads no digits: one lost next to a space put back was the
         # space's doing (a word earns its end, and "at 4 pm" read "at pm", the space the
         # recognizer doubted before the 4 swapped for the one put back after it).
-        again = ctc.beam_search(probs, labels, model, weights, hotwords, words)
-        text = again if _digits(again) > _digits(text) else text
+        again = ctc.search(probs, labels, model, weights, hotwords, words)
+        text, standing = again if _digits(again[0]) > _digits(text) else (text, standing)
     known = partial(_known, language, hotwords)
     alone = partial(_alone, language)
     text = spaces.unsplit(spaces.kept(text, spaced, at, known), spaced, known, alone)
-    return Decoded(greedy, spaced, text, first.score, **doubt)
+    return Decoded(greedy, spaced, text, first.score, least, margin, standing)
 
 
 def _digits(text: str) -> int:

@@ -28,6 +28,7 @@ from bot.ocr.decide.guess import guess_language
 from bot.ocr.decide.syllables import syllables
 from bot.ocr.decide.words import Knowing, rare
 from bot.ocr.decoding import hotwords
+from bot.ocr.decoding.standing import Doubt
 from bot.ocr.find.lines import LineSpot, find_lines, standing
 from bot.ocr.job import PageReading, settle
 from bot.ocr.job.orientation import upside_down
@@ -109,7 +110,7 @@ class FoundLines:
     lm_changed: list[bool] = field(default_factory=list)
     # issue 18 part 3: per line, RapidOCR's least sure character (least, margin:
     # bot.ocr.decoding.hook.Pieces; empty: read greedily)
-    doubt: list[tuple[float | None, float | None]] = field(default_factory=list)
+    doubt: list[Doubt] = field(default_factory=list)
 
     def text(self) -> str:
         return "\n".join(" ".join(t for t, _ in line if t) for line in self.pieces)
@@ -142,7 +143,7 @@ def find_and_read(
 
 def _rapid_readings(
     crops: list[list[Image.Image]], rapid: bool, decode_as: DecodeAs | None
-) -> tuple[list[list[tuple[str, float]]], list[bool], list[tuple[float | None, float | None]]]:
+) -> tuple[list[list[tuple[str, float]]], list[bool], list[Doubt]]:
     """RapidOCR's reading of each line's pieces, and (issue 18 hook, ``decode_as``) whether
     the language model changed it. The scores are RapidOCR's for its greedy reading either
     way, so the way up is judged alike."""
@@ -153,8 +154,7 @@ def _rapid_readings(
     from bot.ocr.decoding.hook import read_pieces
 
     read = [read_pieces(cs, decode_as) for cs in crops]
-    doubt = [(r.least, r.margin) for r in read]
-    return [r.parts for r in read], [r.lm_changed for r in read], doubt
+    return [r.parts for r in read], [r.lm_changed for r in read], [r.doubt for r in read]
 
 
 def read_with(found: FoundLines, language: Language, readers: Readers) -> list[LineEvidence]:
@@ -194,15 +194,15 @@ def _read(
     read: list[tuple[LineEvidence, Line | None]] = []
     decode_as = _decode_as(language, readers, words)
     changed = found.lm_changed or [False] * len(found.spots)
-    doubt = found.doubt or [(None, None)] * len(found.spots)
-    for spot, cs, pieces, lm_changed, (least, margin) in zip(
+    doubt = found.doubt or [Doubt()] * len(found.spots)
+    for spot, cs, pieces, lm_changed, sure in zip(
         found.spots, found.crops, found.pieces, changed, doubt, strict=True
     ):
         if not use_rapid:
             by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
             read.append((LineEvidence(spot.box, tesseract=by_tess), None))
             continue
-        by_rapid = replace(Reading.of_pieces(pieces, script), least=least, margin=margin)
+        by_rapid = replace(Reading.of_pieces(pieces, script), **sure._asdict())
         if lm_changed:  # issue 18 hook: never sure on RapidOCR's word alone
             by_rapid = by_rapid.changed_by_lm()
         evidence = LineEvidence(spot.box, rapid=by_rapid)
