@@ -22,8 +22,10 @@ other scripts  Tesseract                   its score, through Tesseract's map
 A line's confidence is a logistic model (:class:`LineModel`) of the shown reading's score,
 the other reader's score, how far the two agree, how steady RapidOCR's reading is, how
 ordinary its words are, whether the language model changed it, whether a word inside it
-is capitalised and how sure RapidOCR was of its least sure character, one per script and
-shown reader. It is fitted on drawn notes and the shared
+is capitalised, how sure RapidOCR was of its least sure character and how far its reading
+stood out among those its beam search kept (:mod:`bot.ocr.decoding.standing`), one per
+script and shown reader. Where the two readers read a line alike, RapidOCR's model, which
+weighs the agreement, decides. It is fitted on drawn notes and the shared
 real notes, read with the language model as the default engine reads them
 (``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
 by manuscript page), and shifted so its cut lands on the default threshold: 75 means the
