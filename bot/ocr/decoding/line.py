@@ -169,8 +169,8 @@ def read(
     deslant: bool = True,
 ) -> Decoded:
     """Read one line with RapidOCR's recognizer, its writing first stood upright when it
-    leans (``deslant``, :mod:`bot.ocr.decoding.slant`: real handwritten pages CER 0.256 ->
-    0.234 with the LM, bench README). With ``second_crop``, a loosely cut line is read a
+    leans (``deslant``, :mod:`bot.ocr.decoding.slant`: real handwritten pages CER 0.254 ->
+    0.238, bench.real_notes). With ``second_crop``, a loosely cut line is read a
     second time, cut close (:func:`bot.ocr.decoding.crops.tighter`), and the surer reading
     is kept: off by default, as it measured worse on real pages (bench README, issue 18)."""
     from bot.ocr.readers import rapid
