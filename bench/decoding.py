@@ -45,10 +45,12 @@ from PIL import Image
 
 from bench.common import align_lines, cer, drawn_set, normalise
 from bot.ocr.decide.calibration import levenshtein
-from bot.ocr.decoding import crops, ctc, lm, spaces
+from bot.ocr.decide.evidence import Script, script_of
+from bot.ocr.decoding import crops, ctc, lm, slant, spaces
 from bot.ocr.decoding import line as decoding_line
 from bot.ocr.decoding.line import SURE, WEIGHTS, Decoded, decode
 from bot.ocr.find.lines import find_lines
+from bot.ocr.languages import resolve
 from bot.ocr.preprocess import prepare
 from bot.ocr.readers import rapid
 
@@ -147,17 +149,27 @@ def prepared(data: bytes) -> Image.Image:
 
 
 def read_crops(
-    sample: Sample, *, width: int | None = None, side: int | None = None, tight: bool = False
+    sample: Sample,
+    *,
+    width: int | None = None,
+    side: int | None = None,
+    tight: bool = False,
+    deslant: bool | None = None,
 ) -> Read:
-    """Find the sample's lines and run each crop through the recognizer (timed)."""
+    """Find the sample's lines and run each crop through the recognizer (timed), each
+    crop stood upright first where the engine does (``deslant`` None: in the languages it
+    decodes with the LM, :func:`bot.ocr.decoding.line.read`)."""
     t0 = time.perf_counter()
     image = sample.image
     found = rapid.detect_at(image, side or rapid.DETECT_SIDE)
+    if deslant is None:
+        deslant = script_of(resolve(sample.language)) is Script.LATIN
     lines = []
     for spot in find_lines(image, found):
         pieces = []
         for quad in spot.pieces:
             crop = rapid.crop(image, quad)
+            crop = slant.upright(crop) if deslant else crop
             pieces.append((crop, rapid.line_probabilities(crop, width)))
             close = crops.tighter(crop) if tight else None
             if close is not None:

@@ -65,6 +65,9 @@ class Effects:
     noise: float = 0.0  # 0..1, share of salt-and-pepper pixels times 10
     jpeg_quality: int | None = None
     paper_tint: tuple[int, int, int] = (255, 255, 255)
+    # Writing leaning right by this shear (tan of the slant; 0.4 is about 22 degrees), as a
+    # slanted hand writes: each row moved right by this many px per px above the bottom.
+    slant: float = 0.0
 
 
 def font(name: str, size: int) -> ImageFont.FreeTypeFont:
@@ -189,6 +192,17 @@ def draw_lines(
 
 def apply_effects(img: Image.Image, effects: Effects, *, seed: int = 0) -> Image.Image:
     rng = random.Random(seed)
+    if effects.slant:
+        # output x = input x + slant * (height - y): the top moves right, nothing is cut
+        extra = int(abs(effects.slant) * img.height) + 1
+        start = -effects.slant * img.height if effects.slant > 0 else 0.0
+        img = img.transform(
+            (img.width + extra, img.height),
+            Image.Transform.AFFINE,
+            (1.0, effects.slant, start, 0.0, 1.0, 0.0),
+            resample=Image.Resampling.BICUBIC,
+            fillcolor=effects.paper_tint,
+        )
     if effects.shadow:
         shade = Image.linear_gradient("L").resize(img.size).point(lambda v: 255 - v // 3)
         gray = Image.new("RGB", img.size, (90, 90, 90))
