@@ -1,11 +1,16 @@
 """The default engine's evidence of every line of the fitting sets, read once and cached.
 
-Run: .venv/bin/python -m bench.calibrate_evidence [--quick] [--greedy] [--data DIR] [--out FILE]
+Run: .venv/bin/python -m bench.calibrate_evidence [--quick] [--greedy] [--vi-training]
+         [--data DIR] [--out FILE]
 
 Reads bench.calibrate's training seeds of drawn notes and the shared real notes with
 bot.ocr.job.rapid_tesseract.gather, as the engine reads a page (same limits, RAW scores,
 RapidOCR's output decoded with the language model unless ``--greedy``), and writes each
 page's written lines and its lines' evidence to a JSON file (bench/out/, not committed).
+``--vi-training`` adds bench.vi_training's Vietnamese lines drawn in the drawn set's
+Vietnamese faces and damage at its own seeds (kind "vi-training/...", file
+``evidence-lm-vi.json``): the drawn set's six Vietnamese lines are read almost all right,
+too few wrong lines to fit the Vietnamese model on (bench README, 2026-12-07).
 ``bench.calibrate_reading --cache FILE`` then refits deciding in seconds, as often as
 wanted, and scores any model exactly as bench.flag_quality / bench.real_notes would.
 """
@@ -20,8 +25,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bench import vi_training
 from bench.calibrate import QUICK_SEEDS, TRAIN_SEEDS
-from bench.common import drawn_fonts, drawn_set
+from bench.common import DRAWN_STYLES, drawn_fonts, drawn_set
 from bench.real_notes import DATA
 from bot.ocr.decide.evidence import LineEvidence, Reading
 from bot.ocr.job import Limits
@@ -39,7 +45,7 @@ class CachedPage:
     name: str
     origin: str  # "drawn" or "real"
     group: str  # the fold it belongs to: the seed (drawn) or the manuscript page (real)
-    kind: str  # drawn: "lang/font/effect"; real: the manifest's kind
+    kind: str  # drawn: "lang/font/effect" ("vi-training/..."); real: the manifest's kind
     language: str
     truth: tuple[str, ...]
     evidence: tuple[LineEvidence, ...]
@@ -61,7 +67,7 @@ def real_group(image: str) -> str:
 
 
 def pages_to_read(
-    quick: bool, data: Path
+    quick: bool, data: Path, vi_extra: bool = False
 ) -> list[tuple[str, str, str, str, str, tuple[str, ...], bytes]]:
     jobs = []
     for note in drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick):
@@ -69,6 +75,13 @@ def pages_to_read(
         jobs.append(
             (note.name, "drawn", seed, f"{lang}/{font}/{effect}", lang, note.lines, note.image)
         )
+    vi_styles = [("vi", font, vi_training.LINES) for lang, font, _ in DRAWN_STYLES if lang == "vi"]
+    seeds = (vi_training.SEEDS[:1] if quick else vi_training.SEEDS) if vi_extra else ()
+    for note in drawn_set(seeds, quick=quick, styles=vi_styles):
+        kind = note.name.rsplit("/", 1)[0].replace("vi/", "vi-training/", 1)
+        seed = note.name.rsplit("/", 1)[1]
+        # fold "vi-s2001": the drawn set's seeds keep the folds they had without these pages
+        jobs.append((f"{kind}/{seed}", "drawn", f"vi-{seed}", kind, "vi", note.lines, note.image))
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest[:: 4 if quick else 1]:
         truth = tuple(t for t in entry["text"].split("\n") if t.strip())
@@ -115,12 +128,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--greedy", action="store_true", help="RapidOCR decoded greedily")
+    parser.add_argument(
+        "--vi-training", action="store_true", help="and bench.vi_training's Vietnamese pages"
+    )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     mode = "greedy" if args.greedy else "lm"
-    out = args.out or OUT / f"evidence-{mode}{'-quick' if args.quick else ''}.json"
-    jobs = pages_to_read(args.quick, args.data)
+    extra = "-vi" if args.vi_training else ""
+    out = args.out or OUT / f"evidence-{mode}{extra}{'-quick' if args.quick else ''}.json"
+    jobs = pages_to_read(args.quick, args.data, args.vi_training)
     t0 = time.perf_counter()
 
     def one(job: tuple[str, str, str, str, str, tuple[str, ...], bytes]) -> CachedPage:

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python -m bench.calibrate_reading [--quick] [--target 0.97] [--dry-run]
          [--cache bench/out/evidence-lm.json] [--unused FEATURES] [--compare OLD.json]
+         [--refit KEYS]
 
 With ``--cache`` (what shipped: the file ``bench.calibrate_evidence`` writes), the pages are
 drawn notes of bench.calibrate's training seeds (distinct from bench.flag_quality's) AND the
@@ -16,7 +17,9 @@ lines that are wrong fall under the default threshold (0.75). With ``--cache`` i
 figures bench.flag_quality / bench.real_notes would print, held out (5 folds: drawn notes by
 seed, real notes by manuscript page, fitted on the other four) and in sample.
 Writes bot/ocr/calibration/combined.json (``--out combined-greedy``: the models of RapidOCR
-read greedily, ``OCR_LM_DECODING=false``), which decide.Models reads.
+read greedily, ``OCR_LM_DECODING=false``), which decide.Models reads. ``--refit vi/tesseract``
+fits that model only (held out too) and writes every other model as the file had it, byte for
+byte: a model is refitted when its own evidence changed, not whenever one is.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import argparse
 import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -190,6 +193,8 @@ def report(name: str, model: LineModel, samples: list[Sample]) -> None:
 
 WRONG_CER = {"drawn": 0.0, "real": REAL_WRONG_CER}
 FOLDS = 5
+# "both" / "rapid_alone" -> model key -> model, as combined.json holds them.
+Fitted = dict[str, dict[str, LineModel]]
 
 
 def samples_by_key(pages: Sequence[CachedPage]) -> dict[str, list[Sample]]:
@@ -202,16 +207,32 @@ def samples_by_key(pages: Sequence[CachedPage]) -> dict[str, list[Sample]]:
 
 
 def fit_all(
-    pages: Sequence[CachedPage], target: float, unused: Sequence[str] = UNUSED
-) -> dict[str, dict[str, LineModel]]:
-    fitted: dict[str, dict[str, LineModel]] = {"both": {}, "rapid_alone": {}}
+    pages: Sequence[CachedPage],
+    target: float,
+    unused: Sequence[str] = UNUSED,
+    only: Collection[str] = (),
+    kept: Fitted | None = None,
+) -> Fitted:
+    """A model per key of the pages' samples; with ``only``, those keys' models, and every
+    other model ``kept``'s, in its place."""
+    fitted: Fitted = {"both": {}, "rapid_alone": {}}
     for key, found in sorted(samples_by_key(pages).items()):
+        if only and key not in only:
+            continue
         mine = [u.split(":")[-1] for u in unused if ":" not in u or u.startswith(f"{key}:")]
         fitted["both" if "/" in key else "rapid_alone"][key] = fit_model(found, target, mine)
-    return fitted
+    if not only:
+        return fitted
+    return {part: {**(kept or {}).get(part, {}), **models} for part, models in fitted.items()}
 
 
-def as_models(fitted: dict[str, dict[str, LineModel]]) -> Models:
+def read_models(path: Path) -> Fitted:
+    """The models a combined.json holds."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {part: {k: LineModel(**v) for k, v in data[part].items()} for part in data}
+
+
+def as_models(fitted: Fitted) -> Models:
     return Models(fitted["both"], fitted["rapid_alone"], shipped_models().tesseract)
 
 
@@ -247,14 +268,19 @@ def folds(pages: Sequence[CachedPage]) -> list[list[CachedPage]]:
 
 
 def held_out(
-    pages: Sequence[CachedPage], target: float, unused: Sequence[str] = UNUSED
+    pages: Sequence[CachedPage],
+    target: float,
+    unused: Sequence[str] = UNUSED,
+    only: Collection[str] = (),
+    kept: Fitted | None = None,
 ) -> dict[str, Tally]:
-    """Each fold decided by the models fitted on the other folds, tallied together."""
+    """Each fold decided by the models fitted on the other folds (``only``: those keys',
+    the others ``kept``), tallied together."""
     tallies: dict[str, Tally] = defaultdict(Tally)
     split = folds(pages)
     for k, fold in enumerate(split):
         rest = [p for j, other in enumerate(split) if j != k for p in other]
-        models = as_models(fit_all(rest, target, unused))
+        models = as_models(fit_all(rest, target, unused, only, kept))
         for key, tally in figures(fold, models).items():
             tallies[key].merge(tally)
     return tallies
@@ -329,23 +355,35 @@ def main() -> None:
     parser.add_argument(
         "--compare", type=Path, help="another combined.json, scored on the same evidence"
     )
+    parser.add_argument(
+        "--refit",
+        default="",
+        help="only these models (vi/tesseract,latin), the others kept as written (default: all)",
+    )
     args = parser.parse_args()
     unused = tuple(f for f in args.unused.split(",") if f)
+    only = tuple(k for k in args.refit.split(",") if k)
+    path = CALIBRATION_DIR / f"{args.out}.json"
+    kept = read_models(path) if only else None
     pages = load(args.cache) if args.cache else live_pages(args.quick)
-    print(f"{len(pages)} pages, target {args.target}, features left out: {unused or 'none'}")
+    unknown = set(only) - set(samples_by_key(pages))
+    if unknown:
+        parser.error(f"no samples for {', '.join(sorted(unknown))}")
+    print(
+        f"{len(pages)} pages, target {args.target}, features left out: {unused or 'none'}, "
+        f"refitted: {', '.join(only) or 'all'}"
+    )
     if args.compare:
-        data = json.loads(args.compare.read_text(encoding="utf-8"))
-        other = {part: {k: LineModel(**v) for k, v in data[part].items()} for part in data}
-        print_figures(f"{args.compare}:", figures(pages, as_models(other)))
+        print_figures(f"{args.compare}:", figures(pages, as_models(read_models(args.compare))))
     if args.cache:
-        print_figures(f"held out ({FOLDS} folds):", held_out(pages, args.target, unused))
-    fitted = fit_all(pages, args.target, unused)
+        tallies = held_out(pages, args.target, unused, only, kept)
+        print_figures(f"held out ({FOLDS} folds):", tallies)
+    fitted = fit_all(pages, args.target, unused, only, kept)
     for key, found in sorted(samples_by_key(pages).items()):
         report(key, fitted["both" if "/" in key else "rapid_alone"][key], found)
     print_figures("in sample:", figures(pages, as_models(fitted)))
     skipped_checks(pages, as_models(fitted), decoded=args.out == "combined")
     if not args.dry_run:
-        path = CALIBRATION_DIR / f"{args.out}.json"
         data = {part: {k: asdict(m) for k, m in models.items()} for part, models in fitted.items()}
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path}")

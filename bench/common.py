@@ -494,14 +494,19 @@ class DrawnNote:
 
 
 def drawn_set(
-    seeds: Sequence[int], *, quick: bool = False, held_out: bool = False
+    seeds: Sequence[int],
+    *,
+    quick: bool = False,
+    held_out: bool = False,
+    styles: Sequence[tuple[str, str, tuple[str, ...]]] = DRAWN_STYLES,
 ) -> list[DrawnNote]:
     """Labelled notes: print and handwriting-like fonts, photo effects, en/vi/zh.
 
     Each seed picks different lines, sizes and damage, so calibration (one set of seeds)
     and evaluation (another) do not share images. ``held_out``: other notes' lines, never
     tuned on (:mod:`bench.held_out`), in the same fonts and damage, and English and
-    Vietnamese typed too (a typewriter face no fitting set is drawn in).
+    Vietnamese typed too (a typewriter face no fitting set is drawn in). ``styles``: the
+    (language, face, lines) drawn, in the same damage (by default the drawn set's).
     """
     import random
 
@@ -515,7 +520,6 @@ def drawn_set(
         ("jpeg", Effects(jpeg_quality=25, noise=0.05)),
         ("photo", Effects(skew_degrees=-2.0, shadow=True, blur_radius=1.0, jpeg_quality=40)),
     ]
-    styles = DRAWN_STYLES
     if held_out:
         from bench.held_out import LINES
 

@@ -56,12 +56,13 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
     elapsed = time.perf_counter() - t0
     tallies: dict[str, Tally] = defaultdict(Tally)
     failures: list[str] = []
+    wrong: list[str] = []
     lost_marks = 0
     for note, result in zip(notes, results, strict=True):
         if isinstance(result, Exception):
             failures.append(f"{note.name}: {result!r}")
         else:
-            lost_marks += score(note, result, tallies)
+            lost_marks += score(note, result, tallies, wrong)
     per_note = 1000 * elapsed / max(1, len(notes))
     print(
         f"\n== {engine_name}: {len(notes)} drawn notes, threshold {THRESHOLD}, {elapsed:.0f}s "
@@ -87,14 +88,23 @@ async def evaluate(engine_name: str, notes: list[DrawnNote], *, verbose: bool) -
             print("   wrong but not flagged:", miss)
         for spaced in overall.spacing:
             print("   wrong in spacing only:", spaced)
+        for line in wrong:
+            print("   wrong:", line)
 
 
-def score(note: DrawnNote, page: Page, tallies: dict[str, Tally]) -> int:
-    """Tally ``page``; return how many of its lines are wrong only in their diacritics
+def score(note: DrawnNote, page: Page, tallies: dict[str, Tally], wrong: list[str]) -> int:
+    """Tally ``page`` and add its wrong lines to ``wrong`` (flagged or not, with their
+    confidence); return how many of its lines are wrong only in their diacritics
     (Vietnamese) and yet not flagged."""
     result = match_page(note.lines, page, language=note.language, wrong_cer=0.0)
     for key in ["ALL", *group_of(note.name)]:
         tallies[key].add(result)
+    wrong.extend(
+        f"{note.name}: {g.truth!r} -> {g.read!r} (conf {g.confidence}"
+        f"{', flagged' if g.flagged else ', NOT flagged'})"
+        for g in result.gt
+        if g.wrong
+    )
     return sum(
         bool(g.wrong and not g.flagged and g.read)
         and base_letters(g.read) == base_letters(g.truth)
@@ -120,7 +130,9 @@ def main() -> None:
             "all",
         ),
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="list unflagged errors")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list unflagged errors, then every wrong line"
+    )
     parser.add_argument(
         "--held-out-texts", action="store_true", help="other notes' lines (bench/held_out.py)"
     )

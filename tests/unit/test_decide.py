@@ -53,6 +53,15 @@ def test_a_vowel_both_readers_can_write_read_two_ways_keeps_the_line_unsure() ->
     assert rapid_contradicts("Trả tiên điện", "Tr tin đin")
     assert not rapid_contradicts("Trả tiền điện", "Tr tin đin")
     assert not rapid_contradicts("Mua sữa và trứng", "Mua sa và trúmg")  # m for n: not a vowel
+    # The same vowel under another mark both can write, another digit: "bé", "ô", "19h" on
+    # the page.
+    assert rapid_contradicts("Cắt tóc cho bê Minh", "Ct tóc cho bé Minh")
+    assert rapid_contradicts("Mang ồ vì", "Mang ô vì")
+    assert rapid_contradicts("Họp lớp lúc 13h", "Hp lp lúc 19h")
+    # A mark it dropped, or one it has no label for, is no doubt: it often writes "nuc" for
+    # "nước", and "chì" for "chỉ" it cannot write.
+    assert not rapid_contradicts("Thay nước bể cá", "Thay nuc b cá")
+    assert not rapid_contradicts("Mượn bút chỉ", "Mưn bút chì")
     vi = resolve("vi")
     doubted = decide(
         Reading("Mua rau ngày mai", 0.99), Reading("Mua rau ngày mũi", 0.97), vi, MODELS
