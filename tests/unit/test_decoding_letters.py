@@ -63,38 +63,38 @@ def test_only_languages_in_the_latin_alphabet_are_restricted() -> None:
 
 def test_a_capital_the_image_leaves_open_inside_a_word_is_read_small() -> None:
     probs = spelled("repoRt", at4={"R": 0.55, "r": 0.4})
-    assert ctc.beam_search(probs, LABELS, WORDS, UNCASED) == "repoRt"
-    assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "report"
+    assert ctc.search(probs, LABELS, WORDS, UNCASED)[0] == "repoRt"
+    assert ctc.search(probs, LABELS, WORDS, CASED)[0] == "report"
 
 
 def test_a_clear_capital_is_kept_and_never_dropped() -> None:
     # the image allows no small "r": the case price must not make the letter vanish
     probs = spelled("repoRt", at4={"R": 0.9})
-    assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "repoRt"
+    assert ctc.search(probs, LABELS, WORDS, CASED)[0] == "repoRt"
 
 
 def test_a_word_inside_a_sentence_is_read_small_where_the_image_allows_both() -> None:
     probs = spelled("a Report", at2={"R": 0.55, "r": 0.4})
-    assert ctc.beam_search(probs, LABELS, WORDS, UNCASED) == "a Report"
-    assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "a report"
+    assert ctc.search(probs, LABELS, WORDS, UNCASED)[0] == "a Report"
+    assert ctc.search(probs, LABELS, WORDS, CASED)[0] == "a report"
     # a line starts a sentence: its first word keeps its capital
     first = spelled("Report", at0={"R": 0.55, "r": 0.4})
-    assert ctc.beam_search(first, LABELS, WORDS, CASED) == "Report"
+    assert ctc.search(first, LABELS, WORDS, CASED)[0] == "Report"
 
 
 def test_two_capitals_then_small_letters_are_read_small_where_the_image_allows() -> None:
     # "REport": a pen's "e" drawn tall is read as a capital; an acronym's plural ("PDFs")
     # is no such word, nor a word in capitals ("REPORT")
     probs = spelled("REport", at1={"E": 0.55, "e": 0.4})
-    assert ctc.beam_search(probs, LABELS, WORDS, UNCASED) == "REport"
-    assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "Report"
+    assert ctc.search(probs, LABELS, WORDS, UNCASED)[0] == "REport"
+    assert ctc.search(probs, LABELS, WORDS, CASED)[0] == "Report"
     clear = spelled("REport", at1={"E": 0.9})
-    assert ctc.beam_search(clear, LABELS, WORDS, CASED) == "REport"
+    assert ctc.search(clear, LABELS, WORDS, CASED)[0] == "REport"
 
 
 def test_english_i_inside_a_sentence_keeps_its_capital() -> None:
     probs = spelled("and I", at4={"I": 0.9})
-    assert ctc.beam_search(probs, LABELS, WORDS, CASED) == "and I"
+    assert ctc.search(probs, LABELS, WORDS, CASED)[0] == "and I"
 
 
 def test_no_space_is_shown_before_a_sign_that_closes_a_word() -> None:

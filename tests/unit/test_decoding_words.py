@@ -31,7 +31,7 @@ def spelled(text: str, at: int = -1, doubt: dict[str, float] | None = None) -> A
 
 def read(probs: Any, weights: ctc.Weights = WEIGHTS) -> str:
     words = wordlist.wordlist("en", weights.lexicon) if weights.oov else None
-    return ctc.beam_search(probs, LABELS, lm.model("en"), weights, None, words)
+    return ctc.search(probs, LABELS, lm.model("en"), weights, None, words)[0]
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_a_name_inside_a_sentence_keeps_the_capital_a_common_word_loses() -> Non
 
     def best(probs: Any) -> str:
         words = wordlist.wordlist("en", WEIGHTS.lexicon)
-        return ctc.beam_search(probs, labels, lm.model("en"), WEIGHTS, None, words)
+        return ctc.search(probs, labels, lm.model("en"), WEIGHTS, None, words)[0]
 
     assert wordlist.wordlist("en").common("five")
     assert not wordlist.wordlist("en").common("kyoto")

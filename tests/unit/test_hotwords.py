@@ -17,7 +17,7 @@ TELLA_OR_TELLE = matrix(*TELL, {"a": 0.5, "e": 0.45})
 
 
 def read(probs: object, *words: str) -> str:
-    return ctc.beam_search(probs, LABELS, WORDS, WEIGHTS, hotwords.of(words))  # type: ignore[arg-type]
+    return ctc.search(probs, LABELS, WORDS, WEIGHTS, hotwords.of(words))[0]  # type: ignore[arg-type]
 
 
 def test_a_user_word_the_image_leaves_close_wins() -> None:
@@ -88,7 +88,7 @@ def test_a_clear_image_outweighs_the_users_words() -> None:
 
 def test_no_words_no_hotwords() -> None:
     assert hotwords.of(()) is None
-    assert ctc.beam_search(TELLA_OR_TELLE, LABELS, WORDS, WEIGHTS, None) == "tella"
+    assert ctc.search(TELLA_OR_TELLE, LABELS, WORDS, WEIGHTS, None)[0] == "tella"
 
 
 def test_only_rare_words_the_user_typed_are_hotwords() -> None:

@@ -149,20 +149,6 @@ class _Beam:
         return logadd(self.blank, self.label)
 
 
-def beam_search(
-    probs: NDArray[np.float32],
-    labels: list[str],
-    lm: CharScorer,
-    weights: Weights = Weights(),
-    hotwords: Hotwords | None = None,
-    words: Wordlist | None = None,
-) -> str:
-    """The best reading by image and language model together (see the module docstring),
-    helped along where it spells one of ``hotwords``; with ``words``, a word of the reading
-    that is none of them pays their price (:mod:`bot.ocr.decoding.wordlist`)."""
-    return search(probs, labels, lm, weights, hotwords, words)[0]
-
-
 def search(
     probs: NDArray[np.float32],
     labels: list[str],
@@ -171,8 +157,10 @@ def search(
     hotwords: Hotwords | None = None,
     words: Wordlist | None = None,
 ) -> tuple[str, Standing]:
-    """:func:`beam_search`'s reading, and how it stands among the readings the beam kept
-    (:mod:`bot.ocr.decoding.standing`)."""
+    """The best reading by image and language model together (see the module docstring),
+    helped along where it spells one of ``hotwords``; with ``words``, a word of the reading
+    that is none of them pays their price (:mod:`bot.ocr.decoding.wordlist`); and how it
+    stands among the readings the beam kept (:mod:`bot.ocr.decoding.standing`)."""
     if probs.shape[0] == 0:
         return "", Standing()
     sure_blank = probs[:, BLANK] >= 1.0 - weights.prune

@@ -5,7 +5,7 @@ so a name the language model does not know can be read.
 The words are folded as the Vietnamese model folds letters (lower case, no diacritics:
 RapidOCR cannot write most of them, and ``bot.ocr.decide.words`` writes them back). A
 reading earns :data:`BONUS` per character of a whole user's word it read (at the word's end,
-and only where the image agrees, :func:`bot.ocr.decoding.ctc.beam_search`: a user's "bearer"
+and only where the image agrees, :func:`bot.ocr.decoding.ctc.search`: a user's "bearer"
 never shortens "bearers"); while it is only spelling the start of one, it earns nothing, but
 has room of its own in the beam (:data:`ROOM` readings besides the beam's width), so it is
 neither pruned before the word is whole nor pushes out the readings the image and the
