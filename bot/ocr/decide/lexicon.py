@@ -41,6 +41,20 @@ def plausibility(text: str, language: str, known: frozenset[str] = frozenset()) 
     return min(_ordinary(w.lower(), language, known) for w in words) / _COMMON
 
 
+def unvouched(text: str, other: str, language: str, known: frozenset[str] = frozenset()) -> bool:
+    """A word of ``text`` (two letters or more) that no word list of ``language`` has (Zipf
+    0), that the user is not known to write, and that ``other``, another reader's reading
+    of the line, does not read: "Nguyn" where Tesseract read "Nguyén"."""
+    if language not in _LISTED or not other:
+        return False
+    theirs = {w.lower() for w in _WORD.findall(other)}
+    return any(
+        _frequency(w.lower(), language) == 0.0 and w.lower() not in known | theirs
+        for w in _WORD.findall(text)
+        if len(w) > 1
+    )
+
+
 def _ordinary(word: str, language: str, known: frozenset[str]) -> float:
     """The word's Zipf frequency; a word the user is known to write is at least as ordinary
     as an everyday word ("garden", "invoice"): a name of theirs no longer looks like a
