@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.ocr.decide.combined import Models, decide, shipped_models
 from bot.ocr.decide.evidence import (
     Reading,
@@ -90,6 +92,30 @@ def test_chinese_shows_rapid() -> None:
         MODELS,
     )
     assert verdict.text == "下周五之前提交报告"
+
+
+def test_a_word_nothing_vouches_for_keeps_its_line_unsure_however_sure_the_reader() -> None:
+    # RapidOCR has no ễ: "Nguyn" with no rival in its beam (share 1.0, lead 30), Tesseract
+    # reading the word otherwise; no word list knows "nguyn"
+    rapid = Reading(
+        "Priyanka Nguyn, 3 pm",
+        0.99,
+        1.0,
+        least=0.99,
+        posterior=1.0,
+        image_posterior=1.0,
+        lead=30.0,
+    )
+    tesseract = Reading("Priyanka Nguyén, 3 pm", 0.95)
+    misread = decide(rapid, tesseract, resolve("en"), MODELS)
+    assert misread.confidence is not None and misread.confidence < 0.75
+    # a word the user is known to write vouches for itself
+    taught = decide(replace(rapid, known=frozenset({"nguyn"})), tesseract, resolve("en"), MODELS)
+    assert taught.confidence is not None and taught.confidence >= 0.75
+    # a common word the other reader misread is no doubt of this kind
+    read = Reading("Pick up the dry cleaning", 0.99, 1.0, least=0.99, posterior=1.0, lead=30.0)
+    sure = decide(read, Reading("Pick up the dny cleaning", 0.9), resolve("en"), MODELS)
+    assert sure.confidence is not None and sure.confidence >= 0.75
 
 
 def test_readers_that_agree_are_surer_than_readers_that_differ() -> None:
