@@ -47,12 +47,9 @@ def unvouched(text: str, other: str, language: str, known: frozenset[str] = froz
     of the line, does not read: "Nguyn" where Tesseract read "Nguyén"."""
     if language not in _LISTED or not other:
         return False
-    theirs = {w.lower() for w in _WORD.findall(other)}
-    return any(
-        _frequency(w.lower(), language) == 0.0 and w.lower() not in known | theirs
-        for w in _WORD.findall(text)
-        if len(w) > 1
-    )
+    vouched = known | {w.lower() for w in _WORD.findall(other)}
+    words = (w.lower() for w in _WORD.findall(text) if len(w) > 1)
+    return any(w not in vouched and _frequency(w, language) == 0.0 for w in words)
 
 
 def _ordinary(word: str, language: str, known: frozenset[str]) -> float:

@@ -52,8 +52,10 @@ def read_pieces(crops: list[Image.Image], decode_as: DecodeAs) -> Pieces:
         [(d.text, d.score if d.text else 0.0) for d in decoded],
         any(d.lm_changed for d in decoded),
         Doubt(
-            min((d.least for d in read), default=None),
-            min((d.margin for d in read), default=None),
-            *(standing.posterior, standing.image, standing.lead) if standing else (),
+            least=min((d.least for d in read), default=None),
+            margin=min((d.margin for d in read), default=None),
+            posterior=standing.posterior if standing else None,
+            image_posterior=standing.image if standing else None,
+            lead=standing.lead if standing else None,
         ),
     )

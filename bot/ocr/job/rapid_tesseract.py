@@ -108,8 +108,9 @@ class FoundLines:
     # issue 18 hook: per line, the language model changed RapidOCR's reading (empty: read
     # greedily)
     lm_changed: list[bool] = field(default_factory=list)
-    # issue 18 part 3: per line, RapidOCR's least sure character (least, margin:
-    # bot.ocr.decoding.hook.Pieces; empty: read greedily)
+    # issue 18 part 3: per line, how sure RapidOCR was beyond its score (its least sure
+    # character, its reading's standing in the beam: bot.ocr.decoding.standing.Doubt;
+    # empty: read greedily)
     doubt: list[Doubt] = field(default_factory=list)
 
     def text(self) -> str:
