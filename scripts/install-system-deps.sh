@@ -14,7 +14,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # Mini App test opens the whole-page review page, and the emoji font its buttons show in).
 # osd: orientation detection, to turn photos taken sideways without EXIF upright.
 TESS_LANGS="eng vie chi-sim deu fra rus osd"
-PACKAGES="tesseract-ocr fonts-dejavu-core ca-certificates"
+# wamerican...: word lists that keep letter case ("Friday", "five"), which deciding reads.
+PACKAGES="tesseract-ocr fonts-dejavu-core ca-certificates
+  wamerican wngerman wfrench wspanish witalian wportuguese"
 if [ "${1:-}" = "--runtime" ] && ! command -v python3 >/dev/null; then
   # An image from a bare Debian base (scripts/container-check.sh) takes Debian's Python, the
   # same 3.11 as the official image's; the Dockerfile installs into a venv on either.

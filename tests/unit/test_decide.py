@@ -159,3 +159,22 @@ def test_a_word_capitalised_inside_a_sentence_is_a_doubt() -> None:
     for text in ("Your letter to Mr. Lathrop", "Email Dr. Okonkwo", "ask Mrs. Branner"):
         assert capitals_inside(text, names="en") == 0.0, text
         assert capitals_inside(text) == 1.0, text
+
+
+def test_a_day_a_month_or_a_name_written_capitalised_is_no_doubt() -> None:
+    # The language's word list keeps letter case (Debian's wamerican): "Friday", "May" and
+    # "Anna" are written so; "Fence" never is, whether or not the readers agree.
+    en = resolve("en")
+    for text in ("Water the plants on Friday", "Book train tickets for May 14", "Send it to Anna"):
+        assert capitals_inside(text, "en") == 0.0, text
+    for text in ("Ask Tom about the garden Fence", "Book train tickets For May 14"):
+        assert capitals_inside(text, "en", names="en") == 1.0, text
+    # German writes its nouns capitalised
+    assert capitals_inside("Morgen Milch kaufen", "de") == 0.0
+
+    def sure(text: str) -> bool:
+        verdict = decide(Reading(text, 0.99, 1.0), Reading(text, 0.9), en, MODELS)
+        return verdict.confidence is not None and verdict.confidence >= 0.75
+
+    assert sure("Water the plants on Friday") and sure("Send invoice 2041 to Anna")
+    assert not sure("Ask Tom about the garden Fence")

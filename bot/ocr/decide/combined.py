@@ -183,7 +183,7 @@ def features(
         shown.steady,
         plausibility(shown.text, language, shown.known),
         float(shown.lm_changed or (other is not None and other.lm_changed)),
-        capitals_inside(shown.text, names=language if agree >= 1.0 else ""),
+        capitals_inside(shown.text, language, names=language if agree >= 1.0 else ""),
         *least_sure(shown, other),
         *standing(shown, other),
     )
