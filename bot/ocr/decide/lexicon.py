@@ -9,14 +9,11 @@ words score low as well: that costs a line a check, never a wrong line shown as 
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
-from typing import NamedTuple
 
-log = logging.getLogger(__name__)
+from bot.ocr.wordcase import cased_words
 
 # wordfreq's languages among ours (Chinese needs a segmenter; its lines are short and its
 # readers agree well, so it goes without).
@@ -129,54 +126,6 @@ def capitals_inside(text: str, language: str = "", names: str = "") -> float:
                 continue
             return 1.0
     return 0.0
-
-
-class CasedWords(NamedTuple):
-    """A language's words as its dictionary writes them: ``capitalised``, the forms that
-    begin with a capital ("Friday"); ``small``, the words it has in small letters ("five",
-    "may")."""
-
-    capitalised: frozenset[str]
-    small: frozenset[str]
-
-    def written(self, word: str) -> bool | None:
-        """Is capitalised ``word`` written so in this language? None where the list has no
-        such word at all (a name, a rare word)."""
-        if word in self.capitalised:
-            return True
-        return False if word.lower() in self.small else None
-
-
-# Word lists that keep letter case, from Debian's wordlist packages (scripts/
-# install-system-deps.sh: wamerican, wngerman, wfrench, wspanish, witalian, wportuguese).
-_DICT = Path("/usr/share/dict")
-_CASED_LISTS = {
-    "en": "american-english",
-    "de": "ngerman",
-    "fr": "french",
-    "es": "spanish",
-    "it": "italian",
-    "pt": "portuguese",
-}
-
-
-@lru_cache(maxsize=len(_CASED_LISTS) + 1)
-def cased_words(language: str) -> CasedWords:
-    """``language``'s :class:`CasedWords`, read once; empty where it has no list here."""
-    name = _CASED_LISTS.get(language)
-    path = _DICT / name if name else None
-    if path is None or not path.is_file():
-        if path is not None:
-            log.warning("no word list at %s: letter case judged without it", path)
-        return CasedWords(frozenset(), frozenset())
-    capitalised: set[str] = set()
-    small: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        word = line.strip()
-        if not word or "'" in word:
-            continue
-        (capitalised if word[0].isupper() else small).add(word)
-    return CasedWords(frozenset(capitalised), frozenset(small))
 
 
 def _named(letters: str, word: str, language: str) -> bool:

@@ -143,6 +143,7 @@ class _Beam:
     faint: bool = False
     # the current word starts with a capital the image allows small, inside a sentence:
     # its price is given back where the word ends if it is no common word (likely a name)
+    # or a name the language writes capitalised only (bot.ocr.wordcase)
     capital: bool = False
 
     def total(self) -> float:
@@ -353,13 +354,14 @@ def _ended(context: str, models: Models, weights: Weights, capital: bool = False
     LM's price of the boundary after it, the word list's term
     (:meth:`bot.ocr.decoding.wordlist.Wordlist.ended`), and, for a word written with a
     capital inside a sentence (``capital``: it paid ``capital_word`` at its first letter,
-    so that the search weighs it all along) that is none of the list's words, that price
-    given back: "Read chapter Five" pays, a name such as "Kyoto" or "Siobhan" does not."""
+    so that the search weighs it all along) that is none of the list's words, or one the
+    language writes capitalised only, that price given back: "Read chapter Five" pays, a
+    name such as "Kyoto", "Siobhan" or "Anna" does not, nor "Friday"."""
     lm, words = models
     end = weights.alpha * lm.logp(context, " ")
     if words is not None:
         end += words.ended(context[1:], weights.oov, weights.unigram)
-        if capital and not words.common(context[1:]):
+        if capital and (not words.common(context[1:]) or context[1:] in words.names):
             end -= weights.capital_word
     return end
 

@@ -50,6 +50,8 @@ class Wordlist:
 
     zipf: dict[str, float]
     ordered: tuple[str, ...]
+    # words the language writes capitalised only ("anna", "friday": bot.ocr.wordcase)
+    names: frozenset[str] = frozenset()
     _states: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def state(self, word: str) -> int:
@@ -92,14 +94,14 @@ class Wordlist:
         return 0.0
 
 
-def of(words: list[tuple[str, float]]) -> Wordlist:
+def of(words: list[tuple[str, float]], names: frozenset[str] = frozenset()) -> Wordlist:
     """The :class:`Wordlist` of these (word, Zipf frequency) pairs, folded already: each
     word's runs of letters ("don't" gives "don" and "t", as the beam search reads it)."""
     zipf: dict[str, float] = {}
     for word, frequency in words:
         for run in _LETTERS.findall(word):
             zipf[run] = max(zipf.get(run, 0.0), frequency)
-    return Wordlist(zipf, tuple(sorted(zipf)))
+    return Wordlist(zipf, tuple(sorted(zipf)), names)
 
 
 def wordlist(language: str, size: int = WORDS) -> Wordlist:
@@ -114,9 +116,11 @@ def wordlist(language: str, size: int = WORDS) -> Wordlist:
 def _built(language: str, size: int) -> Wordlist:
     from wordfreq import get_frequency_dict, top_n_list
 
+    from bot.ocr import wordcase
     from bot.ocr.decoding import lm
 
     code = lm.WORDFREQ_CODE[language]
     fold = lm.skeleton if language == "vi" else str.lower
     frequency = get_frequency_dict(code)
-    return of([(fold(w), math.log10(frequency[w]) + 9) for w in top_n_list(code, size)])
+    words = [(fold(w), math.log10(frequency[w]) + 9) for w in top_n_list(code, size)]
+    return of(words, wordcase.cased_words(language).names())
