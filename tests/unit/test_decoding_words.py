@@ -75,8 +75,10 @@ def test_the_word_list_is_built_from_the_installed_wordfreq() -> None:
 
 def test_a_name_inside_a_sentence_keeps_the_capital_a_common_word_loses() -> None:
     # the image leaves each capital open (0.55 against 0.4): "five" is a common word, read
-    # small inside a sentence; "Kyoto" is none, so its capital is no sign of a misread
-    labels = [*LABELS[:-1], "F", "K", " "]
+    # small inside a sentence; "Kyoto" is none, so its capital is no sign of a misread;
+    # "Anna" and "Friday" are common words the language writes capitalised only (its word
+    # list, bot.ocr.wordcase), so theirs is none either
+    labels = [*LABELS[:-1], "F", "K", "A", " "]
 
     def doubted(text: str, at: int, big: str) -> Any:
         rows = []
@@ -95,3 +97,6 @@ def test_a_name_inside_a_sentence_keeps_the_capital_a_common_word_loses() -> Non
     assert not wordlist.wordlist("en").common("kyoto")
     assert best(doubted("we read five", 8, "F")) == "we read five"
     assert best(doubted("visit kyoto", 6, "K")) == "visit Kyoto"
+    assert wordlist.wordlist("en").common("anna") and wordlist.wordlist("en").common("friday")
+    assert best(doubted("we called anna", 10, "A")) == "we called Anna"
+    assert best(doubted("we read it on friday", 14, "F")) == "we read it on Friday"
