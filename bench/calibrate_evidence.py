@@ -108,8 +108,7 @@ def load(path: Path) -> list[CachedPage]:
     def reading(data: dict[str, Any] | None) -> Reading | None:
         if data is None:
             return None
-        known, marks = frozenset(data.get("known", ())), tuple(data.get("marks", ()))
-        return Reading(**{**data, "known": known, "marks": marks})
+        return Reading(**{**data, "known": frozenset(data.get("known", ()))})
 
     pages = []
     for p in json.loads(path.read_text(encoding="utf-8")):

@@ -72,7 +72,7 @@ Sample = tuple[Reading, Reading | None, float, str, bool]
 # Features whose weight is kept >= 0, and <= 0 (the other reader's score is free: it is
 # also in the agreement).
 _NEVER_LOWER = frozenset(
-    {"agree", "same", "steady", "words", "least", "margin", "posterior", "image", "lead", "marks"}
+    {"agree", "same", "steady", "words", "least", "margin", "posterior", "image", "lead"}
 )
 _NEVER_RAISE = frozenset({"lm", "capitals"})
 _STANDING = ("posterior", "image", "lead")
@@ -83,11 +83,9 @@ _STANDING = ("posterior", "image", "lead")
 # How a reading stands among the beam's (issue 18) is weighed on Latin lines only: Chinese
 # is decoded without the LM, and Vietnamese shows Tesseract's reading, RapidOCR's without
 # most tone marks (and the vi model was fitted on its own, bench README 2026-12-07).
-# Tesseract's lead on each mark is kept for Vietnamese only (bot.ocr.readers.tesseract).
 UNUSED: tuple[str, ...] = (
     "vi/tesseract:capitals",
     *(f"{key}:{name}" for key in ("vi/tesseract", "zh/rapid", "zh") for name in _STANDING),
-    *(f"{key}:marks" for key in ("latin/rapid", "latin/tesseract", "zh/rapid", "latin", "zh")),
 )
 
 
@@ -386,16 +384,7 @@ def main() -> None:
     print_figures("in sample:", figures(pages, as_models(fitted)))
     skipped_checks(pages, as_models(fitted), decoded=args.out == "combined")
     if not args.dry_run:
-        # every model not refitted as the file had it, byte for byte (a feature added since
-        # is not written into it)
-        had = json.loads(path.read_text(encoding="utf-8")) if only else {}
-        data = {
-            part: {
-                k: had[part][k] if k not in only and k in had.get(part, {}) else asdict(m)
-                for k, m in models.items()
-            }
-            for part, models in fitted.items()
-        }
+        data = {part: {k: asdict(m) for k, m in models.items()} for part, models in fitted.items()}
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path}")
 

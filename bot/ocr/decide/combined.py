@@ -98,9 +98,7 @@ class LineModel:
     + capitals * [a word inside it is capitalised]
     + least * logit(RapidOCR's least sure character) + margin * logit(its least margin)
     + posterior * logit(its reading's share of the beam's readings, with the LM)
-    + image * logit(... by the image alone) + lead * its lead over the next reading
-    + marks * logit(Tesseract's least lead of a letter over the same letter under another
-    mark)).
+    + image * logit(... by the image alone) + lead * its lead over the next reading).
 
     Two readers that read a line the same way are rarely both wrong; when they differ, it
     is often the weaker reader that is wrong, so partial agreement counts for less. A
@@ -110,9 +108,7 @@ class LineModel:
     weighed (``lm``, never for the better). RapidOCR's score is the mean of its
     characters' probabilities, which averages away the one character it doubted; the
     least sure character's probability and margin over the next likeliest label (issue 18
-    part 3, :func:`least_sure`) are weighed too (never for the worse when higher). So is,
-    for Vietnamese, Tesseract's least sure mark (:func:`least_mark`): RapidOCR cannot write
-    most tone marks, and Tesseract's score barely moves when one of them is in doubt."""
+    part 3, :func:`least_sure`) are weighed too (never for the worse when higher)."""
 
     intercept: float
     shown: float
@@ -128,7 +124,6 @@ class LineModel:
     posterior: float = 0.0
     image: float = 0.0
     lead: float = 0.0
-    marks: float = 0.0
 
     def __call__(
         self, shown: Reading, other: Reading | None, agree: float, language: str
@@ -155,7 +150,6 @@ class LineModel:
             self.posterior,
             self.image,
             self.lead,
-            self.marks,
         )
 
 
@@ -173,7 +167,6 @@ FEATURES = (
     "posterior",
     "image",
     "lead",
-    "marks",
 )
 
 
@@ -193,7 +186,6 @@ def features(
         capitals_inside(shown.text, names=language if agree >= 1.0 else ""),
         *least_sure(shown, other),
         *standing(shown, other),
-        least_mark(shown, other),
     )
 
 
@@ -218,17 +210,6 @@ def standing(shown: Reading, other: Reading | None) -> tuple[float, float, float
         return 0.0, 0.0, 0.0
     image = known.image_posterior if known.image_posterior is not None else known.posterior
     return logit(known.posterior), logit(image), known.lead or 0.0
-
-
-def least_mark(shown: Reading, other: Reading | None) -> float:
-    """logit of Tesseract's least lead of a letter over the same letter under another mark
-    ("số" over "sổ", :func:`bot.ocr.readers.tesseract.mark_leads`), whichever reader is
-    shown. Not known (no letter a mark sits on, or Tesseract kept no choices): the reading's
-    score, the lead of a letter with no rival."""
-    known = next((r for r in (shown, other) if r is not None and r.marks), None)
-    if known is None:
-        return logit(shown.score)
-    return logit(min(known.marks))
 
 
 # Before bench.calibrate_reading has fitted anything: scores alone, agreement counted.

@@ -65,10 +65,7 @@ class Reading:
     :mod:`bot.ocr.decoding`; None: not known); ``posterior``, ``image_posterior`` and
     ``lead``, how RapidOCR's reading stands among those its beam search kept: its share of
     their probability with the language model and by the image alone, and its log score
-    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known); ``marks``, for
-    each letter of Tesseract's reading a mark can sit on, how far it stood above the same
-    letter under another mark (:func:`bot.ocr.readers.tesseract.mark_leads`; empty: not
-    known)."""
+    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known)."""
 
     text: str
     score: float
@@ -81,7 +78,6 @@ class Reading:
     posterior: float | None = None
     image_posterior: float | None = None
     lead: float | None = None
-    marks: tuple[float, ...] = ()
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:

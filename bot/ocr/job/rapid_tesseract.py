@@ -200,7 +200,7 @@ def _read(
         found.spots, found.crops, found.pieces, changed, doubt, strict=True
     ):
         if not use_rapid:
-            by_tess = _tesseract_reading(tess_api, cs, script)
+            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
             read.append((LineEvidence(spot.box, tesseract=by_tess), None))
             continue
         by_rapid = replace(Reading.of_pieces(pieces, script), **sure._asdict())
@@ -214,7 +214,7 @@ def _read(
             ):
                 read.append((evidence, line))
                 continue
-            by_tess = _tesseract_reading(tess_api, cs, script)
+            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
             evidence = replace(evidence, tesseract=by_tess)
             if agreement(by_rapid.text, by_tess.text, script) >= 1:
                 # Only a line the readers disagree on is worth the time of re-reading.
@@ -226,17 +226,6 @@ def _read(
         steady = _steady(cs, by_rapid, script, decode_as)
         read.append((replace(evidence, rapid=replace(by_rapid, steady=steady)), None))
     return read
-
-
-def _tesseract_reading(tess_api: Any, crops: list[Image.Image], script: Script) -> Reading:
-    """Tesseract's reading of a line's pieces, with its lead on each mark where it keeps its
-    choices (Vietnamese: :func:`~bot.ocr.readers.tesseract.mark_leads`)."""
-    parts: list[tuple[str, float]] = []
-    marks: list[float] = []
-    for crop in crops:
-        parts.append(tess.read_line(tess_api, _padded(crop)))
-        marks.extend(tess.mark_leads(tess_api) if parts[-1][0] else ())
-    return replace(Reading.of_pieces(parts, script), marks=tuple(marks))
 
 
 def _read_pieces(

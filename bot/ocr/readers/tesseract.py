@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import threading
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,11 +51,6 @@ UNSPACED = frozenset({"zh", "ja"})
 # A space with a CJK character (or CJK punctuation / full-width form) on both sides.
 _CJK = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _CJK_GAP = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
-# Traineddata whose API keeps the LSTM's other choices per character (lstm_choice_mode 2),
-# for :func:`mark_leads`: Vietnamese, whose tone marks only Tesseract can write.
-_CHOICES = frozenset({"vie"})
-# The letters a mark can sit on (or a stroke, đ), by base letter.
-_MARKABLE = frozenset("aeiouyd")
 
 
 def _tesserocr() -> Any:
@@ -113,8 +107,6 @@ def api(tess_lang: str) -> Any:
             # "Failed to init API": the traineddata is unreadable or for another version.
             log.error("Tesseract could not load %s from %s: %s", tess_lang, find_tessdata(), exc)
             raise LanguageUnavailable(tess_lang) from exc
-        if tess_lang in _CHOICES:
-            found.SetVariable("lstm_choice_mode", "2")
         apis[tess_lang] = found
     return found
 
@@ -178,42 +170,6 @@ def read_line(tess: Any, crop: Image.Image) -> tuple[str, float]:
     if not text:
         return "", 0.0
     return text, max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
-
-
-def mark_leads(tess: Any) -> tuple[float, ...]:
-    """After :func:`read_line`, for each letter read that a mark can sit on (a e i o u y, d),
-    how far Tesseract's choice of it stood above the likeliest same letter under another
-    mark (0..1: "số" over "sổ"; its own score when none was a rival), in reading order.
-    Empty unless the API keeps its choices (:data:`_CHOICES`).
-
-    Tesseract's score of a line barely moves when one mark is in doubt; its choices per
-    character say so directly (issue 18: RapidOCR cannot write most Vietnamese marks)."""
-    tesserocr = _tesserocr()
-    if tess.GetIntVariable("lstm_choice_mode") == 0:
-        return ()
-    iterator = tess.GetIterator()
-    if iterator is None:
-        return ()
-    level = tesserocr.RIL.SYMBOL
-    leads: list[float] = []
-    for item in tesserocr.iterate_level(iterator, level):
-        letter = item_text(item, level).lower()
-        if len(letter) != 1 or _bare(letter) not in _MARKABLE:
-            continue
-        choices = item.GetChoiceIterator()
-        scores = [(c.GetUTF8Text().lower(), c.Confidence()) for c in choices or ()]
-        mine = max((s for t, s in scores if t == letter), default=item.Confidence(level))
-        bare = _bare(letter)
-        rivals = [s for t, s in scores if t != letter and len(t) == 1 and _bare(t) == bare]
-        leads.append(max(0.0, min(1.0, (mine - max(rivals, default=0.0)) / 100)))
-    return tuple(leads)
-
-
-def _bare(letter: str) -> str:
-    """``letter`` without its marks (đ -> d)."""
-    if letter == "đ":
-        return "d"
-    return unicodedata.normalize("NFD", letter)[0]
 
 
 def upright_turn(image: Image.Image) -> int:
