@@ -56,6 +56,17 @@ def test_a_latin_line_is_read_without_letters_of_other_scripts() -> None:
     assert ctc.greedy(kept, latin.labels).text == "a,"
 
 
+def test_a_dash_between_numbers_is_read_as_the_hyphen_the_hand_wrote() -> None:
+    # the recognizer reads a handwritten "112-140" with an en dash; no hand writes one apart
+    labels = ("blank", "1", "4", "-", "\u2013", " ")
+    steps = [{"1": 0.95}, {"\u2013": 0.7, "-": 0.2}, {"4": 0.95}]
+    rows = [[1.0 - sum(s.values()), *(s.get(label, 0.0) for label in labels[1:])] for s in steps]
+    probs = np.array(rows, dtype=np.float32)
+    assert ctc.greedy(probs, list(labels)).text == "1\u20134"
+    latin = alphabet.latin(labels)
+    assert ctc.greedy(latin.restricted(probs), latin.labels).text == "1-4"
+
+
 def test_only_languages_in_the_latin_alphabet_are_restricted() -> None:
     assert alphabet.applies("en") and alphabet.applies("pl")
     assert not alphabet.applies("zh")

@@ -27,10 +27,13 @@ from numpy.typing import NDArray
 # The label of the CTC blank in RapidOCR's label list (column 0).
 _BLANK = "blank"
 # Signs of print beyond ASCII that notes in Latin-script languages hold (the escapes: the
-# multiplication sign, dashes, typographic quotes, the bullet and the ellipsis).
+# multiplication sign, the em dash, typographic quotes, the bullet and the ellipsis).
 _SIGNS = frozenset(
-    "£€¥¢§°±÷«»¿¡·µ²³¹ºª\u00d7\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026"
+    "£€¥¢§°±÷«»¿¡·µ²³¹ºª\u00d7\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2022\u2026"
 )
+# Labels read as another kept label: the en dash is the hyphen no hand writes apart from it
+# ("112-140", "pall-bearers"), and what a user types on a phone.
+_AS = {"\u2013": "-"}
 # Latin letters with diacritics: Latin-1, Extended-A and -B, Extended Additional (Vietnamese).
 _LETTER_BLOCKS = ((0x00C0, 0x024F), (0x1E00, 0x1EFF))
 
@@ -62,7 +65,8 @@ class Alphabet:
 
     def restricted(self, probs: NDArray[np.float32]) -> NDArray[np.float32]:
         """``probs`` (T x all labels) over :attr:`labels` only: a full-width form's
-        probability added to its character's, each row then divided by what it kept."""
+        probability added to its character's (the en dash's to the hyphen's), each row then
+        divided by what it kept."""
         kept = probs[:, self.keep]
         for columns, into in self.folds:
             kept[:, into] += probs[:, columns]
@@ -87,7 +91,7 @@ def latin(labels: tuple[str, ...]) -> Alphabet:
     for i, label in enumerate(labels):
         if label in position or len(label) != 1:
             continue
-        same = unicodedata.normalize("NFKC", label)
+        same = _AS.get(label) or unicodedata.normalize("NFKC", label)
         if same in position and same.strip():
             folded.append(i)
             into.append(position[same])
