@@ -199,8 +199,8 @@ def _rows(block: list[LineSpot]) -> list[LineSpot]:
 
 
 def _same_row(row: list[LineSpot], spot: LineSpot) -> bool:
-    """``spot`` continues ``row``: it overlaps the row's last piece in height, and is beside,
-    not under, every piece of it."""
+    """``spot`` continues ``row``: it overlaps the row's last piece in height, is beside, not
+    under, every piece of it, and does not step up or down where it meets it."""
     last = max(row, key=lambda s: s.box.right)
     if spot.box.vertical_overlap(last.box) < _SAME_ROW:
         return False
