@@ -281,3 +281,49 @@ def draw_words(
         _write(d, (x, size * 0.2), word, font_name=font_name, size=size, fill=(20, 20, 30))
         x += length + gap * size
     return img
+
+
+def letter_note(
+    heading: str,
+    date: str,
+    body: tuple[str, ...] | list[str],
+    signature: str,
+    *,
+    drop: float = 0.5,
+    gap: float = 1.0,
+    font_name: str = "comic",
+    size: int = 40,
+    effects: Effects = Effects(),
+    seed: int = 0,
+) -> Image.Image:
+    """A letter as people write one: ``heading`` (a place) top left, ``date`` starting
+    ``gap`` x ``size`` px after its end and ``drop`` x ``size`` px lower; the ``body`` lines;
+    ``signature`` as far after the end of the last line and as far under it. A negative
+    ``gap`` starts the date (the signature) over the end of the line before, lower down; at
+    ``drop`` 0 it is on that line's baseline."""
+    step = int(size * 1.9)
+    margin = 60
+    heading_w = _length(heading, font_name, size)
+    last_w = _length(body[-1], font_name, size) if body else heading_w
+    date_x = margin + heading_w + gap * size
+    top = margin + max(0.0, drop) * size  # the body starts a line under the date
+    last_y = top + step * len(body)
+    sign_x = margin + last_w + gap * size
+    widths = [
+        date_x + _length(date, font_name, size),
+        sign_x + _length(signature, font_name, size),
+        *(margin + _length(line, font_name, size) for line in body),
+    ]
+    height = int(last_y + max(0.0, drop) * size + step + margin)
+    img = Image.new("RGB", (int(max(widths)) + margin, height), effects.paper_tint)
+    d = ImageDraw.Draw(img)
+
+    def write(xy: tuple[float, float], text: str) -> None:
+        _write(d, xy, text, font_name=font_name, size=size, fill=(20, 20, 30))
+
+    write((margin, margin), heading)
+    write((date_x, margin + drop * size), date)
+    for i, line in enumerate(body):
+        write((margin, top + step * (1 + i)), line)
+    write((sign_x, last_y + drop * size), signature)
+    return apply_effects(img, effects, seed=seed)

@@ -23,13 +23,14 @@ from bot.ocr.engines import reading_engine
 from bot.ocr.job.rapid_tesseract import BOTH, RAPID_ONLY
 from bot.ocr.readers import rapid
 from bot.ocr.run.threads import ThreadRunner
-from testkit.drawing import draw_lines, note_png, to_bytes
+from testkit.drawing import draw_lines, letter_note, note_png, to_bytes
 
 REAL_NOTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-notes"
 ZH = ("今天天气很好", "下周五之前提交报告", "明天买牛奶和鸡蛋")
 VI = ("Hôm nay trời đẹp quá", "Mua sữa và trứng ngày mai", "Họp nhóm vào thứ Năm")
 EN_PRINT = ("Finish the quarterly report", "Pick up the dry cleaning", "Read chapter five again")
 EN_HAND = ("Buy milk and eggs tomorrow", "Call the dentist at 3 pm", "Read chapter five again")
+LETTER_BODY = ("Dear Dr. Jordan,", "We will come on Monday", "between 1 and 2 pm.")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -137,3 +138,36 @@ async def test_a_page_photographed_turned_reads_upright(engine: ThreadRunner, tu
     for line in page.lines:
         assert line.box is not None
         assert (line.box.height > line.box.width) == (turned != 180)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_date_written_lower_beside_the_heading_is_a_line_of_its_own(
+    engine: ThreadRunner,
+) -> None:
+    # A letter: the date right of the place and over half a line lower, the signature
+    # below-right of the last line. Each is a line of its own, in reading order (issue 18:
+    # the date was glued to the heading's line, and the review never showed it as a line).
+    note = letter_note(
+        "Washington, D.C.", "March 4, 1905", LETTER_BODY, "C. F. Wright", drop=0.6, gap=0.5
+    )
+    page = await engine.recognize(to_bytes(note), "en")
+    assert [line.text for line in page.lines] == [
+        "Washington, D.C.",
+        "March 4, 1905",
+        *LETTER_BODY,
+        "C. F. Wright",
+    ]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_date_on_the_headings_baseline_stays_on_its_line(engine: ThreadRunner) -> None:
+    # Written on the same line after a gap, the date is that line's end, not a line.
+    note = letter_note(
+        "Washington, D.C.", "March 4, 1905", LETTER_BODY, "C. F. Wright", drop=0.0, gap=3.0
+    )
+    page = await engine.recognize(to_bytes(note), "en")
+    assert [line.text for line in page.lines] == [
+        "Washington, D.C. March 4, 1905",
+        *LETTER_BODY[:-1],
+        f"{LETTER_BODY[-1]} C. F. Wright",
+    ]

@@ -65,3 +65,23 @@ def test_a_piece_spanning_two_written_lines_is_split() -> None:
     found = [piece(50, 95, 910, 145), piece(50, 195, 910, 245), piece(50, 295, 910, 445)]
     spots = find_lines(image, found)
     assert [round(s.box.top, -2) for s in spots] == [100, 200, 300, 400]
+
+
+def test_a_date_written_half_a_line_lower_is_a_line_of_its_own() -> None:
+    # The boxes overlap by more than half their height, but where they meet the date's
+    # middle stands half a box lower than the heading's: staggered, not one line.
+    found = [piece(50, 100, 500, 160), piece(560, 130, 900, 190), piece(50, 260, 900, 320)]
+    spots = find_lines(blank(), found)
+    assert [(s.box.left, s.box.top, len(s.pieces)) for s in spots] == [
+        (50, 100, 1),
+        (560, 130, 1),
+        (50, 260, 1),
+    ]
+
+
+def test_a_sloping_line_in_two_pieces_stays_one_line() -> None:
+    # Written uphill: the second piece's box is higher, but it starts where the first ends.
+    first = Found(((50.0, 160.0), (500.0, 120.0), (500.0, 180.0), (50.0, 220.0)), 0.9)
+    second = Found(((560.0, 115.0), (900.0, 85.0), (900.0, 145.0), (560.0, 175.0)), 0.9)
+    spots = find_lines(blank(), [first, second])
+    assert len(spots) == 1 and len(spots[0].pieces) == 2

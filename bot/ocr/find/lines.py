@@ -5,7 +5,10 @@ handwriting usually one per written line, where the projection profile of
 :mod:`bot.ocr.find.bands` merges slanted lines into one band (measured on real pages: 126 of
 130 written lines with a box of their own, against 55 of 130). The two are reconciled here:
 
-- Pieces on the same row of the same column are one line (a date written after a gap).
+- Pieces on the same row of the same column are one line (a date written after a gap),
+  unless the second starts clearly lower or higher than the first ends: a date written to
+  the right of a heading and half a line lower, a signature below-right of the last line,
+  is a line of its own (issue 18: read as one, the date's line was never shown).
 - Ink bands no piece covers still become lines, so a faint or odd line the detector missed
   is read on its own or shown as "could not read": nothing vanishes.
 - Reading order is found by recursive XY-cut: a page is split at wide white gutters into
@@ -33,6 +36,13 @@ _STANDING = 1.5
 # Two pieces are on the same row when their vertical overlap is at least this share of the
 # shorter one's height.
 _SAME_ROW = 0.5
+# ...unless, where they meet, the middle of one stands more than this share of their height
+# above or below the other's (each piece's own edge, so a sloping line stays one). Chosen on
+# drawn letters (testkit.drawing.letter_note, 9 faces, 28 and 40 px): a date on the heading's
+# baseline differs by at most 0.11, one a fifth of the font size lower by at most 0.17, 0.6
+# of a size lower by 0.19-0.53 (most over 0.3); the 360 drawn notes of bench.flag_quality
+# have no two pieces on one row at all.
+_STEP = 0.3
 # A vertical gutter splits columns when it is at least this many line heights wide
 # (a wide word gap is about one line height; columns stand further apart).
 _GUTTER_LINES = 1.5
@@ -81,7 +91,8 @@ def standing(spots: Sequence[LineSpot]) -> bool:
 
 def _transposed(spot: LineSpot) -> LineSpot:
     box = spot.box
-    return replace(spot, box=Box(box.top, box.left, box.height, box.width))
+    pieces = tuple(tuple((y, x) for x, y in quad) for quad in spot.pieces)
+    return replace(spot, box=Box(box.top, box.left, box.height, box.width), pieces=pieces)
 
 
 def _split_tall(image: Image.Image, spots: list[LineSpot]) -> list[LineSpot]:
@@ -188,16 +199,37 @@ def _rows(block: list[LineSpot]) -> list[LineSpot]:
 
 
 def _same_row(row: list[LineSpot], spot: LineSpot) -> bool:
-    """``spot`` continues ``row``: it overlaps the row's last piece in height, and is beside,
-    not under, every piece of it."""
+    """``spot`` continues ``row``: it overlaps the row's last piece in height, is beside, not
+    under, every piece of it, and does not step up or down where it meets it."""
     last = max(row, key=lambda s: s.box.right)
     if spot.box.vertical_overlap(last.box) < _SAME_ROW:
         return False
-    return all(
+    beside = all(
         min(s.box.right, spot.box.right) - max(s.box.left, spot.box.left)
         < 0.5 * min(s.box.width, spot.box.width)
         for s in row
     )
+    return beside and not _stepped(row, spot)
+
+
+def _stepped(row: list[LineSpot], spot: LineSpot) -> bool:
+    """Where ``spot`` meets its nearest piece of ``row``, the middle of one stands clearly
+    higher than the other's: a line of its own written staggered (a date half a line lower,
+    a signature below-right), not the same line after a gap."""
+    centre = spot.box.left + spot.box.width / 2
+    near = min(row, key=lambda s: abs(s.box.left + s.box.width / 2 - centre))
+    left, right = (near, spot) if near.box.left < spot.box.left else (spot, near)
+    end_mid, end_height = _edge(max(left.pieces, key=lambda q: max(x for x, _ in q)), right=True)
+    start_mid, start_height = _edge(min(right.pieces, key=lambda q: min(x for x, _ in q)))
+    return abs(start_mid - end_mid) > _STEP * (end_height + start_height) / 2
+
+
+def _edge(quad: Quad, *, right: bool = False) -> tuple[float, float]:
+    """(middle y, height) of ``quad``'s left (or right) side: a slanted piece's own height
+    where it ends, not its bounding box's."""
+    side = sorted(quad, key=lambda p: p[0], reverse=right)[:2]
+    (_, y0), (_, y1) = side
+    return (y0 + y1) / 2, max(1.0, abs(y1 - y0))
 
 
 def _joined(row: list[LineSpot]) -> LineSpot:
