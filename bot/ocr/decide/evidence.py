@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from bot.ocr.decide.calibration import levenshtein, normalise
@@ -116,6 +117,8 @@ def base_letters(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+# Remembered: deciding asks it of the same texts ~65 times a line (bot.ocr.job.settle).
+@lru_cache(maxsize=8192)
 def agreement(a: str, b: str, script: Script = Script.OTHER) -> float:
     """1 - normalised edit distance of two readings (1.0 = the same), spacing aside:
     Chinese is compared without spaces at all, Vietnamese on base letters only; 0.0 when

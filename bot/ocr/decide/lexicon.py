@@ -29,6 +29,8 @@ _KNOWN = 4.5
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 
 
+# Remembered: deciding asks it of the same texts ~65 times a line (bot.ocr.job.settle).
+@lru_cache(maxsize=8192)
 def plausibility(text: str, language: str, known: frozenset[str] = frozenset()) -> float:
     """0..1: how ordinary the least ordinary word of ``text`` is (1.0 where there are no
     words to judge, or no list for ``language``). ``known``: words (lower case) the user is
@@ -98,6 +100,7 @@ def numbers_as_written(text: str, language: str) -> str:
     return _FIRST.sub("1st", text)
 
 
+@lru_cache(maxsize=8192)
 def capitals_inside(text: str, language: str = "", names: str = "") -> float:
     """1.0 when a word after the first is capitalised though the word before it ends no
     sentence ("Read chapter Five again", "Pay Rent"): readers confuse the case of letters

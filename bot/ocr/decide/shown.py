@@ -11,6 +11,7 @@ and what bench.calibrate_reading labels, so the three cannot drift.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.ocr.decide.evidence import Reading, Script, script_of
@@ -62,6 +63,8 @@ _SPACE_BEFORE_HYPHEN = re.compile(r"(?<=[^\W\d_]) +-$")
 _NO_SPACE_AFTER_SIGN = re.compile(r"(?<=[^\W\d_])([,;:])(?=[^\W\d_])")
 
 
+# Remembered: deciding asks it of the same texts ~65 times a line (bot.ocr.job.settle).
+@lru_cache(maxsize=8192)
 def punctuated(text: str, language: Language) -> str:
     """``text`` (a line in a Latin-script language) without the spaces its language does not
     write before a closing sign, and with the one it writes after a comma, semicolon or

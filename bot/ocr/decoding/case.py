@@ -23,7 +23,7 @@ def price(before: str, char: str, cased: bool, capital_word: float, inner_capita
     charged as a capital after a small letter is."""
     if not before or before[-1].isspace():
         return 0.0
-    word = before.split()[-1]
+    word = before.rsplit(None, 1)[-1]  # the last word (not splitting the whole line)
     if word == "I" and _mid_sentence(before[:-1]):
         return capital_word
     if not word[-1].isalpha():

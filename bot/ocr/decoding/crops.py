@@ -21,11 +21,36 @@ MARGIN = 0.15
 def ink(line: Image.Image) -> NDArray[np.bool_] | None:
     """Which pixels are ink (darker than halfway between the 2nd and 98th percentile of
     grey), or None for a contrastless image."""
-    grey = np.asarray(line.convert("L"), dtype=np.float32)
-    low, high = np.percentile(grey, (2, 98)).astype(np.float32)  # one partition for both
+    grey = np.asarray(line.convert("L"))
+    low, high = percentiles(grey)
     if high - low < 30:
         return None
     found: NDArray[np.bool_] = grey < (low + high) / 2
+    return found
+
+
+def percentiles(grey: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """The 2nd and 98th percentiles of ``grey``, exactly as ``np.percentile`` of the
+    pixels as float32 gives them (linear interpolation), but found from the histogram of
+    the 256 grey levels: a fifth of the time of sorting a line's pixels (~1.7 ms a line)."""
+    n = grey.size
+    quantiles = np.true_divide(np.array([2, 98]), 100)
+    if n < 2:
+        exact: NDArray[np.float32] = np.percentile(grey.astype(np.float32), 100 * quantiles)
+        return exact.astype(np.float32)
+    # numpy's "linear" method: the order statistics either side of (n - 1) * q, and the
+    # same float operations between them
+    virtual = (n - 1) * quantiles
+    below = np.floor(virtual)
+    gamma = virtual - below
+    at = below.astype(np.intp)
+    counts = np.cumsum(np.bincount(grey.ravel(), minlength=256))
+    a = np.searchsorted(counts, at, side="right").astype(np.float32)
+    b = np.searchsorted(counts, at + 1, side="right").astype(np.float32)
+    diff = b - a
+    lerp = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=lerp, where=gamma >= 0.5)
+    found: NDArray[np.float32] = lerp.astype(np.float32)
     return found
 
 

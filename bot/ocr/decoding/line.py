@@ -10,7 +10,7 @@ must see :attr:`Decoded.lm_changed`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,7 +100,7 @@ def decode(
     ``hotwords`` helped along (:mod:`bot.ocr.decoding.hotwords`): a language written in
     the Latin alphabet over the labels such a line can hold (:mod:`bot.ocr.decoding.alphabet`)."""
     if alphabet.applies(language):
-        letters = alphabet.latin(tuple(labels))
+        letters = alphabet.of_labels(labels)
         probs, labels = letters.restricted(probs), letters.labels
     first = ctc.greedy(probs, labels)
     greedy = " ".join(first.text.split())
@@ -159,6 +159,14 @@ def _alone(language: str, letter: str) -> bool:
     return zipf_frequency(letter, lm.WORDFREQ_CODE[language]) >= ALONE_ZIPF
 
 
+@lru_cache(maxsize=1)
+def _labels() -> list[str]:
+    """The recognizer's labels (the same in every thread's engine), copied once."""
+    from bot.ocr.readers import rapid
+
+    return rapid.labels()
+
+
 def read(
     line: Image.Image,
     language: str,
@@ -175,7 +183,7 @@ def read(
     is kept: off by default, as it measured worse on real pages (bench README, issue 18)."""
     from bot.ocr.readers import rapid
 
-    labels = rapid.labels()
+    labels = _labels()
     if deslant:
         line = slant.upright(line)
 

@@ -52,9 +52,9 @@ def shear_of(
     ys, xs = np.nonzero(pixels)
     if xs.size < 2 * height:
         return 0.0
-    upright = _criterion(xs, ys, 0.0)
-    score, best = max((_criterion(xs, ys, s), s) for s in shears)
-    return best if score > (1 + gain) * upright else 0.0
+    scores = _criteria(xs, ys, (0.0, *shears)).tolist()
+    score, best = max(zip(scores[1:], shears, strict=True))
+    return best if score > (1 + gain) * scores[0] else 0.0
 
 
 def _ink(grey: NDArray[np.uint8]) -> NDArray[np.bool_] | None:
@@ -69,20 +69,29 @@ def _ink(grey: NDArray[np.uint8]) -> NDArray[np.bool_] | None:
     return found
 
 
-def _criterion(xs: NDArray[np.intp], ys: NDArray[np.intp], shear: float) -> float:
-    """Sum of the squared ink heights of the columns whose ink is one unbroken stroke, the
-    ink at (``xs``, ``ys``) sheared by ``shear`` (bottom rows held, top rows moved)."""
+def _criteria(
+    xs: NDArray[np.intp], ys: NDArray[np.intp], shears: tuple[float, ...]
+) -> NDArray[np.float64]:
+    """For each shear, the sum of the squared ink heights of the columns whose ink is one
+    unbroken stroke, the ink at (``xs``, ``ys``) sheared by it (bottom rows held, top rows
+    moved). All shears in one pass of numpy (one shear a pass cost 12 passes a line, held
+    under the GIL the other reading thread waits for)."""
     bottom = int(ys.max())
-    cols = np.rint(xs + shear * (ys - bottom)).astype(np.intp)
-    cols -= cols.min()
+    cols = np.rint(xs + np.array(shears)[:, np.newaxis] * (ys - bottom)).astype(np.intp)
+    cols -= cols.min(axis=1, keepdims=True)
     n = int(cols.max()) + 1
-    count = np.bincount(cols, minlength=n)
-    first = np.full(n, np.iinfo(np.intp).max)
-    last = np.full(n, -1)
-    np.minimum.at(first, cols, ys)
-    np.maximum.at(last, cols, ys)
+    # each shear's columns side by side: column c of shear k is k * n + c
+    keys = (cols + n * np.arange(len(shears))[:, np.newaxis]).ravel()
+    rows = np.broadcast_to(ys, cols.shape).ravel()
+    count = np.bincount(keys, minlength=n * len(shears))
+    first = np.full(count.size, np.iinfo(np.intp).max)
+    last = np.full(count.size, -1)
+    np.minimum.at(first, keys, rows)
+    np.maximum.at(last, keys, rows)
     unbroken = (count > 0) & (last - first + 1 == count)
-    return float(np.sum(count[unbroken].astype(np.float64) ** 2))
+    squares = np.where(unbroken, count, 0).astype(np.float64) ** 2
+    found: NDArray[np.float64] = squares.reshape(len(shears), n).sum(axis=1)
+    return found
 
 
 def sheared(line: Image.Image, shear: float) -> Image.Image:

@@ -305,6 +305,11 @@ class RapidTesseract:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
         rapid_reader.detect(Image.new("RGB", (64, 32), "white"))
         rapid_reader.read_line(Image.new("RGB", (64, 32), "white"))
+        # ... and its Tesseract for English (the default language), ~0.08 s: not on the
+        # first photo each worker reads (bench.reading_speed's 2 workers paid it in the run).
+        english = resolve("en").tesseract
+        if self.readers.tesseract and english in tess.installed_traineddata():
+            tess.read_line(tess.api(english), Image.new("RGB", (64, 32), "white"))
 
     def may_turn(self, language: Language) -> bool:
         # RapidOCR reads a page the wrong way up as such (find_and_read): only scripts it

@@ -22,7 +22,7 @@ fitted on; :func:`_asked_anyway`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.ocr.decide.evidence import LineEvidence, Reading
@@ -42,13 +42,33 @@ STEADY = (0.0, 0.5, 1.0)
 _SCORES = (0.01, 0.5, 0.8, 0.95, 1.0)
 
 
+@dataclass(slots=True)
+class _Outcomes:
+    """The lines the model makes of ``cases``, each asked once however often it is gone
+    through (:func:`without_tesseract` goes through Tesseract's outcomes twice)."""
+
+    model: Model
+    language: Language
+    cases: Iterator[LineEvidence]
+    lines: list[Line] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Line]:
+        yield from self.lines
+        for evidence in self.cases:
+            self.lines.append(self.model.line(evidence, self.language))
+            yield self.lines[-1]
+
+
 def settled(model: Model, language: Language, cases: Iterable[LineEvidence]) -> Line | None:
     """The line all ``cases`` lead to when they lead to the same text, each on the same
     side of every cut (the least sure of them); None as soon as two differ."""
+    return _settled(_Outcomes(model, language, iter(cases)))
+
+
+def _settled(lines: Iterable[Line]) -> Line | None:
     first: Line | None = None
     least: Line | None = None
-    for evidence in cases:
-        line = model.line(evidence, language)
+    for line in lines:
         if first is None or least is None:
             first = least = line
             continue
@@ -83,14 +103,15 @@ def without_tesseract(
     rapid = evidence.rapid
     if rapid is None:
         return None
-    line = settled(model, language, _with_tesseract(evidence, rapid))
+    outcomes = _Outcomes(model, language, _with_tesseract(evidence, rapid))
+    line = _settled(outcomes)
     if line is None and decoded:
-        line = _asked_anyway(model, language, evidence, rapid)
+        line = _asked_anyway(model, language, evidence, outcomes)
     return None if line is None else replace(line, source=ConfidenceSource.ENGINE)
 
 
 def _asked_anyway(
-    model: Model, language: Language, evidence: LineEvidence, rapid: Reading
+    model: Model, language: Language, evidence: LineEvidence, outcomes: _Outcomes
 ) -> Line | None:
     """The least sure line, when RapidOCR's reading is shown flagged at every cut whatever
     Tesseract reads, save where Tesseract's reading would be shown instead; else None.
@@ -106,8 +127,7 @@ def _asked_anyway(
     # RapidOCR's reading as the model shows it (a user's words may have rewritten it)
     shown = model.line(replace(evidence, tesseract=None), language).text
     least: Line | None = None
-    for case in _with_tesseract(evidence, rapid):
-        line = model.line(case, language)
+    for line in outcomes:
         if line.text != shown:
             continue  # Tesseract's reading shown
         if not all(_side(line)):
@@ -120,16 +140,15 @@ def _asked_anyway(
 def _with_tesseract(evidence: LineEvidence, rapid: Reading) -> Iterator[LineEvidence]:
     # The surest readings first: they are the likeliest to change the line, and the first
     # change ends the asking.
+    steadied = {steady: replace(rapid, steady=steady) for steady in STEADY}
     for score in _SCORES[::-1]:
         # agreeing with RapidOCR, no re-reads are made (bot.ocr.job.rapid_tesseract)
-        yield replace(
-            evidence, rapid=replace(rapid, steady=1.0), tesseract=Reading(rapid.text, score)
-        )
+        yield replace(evidence, rapid=steadied[1.0], tesseract=Reading(rapid.text, score))
         for text in _other_readings(rapid.text):
             for steady in STEADY:
                 yield replace(
                     evidence,
-                    rapid=replace(rapid, steady=steady),
+                    rapid=steadied[steady],
                     tesseract=Reading(text, score if text else 0.0),
                 )
 
