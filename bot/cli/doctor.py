@@ -74,6 +74,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except Exception as exc:  # pragma: no cover - depends on the machine
         ok = False
         print(f"[!!] RapidOCR unusable: {exc}")
+    from bot.ocr.wordcase import installed
+
+    found, missing = installed()
+    if missing:
+        print(
+            f"[..] no word list keeping letter case for {' '.join(missing)} "
+            "(scripts/install-system-deps.sh): their capitals judged by word frequency alone"
+        )
+    else:
+        print(f"[ok] word lists keeping letter case: {' '.join(found)}")
     # Aspose runs in a child: a missing native library aborts the whole process.
     proc = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", _ASPOSE_PROBE],

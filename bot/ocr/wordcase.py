@@ -71,3 +71,9 @@ def cased_words(language: str) -> CasedWords:
             continue
         (capitalised if word[0].isupper() else small).add(word)
     return CasedWords(frozenset(capitalised), frozenset(small))
+
+
+def installed() -> tuple[list[str], list[str]]:
+    """The languages whose word list is installed here, and those whose is not."""
+    found = [code for code, name in _CASED_LISTS.items() if (_DICT / name).is_file()]
+    return found, [code for code in _CASED_LISTS if code not in found]

@@ -15,6 +15,7 @@ from bot.ocr.decide.evidence import (
     vietnamese_agreement,
 )
 from bot.ocr.decide.lexicon import capitals_inside
+from bot.ocr import wordcase
 from bot.ocr.languages import resolve
 from bot.ocr.model import ConfidenceSource
 
@@ -163,7 +164,9 @@ def test_a_word_capitalised_inside_a_sentence_is_a_doubt() -> None:
 
 def test_a_day_a_month_or_a_name_written_capitalised_is_no_doubt() -> None:
     # The language's word list keeps letter case (Debian's wamerican): "Friday", "May" and
-    # "Anna" are written so; "Fence" never is, whether or not the readers agree.
+    # "Anna" are written so; "Fence" never is, whether or not the readers agree. The
+    # project's setup installs every list deciding reads (scripts/install-system-deps.sh).
+    assert wordcase.installed()[1] == []
     en = resolve("en")
     for text in ("Water the plants on Friday", "Book train tickets for May 14", "Send it to Anna"):
         assert capitals_inside(text, "en") == 0.0, text
