@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.ocr import wordcase
 from bot.ocr.decide.combined import Models, decide, shipped_models
 from bot.ocr.decide.evidence import (
     Reading,
@@ -15,7 +16,6 @@ from bot.ocr.decide.evidence import (
     vietnamese_agreement,
 )
 from bot.ocr.decide.lexicon import capitals_inside
-from bot.ocr import wordcase
 from bot.ocr.languages import resolve
 from bot.ocr.model import ConfidenceSource
 
