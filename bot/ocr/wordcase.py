@@ -12,7 +12,7 @@ before, by word frequency alone.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -54,15 +54,22 @@ _CASED_LISTS = {
 }
 
 
-@lru_cache(maxsize=len(_CASED_LISTS) + 1)
+_NONE = CasedWords(frozenset(), frozenset())
+
+
 def cased_words(language: str) -> CasedWords:
     """``language``'s :class:`CasedWords`, read once; empty where it has no list here."""
     name = _CASED_LISTS.get(language)
-    path = _DICT / name if name else None
-    if path is None or not path.is_file():
-        if path is not None:
-            log.warning("no word list at %s: letter case judged without it", path)
-        return CasedWords(frozenset(), frozenset())
+    return _NONE if name is None else _read(name)
+
+
+# Cached per list only (six at most): other languages never push a list out to be read again.
+@cache
+def _read(name: str) -> CasedWords:
+    path = _DICT / name
+    if not path.is_file():
+        log.warning("no word list at %s: letter case judged without it", path)
+        return _NONE
     capitalised: set[str] = set()
     small: set[str] = set()
     for line in path.read_text(encoding="utf-8").splitlines():
