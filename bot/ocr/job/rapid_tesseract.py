@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from bot.ocr.decoding import hotwords
 from bot.ocr.decoding.standing import Doubt
 from bot.ocr.find.lines import LineSpot, find_lines, standing
 from bot.ocr.job import PageReading, settle
+from bot.ocr.job.lending import each
 from bot.ocr.job.orientation import upside_down
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
 from bot.ocr.model import Line
@@ -151,10 +153,10 @@ def _rapid_readings(
     if not rapid:
         return [[] for _ in crops], [], []
     if decode_as is None:
-        return [_read_pieces(cs) for cs in crops], [], []
+        return each(_read_pieces, crops), [], []
     from bot.ocr.decoding.hook import read_pieces
 
-    read = [read_pieces(cs, decode_as) for cs in crops]
+    read = each(partial(read_pieces, decode_as=decode_as), crops)
     return [r.parts for r in read], [r.lm_changed for r in read], [r.doubt for r in read]
 
 
@@ -190,19 +192,40 @@ def _read(
     # A language RapidOCR reads is still read where Tesseract has no data for it.
     has_data = language.tesseract in tess.installed_traineddata()
     use_tess = (readers.tesseract and has_data) or not use_rapid
-    tess_api = tess.api(language.tesseract) if use_tess else None
-    script = script_of(language)
-    read: list[tuple[LineEvidence, Line | None]] = []
-    decode_as = _decode_as(language, readers, words)
+    if use_tess:
+        tess.api(language.tesseract)  # LanguageUnavailable before any line is read
     changed = found.lm_changed or [False] * len(found.spots)
     doubt = found.doubt or [Doubt()] * len(found.spots)
-    for spot, cs, pieces, lm_changed, sure in zip(
-        found.spots, found.crops, found.pieces, changed, doubt, strict=True
-    ):
-        if not use_rapid:
+    lines = _LineReader(
+        language, model, use_rapid, use_tess, _decode_as(language, readers, words)
+    )
+    return each(
+        lines.read,
+        list(zip(found.spots, found.crops, found.pieces, changed, doubt, strict=True)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _LineReader:
+    """How :func:`_read` reads each line of a page, in whichever thread takes it (each
+    thread its own Tesseract)."""
+
+    language: Language
+    model: Model | None
+    use_rapid: bool
+    use_tess: bool
+    decode_as: DecodeAs | None
+
+    def read(
+        self, found: tuple[LineSpot, list[Image.Image], list[tuple[str, float]], bool, Doubt]
+    ) -> tuple[LineEvidence, Line | None]:
+        spot, cs, pieces, lm_changed, sure = found
+        language, model, decode_as = self.language, self.model, self.decode_as
+        script = script_of(language)
+        tess_api = tess.api(language.tesseract) if self.use_tess else None
+        if not self.use_rapid:
             by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
-            read.append((LineEvidence(spot.box, tesseract=by_tess), None))
-            continue
+            return LineEvidence(spot.box, tesseract=by_tess), None
         by_rapid = replace(Reading.of_pieces(pieces, script), **sure._asdict())
         if lm_changed:  # issue 18 hook: never sure on RapidOCR's word alone
             by_rapid = by_rapid.changed_by_lm()
@@ -212,20 +235,16 @@ def _read(
             if model is not None and (
                 line := settle.without_tesseract(model, language, evidence, decoded=decoded)
             ):
-                read.append((evidence, line))
-                continue
+                return evidence, line
             by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
             evidence = replace(evidence, tesseract=by_tess)
             if agreement(by_rapid.text, by_tess.text, script) >= 1:
                 # Only a line the readers disagree on is worth the time of re-reading.
-                read.append((replace(evidence, rapid=replace(by_rapid, steady=1.0)), None))
-                continue
+                return replace(evidence, rapid=replace(by_rapid, steady=1.0)), None
         if model is not None and (line := settle.without_rereads(model, language, evidence)):
-            read.append((evidence, line))
-            continue
+            return evidence, line
         steady = _steady(cs, by_rapid, script, decode_as)
-        read.append((replace(evidence, rapid=replace(by_rapid, steady=steady)), None))
-    return read
+        return replace(evidence, rapid=replace(by_rapid, steady=steady)), None
 
 
 def _read_pieces(
