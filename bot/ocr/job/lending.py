@@ -67,7 +67,11 @@ def each(work: Callable[[T], R], lines: Sequence[T]) -> list[R]:
     # A line's own work is not shared further: the helpers are busy with this page.
     token = _helpers.set(None)
     try:
+        # The page's own thread starts on the first line, a helper on the next.
+        first = shared.take(_never)
         helpers.offer(shared.take_lines)
+        if first is not None:
+            shared.do(first)
         shared.take_lines(_never)
     finally:
         helpers.withdraw(shared.take_lines)
@@ -95,16 +99,31 @@ class _Shared(Generic[T, R]):
 
     def take_lines(self, wanted: Wanted) -> None:
         """Work on the next line not taken yet until none is left (or ``wanted``)."""
-        while not wanted() and (i := self._take()) is not None:
-            try:
-                self._done[i] = self._work(self._lines[i])
-            except BaseException as exc:  # raised in the page's own thread (results)
-                with self._lock:
-                    self._failed[i] = exc
-                    self._next = len(self._lines)  # no line is started after a failure
-            with self._changed:
-                self._finished += 1
-                self._changed.notify_all()
+        while (i := self.take(wanted)) is not None:
+            self.do(i)
+
+    def take(self, wanted: Wanted) -> int | None:
+        """The next line not taken yet; None when none is left, or ``wanted``."""
+        if wanted():
+            return None
+        with self._lock:
+            if self._next >= len(self._lines):
+                return None
+            self._next += 1
+            self._taken += 1
+            return self._next - 1
+
+    def do(self, i: int) -> None:
+        """Line ``i``'s work (taken with :meth:`take`), its result or failure kept."""
+        try:
+            self._done[i] = self._work(self._lines[i])
+        except BaseException as exc:  # raised in the page's own thread (results)
+            with self._lock:
+                self._failed[i] = exc
+                self._next = len(self._lines)  # no line is started after a failure
+        with self._changed:
+            self._finished += 1
+            self._changed.notify_all()
 
     def results(self) -> list[R]:
         """Every line's result, once the lines taken by other threads are done (called by
@@ -114,11 +133,3 @@ class _Shared(Generic[T, R]):
             if self._failed:
                 raise self._failed[min(self._failed)]
         return cast("list[R]", self._done)
-
-    def _take(self) -> int | None:
-        with self._lock:
-            if self._next >= len(self._lines):
-                return None
-            self._next += 1
-            self._taken += 1
-            return self._next - 1
