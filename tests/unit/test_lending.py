@@ -160,9 +160,9 @@ async def test_two_photos_in_flight_are_each_read_by_their_own_thread() -> None:
 
 async def test_a_new_photo_takes_back_the_thread_lent_to_another() -> None:
     # The first photo's own thread takes line 0 and waits there until the second photo is
-    # read; the lent thread takes line 1, during which the second photo arrives. Had the lent thread gone
-    # on to line 2 (which waits for the second photo too), the second photo could never
-    # start, and line 2 would fail the test.
+    # read; the lent thread takes line 1, during which the second photo arrives. Had the
+    # lent thread gone on to line 2 (which waits for the second photo too), the second
+    # photo could never start, and line 2 would fail the test.
     first_in = threading.Event()
     second_in = threading.Event()
     second_read = threading.Event()

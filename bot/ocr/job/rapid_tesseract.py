@@ -196,9 +196,7 @@ def _read(
         tess.api(language.tesseract)  # LanguageUnavailable before any line is read
     changed = found.lm_changed or [False] * len(found.spots)
     doubt = found.doubt or [Doubt()] * len(found.spots)
-    lines = _LineReader(
-        language, model, use_rapid, use_tess, _decode_as(language, readers, words)
-    )
+    lines = _LineReader(language, model, use_rapid, use_tess, _decode_as(language, readers, words))
     return each(
         lines.read,
         list(zip(found.spots, found.crops, found.pieces, changed, doubt, strict=True)),
