@@ -19,6 +19,11 @@ Then, for each engine, in this order, in this process (RSS in a child process of
   x2      throughput with 2 workers over throughput with 1 (8 real pages; 2 cores here)
   x2/16   the same over 16 pages: with 8, the last page read alone while the other worker
           idles weighs twice as much (pages differ in length, so the tail differs by run)
+  alone   median seconds per real page read alone by an engine with 2 workers, the idle
+          worker taking lines of the page (bot.ocr.job.lending) and not, page by page in
+          turn (the ratio: how much sooner a lone user gets their photo back)
+  x2 and x2/16 are measured with the idle worker's lines and without (``share off``): the
+          last pages of a run are read on both cores
   lag     the event loop's worst lag while 2 workers read 8 real pages (a 10 ms ticker)
   rss     peak RSS of a process that starts the engine with 2 workers and reads 8 pages;
           with ``+lm``, the character LMs of English and Vietnamese loaded too
@@ -40,10 +45,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import drawn_set, make_engine
 from bench.ocr_pool import max_lag_while
 from bench.real_notes import DATA
+
+if TYPE_CHECKING:
+    from bot.ocr.recognizer import Recognizer
 
 ENGINES = ("rapid+tesseract+lm", "rapid+tesseract", "rapid", "tesseract")
 # The character LMs loaded in the RSS child of a "+lm" engine (issue 18: the languages in
@@ -145,6 +154,40 @@ def batching(pages: list[tuple[bytes, str]]) -> None:
     )
 
 
+def _engine(name: str, workers: int, *, share: bool = True) -> Recognizer:
+    """``make_engine``'s engine; ``share``: a worker with no photo of its own takes lines of
+    the photos being read (the default; engines that read in threads only)."""
+    from bot.ocr.run.threads import ThreadRunner
+
+    engine = make_engine(name, workers=workers)
+    if isinstance(engine, ThreadRunner):
+        engine.share_lines = share
+    return engine
+
+
+async def alone_on_two(name: str, jobs: list[tuple[bytes, str]]) -> tuple[float, float]:
+    """Median seconds per image read alone (one at a time) by 2 workers: (each image read
+    by its own worker alone, its lines shared with the idle worker), image by image in
+    turn, twice over."""
+    engines = [_engine(name, 2, share=False), _engine(name, 2, share=True)]
+    for engine in engines:
+        await engine.start()
+    try:
+        for engine in engines:
+            await engine.recognize(*jobs[0])  # first-use costs (each thread's own engines)
+            await asyncio.gather(engine.recognize(*jobs[0]), engine.recognize(*jobs[0]))
+        times: list[list[float]] = [[], []]
+        for image, lang in jobs * 2:
+            for engine, spent in zip(engines, times, strict=True):
+                t0 = time.perf_counter()
+                await engine.recognize(image, lang)
+                spent.append(time.perf_counter() - t0)
+    finally:
+        for engine in engines:
+            await engine.close()
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 async def one_at_a_time(name: str, jobs: list[tuple[bytes, str]]) -> float:
     """Median seconds per image, one worker, one image at a time."""
     engine = make_engine(name, workers=1)
@@ -161,8 +204,10 @@ async def one_at_a_time(name: str, jobs: list[tuple[bytes, str]]) -> float:
     return statistics.median(times)
 
 
-async def throughput(name: str, workers: int, jobs: list[tuple[bytes, str]]) -> float:
-    engine = make_engine(name, workers=workers)
+async def throughput(
+    name: str, workers: int, jobs: list[tuple[bytes, str]], *, share: bool = True
+) -> float:
+    engine = _engine(name, workers, share=share)
     await engine.start()
     try:
         await engine.recognize(*jobs[0])
@@ -227,14 +272,21 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
     eight = (pages * 2)[:8]
     sixteen = (pages * 4)[:16]
     one = await throughput(name, 1, eight)
+    two_own = await throughput(name, 2, eight, share=False)
     two = await throughput(name, 2, eight)
     one16 = await throughput(name, 1, sixteen)
+    two16_own = await throughput(name, 2, sixteen, share=False)
     two16 = await throughput(name, 2, sixteen)
+    alone_own, alone = await alone_on_two(name, pages)
     return {
         "note": await one_at_a_time(name, notes),
         "page": await one_at_a_time(name, pages),
         "x2": two / one,
         "x2_16": two16 / one16,
+        "x2_own": two_own / one,
+        "x2_16_own": two16_own / one16,
+        "alone_own": alone_own,
+        "alone": alone,
         "lag": await lag(name, eight),
         "rss": peak_rss_mb(name, 8),
     }
@@ -263,6 +315,17 @@ def main() -> None:
         "targets (issues 9, 18): note <= 0.6 s, page <= 3 s, 2w/1w >= 1.8, lag <= 50 ms, "
         "rss <= 1500 (with the LMs)"
     )
+    print("a page read alone on 2 workers, and 2w/1w, with the idle worker's lines and without:")
+    print(
+        f"{'engine':<20} {'alone s':>8} {'shared':>7} {'ratio':>6} {'2w/1w':>6} {'shared':>7} "
+        f"{'x2/16':>6} {'shared':>7}"
+    )
+    for name, row in rows.items():
+        print(
+            f"{name:<20} {row['alone_own']:8.2f} {row['alone']:7.2f} "
+            f"{row['alone_own'] / row['alone']:6.2f} {row['x2_own']:6.2f} {row['x2']:7.2f} "
+            f"{row['x2_16_own']:6.2f} {row['x2_16']:7.2f}"
+        )
     if rapid_engines:
         batching(spread_pages(2 if args.quick else 4))
 
