@@ -1,7 +1,7 @@
 """A page's lines read by other threads read exactly as the page's own thread reads them
 (bot.ocr.job.lending): the same text and the same confidence on every line, with the real
 engines (RapidOCR's recognizer and the language model, Tesseract, deciding), each thread
-with its own."""
+with its own; and the page detected on two cores finds the same lines."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Elsewhere:
     def __init__(self) -> None:
         self.pool = ThreadPoolExecutor(1)
         self.lines: list[int] = []
+        self.held = 0
 
     def offer(self, work: Callable[[Wanted], None]) -> None:
         self.pool.submit(work, lambda: False).result()
@@ -42,6 +43,11 @@ class Elsewhere:
 
     def withdraw(self, work: Callable[[Wanted], None]) -> None:
         pass
+
+    def hold(self) -> Callable[[], None]:
+        # The detector runs on two cores too.
+        self.held += 1
+        return lambda: None
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +80,7 @@ def test_lines_read_in_another_thread_read_the_same(
     finally:
         elsewhere.pool.shutdown()
     assert elsewhere.lines  # the lines were offered, and the other thread read them
+    assert elsewhere.held  # the page was detected on two cores
     assert _lines(shared) == _lines(alone)
     assert [line.box for line in shared.lines] == [line.box for line in alone.lines]
     assert shared.language == alone.language

@@ -18,7 +18,7 @@ import pytest
 
 from bot.errors import OcrError
 from bot.ocr.job import PageReading
-from bot.ocr.job.lending import each
+from bot.ocr.job.lending import each, with_cores
 from bot.ocr.languages import Language, resolve
 from bot.ocr.model import Line
 from bot.ocr.run.threads import ThreadRunner
@@ -74,7 +74,7 @@ class Pages:
             threads[i] = threading.get_ident()
             return work(i)
 
-        texts = each(line, list(range(count)))
+        texts = with_cores(lambda cores: [f"{cores} cores"]) + each(line, list(range(count)))
         return PageReading([Line(text, 1.0) for text in texts], language)
 
 
@@ -100,7 +100,7 @@ async def test_a_photo_read_alone_has_its_lines_read_by_the_idle_thread_too() ->
         page = await runner.recognize(note_png(), "en")
     finally:
         await runner.close()
-    assert [line.text for line in page.lines] == [f"line {i}" for i in range(6)]
+    assert [line.text for line in page.lines] == ["2 cores"] + [f"line {i}" for i in range(6)]
     [threads] = pages.threads
     assert threads[0] != threads[1]
 
@@ -128,7 +128,7 @@ async def test_a_line_failing_in_the_lent_thread_fails_the_photo_as_usual() -> N
         page = await runner.recognize(note_png(), "en")
     finally:
         await runner.close()
-    assert [line.text for line in page.lines] == ["after", "after"]
+    assert [line.text for line in page.lines] == ["2 cores", "after", "after"]
     assert pages.threads[0][0] != pages.threads[0][1]
 
 
@@ -150,8 +150,9 @@ async def test_two_photos_in_flight_are_each_read_by_their_own_thread() -> None:
         )
     finally:
         await runner.close()
-    assert [line.text for line in first.lines] == [f"line {i}" for i in range(5)]
-    assert [line.text for line in second.lines] == [f"line {i}" for i in range(5)]
+    # No idle thread to hold either: the detector would run on one core.
+    assert [line.text for line in first.lines] == ["1 cores"] + [f"line {i}" for i in range(5)]
+    assert [line.text for line in second.lines] == ["1 cores"] + [f"line {i}" for i in range(5)]
     one, two = pages.threads
     assert len(set(one.values())) == 1
     assert len(set(two.values())) == 1
@@ -194,8 +195,8 @@ async def test_a_new_photo_takes_back_the_thread_lent_to_another() -> None:
         page = await reading
     finally:
         await runner.close()
-    assert [line.text for line in other.lines] == ["second 0"]
-    assert [line.text for line in page.lines] == [f"first {i}" for i in range(4)]
+    assert [line.text for line in other.lines][1:] == ["second 0"]
+    assert [line.text for line in page.lines] == ["2 cores"] + [f"first {i}" for i in range(4)]
     threads = pages.threads[0]
     assert threads[1] != threads[0]  # line 1 was lent (lines 2 and 3: either, once free)
 
@@ -203,3 +204,4 @@ async def test_a_new_photo_takes_back_the_thread_lent_to_another() -> None:
 def test_without_a_runner_lines_are_read_in_the_calling_thread() -> None:
     me = threading.get_ident()
     assert each(lambda i: (i, threading.get_ident()), [0, 1, 2]) == [(i, me) for i in range(3)]
+    assert with_cores(lambda cores: cores) == 1

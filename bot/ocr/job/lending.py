@@ -9,9 +9,14 @@ page's own thread would have read it: every thread has its own engines (an ONNX 
 Tesseract APIs per thread: :mod:`bot.ocr.readers.rapid`, :mod:`bot.ocr.readers.tesseract`),
 and what they share is read-only or a cache of pure answers.
 
+The page's one step that is not made of lines, the detector finding them (a third of a
+page), is one ONNX run: :func:`with_cores` holds an idle thread asleep while the run
+spreads itself over two cores.
+
 Whether a thread is idle is the runner's business (:mod:`bot.ocr.run.threads`): it puts its
 :class:`Helpers` around a photo's job with :func:`helped_by`. Without them (a worker process,
-the command line, a bench reading on one thread) :func:`each` is a plain loop.
+the command line, a bench reading on one thread) :func:`each` is a plain loop and
+:func:`with_cores` gives one core.
 """
 
 from __future__ import annotations
@@ -39,6 +44,10 @@ class Helpers(Protocol):
 
     def withdraw(self, work: Callable[[Wanted], None]) -> None:
         """No thread starts ``work`` any more (no line is left to take)."""
+
+    def hold(self) -> Callable[[], None] | None:
+        """Keep one idle worker thread asleep, so no photo starts on its core, until the
+        function returned is called; None when no thread is idle."""
 
 
 # The helpers of the photo the current thread reads (None: nobody helps).
@@ -77,6 +86,19 @@ def each(work: Callable[[T], R], lines: Sequence[T]) -> list[R]:
         helpers.withdraw(shared.take_lines)
         _helpers.reset(token)
     return shared.results()
+
+
+def with_cores(work: Callable[[int], R]) -> R:
+    """``work(cores)``: 2 when an idle worker thread is held asleep while it runs (its core
+    is then free for work that spreads itself over threads: an ONNX run), else 1."""
+    helpers = _helpers.get()
+    release = helpers.hold() if helpers is not None else None
+    if release is None:
+        return work(1)
+    try:
+        return work(2)
+    finally:
+        release()
 
 
 def _never() -> bool:

@@ -32,7 +32,7 @@ from bot.ocr.decoding import hotwords
 from bot.ocr.decoding.standing import Doubt
 from bot.ocr.find.lines import LineSpot, find_lines, standing
 from bot.ocr.job import PageReading, settle
-from bot.ocr.job.lending import each
+from bot.ocr.job.lending import each, with_cores
 from bot.ocr.job.orientation import upside_down
 from bot.ocr.languages import AUTO, LANGUAGES, Language, resolve
 from bot.ocr.model import Line
@@ -124,7 +124,7 @@ def find_and_read(
 ) -> FoundLines:
     """Line finding, and RapidOCR's reading of every line when ``rapid`` (decoded as
     ``decode_as`` says when given, else greedily)."""
-    spots = find_lines(image, rapid_reader.detect(image))
+    spots = find_lines(image, with_cores(partial(_detect, image)))
     flat = iter(rapid_reader.crops(image, [quad for spot in spots for quad in spot.pieces]))
     crops = [[next(flat) for _ in spot.pieces] for spot in spots]
     pieces, changed, doubt = _rapid_readings(crops, rapid, decode_as)
@@ -142,6 +142,10 @@ def find_and_read(
         spots, crops, pieces, changed = spots[::-1], crops[::-1], pieces[::-1], changed[::-1]
         doubt = doubt[::-1]
     return FoundLines(spots, crops, pieces, changed, doubt)
+
+
+def _detect(image: Image.Image, cores: int) -> list[rapid_reader.Found]:
+    return rapid_reader.detect(image, cores=cores)
 
 
 def _rapid_readings(

@@ -90,6 +90,28 @@ class _Lending:
             if work in self._offered:
                 self._offered.remove(work)
 
+    def hold(self) -> Callable[[], None] | None:
+        with self._lock:
+            if self._workers - self._photos - self._helping <= 0:
+                return None
+            self._helping += 1
+        released = threading.Event()
+        try:
+            self._executor.submit(self._held, released)
+        except RuntimeError:  # shut down
+            with self._lock:
+                self._helping -= 1
+            return None
+        return released.set
+
+    def _held(self, released: threading.Event) -> None:
+        try:
+            released.wait()
+        finally:
+            with self._lock:
+                self._helping -= 1
+        self._lend_idle()
+
     def _lend_idle(self) -> None:
         """Every idle thread to the oldest page with lines left to take."""
         with self._lock:
