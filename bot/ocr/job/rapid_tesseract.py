@@ -325,6 +325,8 @@ class RapidTesseract:
     def warm(self) -> None:
         # Loading this thread's ONNX sessions costs about a second: not on a user's photo.
         rapid_reader.detect(Image.new("RGB", (64, 32), "white"))
+        # ... and its detector on two cores, for a photo read while the other workers idle
+        rapid_reader.detect(Image.new("RGB", (64, 32), "white"), cores=2)
         rapid_reader.read_line(Image.new("RGB", (64, 32), "white"))
         # ... and its Tesseract for English (the default language), ~0.08 s: not on the
         # first photo each worker reads (bench.reading_speed's 2 workers paid it in the run).
