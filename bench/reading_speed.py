@@ -2,7 +2,7 @@
 Tesseract) with the language model on and off, RapidOCR alone, and Tesseract alone (the
 engine before issue 9); and the default engine's page against RapidOCR's own pipeline.
 
-Run: .venv/bin/python -m bench.reading_speed [--quick] [--engines rapid+tesseract+lm,tesseract]
+Run: .venv/bin/python -m bench.reading_speed [--quick] [--split] [--engines rapid+tesseract+lm]
 
 First, **the page against RapidOCR alone** (issue 18 part 5: <= 1.3x): real pages read one
 at a time on one thread, each by RapidOCR's own pipeline (detector + recognizer on every
@@ -265,9 +265,7 @@ def peak_rss_mb(name: str, count: int) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-async def measure(name: str, quick: bool) -> dict[str, float]:
-    notes = [(n.image, n.language) for n in drawn_set((101,), quick=True)]
-    notes = notes[: 8 if quick else 24]
+async def measure(name: str, quick: bool, *, split_only: bool = False) -> dict[str, float]:
     pages = real_pages(4 if quick else 13)
     eight = (pages * 2)[:8]
     sixteen = (pages * 4)[:16]
@@ -278,26 +276,56 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
     two16_own = await throughput(name, 2, sixteen, share=False)
     two16 = await throughput(name, 2, sixteen)
     alone_own, alone = await alone_on_two(name, pages)
-    return {
-        "note": await one_at_a_time(name, notes),
-        "page": await one_at_a_time(name, pages),
+    split = {
         "x2": two / one,
         "x2_16": two16 / one16,
         "x2_own": two_own / one,
         "x2_16_own": two16_own / one16,
         "alone_own": alone_own,
         "alone": alone,
+    }
+    if split_only:
+        return split
+    notes = [(n.image, n.language) for n in drawn_set((101,), quick=True)]
+    notes = notes[: 8 if quick else 24]
+    return split | {
+        "note": await one_at_a_time(name, notes),
+        "page": await one_at_a_time(name, pages),
         "lag": await lag(name, eight),
         "rss": peak_rss_mb(name, 8),
     }
+
+
+def split_table(rows: dict[str, dict[str, float]]) -> None:
+    print("a page read alone on 2 workers, and 2w/1w, with the idle worker's lines and without:")
+    print(
+        f"{'engine':<20} {'alone s':>8} {'shared':>7} {'ratio':>6} {'2w/1w':>6} {'shared':>7} "
+        f"{'x2/16':>6} {'shared':>7}"
+    )
+    for name, row in rows.items():
+        print(
+            f"{name:<20} {row['alone_own']:8.2f} {row['alone']:7.2f} "
+            f"{row['alone_own'] / row['alone']:6.2f} {row['x2_own']:6.2f} {row['x2']:7.2f} "
+            f"{row['x2_16_own']:6.2f} {row['x2_16']:7.2f}",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="only the idle worker's lines: a page alone on 2 workers, 2w/1w, with and without",
+    )
     args = parser.parse_args()
     names = args.engines.split(",")
+    if args.split:
+        rows = {name: asyncio.run(measure(name, args.quick, split_only=True)) for name in names}
+        split_table(rows)
+        return
     rapid_engines = [n for n in names if n.startswith("rapid")]
     if rapid_engines:
         against_rapid_alone(rapid_engines, spread_pages(4 if args.quick else 13))
@@ -315,17 +343,7 @@ def main() -> None:
         "targets (issues 9, 18): note <= 0.6 s, page <= 3 s, 2w/1w >= 1.8, lag <= 50 ms, "
         "rss <= 1500 (with the LMs)"
     )
-    print("a page read alone on 2 workers, and 2w/1w, with the idle worker's lines and without:")
-    print(
-        f"{'engine':<20} {'alone s':>8} {'shared':>7} {'ratio':>6} {'2w/1w':>6} {'shared':>7} "
-        f"{'x2/16':>6} {'shared':>7}"
-    )
-    for name, row in rows.items():
-        print(
-            f"{name:<20} {row['alone_own']:8.2f} {row['alone']:7.2f} "
-            f"{row['alone_own'] / row['alone']:6.2f} {row['x2_own']:6.2f} {row['x2']:7.2f} "
-            f"{row['x2_16_own']:6.2f} {row['x2_16']:7.2f}"
-        )
+    split_table(rows)
     if rapid_engines:
         batching(spread_pages(2 if args.quick else 4))
 
