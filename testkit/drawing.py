@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+_FETCHED = Path(__file__).resolve().parents[1] / ".cache" / "fonts"
 FONTS: dict[str, str] = {
     "sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     # A typewriter's face (Courier's metrics): typescripts.
@@ -36,9 +37,31 @@ FONTS: dict[str, str] = {
     "cjk_hand": "/usr/share/fonts/truetype/arphic/ukai.ttc",
     # A semi-handwritten Kai face covering both Chinese and Vietnamese.
     "wenkai": "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf",
+    # Handwriting with every Vietnamese letter, as a hand writes them: the dot below small
+    # and apart, the marks loose (scripts/fetch_fonts.py; each face is three subsets).
+    **{
+        f"{face}{part}": str(_FETCHED / f"{file}-{subset}.woff")
+        for face, file in (("pangolin", "pangolin"), ("patrick", "patrick-hand"))
+        for part, subset in (("", "latin"), ("-ext", "latin-ext"), ("-vi", "vietnamese"))
+    },
 }
 
-HANDWRITING_FONTS = ("comic", "script", "chancery", "dkg", "femke", "breip", "andika", "wenkai")
+HANDWRITING_FONTS = (
+    "comic",
+    "script",
+    "chancery",
+    "dkg",
+    "femke",
+    "breip",
+    "andika",
+    "wenkai",
+    "pangolin",
+    "patrick",
+)
+# A face's own other subsets, tried before FALLBACK_FONTS.
+SUBSETS: dict[str, tuple[str, ...]] = {
+    face: (f"{face}-vi", f"{face}-ext") for face in ("pangolin", "patrick")
+}
 
 # Where a letter comes from when the note's face has no glyph for it (Comic Neue has no ọ or
 # ờ): the first of these that has one. Pillow would draw the face's empty box instead, and
@@ -86,10 +109,11 @@ def runs(text: str, font_name: str) -> list[tuple[str, str]]:
     """``text`` cut into (face, stretch) runs: the face's own where it has the letters, the
     first of FALLBACK_FONTS that has a letter where it does not."""
     out: list[tuple[str, str]] = []
+    others = (*SUBSETS.get(font_name, ()), *FALLBACK_FONTS)
     for cluster in _clusters(text):
         name = font_name
         if not _has_glyph(font_name, cluster):
-            name = next((f for f in FALLBACK_FONTS if _has_glyph(f, cluster)), font_name)
+            name = next((f for f in others if _has_glyph(f, cluster)), font_name)
         if out and out[-1][0] == name:
             out[-1] = (name, out[-1][1] + cluster)
         else:
@@ -115,7 +139,15 @@ def _has_glyph(font_name: str, letter: str) -> bool:
     # a base and a combining mark it has, as Comic Neue's ĩ, is drawn and counts as had).
     if letter.isspace():
         return True
+    if _subset(font_name):
+        # A subset has its letters as glyphs of their own: HarfBuzz would build "ọ" from an
+        # "o" and a dot below the subset lacks, and draw a bare "o".
+        return _inked(font_name, letter, basic=True) != _inked(font_name, "\uffff", basic=True)
     return _inked(font_name, letter) != _notdef(font_name)
+
+
+def _subset(font_name: str) -> bool:
+    return font_name in SUBSETS or any(font_name in parts for parts in SUBSETS.values())
 
 
 @lru_cache(maxsize=64)
@@ -123,10 +155,13 @@ def _notdef(font_name: str) -> bytes:
     return _inked(font_name, "\uffff")
 
 
-def _inked(font_name: str, letter: str) -> bytes:
+def _inked(font_name: str, letter: str, *, basic: bool = False) -> bytes:
     size = 32
     img = Image.new("L", (4 * size, 3 * size))
-    ImageDraw.Draw(img).text((size, size), letter, fill=255, font=_face(font_name, size))
+    face = _face(font_name, size)
+    if basic:
+        face = ImageFont.truetype(FONTS[font_name], size, layout_engine=ImageFont.Layout.BASIC)
+    ImageDraw.Draw(img).text((size, size), letter, fill=255, font=face)
     return img.tobytes()
 
 

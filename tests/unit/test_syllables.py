@@ -6,7 +6,7 @@ import pytest
 
 from bot.ocr.decide.combined import decide, shipped_models
 from bot.ocr.decide.evidence import Reading
-from bot.ocr.decide.syllables import read_through, repair, syllables
+from bot.ocr.decide.syllables import read_through, repair, syllables, toneless
 from bot.ocr.languages import resolve
 
 
@@ -154,3 +154,53 @@ def test_a_word_the_readers_read_between_them_is_judged_as_read_and_a_guess_is_n
     )
     assert guessed.text == "Gọi cho nha sĩ lúc ba giờ"
     assert guessed.confidence is not None and guessed.confidence < 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        # A dot below neither reader read: "hoc" is typed-without-marks text, "học" the word.
+        ("Ôn tập chương ba môn hóa hoc", "hoc"),
+        ("Goi cho nha sĩ lúc ba giờ", "Goi"),
+        # A syllable ending in p, t, c or ch takes an acute or a dot below.
+        ("Hop nhóm vào thứ Năm", "Hop"),
+        # Words Vietnamese writes without a mark, and loanwords common as they are.
+        ("Mua ba quả cam cho con", ""),
+        ("Đăng lên web, lên top", ""),
+        ("Hôm nay trời đẹp quá", ""),
+    ],
+)
+def test_a_word_whose_tone_mark_was_missed_is_found(text: str, word: str) -> None:
+    assert toneless(text) == word
+
+
+@pytest.mark.parametrize(
+    ("tesseract", "rapid"),
+    [
+        # Tesseract missed the dot below a handwritten ọ; RapidOCR has no ọ to write.
+        ("Ôn tập chương ba môn hóa hoc", "Ôn tp chưong ba môn hóa hoc"),
+        # Tesseract capitalised a word RapidOCR read in small letters.
+        ("Đọc Lại chương năm", "Đc li chuong năm"),
+        # RapidOCR saw the crossbar of Đ where Tesseract read a b.
+        ("Đặt vé xe khách đi bà Lạt", "Đt vé xe khách đi Đà Lt"),
+    ],
+)
+def test_a_vietnamese_line_the_readers_contradict_on_stays_unsure(
+    tesseract: str, rapid: str
+) -> None:
+    verdict = decide(
+        Reading(rapid, 0.99, 1.0), Reading(tesseract, 0.99, 1.0), resolve("vi"), shipped_models()
+    )
+    assert verdict.text == tesseract
+    assert verdict.confidence is not None and verdict.confidence < 0.75
+
+
+def test_a_capital_both_readers_read_is_no_doubt() -> None:
+    # Vietnamese capitalises names inside a sentence.
+    verdict = decide(
+        Reading("Đóng tiền học cho con trước thứ Sáu", 0.99, 1.0),
+        Reading("Đóng tiền học cho con trước thứ Sáu", 0.99, 1.0),
+        resolve("vi"),
+        shipped_models(),
+    )
+    assert verdict.confidence is not None and verdict.confidence >= 0.75

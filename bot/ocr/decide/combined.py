@@ -49,13 +49,14 @@ from bot.ocr.decide.evidence import (
     Reading,
     Script,
     agreement,
+    case_contradicts,
     rapid_contradicts,
     script_of,
     vietnamese_agreement,
 )
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility, unvouched
 from bot.ocr.decide.shown import shown_text
-from bot.ocr.decide.syllables import Repair, repair
+from bot.ocr.decide.syllables import Repair, repair, toneless
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 
@@ -340,7 +341,12 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
     agree = vietnamese_agreement(shown.text, rapid.text)
     sure = models.for_both(Script.VIETNAMESE, "tesseract")(shown, rapid, agree, "vi")
     verdict = Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract")
-    return _mended(verdict, mended, doubted=rapid_contradicts(shown.text, rapid.text))
+    doubted = (
+        rapid_contradicts(shown.text, rapid.text)
+        or case_contradicts(shown.text, rapid.text)
+        or bool(toneless(shown.text))
+    )
+    return _mended(verdict, mended, doubted=doubted)
 
 
 def _mended(verdict: Verdict, mended: Repair, *, doubted: bool = False) -> Verdict:
