@@ -343,7 +343,7 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
     verdict = Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract")
     doubted = (
         rapid_contradicts(shown.text, rapid.text)
-        or case_contradicts(shown.text, rapid.text)
+        or case_contradicts(tesseract.text, rapid.text)
         or bool(toneless(shown.text))
     )
     return _mended(verdict, mended, doubted=doubted)
