@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.ocr.decide.evidence import RAPID_WRITES
+
 # The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
 _VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
 _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
@@ -190,20 +192,35 @@ def _consonants_seen(core: str, rapid: str) -> str:
 
 def read_through(word: str, tesseract: str, rapid: str) -> bool:
     """Every letter of ``word`` (a rewrite of Tesseract's word) was read by one reader or the
-    other: RapidOCR read its base letters one for one, and in the place of each either
+    other: RapidOCR read its base letters one for one, but for a letter it has no label for
+    that Tesseract read ("†rước" / "trưc": the ớ), and in the place of each either
     Tesseract read a Vietnamese letter with the same marks (its base letter may differ:
-    RapidOCR's stands) or RapidOCR wrote the very letter, marks and all. An odd character, a
-    capital inside the word or a letter either reader left out is a place where the
-    rewrite's letter was guessed."""
+    RapidOCR's stands) or RapidOCR wrote the very letter, marks and all (a consonant: it has
+    none but đ's stroke; a bare vowel may be one whose mark it cannot write). An
+    odd character, a capital inside the word or a letter either reader left out is a place
+    where the rewrite's letter was guessed."""
     read, seen, word = _unreadable_capitals(tesseract), rapid.lower(), word.lower()
-    return (
-        _skeleton(seen) == _skeleton(word)
-        and len(read) == len(word)
-        and all(
-            t == w or _same_marks(t, w) or (r == w and (bool(_marks(w)) or w == "đ"))
-            for t, r, w in zip(read, seen, word, strict=True)
-        )
-    )
+    if len(read) != len(word):
+        return False
+    # reach[j]: RapidOCR's first j letters account for the word's letters so far
+    reach = [True] + [False] * len(seen)
+    for t, w in zip(read, word, strict=True):
+        skipped = w not in RAPID_WRITES and w in _VOWELS and _same_marks(t, w)
+        step = [False] * (len(seen) + 1)
+        for j in range(len(seen) + 1):
+            if not reach[j]:
+                continue
+            if skipped:
+                step[j] = True
+            if j < len(seen) and _base(seen[j]) == _base(w):
+                r = seen[j]
+                step[j + 1] |= (
+                    t == w
+                    or _same_marks(t, w)
+                    or (r == w and (bool(_marks(w)) or w not in _VOWELS))
+                )
+        reach = step
+    return reach[-1]
 
 
 def _same_marks(tesseract: str, letter: str) -> bool:
