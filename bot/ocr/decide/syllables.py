@@ -134,12 +134,10 @@ def _rewrite(core: str, rapid: str) -> str:
         return core  # a code ("A4", "H2O")
     broken = _broken(core, rapid)
     if not broken and rapid:
-        consonants = _consonants_seen(core, rapid)
+        letters = _letters_seen(core, rapid)
         known = syllables()
-        if consonants != core and known.get(consonants.lower(), 0.0) >= known.get(
-            core.lower(), 0.0
-        ):
-            return consonants  # RapidOCR's, where the word it makes is no rarer
+        if letters != core and known.get(letters.lower(), 0.0) >= known.get(core.lower(), 0.0):
+            return letters  # RapidOCR's, where the word it makes is no rarer
     if not broken and (
         core.lower() in syllables() or not rapid or _skeleton(rapid) == _skeleton(core)
     ):
@@ -172,21 +170,25 @@ def _rewrite(core: str, rapid: str) -> str:
     return best[0].upper() + best[1:] if first.isupper() else best
 
 
-def _consonants_seen(core: str, rapid: str) -> str:
-    """Tesseract's word with RapidOCR's consonants where they read as many letters and
-    differ on consonants only ("Hua" / "Mua" -> "Mua"): RapidOCR reads the shapes of
-    handwritten letters far better (real pages: CER 0.33 against 0.93) and writes every
-    consonant; Tesseract's vowels keep their marks."""
+def _letters_seen(core: str, rapid: str) -> str:
+    """Tesseract's word with RapidOCR's letters where they read as many letters and differ
+    only on consonants ("Hua" / "Mua" -> "Mua"), or on the marks of a vowel RapidOCR can
+    write both ways and wrote marked ("Ồn" / "Ôn" -> "Ôn"): RapidOCR reads the shapes of
+    handwritten letters far better (real pages: CER 0.33 against 0.93). Its bare vowels
+    say nothing: it drops marks it could write; and Tesseract's marks it has no label for
+    stay."""
     if len(rapid) != len(core):
         return core
     out = []
     for mine, seen in zip(core, rapid, strict=True):
-        if _base(mine) != _base(seen):
-            if mine.lower() in _VOWELS or seen.lower() in _VOWELS or seen.lower() not in _LETTERS:
-                return core
-            out.append(seen)
+        low, their = mine.lower(), seen.lower()
+        if _base(mine) == _base(seen):
+            marked = low != their and not seen.isascii() and {low, their} <= RAPID_WRITES
+            out.append((their.upper() if mine.isupper() else their) if marked else mine)
+        elif low in _VOWELS or their in _VOWELS or their not in _LETTERS:
+            return core
         else:
-            out.append(mine)
+            out.append(seen)
     return "".join(out)
 
 
