@@ -17,10 +17,13 @@ likeliest syllable led told the right guesses from the wrong ones). Deciding kee
 line unsure (:mod:`bot.ocr.decide.combined`). A word whose every letter one reader or the
 other read (RapidOCR its base letters one for one; in each place, Tesseract a letter with
 the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
-are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
-or standing alone that RapidOCR did not read, where it read the line, is a speck on the
-paper, and goes; one between two letters ("Mua.rau"), where RapidOCR read none between
-letters anywhere in the line, stands for the space it sits in.
+are "giờ") is no guess: its line is judged as read; nor is a word whose only mend is its
+case ("SỬa" -> "Sửa", a typewriter's tall ử read as a capital), where RapidOCR read no
+capital inside it. A '.', ':', '-' or '_' at a word's edge or standing alone that RapidOCR
+did not read, where it read the line, is a speck on the paper, and goes; so does a
+quotation mark where RapidOCR, which writes every one, read none in the line; a '.', ':'
+or '_' between two letters ("Mua.rau"), where RapidOCR read none between letters anywhere
+in the line, stands for the space it sits in.
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ from functools import lru_cache
 _VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
 _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
-_EDGE = ".,:;!?\"'()[]…-_"
+_EDGE = ".,:;!?\"'()[]…-_“”„«»\u2018\u2019"
 _SPECKS = frozenset(".:_-")
+# Quotation marks: RapidOCR writes every one of them, so one Tesseract read at a word's edge
+# where RapidOCR read none in the whole line is a speck too ("“Gọi", "Bình”").
+_QUOTES = frozenset('"“”„«»')
 # A speck between two letters of one word ("Mua.rau": a dot on the paper where the space is).
 _INNER_SPECK = re.compile(r"(?<=[^\W\d_])[.:_](?=[^\W\d_])")
 # What joins the parts of one written word ("Wi-Fi", "km/h", "o'clock"): kept, by a split.
@@ -74,15 +80,18 @@ def repair(tesseract: str, rapid: str) -> Repair:
     if not tokens:
         return Repair(tesseract, guessed=False)
     aligned = _aligned(tokens, rapid)
+    quoted = any(c in _QUOTES for c in rapid)
     out: list[str] = []
     guessed = False
     for token, seen in zip(tokens, aligned, strict=True):
         lead, core, trail = _split_edges(token)
         if seen is not None or rapid.strip():  # RapidOCR read the line, if not this place
-            lead, trail = _unspecked(lead, seen or ""), _unspecked(trail, seen or "")
+            lead, trail = (_unspecked(m, seen or "", quoted=quoted) for m in (lead, trail))
         other = _split_edges(seen)[1] if seen else ""
         word = _mend(core, other)
-        guessed |= word != core and not read_through(word, core, other)
+        guessed |= word != core and not (
+            read_through(word, core, other) or recased(word, core, other)
+        )
         if lead or word or trail:
             out.append(lead + word + trail)
     return Repair(" ".join(out), guessed)
@@ -159,6 +168,17 @@ def read_through(word: str, tesseract: str, rapid: str) -> bool:
             t == w or _same_marks(t, w) or (r == w and bool(_marks(w)))
             for t, r, w in zip(read, seen, word, strict=True)
         )
+    )
+
+
+def recased(word: str, tesseract: str, rapid: str) -> bool:
+    """``word`` is Tesseract's own letters and marks with only their case mended ("SỬa" ->
+    "Sửa", "MƯợn" -> "Mượn": a typewriter face's tall ử or ư read as a capital), and RapidOCR
+    read the word without a capital after its first letter: no letter was guessed."""
+    return (
+        word.lower() == tesseract.lower()
+        and rapid[:1].isalpha()
+        and not any(c.isupper() for c in rapid[1:])
     )
 
 
@@ -329,9 +349,12 @@ def _split_edges(token: str) -> tuple[str, str, str]:
     return token[:start], token[start:end], token[end:]
 
 
-def _unspecked(marks: str, seen: str) -> str:
-    """The marks at a word's edge, less the specks RapidOCR did not see there."""
-    return "".join(m for m in marks if m not in _SPECKS or m in seen)
+def _unspecked(marks: str, seen: str, *, quoted: bool) -> str:
+    """The marks at a word's edge, less the specks RapidOCR did not see there and the
+    quotation marks where it saw none in the line (``quoted``: it saw one)."""
+    return "".join(
+        m for m in marks if (m not in _SPECKS or m in seen) and (m not in _QUOTES or quoted)
+    )
 
 
 def _aligned(tokens: list[str], rapid: str) -> list[str | None]:
