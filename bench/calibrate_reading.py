@@ -61,6 +61,7 @@ from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, sc
 from bot.ocr.decide.evidence import rapid_contradicts as doubts
 from bot.ocr.decide.evidence import vietnamese_agreement as forgiving_agreement
 from bot.ocr.decide.shown import shown_text
+from bot.ocr.decide.vouched import vouched
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
@@ -125,6 +126,10 @@ def samples_of(
             reading = readings[o]
             other = others[o]
             doubted = script is Script.VIETNAMESE and doubts(as_shown[o].text, other.text)
+            if script is Script.VIETNAMESE:  # as deciding weighs Tesseract's doubt
+                checked = vouched(reading, other.text)
+                reading = replace(reading, score=checked.score)
+                doubted = doubted or checked.doubted
             if not reading.text or as_shown[o].guessed or doubted:
                 continue  # "could not read", a guessed word, RapidOCR read a vowel otherwise:
                 # flagged whatever the model says

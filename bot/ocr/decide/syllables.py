@@ -79,15 +79,15 @@ def repair(tesseract: str, rapid: str) -> Repair:
     tokens = tesseract.split()
     if not tokens:
         return Repair(tesseract, guessed=False)
-    aligned = _aligned(tokens, rapid)
+    facing = aligned(tokens, rapid)
     quoted = any(c in _QUOTES for c in rapid)
     out: list[str] = []
     guessed = False
-    for token, seen in zip(tokens, aligned, strict=True):
-        lead, core, trail = _split_edges(token)
+    for token, seen in zip(tokens, facing, strict=True):
+        lead, core, trail = split_edges(token)
         if seen is not None or rapid.strip():  # RapidOCR read the line, if not this place
             lead, trail = (_unspecked(m, seen or "", quoted=quoted) for m in (lead, trail))
-        other = _split_edges(seen)[1] if seen else ""
+        other = split_edges(seen)[1] if seen else ""
         word = _mend(core, other)
         guessed |= word != core and not (
             read_through(word, core, other) or recased(word, core, other)
@@ -340,7 +340,7 @@ def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -
     return previous[-1]
 
 
-def _split_edges(token: str) -> tuple[str, str, str]:
+def split_edges(token: str) -> tuple[str, str, str]:
     start, end = 0, len(token)
     while start < end and token[start] in _EDGE:
         start += 1
@@ -357,7 +357,7 @@ def _unspecked(marks: str, seen: str, *, quoted: bool) -> str:
     )
 
 
-def _aligned(tokens: list[str], rapid: str) -> list[str | None]:
+def aligned(tokens: list[str], rapid: str) -> list[str | None]:
     """For each of Tesseract's words, what RapidOCR read in its place (spaces dropped; None
     where RapidOCR read nothing there)."""
     if not rapid.strip():
