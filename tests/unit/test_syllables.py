@@ -82,6 +82,8 @@ def test_a_syllable_read_with_an_odd_capital_inside_is_the_syllable() -> None:
     assert not repair("MƯợn sách", "Mưn sách").guessed
     # unless RapidOCR read a capital inside the word too (a word in capitals, "GỬI"?)
     assert repair("GỬi báo cáo", "GI báo cáo").guessed
+    # RapidOCR read the word letter for letter, in lower case: its case
+    assert repair("chị HƯơng", "ch Hương") == repair("chị Hương", "ch Hương")
 
 
 def test_a_line_whose_only_mend_is_case_is_judged_as_read() -> None:

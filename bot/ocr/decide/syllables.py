@@ -116,6 +116,8 @@ def _rewrite(core: str, rapid: str) -> str:
     """One word as read by Tesseract, mended against RapidOCR's (``""``: none), or as is."""
     if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
         return core  # an initial, a number, a time ("15h30"): not a syllable to mend
+    if core.lower() == rapid.lower() and _inner_capital(core) and not _inner_capital(rapid):
+        return core[0] + rapid[1:]  # a capital inside RapidOCR read small ("HƯơng" / "Hương")
     if core.lower() == rapid.lower() or "@" in core:
         return core  # both readers read it so ("m2", "C++"), an address
     if not any(c.islower() for c in core) and any(c.isdigit() for c in core):
@@ -210,7 +212,12 @@ def _broken(core: str, rapid: str) -> bool:
             continue
         if not char.isdigit() or rapid or core[i + 1 : i + 2].isalpha():
             return True
-    return not core.isupper() and any(c.isupper() for c in core[1:])
+    return _inner_capital(core)
+
+
+def _inner_capital(word: str) -> bool:
+    """A capital after the first letter of a word not all in capitals."""
+    return not word.isupper() and any(c.isupper() for c in word[1:])
 
 
 @lru_cache(maxsize=1)
