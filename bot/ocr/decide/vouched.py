@@ -8,9 +8,10 @@ that stays is on the words only Tesseract could judge, where a mark RapidOCR has
 for decides between two real words ("muỗng" / "muống": RapidOCR writes "muông" for both):
 a word there that Tesseract itself doubts keeps the line unsure, however sure the rest.
 
-Measured (2026-12-07, issue 18; README "Tesseract's doubt that RapidOCR answers"): on the
-Vietnamese training pages, right lines flagged 90 -> 56 of 1230 and no wrong line surer
-than before; :data:`DOUBTED` is the lowest cut at which no wrong line of them became sure.
+Measured (2026-12-07, issue 18; bench/README "Tesseract's doubt that RapidOCR answers"): on
+the Vietnamese fitting pages (seeds 11-55 and ``bench.vi_training``'s), right lines flagged
+90 -> 56 of 1230, no wrong line made sure; :data:`DOUBTED` is the lowest cut (in steps of
+0.05) at which none is.
 """
 
 from __future__ import annotations
