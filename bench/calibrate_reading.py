@@ -69,6 +69,7 @@ from bot.ocr.decide.evidence import rapid_contradicts as doubts
 from bot.ocr.decide.evidence import vietnamese_agreement as forgiving_agreement
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.decide.syllables import toneless
+from bot.ocr.decide.vouched import vouched
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
@@ -134,9 +135,13 @@ def samples_of(
             other = others[o]
             doubted = script is Script.VIETNAMESE and (
                 doubts(as_shown[o].text, other.text)
-                or case_contradicts(as_shown[o].text, other.text)
+                or case_contradicts(reading.text, other.text)
                 or bool(toneless(as_shown[o].text))
             )
+            if script is Script.VIETNAMESE:  # as deciding weighs Tesseract's doubt
+                checked = vouched(reading, other.text)
+                reading = replace(reading, score=checked.score)
+                doubted = doubted or checked.doubted
             if not reading.text or as_shown[o].guessed or doubted:
                 continue  # "could not read", a guessed word, RapidOCR read a vowel otherwise:
                 # flagged whatever the model says

@@ -86,6 +86,31 @@ async def test_vietnamese_keeps_its_tone_marks(engine: ThreadRunner) -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(
+    ("lines", "font", "size"),
+    [
+        # Tesseract doubted words RapidOCR read letter for letter ("mai", "chương"): the two
+        # readers agree on them (issue 18: "Mua sữa và trứng ngày mai" was flagged at 0.68).
+        (
+            ("Mua sữa và trứng ngày mai", "Đọc lại chương năm", "Gọi cho nha sĩ lúc ba giờ"),
+            "andika",
+            32,
+        ),
+        # A typewriter face's tall ử is read as a capital ("GỬi", "SỬa"): only the case was
+        # mended, every letter and mark was read, so the line is no guess (it was capped).
+        (("Gửi báo cáo cho chị Hương", "Sửa máy giặt bị rò nước"), "typewriter", 28),
+    ],
+)
+async def test_vietnamese_read_right_is_shown_sure(
+    engine: ThreadRunner, lines: tuple[str, ...], font: str, size: int
+) -> None:
+    # The user is not asked about lines read right.
+    page = await engine.recognize(note_png(lines, font_name=font, size=size), "vi")
+    assert [line.text for line in page.lines] == list(lines)
+    assert not any(line.is_flagged(75) for line in page.lines)
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_vietnamese_words_tesseract_could_not_read_are_shown_as_syllables(
     engine: ThreadRunner,
 ) -> None:

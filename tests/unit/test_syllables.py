@@ -83,6 +83,44 @@ def test_a_syllable_read_with_an_odd_capital_inside_is_the_syllable() -> None:
     assert repair("GỬi báo cáo", "Gi báo cáo").text == "Gửi báo cáo"
     # a capital inside that makes no syllable is still a letter Tesseract could not read
     assert repair("HRp nhóm", "Hp nhóm").guessed
+    # every letter and mark was Tesseract's: only their case was mended, no letter guessed
+    assert not repair("SỬa máy giặt", "sa máy git").guessed
+    assert not repair("MƯợn sách", "Mưn sách").guessed
+    # unless RapidOCR read a capital inside the word too (a word in capitals, "GỬI"?)
+    assert repair("GỬi báo cáo", "GI báo cáo").guessed
+    # RapidOCR read the word letter for letter, in lower case: its case
+    assert repair("chị HƯơng", "ch Hương") == repair("chị Hương", "ch Hương")
+
+
+def test_a_line_whose_only_mend_is_case_is_judged_as_read() -> None:
+    models = shipped_models()
+    vi = resolve("vi")
+    recased = decide(
+        Reading("Gi báo cáo cho ch Hương", 0.98, 1.0),
+        Reading("GỬi báo cáo cho chị Hương", 0.96),
+        vi,
+        models,
+    )
+    read_right = decide(
+        Reading("Gi báo cáo cho ch Hương", 0.98, 1.0),
+        Reading("Gửi báo cáo cho chị Hương", 0.96),
+        vi,
+        models,
+    )
+    assert recased.text == read_right.text == "Gửi báo cáo cho chị Hương"
+    assert recased.confidence == read_right.confidence
+    assert recased.confidence is not None and recased.confidence >= 0.75
+
+
+def test_a_quotation_mark_rapid_read_nowhere_in_the_line_is_a_speck() -> None:
+    # RapidOCR writes quotation marks: none in its reading of the line, none on the page
+    assert repair("“Gọi cho nha sĩ", "Gi cho nha sĩ") == repair("Gọi cho nha sĩ", "Gi cho nha sĩ")
+    assert repair('"Trả tiền điện', "Tr tin đin").text == "Trả tiền điện"
+    assert repair("Văn Bình”", "Văn Bình").text == "Văn Bình"
+    # one RapidOCR read in the line stays, and so do those nobody can check
+    assert repair("Anh nói “Chào”", "Anh nói “Chào”").text == "Anh nói “Chào”"
+    assert repair("Anh nói “Chào”", "Anh nói Chào”").text == "Anh nói “Chào”"
+    assert repair("“Chào”", "").text == "“Chào”"
 
 
 def test_syllables_are_vietnamese_syllables_only() -> None:

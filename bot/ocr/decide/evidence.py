@@ -66,7 +66,8 @@ class Reading:
     :mod:`bot.ocr.decoding`; None: not known); ``posterior``, ``image_posterior`` and
     ``lead``, how RapidOCR's reading stands among those its beam search kept: its share of
     their probability with the language model and by the image alone, and its log score
-    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known)."""
+    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known); ``words``,
+    Tesseract's confidence in each word of its text, in order (empty: not known)."""
 
     text: str
     score: float
@@ -79,6 +80,7 @@ class Reading:
     posterior: float | None = None
     image_posterior: float | None = None
     lead: float | None = None
+    words: tuple[float, ...] = ()
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:
@@ -89,6 +91,14 @@ class Reading:
         sep = "" if script is Script.CHINESE else " "
         chars = sum(len(t) for t, _ in read)
         return cls(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+    @classmethod
+    def of_words(
+        cls, parts: list[tuple[str, float, tuple[float, ...]]], script: Script
+    ) -> Reading:
+        """:meth:`of_pieces` of Tesseract's pieces of a line, its confidence in each word kept."""
+        reading = cls.of_pieces([(text, score) for text, score, _ in parts], script)
+        return replace(reading, words=tuple(c for text, _, words in parts if text for c in words))
 
     def changed_by_lm(self) -> Reading:
         """This reading, the language model having changed it."""

@@ -17,10 +17,13 @@ likeliest syllable led told the right guesses from the wrong ones). Deciding kee
 line unsure (:mod:`bot.ocr.decide.combined`). A word whose every letter one reader or the
 other read (RapidOCR its base letters one for one; in each place, Tesseract a letter with
 the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
-are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
-or standing alone that RapidOCR did not read, where it read the line, is a speck on the
-paper, and goes; one between two letters ("Mua.rau"), where RapidOCR read none between
-letters anywhere in the line, stands for the space it sits in.
+are "giờ") is no guess: its line is judged as read; nor is a word whose only mend is its
+case ("SỬa" -> "Sửa", a typewriter's tall ử read as a capital), where RapidOCR read no
+capital inside it. A '.', ':', '-' or '_' at a word's edge or standing alone that RapidOCR
+did not read, where it read the line, is a speck on the paper, and goes; so does a
+quotation mark where RapidOCR, which writes every one, read none in the line; a '.', ':'
+or '_' between two letters ("Mua.rau"), where RapidOCR read none between letters anywhere
+in the line, stands for the space it sits in.
 """
 
 from __future__ import annotations
@@ -37,8 +40,11 @@ from bot.ocr.decide.evidence import RAPID_WRITES
 _VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
 _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
-_EDGE = ".,:;!?\"'()[]…-_=~—\u2039\u203a"
+_EDGE = ".,:;!?\"'()[]…-_“”„«»\u2018\u2019=~—\u2039\u203a"
 _SPECKS = frozenset(".:_-=~—\u2039\u203a")
+# Quotation marks: RapidOCR writes every one of them, so one Tesseract read at a word's edge
+# where RapidOCR read none in the whole line is a speck too ("“Gọi", "Bình”").
+_QUOTES = frozenset('"“”„«»')
 # A speck between two letters of one word ("Mua.rau": a dot on the paper where the space is).
 _INNER_SPECK = re.compile(r"(?<=[^\W\d_])[.:_](?=[^\W\d_])")
 # What joins the parts of one written word ("Wi-Fi", "km/h", "o'clock"): kept, by a split.
@@ -75,16 +81,19 @@ def repair(tesseract: str, rapid: str) -> Repair:
     tokens = tesseract.split()
     if not tokens:
         return Repair(tesseract, guessed=False)
-    aligned = _aligned(tokens, rapid)
+    facing = aligned(tokens, rapid)
+    quoted = any(c in _QUOTES for c in rapid)
     out: list[str] = []
     guessed = False
-    for token, seen in zip(tokens, aligned, strict=True):
-        lead, core, trail = _split_edges(token)
+    for token, seen in zip(tokens, facing, strict=True):
+        lead, core, trail = split_edges(token)
         if seen is not None or rapid.strip():  # RapidOCR read the line, if not this place
-            lead, trail = _unspecked(lead, seen or ""), _unspecked(trail, seen or "")
-        other = _split_edges(seen)[1] if seen else ""
+            lead, trail = (_unspecked(m, seen or "", quoted=quoted) for m in (lead, trail))
+        other = split_edges(seen)[1] if seen else ""
         word = _mend(core, other)
-        guessed |= word != core and not read_through(word, core, other)
+        guessed |= word != core and not (
+            read_through(word, core, other) or recased(word, core, other)
+        )
         if out and not out[-1].endswith(_ENDS) and _small_seen(word, other):
             word = word[0].lower() + word[1:]
         if lead or word or trail:
@@ -128,6 +137,8 @@ def _rewrite(core: str, rapid: str) -> str:
     """One word as read by Tesseract, mended against RapidOCR's (``""``: none), or as is."""
     if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
         return core  # an initial, a number, a time ("15h30"): not a syllable to mend
+    if core.lower() == rapid.lower() and _inner_capital(core) and not _inner_capital(rapid):
+        return core[0] + rapid[1:]  # a capital inside RapidOCR read small ("HƯơng" / "Hương")
     if core.lower() == rapid.lower() or "@" in core:
         return core  # both readers read it so ("m2", "C++"), an address
     if not any(c.islower() for c in core) and any(c.isdigit() for c in core):
@@ -202,8 +213,8 @@ def read_through(word: str, tesseract: str, rapid: str) -> bool:
     odd character, a capital inside the word or a letter either reader left out is a place
     where the rewrite's letter was guessed."""
     read, seen, word = _unreadable_capitals(tesseract), rapid.lower(), word.lower()
-    if len(read) != len(word):
-        return False
+    if len(read) != len(word) or _odd_case(tesseract):
+        return False  # a capital inside: a case-only mend is judged by :func:`recased`
     # reach[j]: RapidOCR's first j letters account for the word's letters so far
     reach = [True] + [False] * len(seen)
     for t, w in zip(read, word, strict=True):
@@ -223,6 +234,17 @@ def read_through(word: str, tesseract: str, rapid: str) -> bool:
                 )
         reach = step
     return reach[-1]
+
+
+def recased(word: str, tesseract: str, rapid: str) -> bool:
+    """``word`` is Tesseract's own letters and marks with only their case mended ("SỬa" ->
+    "Sửa", "MƯợn" -> "Mượn": a typewriter face's tall ử or ư read as a capital), and RapidOCR
+    read the word without a capital after its first letter: no letter was guessed."""
+    return (
+        word.lower() == tesseract.lower()
+        and rapid[:1].isalpha()
+        and not any(c.isupper() for c in rapid[1:])
+    )
 
 
 def _same_marks(tesseract: str, letter: str) -> bool:
@@ -253,7 +275,12 @@ def _broken(core: str, rapid: str) -> bool:
             continue
         if not char.isdigit() or rapid or core[i + 1 : i + 2].isalpha():
             return True
-    return not core.isupper() and any(c.isupper() for c in core[1:])
+    return _inner_capital(core)
+
+
+def _inner_capital(word: str) -> bool:
+    """A capital after the first letter of a word not all in capitals."""
+    return not word.isupper() and any(c.isupper() for c in word[1:])
 
 
 @lru_cache(maxsize=1)
@@ -432,7 +459,12 @@ def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -
     return previous[-1]
 
 
-def _split_edges(token: str) -> tuple[str, str, str]:
+def _odd_case(word: str) -> bool:
+    """A capital inside a word not all in capitals ("GỬi", "HRp")."""
+    return not word.isupper() and any(c.isupper() for c in word[1:])
+
+
+def split_edges(token: str) -> tuple[str, str, str]:
     start, end = 0, len(token)
     while start < end and token[start] in _EDGE:
         start += 1
@@ -441,12 +473,15 @@ def _split_edges(token: str) -> tuple[str, str, str]:
     return token[:start], token[start:end], token[end:]
 
 
-def _unspecked(marks: str, seen: str) -> str:
-    """The marks at a word's edge, less the specks RapidOCR did not see there."""
-    return "".join(m for m in marks if m not in _SPECKS or m in seen)
+def _unspecked(marks: str, seen: str, *, quoted: bool) -> str:
+    """The marks at a word's edge, less the specks RapidOCR did not see there and the
+    quotation marks where it saw none in the line (``quoted``: it saw one)."""
+    return "".join(
+        m for m in marks if (m not in _SPECKS or m in seen) and (m not in _QUOTES or quoted)
+    )
 
 
-def _aligned(tokens: list[str], rapid: str) -> list[str | None]:
+def aligned(tokens: list[str], rapid: str) -> list[str | None]:
     """For each of Tesseract's words, what RapidOCR read in its place (spaces dropped; None
     where RapidOCR read nothing there)."""
     if not rapid.strip():

@@ -214,7 +214,9 @@ def _read(
             ):
                 read.append((evidence, line))
                 continue
-            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+            by_tess = Reading.of_words(
+                [tess.read_line_words(tess_api, _padded(c)) for c in cs], script
+            )
             evidence = replace(evidence, tesseract=by_tess)
             if agreement(by_rapid.text, by_tess.text, script) >= 1:
                 # Only a line the readers disagree on is worth the time of re-reading.
