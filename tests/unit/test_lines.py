@@ -85,3 +85,32 @@ def test_a_sloping_line_in_two_pieces_stays_one_line() -> None:
     second = Found(((560.0, 115.0), (900.0, 85.0), (900.0, 145.0), (560.0, 175.0)), 0.9)
     spots = find_lines(blank(), [first, second])
     assert len(spots) == 1 and len(spots[0].pieces) == 2
+
+
+def _written(lines: list[tuple[int, str]], size: int = 40) -> Image.Image:
+    """``lines`` as (top, text) in a handwriting-like face, in ink a detector box may span."""
+    image = blank(1200, 700)
+    draw = ImageDraw.Draw(image)
+    for top, text in lines:
+        draw.text((60, top), text, fill=0, font=font("script", size))
+    return image
+
+
+def test_two_touching_lines_in_one_piece_are_cut_at_the_valley_between_them() -> None:
+    # "yours very sincerely" and "William O. Nichol" written so close that the descenders of
+    # one reach the capitals of the next (no blank row between them): the detector drew one
+    # box over both. Each becomes a line of its own, cut where the ink thins between them.
+    image = _written(
+        [
+            (100, "to the memory of her"),
+            (180, "in taking part in the"),
+            (300, "yours very sincerely"),
+            (334, "William Nichol"),
+        ]
+    )
+    found = [piece(50, 95, 400, 160), piece(50, 175, 400, 240), piece(50, 292, 400, 398)]
+    spots = find_lines(image, found)
+    assert len(spots) == 4
+    upper, lower = spots[2].box, spots[3].box
+    assert 290 <= upper.top <= 300 and 335 <= upper.bottom <= 355
+    assert 330 <= lower.top <= 350 and lower.bottom >= 390
