@@ -117,7 +117,8 @@ def _split_tall(image: Image.Image, spots: list[LineSpot]) -> list[LineSpot]:
         ]
         if len(bands) < 2:
             # No blank row between them: lines that touch, cut at the valleys of their ink.
-            for quad in lines_in(image, spot.pieces[0], line_height):
+            others = [q for s in spots if s is not spot for q in s.pieces]
+            for quad in lines_in(image, spot.pieces[0], line_height, others):
                 result.append(LineSpot(_box(_bounds(quad)), (quad,)))
             continue
         for band in bands:

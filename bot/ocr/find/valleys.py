@@ -14,6 +14,7 @@ would have been.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import pairwise
 
 import cv2
@@ -21,12 +22,12 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from bot.ocr.find.bands import level_ink
+from bot.ocr.find.bands import BoolArray, level_ink
 from bot.ocr.readers.rapid import Quad, crop
 
 # The row profile is smoothed over this share of the page's line height (a stroke's wobble
 # is not a valley).
-_SMOOTH = 0.05
+_SMOOTH = 0.1
 # Each part is at least this share of a line height high.
 _MIN_PART = 0.4
 # A valley: its ink at most this share of the highest row on its poorer side.
@@ -37,17 +38,17 @@ _MASS = 0.25
 FloatArray = NDArray[np.float64]
 
 
-def lines_in(image: Image.Image, quad: Quad, line_height: float) -> list[Quad]:
+def lines_in(
+    image: Image.Image, quad: Quad, line_height: float, others: Sequence[Quad] = ()
+) -> list[Quad]:
     """The written lines of the detector's ``quad`` on ``image``, top to bottom: ``[quad]``
-    when it holds one."""
+    when it holds one. A part whose ink lies in the detector's ``others`` pieces (a short
+    line boxed on its own, its foot inside this box) is no line of its own."""
     flat = crop(image, quad)
     if flat.width < flat.height or line_height <= 0:
         return [quad]
     ink, angle = level_ink(flat.convert("L"))
-    profile = ink.sum(axis=1).astype(np.float64)
-    window = max(1, round(_SMOOTH * line_height))
-    profile = np.convolve(profile, np.ones(window) / window, mode="same")
-    cuts = _cuts(profile, 0, len(profile), line_height)
+    cuts = _cuts(_smoothed(ink, line_height), 0, ink.shape[0], line_height)
     if not cuts:
         return [quad]
     edges = [_unlevelled(c, angle, ink.shape, flat.size) for c in cuts]
@@ -55,7 +56,39 @@ def lines_in(image: Image.Image, quad: Quad, line_height: float) -> list[Quad]:
     bottom = ((0.0, float(flat.height)), (float(flat.width), float(flat.height)))
     bounds = [top, *edges, bottom]
     back = _to_page(quad, flat.size)
-    return [_quad(upper, lower, back) for upper, lower in pairwise(bounds)]
+    parts = [_quad(upper, lower, back) for upper, lower in pairwise(bounds)]
+    own = (ink & ~_covered(others, angle, ink.shape, back, flat.size)).sum(axis=1)
+    rows = [0, *cuts, ink.shape[0]]
+    kept = [own[a:b].sum() for a, b in pairwise(rows)]
+    return [part for part, mass in zip(parts, kept, strict=True) if mass >= _MASS * max(kept)]
+
+
+def _smoothed(ink: BoolArray, line_height: float) -> FloatArray:
+    """Inked pixels per row, averaged over a few rows (a stroke's wobble is no valley)."""
+    window = max(1, round(_SMOOTH * line_height))
+    profile = ink.sum(axis=1).astype(np.float64)
+    return np.convolve(profile, np.ones(window) / window, mode="same")
+
+
+def _covered(
+    others: Sequence[Quad],
+    angle: float,
+    shape: tuple[int, ...],
+    back: FloatArray,
+    size: tuple[int, int],
+) -> BoolArray:
+    """The pixels of the levelled mask (``shape``, levelled by ``angle`` from a crop of
+    ``size``) that lie in the ``others`` quads, ``back`` mapping the crop to the page."""
+    inside = np.zeros((size[1], size[0]), dtype=np.uint8)
+    forth = np.linalg.inv(back)
+    for other in others:
+        corners = cv2.perspectiveTransform(np.array([other], dtype=np.float32), forth)[0]
+        cv2.fillPoly(inside, [np.round(corners).astype(np.int32)], 255)
+    turned = Image.fromarray(inside, mode="L").rotate(
+        angle, resample=Image.Resampling.NEAREST, expand=True, fillcolor=0
+    )
+    covered: BoolArray = np.asarray(turned)[: shape[0], : shape[1]] > 127
+    return covered
 
 
 def _cuts(profile: FloatArray, start: int, end: int, line_height: float) -> list[int]:
@@ -87,7 +120,7 @@ def _cuts(profile: FloatArray, start: int, end: int, line_height: float) -> list
 Edge = tuple[tuple[float, float], tuple[float, float]]
 
 
-def _unlevelled(row: int, angle: float, shape: tuple[int, ...], size: tuple[int, int]) -> Edge:
+def _unlevelled(row: float, angle: float, shape: tuple[int, ...], size: tuple[int, int]) -> Edge:
     """The levelled mask's ``row`` as a line across the crop it was levelled from (crop
     ``size`` = width, height): its points at the crop's left and right sides."""
     width, height = size
