@@ -9,6 +9,9 @@ handwriting usually one per written line, where the projection profile of
   unless the second starts clearly lower or higher than the first ends: a date written to
   the right of a heading and half a line lower, a signature below-right of the last line,
   is a line of its own (issue 18: read as one, the date's line was never shown).
+- A piece much taller than the page's lines holds several: it is cut where blank rows
+  part them or, where the lines touch, at the ink valleys between them
+  (:mod:`bot.ocr.find.valleys`; issue 18: a signature read in one box with the line above).
 - Ink bands no piece covers still become lines, so a faint or odd line the detector missed
   is read on its own or shown as "could not read": nothing vanishes.
 - Reading order is found by recursive XY-cut: a page is split at wide white gutters into

@@ -34,6 +34,12 @@ _MIN_PART = 0.4
 _DEPTH = 0.4
 # ...and the poorer side holds at least this share of the richer side's ink.
 _MASS = 0.25
+# Fitted on drawn notes (6 lines, 7 handwriting-like faces, 28 and 40 px, two lines 0.75-1.1
+# of a size apart, one sloping 0 or 1.5 degrees, slant 0 or 0.3; the detector's two boxes of
+# the close pair joined into one): 243 of 273 such boxes cut right (smoothing 0.05: 251,
+# but 24 single lines cut; 0.15: 235), 4 of 3032 one-line boxes cut (each line's box grown
+# to 1.7 line heights, headings twice the size; the 4 hold a neighbour's ink). Real pages:
+# i092's box has a valley of 0.25, every other box 1.3+ line heights tall 0.59 or more.
 
 FloatArray = NDArray[np.float64]
 
