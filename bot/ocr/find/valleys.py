@@ -50,7 +50,7 @@ def lines_in(
     """The written lines of the detector's ``quad`` on ``image``, top to bottom: ``[quad]``
     when it holds one. A part whose ink lies in the detector's ``others`` pieces (a short
     line boxed on its own, its foot inside this box) is no line of its own."""
-    flat = crop(image, quad)
+    flat = _flat(image, quad)
     if flat.width < flat.height or line_height <= 0:
         return [quad]
     ink, angle = level_ink(flat.convert("L"))
@@ -67,6 +67,17 @@ def lines_in(
     rows = [0, *cuts, ink.shape[0]]
     kept = [own[a:b].sum() for a, b in pairwise(rows)]
     return [part for part, mass in zip(parts, kept, strict=True) if mass >= _MASS * max(kept)]
+
+
+def _flat(image: Image.Image, quad: Quad) -> Image.Image:
+    """:func:`crop` of ``quad`` from ``image``, the page's pixels converted only around it
+    (the whole page's cost ~80 ms)."""
+    xs, ys = [x for x, _ in quad], [y for _, y in quad]
+    left, top = max(0, math.floor(min(xs)) - 2), max(0, math.floor(min(ys)) - 2)
+    right = min(image.width, math.ceil(max(xs)) + 2)
+    bottom = min(image.height, math.ceil(max(ys)) + 2)
+    region = image.crop((left, top, right, bottom))
+    return crop(region, tuple((x - left, y - top) for x, y in quad))
 
 
 def _smoothed(ink: BoolArray, line_height: float) -> FloatArray:
