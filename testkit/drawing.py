@@ -362,3 +362,44 @@ def letter_note(
         write((margin, top + step * (1 + i)), line)
     write((sign_x, last_y + drop * size), signature)
     return apply_effects(img, effects, seed=seed)
+
+
+def crowded_note(
+    lines: tuple[str, ...] | list[str],
+    *,
+    close: int,
+    step: float = 0.9,
+    slope: float = 0.0,
+    indent: float = 1.5,
+    font_name: str = "comic",
+    size: int = 40,
+    effects: Effects = Effects(),
+) -> Image.Image:
+    """``lines`` written 1.9 x ``size`` apart, except line ``close + 1``: only ``step`` x
+    ``size`` under line ``close`` and ``indent`` x ``size`` to the right (a signature under
+    "yours sincerely"), line ``close`` sloping ``slope`` degrees (counter-clockwise), so the
+    descenders of one reach the other and a text detector may draw one box over both."""
+    margin = 60
+    width = int(max(_length(line, font_name, size) for line in lines) + (indent + 2) * size)
+    img = Image.new("RGB", (width + 2 * margin, int(len(lines) * 1.9 * size) + 3 * margin))
+    img.paste(effects.paper_tint, (0, 0, img.width, img.height))
+    y = float(margin)
+    for i, line in enumerate(lines):
+        # The line drawn white on black is the mask its ink is pasted through.
+        drawn = Image.new("RGB", (int(_length(line, font_name, size)) + size, 2 * size))
+        white = (255, 255, 255)
+        _write(
+            ImageDraw.Draw(drawn),
+            (size / 2, 0.4 * size),
+            line,
+            font_name=font_name,
+            size=size,
+            fill=white,
+        )
+        ink = drawn.convert("L")
+        if i == close:
+            ink = ink.rotate(slope, expand=True, resample=Image.Resampling.BICUBIC)
+        x = margin + (indent * size if i == close + 1 else 0)
+        img.paste((20, 20, 30), (int(x), int(y), int(x) + ink.width, int(y) + ink.height), ink)
+        y += (step if i == close else 1.9) * size
+    return apply_effects(img, effects)
