@@ -108,7 +108,8 @@ def load(path: Path) -> list[CachedPage]:
     def reading(data: dict[str, Any] | None) -> Reading | None:
         if data is None:
             return None
-        return Reading(**{**data, "known": frozenset(data.get("known", ()))})
+        known, words = frozenset(data.get("known", ())), tuple(data.get("words", ()))
+        return Reading(**{**data, "known": known, "words": words})
 
     pages = []
     for p in json.loads(path.read_text(encoding="utf-8")):

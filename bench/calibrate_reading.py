@@ -57,10 +57,19 @@ from bot.ocr.decide.combined import (
     features,
     shipped_models,
 )
-from bot.ocr.decide.evidence import LineEvidence, Reading, Script, agreement, script_of
+from bot.ocr.decide.evidence import (
+    LineEvidence,
+    Reading,
+    Script,
+    agreement,
+    case_contradicts,
+    script_of,
+)
 from bot.ocr.decide.evidence import rapid_contradicts as doubts
 from bot.ocr.decide.evidence import vietnamese_agreement as forgiving_agreement
 from bot.ocr.decide.shown import shown_text
+from bot.ocr.decide.syllables import toneless
+from bot.ocr.decide.vouched import vouched
 from bot.ocr.job import settle
 from bot.ocr.job.rapid_tesseract import BOTH, gather
 from bot.ocr.languages import resolve
@@ -124,7 +133,15 @@ def samples_of(
         for o in range(len(evidence)):
             reading = readings[o]
             other = others[o]
-            doubted = script is Script.VIETNAMESE and doubts(as_shown[o].text, other.text)
+            doubted = script is Script.VIETNAMESE and (
+                doubts(as_shown[o].text, other.text)
+                or case_contradicts(reading.text, other.text)
+                or bool(toneless(as_shown[o].text))
+            )
+            if script is Script.VIETNAMESE:  # as deciding weighs Tesseract's doubt
+                checked = vouched(reading, other.text)
+                reading = replace(reading, score=checked.score)
+                doubted = doubted or checked.doubted
             if not reading.text or as_shown[o].guessed or doubted:
                 continue  # "could not read", a guessed word, RapidOCR read a vowel otherwise:
                 # flagged whatever the model says

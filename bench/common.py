@@ -472,6 +472,10 @@ DRAWN_STYLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 # The held-out lines also typed, in these languages.
 _TYPED = ("en", "vi")
+# ... and Vietnamese also in two hands that write every Vietnamese letter as a hand does, the
+# dot below small and apart (testkit.drawing, fetched by scripts/fetch_fonts.py): no fitting
+# set is drawn in them.
+_HANDS = (("vi", "pangolin"), ("vi", "patrick"))
 
 
 def drawn_fonts(held_out: bool = False) -> str:
@@ -482,6 +486,8 @@ def drawn_fonts(held_out: bool = False) -> str:
     if held_out:
         for lang in _TYPED:
             faces[lang].append("typewriter")
+        for lang, face in _HANDS:
+            faces[lang].append(face)
     return "; ".join(f"{lang} in {' '.join(names)}" for lang, names in faces.items())
 
 
@@ -505,7 +511,8 @@ def drawn_set(
     Each seed picks different lines, sizes and damage, so calibration (one set of seeds)
     and evaluation (another) do not share images. ``held_out``: other notes' lines, never
     tuned on (:mod:`bench.held_out`), in the same fonts and damage, and English and
-    Vietnamese typed too (a typewriter face no fitting set is drawn in). ``styles``: the
+    Vietnamese typed too (a typewriter face no fitting set is drawn in), Vietnamese in two
+    more hands. ``styles``: the
     (language, face, lines) drawn, in the same damage (by default the drawn set's).
     """
     import random
@@ -523,8 +530,10 @@ def drawn_set(
     if held_out:
         from bench.held_out import LINES
 
-        styles = tuple((lang, font, LINES[lang]) for lang, font, _ in DRAWN_STYLES) + tuple(
-            (lang, "typewriter", LINES[lang]) for lang in _TYPED
+        styles = (
+            tuple((lang, font, LINES[lang]) for lang, font, _ in DRAWN_STYLES)
+            + tuple((lang, "typewriter", LINES[lang]) for lang in _TYPED)
+            + tuple((lang, face, LINES[lang]) for lang, face in _HANDS)
         )
     notes: list[DrawnNote] = []
     for seed in seeds:

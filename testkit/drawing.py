@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+_FETCHED = Path(__file__).resolve().parents[1] / ".cache" / "fonts"
 FONTS: dict[str, str] = {
     "sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     # A typewriter's face (Courier's metrics): typescripts.
@@ -36,9 +37,31 @@ FONTS: dict[str, str] = {
     "cjk_hand": "/usr/share/fonts/truetype/arphic/ukai.ttc",
     # A semi-handwritten Kai face covering both Chinese and Vietnamese.
     "wenkai": "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf",
+    # Handwriting with every Vietnamese letter, as a hand writes them: the dot below small
+    # and apart, the marks loose (scripts/fetch_fonts.py; each face is three subsets).
+    **{
+        f"{face}{part}": str(_FETCHED / f"{file}-{subset}.woff")
+        for face, file in (("pangolin", "pangolin"), ("patrick", "patrick-hand"))
+        for part, subset in (("", "latin"), ("-ext", "latin-ext"), ("-vi", "vietnamese"))
+    },
 }
 
-HANDWRITING_FONTS = ("comic", "script", "chancery", "dkg", "femke", "breip", "andika", "wenkai")
+HANDWRITING_FONTS = (
+    "comic",
+    "script",
+    "chancery",
+    "dkg",
+    "femke",
+    "breip",
+    "andika",
+    "wenkai",
+    "pangolin",
+    "patrick",
+)
+# A face's own other subsets, tried before FALLBACK_FONTS.
+SUBSETS: dict[str, tuple[str, ...]] = {
+    face: (f"{face}-vi", f"{face}-ext") for face in ("pangolin", "patrick")
+}
 
 # Where a letter comes from when the note's face has no glyph for it (Comic Neue has no ọ or
 # ờ): the first of these that has one. Pillow would draw the face's empty box instead, and
@@ -86,10 +109,11 @@ def runs(text: str, font_name: str) -> list[tuple[str, str]]:
     """``text`` cut into (face, stretch) runs: the face's own where it has the letters, the
     first of FALLBACK_FONTS that has a letter where it does not."""
     out: list[tuple[str, str]] = []
+    others = (*SUBSETS.get(font_name, ()), *FALLBACK_FONTS)
     for cluster in _clusters(text):
         name = font_name
         if not _has_glyph(font_name, cluster):
-            name = next((f for f in FALLBACK_FONTS if _has_glyph(f, cluster)), font_name)
+            name = next((f for f in others if _has_glyph(f, cluster)), font_name)
         if out and out[-1][0] == name:
             out[-1] = (name, out[-1][1] + cluster)
         else:
@@ -115,7 +139,15 @@ def _has_glyph(font_name: str, letter: str) -> bool:
     # a base and a combining mark it has, as Comic Neue's ĩ, is drawn and counts as had).
     if letter.isspace():
         return True
+    if _subset(font_name):
+        # A subset has its letters as glyphs of their own: HarfBuzz would build "ọ" from an
+        # "o" and a dot below the subset lacks, and draw a bare "o".
+        return _inked(font_name, letter, basic=True) != _inked(font_name, "\uffff", basic=True)
     return _inked(font_name, letter) != _notdef(font_name)
+
+
+def _subset(font_name: str) -> bool:
+    return font_name in SUBSETS or any(font_name in parts for parts in SUBSETS.values())
 
 
 @lru_cache(maxsize=64)
@@ -123,10 +155,13 @@ def _notdef(font_name: str) -> bytes:
     return _inked(font_name, "\uffff")
 
 
-def _inked(font_name: str, letter: str) -> bytes:
+def _inked(font_name: str, letter: str, *, basic: bool = False) -> bytes:
     size = 32
     img = Image.new("L", (4 * size, 3 * size))
-    ImageDraw.Draw(img).text((size, size), letter, fill=255, font=_face(font_name, size))
+    face = _face(font_name, size)
+    if basic:
+        face = ImageFont.truetype(FONTS[font_name], size, layout_engine=ImageFont.Layout.BASIC)
+    ImageDraw.Draw(img).text((size, size), letter, fill=255, font=face)
     return img.tobytes()
 
 
@@ -327,3 +362,44 @@ def letter_note(
         write((margin, top + step * (1 + i)), line)
     write((sign_x, last_y + drop * size), signature)
     return apply_effects(img, effects, seed=seed)
+
+
+def crowded_note(
+    lines: tuple[str, ...] | list[str],
+    *,
+    close: int,
+    step: float = 0.9,
+    slope: float = 0.0,
+    indent: float = 1.5,
+    font_name: str = "comic",
+    size: int = 40,
+    effects: Effects = Effects(),
+) -> Image.Image:
+    """``lines`` written 1.9 x ``size`` apart, except line ``close + 1``: only ``step`` x
+    ``size`` under line ``close`` and ``indent`` x ``size`` to the right (a signature under
+    "yours sincerely"), line ``close`` sloping ``slope`` degrees (counter-clockwise), so the
+    descenders of one reach the other and a text detector may draw one box over both."""
+    margin = 60
+    width = int(max(_length(line, font_name, size) for line in lines) + (indent + 2) * size)
+    img = Image.new("RGB", (width + 2 * margin, int(len(lines) * 1.9 * size) + 3 * margin))
+    img.paste(effects.paper_tint, (0, 0, img.width, img.height))
+    y = float(margin)
+    for i, line in enumerate(lines):
+        # The line drawn white on black is the mask its ink is pasted through.
+        drawn = Image.new("RGB", (int(_length(line, font_name, size)) + size, 2 * size))
+        white = (255, 255, 255)
+        _write(
+            ImageDraw.Draw(drawn),
+            (size / 2, 0.4 * size),
+            line,
+            font_name=font_name,
+            size=size,
+            fill=white,
+        )
+        ink = drawn.convert("L")
+        if i == close:
+            ink = ink.rotate(slope, expand=True, resample=Image.Resampling.BICUBIC)
+        x = margin + (indent * size if i == close + 1 else 0)
+        img.paste((20, 20, 30), (int(x), int(y), int(x) + ink.width, int(y) + ink.height), ink)
+        y += (step if i == close else 1.9) * size
+    return apply_effects(img, effects)

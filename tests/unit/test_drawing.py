@@ -26,8 +26,20 @@ def test_a_letter_the_face_lacks_is_drawn_from_a_face_that_has_it() -> None:
     assert boxed <= plain + 1 < dotted
 
 
-def ink_bottom(text: str) -> int:
-    img = draw_lines([text], font_name="comic", size=40)
+def ink_bottom(text: str, face: str = "comic") -> int:
+    img = draw_lines([text], font_name=face, size=40)
     box = ImageOps.invert(img.convert("L")).getbbox()
     assert box is not None
     return box[3]
+
+
+def test_the_vietnamese_hands_draw_every_letter_from_their_own_subsets() -> None:
+    # Pangolin and Patrick Hand come as Latin, Latin Extended and Vietnamese subsets
+    # (scripts/fetch_fonts.py); HarfBuzz would build "ọ" from the Latin subset's "o" and a
+    # dot below it lacks, and draw a bare "o".
+    text = "".join(LINES["vi"])
+    for face in ("pangolin", "patrick"):
+        assert {name for name, _ in runs(text, face)} <= {face, f"{face}-ext", f"{face}-vi"}
+        assert runs("Họp", face) == [(face, "H"), (f"{face}-vi", "ọ"), (face, "p")]
+        plain, dotted = (ink_bottom(t, face) for t in ("Ho", "Họ"))
+        assert plain + 1 < dotted

@@ -85,3 +85,68 @@ def test_a_sloping_line_in_two_pieces_stays_one_line() -> None:
     second = Found(((560.0, 115.0), (900.0, 85.0), (900.0, 145.0), (560.0, 175.0)), 0.9)
     spots = find_lines(blank(), [first, second])
     assert len(spots) == 1 and len(spots[0].pieces) == 2
+
+
+def _written(lines: list[tuple[int, str]], size: int = 40) -> Image.Image:
+    """``lines`` as (top, text) in a handwriting-like face, in ink a detector box may span."""
+    image = blank(1200, 700)
+    draw = ImageDraw.Draw(image)
+    for top, text in lines:
+        draw.text((60, top), text, fill=0, font=font("script", size))
+    return image
+
+
+def test_two_touching_lines_in_one_piece_are_cut_at_the_valley_between_them() -> None:
+    # "yours very sincerely" and "William O. Nichol" written so close that the descenders of
+    # one reach the capitals of the next (no blank row between them): the detector drew one
+    # box over both. Each becomes a line of its own, cut where the ink thins between them.
+    image = _written(
+        [
+            (100, "to the memory of her"),
+            (180, "in taking part in the"),
+            (300, "yours very sincerely"),
+            (334, "William Nichol"),
+        ]
+    )
+    found = [piece(50, 95, 400, 160), piece(50, 175, 400, 240), piece(50, 292, 400, 398)]
+    spots = find_lines(image, found)
+    assert len(spots) == 4
+    upper, lower = spots[2].box, spots[3].box
+    assert 290 <= upper.top <= 300 and 335 <= upper.bottom <= 355
+    assert 330 <= lower.top <= 350 and lower.bottom >= 390
+
+
+def test_one_tall_line_is_not_cut() -> None:
+    # A heading written twice the size of the lines under it, in a loose box twice their
+    # height: its capitals and descenders thin out above and below, but hold no line.
+    image = blank(1200, 700)
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 90), "Washington, Monday", fill=0, font=font("script", 80))
+    for top in (300, 380):
+        draw.text((60, top), "yours very sincerely", fill=0, font=font("script", 40))
+    found = [piece(50, 80, 800, 210), piece(50, 292, 400, 357), piece(50, 372, 400, 437)]
+    spots = find_lines(image, found)
+    assert [(s.box.top, s.box.bottom) for s in spots] == [(80, 210), (292, 357), (372, 437)]
+
+
+def test_a_short_line_boxed_on_its_own_is_not_read_again_from_the_box_under_it() -> None:
+    # "I am, as ever," has a box of its own; the tall box under it also holds most of it. Cut
+    # there, that slice would be read once more: only the box's two lines of its own are added.
+    image = _written(
+        [
+            (100, "to the memory of her"),
+            (180, "in taking part in the"),
+            (270, "I am, as ever,"),
+            (300, "yours very sincerely"),
+            (340, "William Nichol"),
+        ]
+    )
+    found = [
+        piece(50, 95, 400, 160),
+        piece(50, 175, 400, 240),
+        piece(50, 265, 300, 330),
+        piece(50, 280, 400, 398),
+    ]
+    spots = find_lines(image, found)
+    assert len(spots) == 5
+    assert sum(s.box.top > 280 for s in spots) == 2

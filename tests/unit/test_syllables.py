@@ -6,7 +6,7 @@ import pytest
 
 from bot.ocr.decide.combined import decide, shipped_models
 from bot.ocr.decide.evidence import Reading
-from bot.ocr.decide.syllables import read_through, repair, syllables
+from bot.ocr.decide.syllables import Repair, read_through, repair, syllables, toneless
 from bot.ocr.languages import resolve
 
 
@@ -18,8 +18,6 @@ from bot.ocr.languages import resolve
         # A capital inside the word; RapidOCR wrote an odd letter for the vowel, or none.
         ("Ngày mai đi hRc", "Ngày mai đi høc", "Ngày mai đi học"),
         ("Ngày mai đi hRc", "Ngày mai đi hc", "Ngày mai đi học"),
-        # A symbol for a letter (a handwritten t read as a dagger).
-        ("Nghỉ ngơi cuối †uần", "Nghi ngơi cuôi tuân", "Nghỉ ngơi cuối tuần"),
         # A word in capitals stays in capitals.
         ("HỌP LÚC 8 GIÑ", "HOP LUC 8 GIØ", "HỌP LÚC 8 GIỜ"),
         # No RapidOCR reading at all: the syllable list alone.
@@ -53,6 +51,14 @@ def test_words_that_are_not_broken_stay_as_read(tesseract: str, rapid: str) -> N
     assert not repair(tesseract, rapid).guessed
 
 
+def test_a_letter_tesseract_wrote_as_a_symbol_and_rapidocr_read_is_no_guess() -> None:
+    # A handwritten t read as a dagger; RapidOCR read the t, Tesseract the ầ.
+    repaired = repair("Nghỉ ngơi cuối †uần", "Nghi ngơi cuôi tuân")
+    assert repaired == Repair("Nghỉ ngơi cuối tuần", guessed=False)
+    # Where neither reader read the letter, the rewrite is a guess.
+    assert repair("Nghỉ ngơi cuối †uần", "Nghi ngơi cuôi uân").guessed
+
+
 def test_a_speck_rapid_did_not_see_goes_and_a_mark_it_saw_stays() -> None:
     assert repair("Mua rau.", "Mua rau").text == "Mua rau"
     assert repair("Mua :rau", "Mua rau").text == "Mua rau"
@@ -77,6 +83,44 @@ def test_a_syllable_read_with_an_odd_capital_inside_is_the_syllable() -> None:
     assert repair("GỬi báo cáo", "Gi báo cáo").text == "Gửi báo cáo"
     # a capital inside that makes no syllable is still a letter Tesseract could not read
     assert repair("HRp nhóm", "Hp nhóm").guessed
+    # every letter and mark was Tesseract's: only their case was mended, no letter guessed
+    assert not repair("SỬa máy giặt", "sa máy git").guessed
+    assert not repair("MƯợn sách", "Mưn sách").guessed
+    # unless RapidOCR read a capital inside the word too (a word in capitals, "GỬI"?)
+    assert repair("GỬi báo cáo", "GI báo cáo").guessed
+    # RapidOCR read the word letter for letter, in lower case: its case
+    assert repair("chị HƯơng", "ch Hương") == repair("chị Hương", "ch Hương")
+
+
+def test_a_line_whose_only_mend_is_case_is_judged_as_read() -> None:
+    models = shipped_models()
+    vi = resolve("vi")
+    recased = decide(
+        Reading("Gi báo cáo cho ch Hương", 0.98, 1.0),
+        Reading("GỬi báo cáo cho chị Hương", 0.96),
+        vi,
+        models,
+    )
+    read_right = decide(
+        Reading("Gi báo cáo cho ch Hương", 0.98, 1.0),
+        Reading("Gửi báo cáo cho chị Hương", 0.96),
+        vi,
+        models,
+    )
+    assert recased.text == read_right.text == "Gửi báo cáo cho chị Hương"
+    assert recased.confidence == read_right.confidence
+    assert recased.confidence is not None and recased.confidence >= 0.75
+
+
+def test_a_quotation_mark_rapid_read_nowhere_in_the_line_is_a_speck() -> None:
+    # RapidOCR writes quotation marks: none in its reading of the line, none on the page
+    assert repair("“Gọi cho nha sĩ", "Gi cho nha sĩ") == repair("Gọi cho nha sĩ", "Gi cho nha sĩ")
+    assert repair('"Trả tiền điện', "Tr tin đin").text == "Trả tiền điện"
+    assert repair("Văn Bình”", "Văn Bình").text == "Văn Bình"
+    # one RapidOCR read in the line stays, and so do those nobody can check
+    assert repair("Anh nói “Chào”", "Anh nói “Chào”").text == "Anh nói “Chào”"
+    assert repair("Anh nói “Chào”", "Anh nói Chào”").text == "Anh nói “Chào”"
+    assert repair("“Chào”", "").text == "“Chào”"
 
 
 def test_syllables_are_vietnamese_syllables_only() -> None:
@@ -126,6 +170,11 @@ def test_a_line_with_a_rewritten_word_stays_unsure() -> None:
         ("noy", "nay", "này", False),
         # A stroke neither reader wrote is guessed too.
         ("dep", "dep", "đẹp", False),
+        # RapidOCR read the t Tesseract wrote as a dagger, and left out the ớ it has no
+        # label for, which Tesseract read: every letter was read.
+        ("†rước", "trưc", "trước", True),
+        # ... but a letter it could have written and left out is not read.
+        ("†rước", "trc", "trước", False),
     ],
 )
 def test_a_rewrite_is_read_through_only_where_a_reader_read_each_letter(
@@ -154,3 +203,75 @@ def test_a_word_the_readers_read_between_them_is_judged_as_read_and_a_guess_is_n
     )
     assert guessed.text == "Gọi cho nha sĩ lúc ba giờ"
     assert guessed.confidence is not None and guessed.confidence < 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        # A dot below neither reader read: "hoc" is typed-without-marks text, "học" the word.
+        ("Ôn tập chương ba môn hóa hoc", "hoc"),
+        ("Goi cho nha sĩ lúc ba giờ", "Goi"),
+        # A syllable ending in p, t, c or ch takes an acute or a dot below.
+        ("Hop nhóm vào thứ Năm", "Hop"),
+        # Words Vietnamese writes without a mark, and loanwords common as they are.
+        ("Mua ba quả cam cho con", ""),
+        ("Đăng lên web, lên top", ""),
+        ("Hôm nay trời đẹp quá", ""),
+    ],
+)
+def test_a_word_whose_tone_mark_was_missed_is_found(text: str, word: str) -> None:
+    assert toneless(text) == word
+
+
+@pytest.mark.parametrize(
+    ("tesseract", "rapid", "shown"),
+    [
+        # Tesseract missed the dot below a handwritten ọ; RapidOCR has no ọ to write.
+        ("Ôn tập chương ba môn hóa hoc", "Ôn tp chưong ba môn hóa hoc", None),
+        # Tesseract capitalised a word RapidOCR read in small letters: RapidOCR's case.
+        ("Đọc Lại chương năm", "Đc li chuong năm", "Đọc lại chương năm"),
+        # RapidOCR saw the crossbar of Đ where Tesseract read a b ("bà" is the commoner word).
+        ("Đặt vé xe khách đi bà Lạt", "Đt vé xe khách đi Đà Lt", None),
+    ],
+)
+def test_a_vietnamese_line_the_readers_contradict_on_stays_unsure(
+    tesseract: str, rapid: str, shown: str | None
+) -> None:
+    verdict = decide(
+        Reading(rapid, 0.99, 1.0), Reading(tesseract, 0.99, 1.0), resolve("vi"), shipped_models()
+    )
+    assert verdict.text == (shown or tesseract)
+    assert verdict.confidence is not None and verdict.confidence < 0.75
+
+
+@pytest.mark.parametrize(
+    ("tesseract", "rapid", "shown"),
+    [
+        # A handwritten M Tesseract read as H: RapidOCR's consonant makes the commoner word.
+        ("Hua sữa và trứng ngày mai", "Mua sa và trng ngày mai", "Mua sữa và trứng ngày mai"),
+        # ... and not the other way round.
+        ("Mua sữa và trứng ngày mai", "Hua sa và trng ngày mai", "Mua sữa và trứng ngày mai"),
+        # A mark RapidOCR can write either way and wrote otherwise: its own.
+        ("Ồn tập chương ba", "Ôn tp chương ba", "Ôn tập chương ba"),
+        # Its bare vowel says nothing: it drops marks it could write.
+        ("Mua sữa và trứng ngày mái", "Mua sa và trng ngày mai", "Mua sữa và trứng ngày mái"),
+    ],
+)
+def test_rapidocrs_letters_are_shown_where_they_make_the_commoner_word(
+    tesseract: str, rapid: str, shown: str
+) -> None:
+    verdict = decide(
+        Reading(rapid, 0.99, 1.0), Reading(tesseract, 0.99, 1.0), resolve("vi"), shipped_models()
+    )
+    assert verdict.text == shown
+
+
+def test_a_capital_both_readers_read_is_no_doubt() -> None:
+    # Vietnamese capitalises names inside a sentence.
+    verdict = decide(
+        Reading("Đóng tiền học cho con trước thứ Sáu", 0.99, 1.0),
+        Reading("Đóng tiền học cho con trước thứ Sáu", 0.99, 1.0),
+        resolve("vi"),
+        shipped_models(),
+    )
+    assert verdict.confidence is not None and verdict.confidence >= 0.75

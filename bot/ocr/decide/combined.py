@@ -15,7 +15,11 @@ Vietnamese     Tesseract ``vie``, a word   its score; RapidOCR agreeing on the *
                likeliest syllable          they go missing): never shown, never
                (:mod:`.syllables`)         enough alone to make a line sure; a
                                            word rewritten with a letter neither
-                                           reader read keeps its line unsure
+                                           reader read keeps its line unsure; a
+                                           word RapidOCR read alike answers
+                                           Tesseract's doubt on it, a word only
+                                           Tesseract judged and doubted does not
+                                           (:mod:`.vouched`)
 other scripts  Tesseract                   its score, through Tesseract's map
 =============  ==========================  ==========================================
 
@@ -49,13 +53,15 @@ from bot.ocr.decide.evidence import (
     Reading,
     Script,
     agreement,
+    case_contradicts,
     rapid_contradicts,
     script_of,
     vietnamese_agreement,
 )
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility, unvouched
 from bot.ocr.decide.shown import shown_text
-from bot.ocr.decide.syllables import Repair, repair
+from bot.ocr.decide.syllables import Repair, repair, toneless
+from bot.ocr.decide.vouched import vouched
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
 
@@ -335,12 +341,20 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
         return _mended(_tesseract_alone(tesseract, models), mended)
     mended = repair(tesseract.text, rapid.text)
     # Judged as shown: specks dropped, a word whose letters the readers read between them
-    # (syllables.read_through) rewritten.
-    shown = replace(tesseract, text=mended.text)
+    # (syllables.read_through) rewritten; Tesseract's doubt on a word RapidOCR read alike
+    # answered (vouched).
+    checked = vouched(tesseract, rapid.text)
+    shown = replace(tesseract, text=mended.text, score=checked.score)
     agree = vietnamese_agreement(shown.text, rapid.text)
     sure = models.for_both(Script.VIETNAMESE, "tesseract")(shown, rapid, agree, "vi")
     verdict = Verdict(shown.text, sure, ConfidenceSource.VERIFIED, "tesseract")
-    return _mended(verdict, mended, doubted=rapid_contradicts(shown.text, rapid.text))
+    doubted = (
+        checked.doubted
+        or rapid_contradicts(shown.text, rapid.text)
+        or case_contradicts(tesseract.text, rapid.text)
+        or bool(toneless(shown.text))
+    )
+    return _mended(verdict, mended, doubted=doubted)
 
 
 def _mended(verdict: Verdict, mended: Repair, *, doubted: bool = False) -> Verdict:
@@ -348,7 +362,8 @@ def _mended(verdict: Verdict, mended: Repair, *, doubted: bool = False) -> Verdi
     likeliest syllable (:mod:`bot.ocr.decide.syllables`): a word with a letter neither reader
     read is a guess, and its line stays unsure however likely the guess; so does a line
     ``doubted``, where RapidOCR read a vowel it can write otherwise
-    (:func:`~bot.ocr.decide.evidence.rapid_contradicts`)."""
+    (:func:`~bot.ocr.decide.evidence.rapid_contradicts`) or Tesseract doubted a word only it
+    could judge (:func:`~bot.ocr.decide.vouched.vouched`)."""
     sure = verdict.confidence
     if (mended.guessed or doubted) and sure is not None:
         sure = min(sure, _UNJUDGED_CAP)

@@ -66,7 +66,8 @@ class Reading:
     :mod:`bot.ocr.decoding`; None: not known); ``posterior``, ``image_posterior`` and
     ``lead``, how RapidOCR's reading stands among those its beam search kept: its share of
     their probability with the language model and by the image alone, and its log score
-    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known)."""
+    over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known); ``words``,
+    Tesseract's confidence in each word of its text, in order (empty: not known)."""
 
     text: str
     score: float
@@ -79,6 +80,7 @@ class Reading:
     posterior: float | None = None
     image_posterior: float | None = None
     lead: float | None = None
+    words: tuple[float, ...] = ()
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:
@@ -89,6 +91,14 @@ class Reading:
         sep = "" if script is Script.CHINESE else " "
         chars = sum(len(t) for t, _ in read)
         return cls(sep.join(t for t, _ in read), sum(len(t) * s for t, s in read) / chars)
+
+    @classmethod
+    def of_words(
+        cls, parts: list[tuple[str, float, tuple[float, ...]]], script: Script
+    ) -> Reading:
+        """:meth:`of_pieces` of Tesseract's pieces of a line, its confidence in each word kept."""
+        reading = cls.of_pieces([(text, score) for text, score, _ in parts], script)
+        return replace(reading, words=tuple(c for text, _, words in parts if text for c in words))
 
     def changed_by_lm(self) -> Reading:
         """This reading, the language model having changed it."""
@@ -159,11 +169,32 @@ def _read_otherwise(tesseract: str, rapid: str) -> bool:
         return False
     if tesseract.isdigit() and rapid.isdigit():
         return True
+    if rapid == "đ":
+        return True  # its crossbar seen ("Đà" / "bà", "đi" / "di")
     if tesseract not in RAPID_WRITES:
         return False
     if base_letters(tesseract) != base_letters(rapid):
         return rapid in RAPID_WRITES
     return not tesseract.isascii() and not rapid.isascii() and rapid in RAPID_WRITES
+
+
+def case_contradicts(tesseract: str, rapid: str) -> bool:
+    """Tesseract capitalised a word inside the line that RapidOCR read with a small first
+    letter ("Đọc Lại chương năm" / "Đc li chuong năm"; "vào Tháng sau" / "vào tháng sau"):
+    Vietnamese does capitalise names inside a sentence ("thứ Năm", "chị Hương"), so a
+    capital alone is no doubt there, but two readers that both write either case and
+    differ on one are. Compared word for word where both read as many words; a word after
+    a sentence's end is left alone. (Measured 2026-12-07: Tesseract's handwritten "Lại",
+    "Tháng" were sure and wrong; no right line on any drawn set is doubted for it.)"""
+    ours, theirs = tesseract.split(), rapid.split()
+    if len(ours) != len(theirs):
+        return False
+    for before, word, read in zip(ours, ours[1:], theirs[1:], strict=False):
+        if before.endswith((".", ":", "!", "?")) or not word[:1].isupper():
+            continue
+        if read[:1].islower() and base_letters(word[0].lower()) == base_letters(read[0]):
+            return True
+    return False
 
 
 def _vietnamese_edits(tesseract: str, rapid: str) -> tuple[float, bool]:

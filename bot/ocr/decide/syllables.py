@@ -17,10 +17,13 @@ likeliest syllable led told the right guesses from the wrong ones). Deciding kee
 line unsure (:mod:`bot.ocr.decide.combined`). A word whose every letter one reader or the
 other read (RapidOCR its base letters one for one; in each place, Tesseract a letter with
 the same marks or RapidOCR the letter itself: "noy" and "nay" are "nay", "gi8" and "giờ"
-are "giờ") is no guess: its line is judged as read. A '.', ':', '-' or '_' at a word's edge
-or standing alone that RapidOCR did not read, where it read the line, is a speck on the
-paper, and goes; one between two letters ("Mua.rau"), where RapidOCR read none between
-letters anywhere in the line, stands for the space it sits in.
+are "giờ") is no guess: its line is judged as read; nor is a word whose only mend is its
+case ("SỬa" -> "Sửa", a typewriter's tall ử read as a capital), where RapidOCR read no
+capital inside it. A '.', ':', '-' or '_' at a word's edge or standing alone that RapidOCR
+did not read, where it read the line, is a speck on the paper, and goes; so does a
+quotation mark where RapidOCR, which writes every one, read none in the line; a '.', ':'
+or '_' between two letters ("Mua.rau"), where RapidOCR read none between letters anywhere
+in the line, stands for the space it sits in.
 """
 
 from __future__ import annotations
@@ -31,12 +34,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.ocr.decide.evidence import RAPID_WRITES
+
 # The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
 _VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
 _LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
-_EDGE = ".,:;!?\"'()[]…-_"
-_SPECKS = frozenset(".:_-")
+_EDGE = ".,:;!?\"'()[]…-_“”„«»\u2018\u2019=~—\u2039\u203a"
+_SPECKS = frozenset(".:_-=~—\u2039\u203a")
+# Quotation marks: RapidOCR writes every one of them, so one Tesseract read at a word's edge
+# where RapidOCR read none in the whole line is a speck too ("“Gọi", "Bình”").
+_QUOTES = frozenset('"“”„«»')
 # A speck between two letters of one word ("Mua.rau": a dot on the paper where the space is).
 _INNER_SPECK = re.compile(r"(?<=[^\W\d_])[.:_](?=[^\W\d_])")
 # What joins the parts of one written word ("Wi-Fi", "km/h", "o'clock"): kept, by a split.
@@ -73,19 +81,41 @@ def repair(tesseract: str, rapid: str) -> Repair:
     tokens = tesseract.split()
     if not tokens:
         return Repair(tesseract, guessed=False)
-    aligned = _aligned(tokens, rapid)
+    facing = aligned(tokens, rapid)
+    quoted = any(c in _QUOTES for c in rapid)
     out: list[str] = []
     guessed = False
-    for token, seen in zip(tokens, aligned, strict=True):
-        lead, core, trail = _split_edges(token)
+    for token, seen in zip(tokens, facing, strict=True):
+        lead, core, trail = split_edges(token)
         if seen is not None or rapid.strip():  # RapidOCR read the line, if not this place
-            lead, trail = _unspecked(lead, seen or ""), _unspecked(trail, seen or "")
-        other = _split_edges(seen)[1] if seen else ""
+            lead, trail = (_unspecked(m, seen or "", quoted=quoted) for m in (lead, trail))
+        other = split_edges(seen)[1] if seen else ""
         word = _mend(core, other)
-        guessed |= word != core and not read_through(word, core, other)
+        guessed |= word != core and not (
+            read_through(word, core, other) or recased(word, core, other)
+        )
+        if out and not out[-1].endswith(_ENDS) and _small_seen(word, other):
+            word = word[0].lower() + word[1:]
         if lead or word or trail:
             out.append(lead + word + trail)
     return Repair(" ".join(out), guessed)
+
+
+# A sentence ends with these: a capital after them is the sentence's.
+_ENDS = (".", ":", "!", "?")
+
+
+def _small_seen(word: str, rapid: str) -> bool:
+    """Tesseract capitalised a word (not all in capitals) whose first letter RapidOCR read
+    small: a handwritten l or t Tesseract takes for L or T ("Lúc", "Lại", "Tháng" inside a
+    sentence). Names keep their capital where RapidOCR read one too ("chị Hương")."""
+    return (
+        len(word) > 1
+        and word[0].isupper()
+        and not word.isupper()
+        and rapid[:1].islower()
+        and _base(rapid[0]) == _base(word[0])
+    )
 
 
 def _mend(core: str, rapid: str) -> str:
@@ -107,11 +137,18 @@ def _rewrite(core: str, rapid: str) -> str:
     """One word as read by Tesseract, mended against RapidOCR's (``""``: none), or as is."""
     if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
         return core  # an initial, a number, a time ("15h30"): not a syllable to mend
+    if core.lower() == rapid.lower() and _inner_capital(core) and not _inner_capital(rapid):
+        return core[0] + rapid[1:]  # a capital inside RapidOCR read small ("HƯơng" / "Hương")
     if core.lower() == rapid.lower() or "@" in core:
         return core  # both readers read it so ("m2", "C++"), an address
     if not any(c.islower() for c in core) and any(c.isdigit() for c in core):
         return core  # a code ("A4", "H2O")
     broken = _broken(core, rapid)
+    if not broken and rapid:
+        letters = _letters_seen(core, rapid)
+        known = syllables()
+        if letters != core and known.get(letters.lower(), 0.0) >= known.get(core.lower(), 0.0):
+            return letters  # RapidOCR's, where the word it makes is no rarer
     if not broken and (
         core.lower() in syllables() or not rapid or _skeleton(rapid) == _skeleton(core)
     ):
@@ -144,21 +181,69 @@ def _rewrite(core: str, rapid: str) -> str:
     return best[0].upper() + best[1:] if first.isupper() else best
 
 
+def _letters_seen(core: str, rapid: str) -> str:
+    """Tesseract's word with RapidOCR's letters where they read as many letters and differ
+    only on consonants ("Hua" / "Mua" -> "Mua"), or on the marks of a vowel RapidOCR can
+    write both ways and wrote marked ("Ồn" / "Ôn" -> "Ôn"): RapidOCR reads the shapes of
+    handwritten letters far better (real pages: CER 0.33 against 0.93). Its bare vowels
+    say nothing: it drops marks it could write; and Tesseract's marks it has no label for
+    stay."""
+    if len(rapid) != len(core):
+        return core
+    out = []
+    for mine, seen in zip(core, rapid, strict=True):
+        low, their = mine.lower(), seen.lower()
+        if _base(mine) == _base(seen):
+            marked = low != their and not seen.isascii() and {low, their} <= RAPID_WRITES
+            out.append((their.upper() if mine.isupper() else their) if marked else mine)
+        elif low in _VOWELS or their in _VOWELS or their not in _LETTERS:
+            return core
+        else:
+            out.append(seen)
+    return "".join(out)
+
+
 def read_through(word: str, tesseract: str, rapid: str) -> bool:
     """Every letter of ``word`` (a rewrite of Tesseract's word) was read by one reader or the
-    other: RapidOCR read its base letters one for one, and in the place of each either
+    other: RapidOCR read its base letters one for one, but for a letter it has no label for
+    that Tesseract read ("†rước" / "trưc": the ớ), and in the place of each either
     Tesseract read a Vietnamese letter with the same marks (its base letter may differ:
-    RapidOCR's stands) or RapidOCR wrote the very letter, marks and all. An odd character, a
-    capital inside the word or a letter either reader left out is a place where the
-    rewrite's letter was guessed."""
+    RapidOCR's stands) or RapidOCR wrote the very letter, marks and all (a consonant: it has
+    none but đ's stroke; a bare vowel may be one whose mark it cannot write). An
+    odd character, a capital inside the word or a letter either reader left out is a place
+    where the rewrite's letter was guessed."""
     read, seen, word = _unreadable_capitals(tesseract), rapid.lower(), word.lower()
+    if len(read) != len(word) or _odd_case(tesseract):
+        return False  # a capital inside: a case-only mend is judged by :func:`recased`
+    # reach[j]: RapidOCR's first j letters account for the word's letters so far
+    reach = [True] + [False] * len(seen)
+    for t, w in zip(read, word, strict=True):
+        skipped = w not in RAPID_WRITES and w in _VOWELS and _same_marks(t, w)
+        step = [False] * (len(seen) + 1)
+        for j in range(len(seen) + 1):
+            if not reach[j]:
+                continue
+            if skipped:
+                step[j] = True
+            if j < len(seen) and _base(seen[j]) == _base(w):
+                r = seen[j]
+                step[j + 1] |= (
+                    t == w
+                    or _same_marks(t, w)
+                    or (r == w and (bool(_marks(w)) or w not in _VOWELS))
+                )
+        reach = step
+    return reach[-1]
+
+
+def recased(word: str, tesseract: str, rapid: str) -> bool:
+    """``word`` is Tesseract's own letters and marks with only their case mended ("SỬa" ->
+    "Sửa", "MƯợn" -> "Mượn": a typewriter face's tall ử or ư read as a capital), and RapidOCR
+    read the word without a capital after its first letter: no letter was guessed."""
     return (
-        _skeleton(seen) == _skeleton(word)
-        and len(read) == len(word)
-        and all(
-            t == w or _same_marks(t, w) or (r == w and bool(_marks(w)))
-            for t, r, w in zip(read, seen, word, strict=True)
-        )
+        word.lower() == tesseract.lower()
+        and rapid[:1].isalpha()
+        and not any(c.isupper() for c in rapid[1:])
     )
 
 
@@ -190,7 +275,12 @@ def _broken(core: str, rapid: str) -> bool:
             continue
         if not char.isdigit() or rapid or core[i + 1 : i + 2].isalpha():
             return True
-    return not core.isupper() and any(c.isupper() for c in core[1:])
+    return _inner_capital(core)
+
+
+def _inner_capital(word: str) -> bool:
+    """A capital after the first letter of a word not all in capitals."""
+    return not word.isupper() and any(c.isupper() for c in word[1:])
 
 
 @lru_cache(maxsize=1)
@@ -204,6 +294,55 @@ def syllables() -> dict[str, float]:
         for w in top_n_list("vi", 100_000)  # all it has: about 10 600 words
         if _SYLLABLE.fullmatch(w) and sum(_toned(c) for c in w) <= 1
     }
+
+
+# A word written without a tone mark that Vietnamese writes with one far more often is a
+# mark the readers missed: wordfreq's Vietnamese also counts text typed without marks, so
+# "hoc" (Zipf 3.3; "học" 6.5), "goi" (3.3; "gọi" 6.0) or "ngoai" (3.0; "ngoài" 6.1) look like
+# words. A handwritten dot below is small and far from its letter: Tesseract misses it, and
+# RapidOCR has no label for it to read. Words common without a mark ("ba", "nha", "lai",
+# "top", "web") are no doubt. A syllable ending in p, t, c or ch takes an acute or a dot
+# below in every Vietnamese word: without one ("hop", "hoc") it is a loanword at best.
+_TONELESS_RARE = 4.5  # the word without a mark is rarer than this (Zipf)
+_TONELESS_GAP = 1.5  # and a marked form of it commoner by at least this much
+_CHECKED = ("p", "t", "c", "ch")
+
+
+def toneless(text: str) -> str:
+    """The first word of ``text`` that is most likely a Vietnamese syllable whose tone mark
+    was not read ("Hop" for "Họp", "hoc" for "học"), or ""."""
+    for found in re.finditer(r"[^\W\d_]{2,}", text):
+        word = found.group()
+        lower = word.lower()
+        if any(_toned(c) for c in lower) or not all(c in _LETTERS for c in lower):
+            continue
+        own = syllables().get(lower, 0.0)
+        gap = 0.0 if lower.endswith(_CHECKED) else _TONELESS_GAP
+        marked = _marked().get(lower)
+        if own < _TONELESS_RARE and marked is not None and marked - own >= gap:
+            return word
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _marked() -> dict[str, float]:
+    """The Zipf frequency of the commonest tone-marked syllable of each spelling without
+    tone marks ("hoc": that of "học")."""
+    best: dict[str, float] = {}
+    for word, zipf in syllables().items():
+        if any(_toned(c) for c in word):
+            bare = _untoned(word)
+            best[bare] = max(best.get(bare, 0.0), zipf)
+    return best
+
+
+def _untoned(word: str) -> str:
+    """``word`` without its tone marks, its other marks kept ("học" -> "hoc", "mười" -> "mươi")."""
+    kept = "".join(c for c in unicodedata.normalize("NFD", word) if c not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", kept)
+
+
+_TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 
 
 def _toned(char: str) -> bool:
@@ -320,7 +459,12 @@ def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -
     return previous[-1]
 
 
-def _split_edges(token: str) -> tuple[str, str, str]:
+def _odd_case(word: str) -> bool:
+    """A capital inside a word not all in capitals ("GỬi", "HRp")."""
+    return not word.isupper() and any(c.isupper() for c in word[1:])
+
+
+def split_edges(token: str) -> tuple[str, str, str]:
     start, end = 0, len(token)
     while start < end and token[start] in _EDGE:
         start += 1
@@ -329,12 +473,15 @@ def _split_edges(token: str) -> tuple[str, str, str]:
     return token[:start], token[start:end], token[end:]
 
 
-def _unspecked(marks: str, seen: str) -> str:
-    """The marks at a word's edge, less the specks RapidOCR did not see there."""
-    return "".join(m for m in marks if m not in _SPECKS or m in seen)
+def _unspecked(marks: str, seen: str, *, quoted: bool) -> str:
+    """The marks at a word's edge, less the specks RapidOCR did not see there and the
+    quotation marks where it saw none in the line (``quoted``: it saw one)."""
+    return "".join(
+        m for m in marks if (m not in _SPECKS or m in seen) and (m not in _QUOTES or quoted)
+    )
 
 
-def _aligned(tokens: list[str], rapid: str) -> list[str | None]:
+def aligned(tokens: list[str], rapid: str) -> list[str | None]:
     """For each of Tesseract's words, what RapidOCR read in its place (spaces dropped; None
     where RapidOCR read nothing there)."""
     if not rapid.strip():

@@ -59,6 +59,17 @@ def detect_lines(image: Image.Image) -> list[Box]:
     return boxes
 
 
+def level_ink(gray: Image.Image) -> tuple[BoolArray, float]:
+    """The ink of ``gray`` (a crop of one piece of writing, a page), turned by the small
+    angle that levels its rows (the sharpest row profile), rules removed; and that angle
+    (degrees, as :meth:`PIL.Image.Image.rotate` turns, the mask grown to hold it)."""
+    ink = _binarise(gray)
+    if not ink.any():
+        return ink, 0.0
+    angle = _best_angle(ink)
+    return _without_rules(_rotate(ink, angle)), angle
+
+
 def reconcile(detected: list[Box], lines: list[Line]) -> list[Line]:
     """Engine lines plus a DETECTED empty line for each band none of them covers.
 

@@ -9,6 +9,9 @@ handwriting usually one per written line, where the projection profile of
   unless the second starts clearly lower or higher than the first ends: a date written to
   the right of a heading and half a line lower, a signature below-right of the last line,
   is a line of its own (issue 18: read as one, the date's line was never shown).
+- A piece much taller than the page's lines holds several: it is cut where blank rows
+  part them or, where the lines touch, at the ink valleys between them
+  (:mod:`bot.ocr.find.valleys`; issue 18: a signature read in one box with the line above).
 - Ink bands no piece covers still become lines, so a faint or odd line the detector missed
   is read on its own or shown as "could not read": nothing vanishes.
 - Reading order is found by recursive XY-cut: a page is split at wide white gutters into
@@ -24,6 +27,7 @@ from dataclasses import dataclass, replace
 from PIL import Image
 
 from bot.ocr.find.bands import detect_lines
+from bot.ocr.find.valleys import lines_in
 from bot.ocr.model import Box
 from bot.ocr.readers.rapid import Found, Quad
 
@@ -97,7 +101,8 @@ def _transposed(spot: LineSpot) -> LineSpot:
 
 def _split_tall(image: Image.Image, spots: list[LineSpot]) -> list[LineSpot]:
     """A piece much taller than the page's lines, in which the ink falls into separate
-    bands, is that many lines (the detector joins close lines of handwriting)."""
+    bands, or rows of ink with clear valleys between them (:mod:`bot.ocr.find.valleys`), is
+    that many lines (the detector joins close lines of handwriting)."""
     if len(spots) < 2:
         return spots
     heights = sorted(s.box.height for s in spots)
@@ -114,7 +119,10 @@ def _split_tall(image: Image.Image, spots: list[LineSpot]) -> list[LineSpot]:
             if b.height >= _MIN_PART * line_height
         ]
         if len(bands) < 2:
-            result.append(spot)
+            # No blank row between them: lines that touch, cut at the valleys of their ink.
+            others = [q for s in spots if s is not spot for q in s.pieces]
+            for quad in lines_in(image, spot.pieces[0], line_height, others):
+                result.append(LineSpot(_box(_bounds(quad)), (quad,)))
             continue
         for band in bands:
             part = Box(box.left + band.left, box.top + band.top, band.width, band.height)
@@ -136,6 +144,10 @@ def _box(bounds: tuple[int, int, int, int]) -> Box:
     left, top, right, bottom = bounds
     left, top = max(0, left), max(0, top)
     return Box(left=left, top=top, width=max(1, right - left), height=max(1, bottom - top))
+
+
+def _bounds(quad: Quad) -> tuple[int, int, int, int]:
+    return Found(quad, 1.0).bounds
 
 
 def _covers(line: Box, band: Box) -> bool:

@@ -238,7 +238,9 @@ class _LineReader:
                 line := settle.without_tesseract(model, language, evidence, decoded=decoded)
             ):
                 return evidence, line
-            by_tess = Reading.of_pieces([tess.read_line(tess_api, _padded(c)) for c in cs], script)
+            by_tess = Reading.of_words(
+                [tess.read_line_words(tess_api, _padded(c)) for c in cs], script
+            )
             evidence = replace(evidence, tesseract=by_tess)
             if agreement(by_rapid.text, by_tess.text, script) >= 1:
                 # Only a line the readers disagree on is worth the time of re-reading.

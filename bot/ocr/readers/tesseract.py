@@ -152,6 +152,13 @@ def item_text(item: Any, level: int) -> str:
 
 def read_line(tess: Any, crop: Image.Image) -> tuple[str, float]:
     """(text, RAW confidence 0..1) of ``crop`` read as one line; ("", 0.0) when illegible."""
+    text, score, _ = read_line_words(tess, crop)
+    return text, score
+
+
+def read_line_words(tess: Any, crop: Image.Image) -> tuple[str, float, tuple[float, ...]]:
+    """:func:`read_line`, and Tesseract's RAW confidence (0..1) in each word of the text, in
+    order (a line's confidence is the mean of its words')."""
     tesserocr = _tesserocr()
     tess.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
     tess.SetImage(crop)
@@ -168,8 +175,14 @@ def read_line(tess: Any, crop: Image.Image) -> tuple[str, float]:
                 weighted += len(text) * item.Confidence(level) / 100
     text = " ".join(texts)
     if not text:
-        return "", 0.0
-    return text, max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
+        return "", 0.0, ()
+    words: list[float] = []
+    iterator = tess.GetIterator()
+    for item in tesserocr.iterate_level(iterator, tesserocr.RIL.WORD):
+        if item_text(item, tesserocr.RIL.WORD):
+            words.append(max(0.0, min(1.0, item.Confidence(tesserocr.RIL.WORD) / 100)))
+    score = max(0.0, min(1.0, weighted / sum(len(t) for t in texts)))
+    return text, score, tuple(words)
 
 
 def upright_turn(image: Image.Image) -> int:

@@ -1,0 +1,74 @@
+"""Fetch the handwriting faces with every Vietnamese letter that tests and benches draw with.
+
+No Debian package has one (fonts-comic-neue, -dkg-handwriting, -femkeklaver, -breip,
+-kaushanscript, -kristi, -joscelyn... all lack ơ ư ạ ọ ờ or more). Pangolin and Patrick Hand
+(Google Fonts, SIL OFL 1.1) have them; npm's @fontsource packages carry them as WOFF
+subsets (Latin, Latin Extended, Vietnamese), which Pillow reads and testkit.drawing draws
+letter by letter from the subset that has it. Pinned versions, checked against npm's
+sha512; idempotent; standard library only (runs before the venv exists).
+
+Run: python3 scripts/fetch_fonts.py [DIR]   (default: .cache/fonts at the repo root)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+REGISTRY = "https://registry.npmjs.org/@fontsource"
+# (package, version, npm's integrity)
+PACKAGES = (
+    (
+        "pangolin",
+        "5.3.0",
+        "sha512-3avtyqWX2QiQXKxVChWeVtF3FpB/wcojYXP13oO30WG44Ox9bCUHuHEtMd6NVgqpXSUqNLFaLm8K+29xVzkDZQ==",
+    ),
+    (
+        "patrick-hand",
+        "5.3.0",
+        "sha512-V8C38IlIFfdWg0Xtri3F7sLCVpm069rUwn6w4n+oyn38gt7H4arOJmuReg3tAw1Q6jHqZp89wTnAAJagq4Atxw==",
+    ),
+)
+SUBSETS = ("latin", "latin-ext", "vietnamese")
+
+
+def fetch(package: str, version: str, integrity: str, out: Path) -> None:
+    wanted = {
+        f"package/files/{package}-{s}-400-normal.woff": out / f"{package}-{s}.woff"
+        for s in SUBSETS
+    }
+    if all(path.exists() for path in wanted.values()):
+        return
+    url = f"{REGISTRY}/{package}/-/{package}-{version}.tgz"
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (https, pinned)
+        data = response.read()
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if digest != integrity:
+        raise SystemExit(f"{url}: checksum mismatch")
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member, path in wanted.items():
+            extracted = tar.extractfile(member)
+            if extracted is None:
+                raise SystemExit(f"{url}: {member} missing")
+            path.write_bytes(extracted.read())
+    print(f"fonts: {package} {version} -> {out}")
+
+
+def main() -> None:
+    out = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1] / ".cache" / "fonts"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    for package, version, integrity in PACKAGES:
+        fetch(package, version, integrity, out)
+
+
+if __name__ == "__main__":
+    main()
