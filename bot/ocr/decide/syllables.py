@@ -342,12 +342,13 @@ def _untoned(word: str) -> str:
     return unicodedata.normalize("NFC", kept)
 
 
+# Vietnamese's tone marks, combining: grave, acute, hook above, tilde, dot below.
 _TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 
 
 def _toned(char: str) -> bool:
     """The letter carries a tone mark (grave, acute, hook, tilde, dot below)."""
-    return any(m in unicodedata.normalize("NFD", char) for m in "\u0300\u0301\u0309\u0303\u0323")
+    return any(m in unicodedata.normalize("NFD", char) for m in _TONE_MARKS)
 
 
 @lru_cache(maxsize=1)
