@@ -212,9 +212,11 @@ def read_through(word: str, tesseract: str, rapid: str) -> bool:
     none but đ's stroke; a bare vowel may be one whose mark it cannot write). An
     odd character, a capital inside the word or a letter either reader left out is a place
     where the rewrite's letter was guessed."""
-    read, seen, word = _unreadable_capitals(tesseract), rapid.lower(), word.lower()
-    if len(read) != len(word) or _odd_case(tesseract):
-        return False  # a capital inside: a case-only mend is judged by :func:`recased`
+    if _inner_capital(tesseract):
+        return False  # a case-only mend is judged by :func:`recased`
+    read, seen, word = tesseract.lower(), rapid.lower(), word.lower()
+    if len(read) != len(word):
+        return False
     # reach[j]: RapidOCR's first j letters account for the word's letters so far
     reach = [True] + [False] * len(seen)
     for t, w in zip(read, word, strict=True):
@@ -458,11 +460,6 @@ def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -
             )
         previous = current
     return previous[-1]
-
-
-def _odd_case(word: str) -> bool:
-    """A capital inside a word not all in capitals ("GỬi", "HRp")."""
-    return not word.isupper() and any(c.isupper() for c in word[1:])
 
 
 def split_edges(token: str) -> tuple[str, str, str]:
