@@ -85,6 +85,35 @@ def test_vietnamese_shows_tesseract_and_rapid_alone_is_never_sure() -> None:
     assert alone.confidence is not None and alone.confidence < 0.75
 
 
+def test_vietnamese_handwriting_tesseract_cannot_read_shows_rapids_letters_unsure() -> None:
+    # Tesseract reads handwriting as noise or not at all: the user gets RapidOCR's letters to
+    # fix in place (it cannot write the marks), never "could not read", never sure.
+    vi = resolve("vi")
+    rapid = Reading("Hom nay troi dep qua", 0.95, 1.0)
+    for tesseract in (Reading("", 0.0), Reading("Hư 2772 ›MBn", 0.12)):
+        verdict = decide(rapid, tesseract, vi, MODELS)
+        assert verdict.text == "Hom nay troi dep qua" and verdict.reader == "rapid"
+        assert verdict.confidence is not None and verdict.confidence < 0.75
+    # Tesseract read nothing and neither did RapidOCR: a could-not-read line as before.
+    assert decide(Reading("", 0.0), Reading("", 0.0), vi, MODELS).confidence is None
+
+
+def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:
+    # RapidOCR unsure of a handwritten line (its LM changed it), Tesseract unsure too, both
+    # writing it letter for letter alike: two readers this unlike are not wrong alike.
+    en = resolve("en")
+    rapid = Reading("Water the plants on Friday", 0.62, 0.5, lm_changed=True)
+    alike = decide(rapid, Reading("Water the plants on Friday", 0.55), en, MODELS)
+    assert alike.confidence is not None and alike.confidence >= 0.9
+    # a capital inside a sentence is the one error both make alike: still a doubt
+    five = Reading("Read chapter Five again", 0.62, 0.5, lm_changed=True)
+    doubted = decide(five, Reading("Read chapter Five again", 0.55), en, MODELS)
+    assert doubted.confidence is not None and doubted.confidence < 0.75
+    # too short for agreement to be more than chance
+    short = decide(Reading("C C", 0.4), Reading("C C", 0.4), en, MODELS)
+    assert short.confidence is not None and short.confidence < 0.75
+
+
 def test_chinese_shows_rapid() -> None:
     verdict = decide(
         Reading("下周五之前提交报告", 0.99, 1.0),
