@@ -90,7 +90,7 @@ def test_vietnamese_handwriting_tesseract_cannot_read_shows_rapids_letters_unsur
     # fix in place (it cannot write the marks), never "could not read", never sure.
     vi = resolve("vi")
     rapid = Reading("Hom nay troi dep qua", 0.95, 1.0)
-    for tesseract in (Reading("", 0.0), Reading("Hư 2772 ›MBn", 0.12)):
+    for tesseract in (Reading("", 0.0), Reading("Hư 2772 _MBn", 0.12)):
         verdict = decide(rapid, tesseract, vi, MODELS)
         assert verdict.text == "Hom nay troi dep qua" and verdict.reader == "rapid"
         assert verdict.confidence is not None and verdict.confidence < 0.75

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from bot.ocr.decide.evidence import LineEvidence, Reading
+from bot.ocr.decide.evidence import LineEvidence, Reading, Script, script_of
 from bot.ocr.model import STRICTNESS_PRESETS, ConfidenceSource, Line
 
 if TYPE_CHECKING:
@@ -99,9 +99,10 @@ def without_tesseract(
     """The line whatever Tesseract reads on it (and RapidOCR's re-reads find), or None
     when its reading can change it; its confidence then comes from RapidOCR alone. With
     ``decoded`` (RapidOCR's reading decoded with the language model), also a line the user
-    checks whatever Tesseract reads (:func:`_asked_anyway`)."""
+    checks whatever Tesseract reads (:func:`_asked_anyway`). Never on Vietnamese."""
     rapid = evidence.rapid
-    if rapid is None:
+    if rapid is None or script_of(language) is Script.VIETNAMESE:
+        # Vietnamese is Tesseract's to read: the marks RapidOCR cannot write are its.
         return None
     outcomes = _Outcomes(model, language, _with_tesseract(evidence, rapid))
     line = _settled(outcomes)
