@@ -114,6 +114,29 @@ def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:
     assert short.confidence is not None and short.confidence < 0.75
 
 
+def test_a_latin_line_tesseract_only_misread_is_no_doubt_on_rapids() -> None:
+    # Tesseract wrote no word where RapidOCR read an ordinary one, and agrees on the rest:
+    # its misread of handwriting says nothing against RapidOCR's reading.
+    en = resolve("en")
+    rapid = Reading("Pay rent before the first", 0.6, 0.5, lm_changed=True)
+    # (a capital inside the sentence is its misread too)
+    for misread in ("Pay rent vopore the first", "Pay Rent before the first"):
+        garbled = decide(rapid, Reading(misread, 0.5), en, MODELS)
+        assert garbled.text == "Pay rent before the first"
+        assert garbled.confidence is not None and garbled.confidence >= 0.75, misread
+    # another real word there is a real disagreement
+    doubted = decide(rapid, Reading("Pay rent before the fast", 0.5), en, MODELS)
+    assert doubted.confidence is not None and doubted.confidence < 0.75
+    # a name RapidOCR wrote small, a letter glued on, another digit: no
+    for ours, theirs in (
+        ("Send the invoice to anna", "Send the invoice to fiana"),
+        ("Meeting notes:s budget review", "Meeting notes: budget review"),
+        ("Send invoice 2041 to Anna", "Send invoice 2044 to Anna"),
+    ):
+        verdict = decide(Reading(ours, 0.6, 0.5), Reading(theirs, 0.5), en, MODELS)
+        assert verdict.confidence is not None and verdict.confidence < 0.75, ours
+
+
 def test_chinese_shows_rapid() -> None:
     verdict = decide(
         Reading("下周五之前提交报告", 0.99, 1.0),

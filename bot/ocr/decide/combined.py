@@ -47,6 +47,7 @@ from functools import lru_cache
 from math import exp
 from pathlib import Path
 
+from bot.ocr.decide.alike import read_alike, tesseract_misread
 from bot.ocr.decide.calibration import CALIBRATION_DIR, Calibration, logit
 from bot.ocr.decide.evidence import (
     LineEvidence,
@@ -72,12 +73,11 @@ _SHOW_TESSERACT = 0.75
 # The most confidence a line can get from a reader that cannot judge its diacritics, or
 # with a word rewritten as a guess.
 _UNJUDGED_CAP = 0.5
-# A Latin line both readers read letter for letter alike (:func:`_read_alike`) is at least
-# this sure: sure at every strictness preset. Two readers as unlike as a CTC network and
-# Tesseract's LSTM are wrong alike about as rarely as they are both right by chance on a
-# line of this many letters and digits.
+# A Latin line both readers read letter for letter alike is at least this sure (sure at
+# every strictness preset); one where Tesseract differs only by its own misreads, at least
+# this (at the default one): :mod:`bot.ocr.decide.alike`.
 _ALIKE = 0.9
-_ALIKE_LETTERS = 8
+_MISREAD_BY_TESSERACT = 0.75
 # Under this agreement on base letters, Tesseract's Vietnamese is noise beside RapidOCR's
 # reading (:func:`_garbled`).
 _GARBLED = 0.5
@@ -308,7 +308,7 @@ def decide(
         # 2026-12-07 Tesseract's model judged it too and the stricter stood: with the beam's
         # standing weighed, that flagged more right lines, eval 74 -> 81 of 446 en, and
         # caught no more wrong ones on the evaluation seeds or the held-out texts.)
-        if _read_alike(rapid.text, tesseract.text, code):
+        if read_alike(rapid.text, tesseract.text, code):
             from_rapid = max(from_rapid, _ALIKE)
         return Verdict(rapid.text, from_rapid, ConfidenceSource.VERIFIED, "rapid")
     from_tess = 0.0
@@ -320,6 +320,8 @@ def decide(
         shown, other, sure = tesseract, rapid, from_tess
     else:
         shown, other, sure = rapid, tesseract, from_rapid
+        if tesseract_misread(rapid.text, tesseract.text, code):
+            sure = max(sure, _MISREAD_BY_TESSERACT)
     if unvouched(shown.text, other.text, code, shown.known):
         # A word no list of the language knows, nor the user, and the other reader read
         # otherwise ("Priyanka Nguyn", RapidOCR having no ễ to write): however sure the
@@ -328,19 +330,6 @@ def decide(
         sure = min(sure, _UNJUDGED_CAP)
     reader = "tesseract" if shown is tesseract else "rapid"
     return Verdict(shown.text, sure, ConfidenceSource.VERIFIED, reader)
-
-
-def _read_alike(rapid: str, tesseract: str, language: str) -> bool:
-    """Both readers wrote the line letter for letter alike, long enough for that to be no
-    chance, with no capital inside a sentence (the one error both make alike: "Read chapter
-    Five again"). Measured on the Latin lines of the fitting set, the evaluation seeds and
-    the held-out texts (bench/README "Two readers that read a line alike"): 1 of 872 such
-    lines is wrong ("Meeting notes; budget review"), 82 right ones were flagged."""
-    return (
-        rapid == tesseract
-        and sum(c.isalnum() for c in rapid) >= _ALIKE_LETTERS
-        and not capitals_inside(rapid, language, names=language)
-    )
 
 
 def _as_written(reading: Reading | None, language: str) -> Reading | None:

@@ -56,6 +56,17 @@ def unvouched(text: str, other: str, language: str, known: frozenset[str] = froz
     return any(w not in vouched and _frequency(w, language) == 0.0 for w in words)
 
 
+def listed(language: str) -> bool:
+    """``language`` has a word list (wordfreq)."""
+    return language in _LISTED
+
+
+def frequency(word: str, language: str) -> float:
+    """The Zipf frequency of ``word`` (any case) in ``language``, at most that of a very
+    common word."""
+    return _frequency(word.lower(), language)
+
+
 def _ordinary(word: str, language: str, known: frozenset[str]) -> float:
     """The word's Zipf frequency; a word the user is known to write is at least as ordinary
     as an everyday word ("garden", "invoice"): a name of theirs no longer looks like a
