@@ -99,26 +99,34 @@ def test_vietnamese_handwriting_tesseract_cannot_read_shows_rapids_letters_unsur
 
 
 def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:
-    # RapidOCR unsure of a handwritten line (its LM changed it), Tesseract unsure too, both
-    # writing it letter for letter alike: two readers this unlike are not wrong alike.
+    # Tesseract unsure of a handwritten line, RapidOCR fairly sure, both writing it letter
+    # for letter alike: two readers this unlike are not wrong alike.
     en = resolve("en")
-    rapid = Reading("Water the plants on Friday", 0.62, 0.5, lm_changed=True)
+    rapid = Reading("Water the plants on Friday", 0.97, 1.0)
     alike = decide(rapid, Reading("Water the plants on Friday", 0.55), en, MODELS)
     assert alike.confidence is not None and alike.confidence >= 0.9
     # a capital inside a sentence is the one error both make alike: still a doubt
-    five = Reading("Read chapter Five again", 0.62, 0.5, lm_changed=True)
-    doubted = decide(five, Reading("Read chapter Five again", 0.55), en, MODELS)
-    assert doubted.confidence is not None and doubted.confidence < 0.75
+    five = decide(
+        replace(rapid, text="Read chapter Five again"),
+        Reading("Read chapter Five again", 0.55),
+        en,
+        MODELS,
+    )
+    assert five.confidence is not None and five.confidence < 0.75
     # too short for agreement to be more than chance
-    short = decide(Reading("C C", 0.4), Reading("C C", 0.4), en, MODELS)
+    short = decide(Reading("C C", 0.97, 1.0), Reading("C C", 0.55), en, MODELS)
     assert short.confidence is not None and short.confidence < 0.75
+    # RapidOCR's own deep doubt (its LM rewrote the line, its re-reads differ) stands
+    doubtful = replace(rapid, score=0.9, steady=0.5, lm_changed=True)
+    unsure = decide(doubtful, Reading("Water the plants on Friday", 0.55), en, MODELS)
+    assert unsure.confidence is not None and unsure.confidence < 0.75
 
 
 def test_a_latin_line_tesseract_only_misread_is_no_doubt_on_rapids() -> None:
     # Tesseract wrote no word where RapidOCR read an ordinary one, and agrees on the rest:
     # its misread of handwriting says nothing against RapidOCR's reading.
     en = resolve("en")
-    rapid = Reading("Pay rent before the first", 0.6, 0.5, lm_changed=True)
+    rapid = Reading("Pay rent before the first", 0.95, 1.0, lm_changed=True)
     # (a capital inside the sentence is its misread too)
     for misread in ("Pay rent vopore the first", "Pay Rent before the first"):
         garbled = decide(rapid, Reading(misread, 0.5), en, MODELS)
@@ -133,7 +141,7 @@ def test_a_latin_line_tesseract_only_misread_is_no_doubt_on_rapids() -> None:
         ("Meeting notes:s budget review", "Meeting notes: budget review"),
         ("Send invoice 2041 to Anna", "Send invoice 2044 to Anna"),
     ):
-        verdict = decide(Reading(ours, 0.6, 0.5), Reading(theirs, 0.5), en, MODELS)
+        verdict = decide(Reading(ours, 0.95, 1.0), Reading(theirs, 0.5), en, MODELS)
         assert verdict.confidence is not None and verdict.confidence < 0.75, ours
 
 
