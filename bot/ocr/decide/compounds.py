@@ -157,10 +157,12 @@ def _lexicon() -> _Lexicon:
     """:data:`WORDS`, read on the first Vietnamese line a process decides (25 000 words)."""
     words: set[str] = set()
     spelled: dict[str, str] = {}
+    keys: dict[str, str] = {}
     for line in WORDS.read_text(encoding="utf-8").splitlines():
         syllables = line.split()
-        keys = [_key(s) for s in syllables]
-        words.add(" ".join(keys))
-        for key, syllable in zip(keys, syllables, strict=True):
-            spelled.setdefault(key, syllable)
+        for syllable in syllables:
+            if syllable not in keys:
+                keys[syllable] = key = _key(syllable)
+                spelled.setdefault(key, syllable)
+        words.add(" ".join(keys[s] for s in syllables))
     return _Lexicon(frozenset(words), spelled)
