@@ -97,12 +97,24 @@ def retone(words: Sequence[str], seen: Sequence[str | None]) -> Retoned:
     (i, other), core = found[0], cores[found[0][0]]
     assert core is not None  # a key was made of it
     lead, letters, trail = core.groups()
-    spelled = lexicon.spelled[other]
-    if letters.isupper() and len(letters) > 1:
-        spelled = spelled.upper()
-    elif letters[0].isupper():
-        spelled = spelled[0].upper() + spelled[1:]
+    spelled = _toned(letters, int(other[-1]), lexicon.spelled[other])
     return Retoned((*words[:i], lead + spelled + trail, *words[i + 1 :]), doubted=True)
+
+
+def _toned(word: str, tone: int, listed: str) -> str:
+    """``word`` under ``tone`` (its letters and their case kept), the mark on the letter that
+    bore the word's own ("hòa" -> "hóa": writers differ on where it sits, "hoá"), else where
+    the list spells it (``listed``: the same letters, lower case, under that tone)."""
+    letters = [unicodedata.normalize("NFD", c) for c in word]
+    toned = [i for i, c in enumerate(letters) if _tone(c)] or [
+        i for i, c in enumerate(listed) if _tone(c)
+    ]
+    out = []
+    for i, letter in enumerate(letters):
+        bare = "".join(c for c in letter if c not in _TONE_MARKS)
+        mark = _TONE_MARKS[tone - 1] if tone and toned and i == toned[0] else ""
+        out.append(unicodedata.normalize("NFC", bare + mark))
+    return "".join(out)
 
 
 def _covered(keys: Sequence[str | None], apart: Sequence[bool], words: frozenset[str]) -> int:
