@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.ocr.decide.compounds import retone
 from bot.ocr.decide.evidence import RAPID_WRITES
 
 # The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
@@ -66,7 +67,8 @@ _COMMONNESS, _NEAR_RAPID, _SHORTLIST = 0.25, 0.6, 24
 @dataclass(frozen=True, slots=True)
 class Repair:
     """Tesseract's line as repaired; ``guessed``: a word of it was rewritten with a letter
-    neither reader read (:func:`read_through`)."""
+    neither reader read (:func:`read_through`), or a syllable's tone is in doubt: another
+    makes a Vietnamese word with a neighbour where it makes none (:mod:`.compounds`)."""
 
     text: str
     guessed: bool
@@ -84,6 +86,7 @@ def repair(tesseract: str, rapid: str) -> Repair:
     facing = aligned(tokens, rapid)
     quoted = any(c in _QUOTES for c in rapid)
     out: list[str] = []
+    faced: list[str] = []  # what RapidOCR read in the place of each word of ``out``
     guessed = False
     for token, seen in zip(tokens, facing, strict=True):
         lead, core, trail = split_edges(token)
@@ -98,7 +101,9 @@ def repair(tesseract: str, rapid: str) -> Repair:
             word = word[0].lower() + word[1:]
         if lead or word or trail:
             out.append(lead + word + trail)
-    return Repair(" ".join(out), guessed)
+            faced.append(other)
+    retoned = retone(out, faced)
+    return Repair(" ".join(retoned.words), guessed or retoned.doubted)
 
 
 # A sentence ends with these: a capital after them is the sentence's.
