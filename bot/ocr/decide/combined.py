@@ -60,6 +60,7 @@ from bot.ocr.decide.evidence import (
     vietnamese_agreement,
 )
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility, unvouched
+from bot.ocr.decide.marks import restore
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.decide.syllables import Repair, repair, toneless
 from bot.ocr.decide.vouched import vouched
@@ -385,11 +386,13 @@ def _garbled(tesseract: str, rapid: str) -> bool:
 
 def _unmarked(rapid: Reading | None, models: Models) -> Verdict:
     """RapidOCR's reading of a Vietnamese line alone: it cannot write most tone marks, so
-    whatever it reads, the user checks (the letters are there to fix in place)."""
+    they are put back as the likeliest Vietnamese its letters allow (:func:`restore`), a
+    guess: whatever it reads, the user checks (the words are there to fix in place)."""
     if rapid is None or not rapid.text:
         return _unread()
     sure = models.for_rapid(Script.VIETNAMESE)(rapid, None, 0.0, "vi")
-    return Verdict(rapid.text, min(sure, _UNJUDGED_CAP), ConfidenceSource.ENGINE, "rapid")
+    shown = restore(rapid.text)
+    return Verdict(shown, min(sure, _UNJUDGED_CAP), ConfidenceSource.ENGINE, "rapid")
 
 
 def _mended(verdict: Verdict, mended: Repair, *, doubted: bool = False) -> Verdict:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from bot.ocr.decide.evidence import Reading, Script, script_of
 from bot.ocr.decide.lexicon import numbers_as_written
+from bot.ocr.decide.marks import restore
 from bot.ocr.decide.syllables import repair
 from bot.ocr.languages import Language
 from bot.ocr.readers.tesseract import tidy
@@ -37,14 +38,16 @@ def shown_text(
     none): numbers as written (:func:`numbers_as_written`), Chinese and Japanese without
     Tesseract's gaps (:func:`tidy`), no space before a closing sign (:func:`punctuated`);
     Tesseract's Vietnamese with the words it could not read rewritten, RapidOCR's reading as
-    evidence (:func:`repair`). :meth:`CombinedModel.line` and the labels of
-    bench.calibrate_reading both come through here, so what is fitted is what is shown."""
+    evidence (:func:`repair`); RapidOCR's Vietnamese, where deciding shows it, with the tone
+    marks it cannot write put back (:func:`~bot.ocr.decide.marks.restore`).
+    :meth:`CombinedModel.line` and the labels of bench.calibrate_reading both come through
+    here, so what is fitted is what is shown."""
     read, other = (rapid, tesseract) if reader == "rapid" else (tesseract, rapid)
     if not reader or read is None or not read.text:
         return Shown("", guessed=False)
     if script_of(language) is Script.VIETNAMESE:
-        if reader == "rapid":
-            return Shown(read.text, guessed=False)  # it cannot write the marks: capped unsure
+        if reader == "rapid":  # it cannot write most marks: put back, the line capped unsure
+            return Shown(restore(read.text), guessed=False)
         mended = repair(read.text, other.text if other is not None else "")
         return Shown(mended.text, mended.guessed)
     written = numbers_as_written(read.text, language.code)
