@@ -23,6 +23,7 @@ Measured in bench/README "Tone marks put back on RapidOCR's Vietnamese".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence, Sized
 from functools import lru_cache
 
 from bot.ocr.decide.compounds import _key, _lexicon
@@ -81,7 +82,7 @@ def _restore(text: str, commonness: float, in_a_word: float) -> str:
     return " ".join(out)
 
 
-def _foreign(parts: list[re.Match[str] | None], options: list[tuple[object, ...]]) -> bool:
+def _foreign(parts: Sequence[re.Match[str] | None], options: Sequence[Sized]) -> bool:
     """More than a quarter of the line's words are no Vietnamese syllable, nor any RapidOCR's
     letters allow: another language (English handwriting read as Vietnamese: "President",
     "smuter"), whose words that are syllables too ("to", "sit") are not Vietnamese here.
