@@ -9,14 +9,17 @@ as the likeliest Vietnamese its letters allow, a guess to check (the line stays 
 
 - each word may be any syllable RapidOCR's reading allows (its letters with any marks, the
   vowels it could not write put back: :func:`~bot.ocr.decide.syllables._candidates`);
-- each is weighed by how far RapidOCR's reading is from it (:func:`_cost`: a vowel it has
-  no label for, dropped or written bare, costs little; a mark it could write and wrote
-  otherwise, much), by how common it is (wordfreq's Zipf), and by the Vietnamese words of
-  several syllables it makes with its neighbours (pyvi's list, :mod:`.compounds`);
+- each is weighed by how far RapidOCR's reading is from it (:func:`_letter_cost`, how often
+  RapidOCR reads a letter so: a vowel it has no label for is mostly dropped, seldom written
+  bare; a mark it could write is almost always written), by how common it is (wordfreq's
+  Zipf), and by the Vietnamese words of several syllables it makes with its neighbours
+  (pyvi's list, :mod:`.compounds`);
 - the likeliest line is found by a beam search over the words, left to right.
 
 What is no Vietnamese syllable is left alone: a word with a digit or a letter Vietnamese
-does not write (f, j, w, z), or one no syllable fits.
+does not write (f, j, w, z), one no syllable fits, a capital letter alone or a word in
+capitals without a vowel (an initial, "PNG"), and a line more than a quarter of whose words
+no syllable fits (another language: English handwriting read as Vietnamese).
 Measured in bench/README "Tone marks put back on RapidOCR's Vietnamese".
 """
 
@@ -28,10 +31,19 @@ from functools import lru_cache
 
 from bot.ocr.decide.compounds import _key, _lexicon
 from bot.ocr.decide.evidence import RAPID_WRITES
-from bot.ocr.decide.syllables import _LETTERS, _VOWELS, _base, _candidates, _marks, syllables
+from bot.ocr.decide.syllables import (
+    _LETTERS,
+    _VOWELS,
+    _base,
+    _candidates,
+    _distance,
+    _marks,
+    syllables,
+)
 
 # The weights of a syllable's commonness (Zipf 0..7) and of each listed word of several
-# syllables it ends, against RapidOCR's reading (:func:`_cost`); fitted on the fitting set.
+# syllables it ends, against RapidOCR's reading (:func:`_letter_cost`); fitted on the
+# fitting set.
 COMMONNESS = 1.5
 IN_A_WORD = 2.0
 # How many syllables each word keeps, and how many readings of the line the beam keeps.
@@ -62,14 +74,15 @@ def _restore(text: str, commonness: float, in_a_word: float) -> str:
         for i in range(len(tokens))
     ]
     words = _lexicon().words
-    beam: list[tuple[float, tuple[str, ...]]] = [(0.0, ())]
-    for i, choices in enumerate(options):
+    # each reading of the line so far: its score, its syllables, their keys (compounds._key)
+    beam: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(0.0, (), ())]
+    for choices in options:
         grown = []
-        for score, chosen in beam:
-            for syllable, local in choices or (("", 0.0),):
-                line = (*chosen, syllable)
-                made = _words_ending(line, apart[: i + 1], words) if syllable else 0
-                grown.append((score + local + in_a_word * made, line))
+        for score, chosen, keys in beam:
+            for syllable, key, local in choices or (("", "", 0.0),):
+                line = (*keys, key)
+                made = _words_ending(line, apart, words) if key else 0
+                grown.append((score + local + in_a_word * made, (*chosen, syllable), line))
         grown.sort(key=lambda g: -g[0])
         beam = grown[:_BEAM]
     out = []
@@ -97,24 +110,25 @@ def _parted(before: re.Match[str] | None, after: re.Match[str] | None) -> bool:
     return before is None or after is None or bool(before.group(3) or after.group(1))
 
 
-def _words_ending(line: tuple[str, ...], apart: list[bool], words: frozenset[str]) -> int:
-    """How many listed words of several syllables the line's last syllable ends."""
+def _words_ending(keys: tuple[str, ...], apart: list[bool], words: frozenset[str]) -> int:
+    """How many listed words of several syllables the line's last syllable ends (``keys``:
+    its syllables' keys so far)."""
     made = 0
     for length in range(2, _LONGEST + 1):
-        if length > len(line) or apart[len(line) - length + 1]:
+        if length > len(keys) or apart[len(keys) - length + 1]:
             break
-        if " ".join(_key(s) for s in line[-length:]) in words:
+        if " ".join(keys[-length:]) in words:
             made += 1
     return made
 
 
 @lru_cache(maxsize=4096)
-def _options(core: str, commonness: float) -> tuple[tuple[str, float], ...]:
-    """The syllables RapidOCR's word ``core`` may be, each with its score, best first; none
-    for a word that is no syllable to mend."""
+def _options(core: str, commonness: float) -> tuple[tuple[str, str, float], ...]:
+    """The syllables RapidOCR's word ``core`` may be, each with its key and its score, best
+    first; none for a word that is no syllable to mend."""
     read = core.lower()
-    if core.isupper() and len(core) == 1:
-        return ()  # an initial, a list's letter ("C.", "V"); a small "s" is "sự" dropped
+    if core.isupper() and (len(core) == 1 or not any(c in _VOWELS for c in read)):
+        return ()  # an initial, a list's letter ("C.", "V"), "PNG"; a small "s" is "sự"
     if any(c.isdigit() or c in _FOREIGN for c in read):
         return ()
     if not all(_base(c) in _LETTERS for c in read):
@@ -123,8 +137,11 @@ def _options(core: str, commonness: float) -> tuple[tuple[str, float], ...]:
     found = _candidates(read, rapid=True)
     if read in known:
         found.add(read)
-    scored = sorted(((commonness * known[s] - _cost(s, read), s) for s in found), reverse=True)
-    return tuple((s, score) for score, s in scored[:_PER_WORD])
+    scored = sorted(
+        ((commonness * known[s] - _distance(s, read, _letter_cost), s) for s in found),
+        reverse=True,
+    )
+    return tuple((s, _key(s), score) for score, s in scored[:_PER_WORD])
 
 
 def _cased(syllable: str, core: str) -> str:
@@ -132,26 +149,6 @@ def _cased(syllable: str, core: str) -> str:
     if len(core) > 1 and core.isupper():
         return syllable.upper()
     return syllable[0].upper() + syllable[1:] if core[0].isupper() else syllable
-
-
-def _cost(syllable: str, read: str) -> float:
-    """How far RapidOCR's reading ``read`` (lower case) is from ``syllable``: a weighted edit
-    distance (:func:`_letter_cost`)."""
-    previous = [0.0]
-    for seen in read:
-        previous.append(previous[-1] + _letter_cost(None, seen))
-    for letter in syllable:
-        current = [previous[0] + _letter_cost(letter, None)]
-        for j, seen in enumerate(read, 1):
-            current.append(
-                min(
-                    previous[j] + _letter_cost(letter, None),
-                    current[j - 1] + _letter_cost(None, seen),
-                    previous[j - 1] + _letter_cost(letter, seen),
-                )
-            )
-        previous = current
-    return previous[-1]
 
 
 # -ln of how often RapidOCR reads a letter so, counted on the fitting set's drawn Vietnamese
