@@ -112,6 +112,9 @@ def test_vietnamese_tesseract_cannot_read_gets_its_tone_marks_back_unsure() -> N
     # what is no Vietnamese syllable is left as read: a time, a name with f, an address
     odd = Reading("Họp 15h30 với Fiona ở toa B2", 0.95, 1.0)
     assert decide(odd, Reading("", 0.0), vi, MODELS).text == "Họp 15h30 với Fiona ở toa B2"
+    # English read as Vietnamese: "to", "be" are syllables too, but not in this line
+    english = Reading("I am sorry to be late", 0.95, 1.0)
+    assert decide(english, Reading("", 0.0), vi, MODELS).text == "I am sorry to be late"
 
 
 def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:
