@@ -116,6 +116,15 @@ def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:
     # too short for agreement to be more than chance
     short = decide(Reading("C C", 0.97, 1.0), Reading("C C", 0.55), en, MODELS)
     assert short.confidence is not None and short.confidence < 0.75
+    # Chinese: character for character, Tesseract's spaces between words aside
+    zh = decide(
+        Reading("记得交水电费和物业费", 0.97, 1.0),
+        Reading("记得 交 水 电费 和 物业 费", 0.55),
+        resolve("zh"),
+        MODELS,
+    )
+    assert zh.text == "记得交水电费和物业费"
+    assert zh.confidence is not None and zh.confidence >= 0.9
     # RapidOCR's own deep doubt (its LM rewrote the line, its re-reads differ) stands
     doubtful = replace(rapid, score=0.9, steady=0.5, lm_changed=True)
     unsure = decide(doubtful, Reading("Water the plants on Friday", 0.55), en, MODELS)
