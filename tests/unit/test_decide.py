@@ -94,6 +94,12 @@ def test_vietnamese_handwriting_tesseract_cannot_read_shows_rapids_letters_unsur
         verdict = decide(rapid, tesseract, vi, MODELS)
         assert verdict.text == "Hom nay troi dep qua" and verdict.reader == "rapid"
         assert verdict.confidence is not None and verdict.confidence < 0.75
+    # RapidOCR read a piece of a line Tesseract read whole: Tesseract's reading, unsure.
+    whole = decide(
+        Reading("Mua", 0.95, 1.0), Reading("Mua sữa và trứng ngày mai", 0.9), vi, MODELS
+    )
+    assert whole.text == "Mua sữa và trứng ngày mai" and whole.reader == "tesseract"
+    assert whole.confidence is not None and whole.confidence < 0.75
     # Tesseract read nothing and neither did RapidOCR: a could-not-read line as before.
     assert decide(Reading("", 0.0), Reading("", 0.0), vi, MODELS).confidence is None
 
