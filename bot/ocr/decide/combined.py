@@ -84,6 +84,14 @@ _ALIKE = 0.9
 _ALIKE_FROM = 0.4
 _MISREAD_BY_TESSERACT = 0.75
 _MISREAD_FROM = 0.2
+# The most confidence a Chinese line gets when RapidOCR reads it otherwise in a padded or a
+# smaller crop (``steady`` < 1): its characters' probabilities do not tell a misread in a
+# hand it reads confidently wrong ("星期五给花洗水" for 浇, its least sure character 0.945,
+# its least margin 0.90) from the right lines of that hand (20 sure right lines read less
+# surely); that its reading changes with the crop does (bench/README, "Chinese: the least
+# sure character").
+_UNSTEADY_CHINESE = 0.5
+_LEAST_CHINESE = 0.97
 # Under this agreement on base letters, Tesseract's Vietnamese is noise beside RapidOCR's
 # reading (:func:`_garbled`).
 _GARBLED = 0.5
@@ -328,6 +336,8 @@ def decide(
         shown, other, sure = rapid, tesseract, from_rapid
         if sure >= _MISREAD_FROM and tesseract_misread(rapid.text, tesseract.text, code):
             sure = max(sure, _MISREAD_BY_TESSERACT)
+    if script is Script.CHINESE and rapid.steady < 1.0 and _doubted_chinese(rapid):
+        sure = min(sure, _UNSTEADY_CHINESE)
     if unvouched(shown.text, other.text, code, shown.known):
         # A word no list of the language knows, nor the user, and the other reader read
         # otherwise ("Priyanka Nguyn", RapidOCR having no ễ to write): however sure the
@@ -336,6 +346,12 @@ def decide(
         sure = min(sure, _UNJUDGED_CAP)
     reader = "tesseract" if shown is tesseract else "rapid"
     return Verdict(shown.text, sure, ConfidenceSource.VERIFIED, reader)
+
+
+def _doubted_chinese(rapid: Reading) -> bool:
+    """RapidOCR read a character of the line less surely than any of a right Chinese line of
+    the fitting set (:data:`_LEAST_CHINESE`); unknown (read greedily): not."""
+    return rapid.least is not None and rapid.least < _LEAST_CHINESE
 
 
 def _as_written(reading: Reading | None, language: str) -> Reading | None:
