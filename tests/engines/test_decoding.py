@@ -127,6 +127,9 @@ async def test_chinese_handwriting_misread_in_one_character_is_put_to_the_user()
             sure_right = [ln for ln, want in read if ln.text == want and not ln.is_flagged(75)]
             assert all(ln.is_flagged(75) for ln in wrong), face
             assert len(sure_right) == (3 if face == "zhi-mang-xing" else len(lines)), face
+        # A user who chose no language: the page guessed Chinese is read and decided alike.
+        guessed = await engine.recognize(to_bytes(image, "PNG"), "auto")
+        assert guessed.language == "zh" and guessed.lines == page.lines
     finally:
         await engine.close()
 
