@@ -28,7 +28,9 @@ the other reader's score, how far the two agree, how steady RapidOCR's reading i
 ordinary its words are, whether the language model changed it, whether a word inside it
 is capitalised, how sure RapidOCR was of its least sure character and how far its reading
 stood out among those its beam search kept (:mod:`bot.ocr.decoding.standing`), one per
-script and shown reader. Where the two readers read a line alike, RapidOCR's model, which
+script and shown reader. A Chinese line RapidOCR reads otherwise in another crop, a character
+of it read less surely than any of a right line, is never sure (:func:`_doubted_chinese`).
+Where the two readers read a line alike, RapidOCR's model, which
 weighs the agreement, decides. It is fitted on drawn notes and the shared
 real notes, read with the language model as the default engine reads them
 (``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
