@@ -170,6 +170,23 @@ def test_chinese_shows_rapid() -> None:
     assert verdict.text == "下周五之前提交报告"
 
 
+def test_chinese_read_otherwise_in_another_crop_with_a_doubted_character_is_not_sure() -> None:
+    # A hand RapidOCR reads confidently wrong (zh hands cache, Zhi Mang Xing): 洗 for 浇, shown
+    # SURE at 0.92; Tesseract reads such a hand as noise.
+    wrong = Reading("星期五给花洗水", 0.98, steady=0.5, least=0.945, margin=0.903)
+    noise = Reading("星期 五 知 儿 将 沁", 0.15)
+    zh = resolve("zh")
+    assert decide(replace(wrong, steady=1.0), noise, zh, MODELS).confidence >= 0.9
+    verdict = decide(wrong, noise, zh, MODELS)
+    assert verdict.text == "星期五给花洗水"
+    assert verdict.confidence is not None and verdict.confidence < 0.6  # flagged at every preset
+    # Every character read surely, or not known (read greedily): the re-read alone decides
+    # nothing more than the model weighs.
+    for steady_enough in (replace(wrong, least=0.99, margin=0.98), replace(wrong, least=None)):
+        confidence = decide(steady_enough, noise, zh, MODELS).confidence
+        assert confidence is not None and confidence >= 0.75
+
+
 def test_a_word_nothing_vouches_for_keeps_its_line_unsure_however_sure_the_reader() -> None:
     # RapidOCR has no ễ: "Nguyn" with no rival in its beam (share 1.0, lead 30), Tesseract
     # reading the word otherwise; no word list knows "nguyn"
