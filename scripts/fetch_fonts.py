@@ -1,11 +1,15 @@
-"""Fetch the handwriting faces with every Vietnamese letter that tests and benches draw with.
+"""Fetch the handwriting faces with every Vietnamese letter, and the Chinese hands, that tests
+and benches draw with.
 
 No Debian package has one (fonts-comic-neue, -dkg-handwriting, -femkeklaver, -breip,
 -kaushanscript, -kristi, -joscelyn... all lack ơ ư ạ ọ ờ or more). Pangolin and Patrick Hand
 (Google Fonts, SIL OFL 1.1) have them; npm's @fontsource packages carry them as WOFF
 subsets (Latin, Latin Extended, Vietnamese), which Pillow reads and testkit.drawing draws
-letter by letter from the subset that has it. Pinned versions, checked against npm's
-sha512; idempotent; standard library only (runs before the venv exists).
+letter by letter from the subset that has it. Debian's Chinese faces are print or brush
+(Noto Sans CJK, AR PL UKai, LXGW WenKai); Ma Shan Zheng, Long Cang and Zhi Mang Xing (Google
+Fonts, SIL OFL 1.1) are hands, in 93 unicode-range subsets each, all fetched. Pinned
+versions, checked against npm's sha512; idempotent; standard library only (runs before the
+venv exists).
 
 Run: python3 scripts/fetch_fonts.py [DIR]   (default: .cache/fonts at the repo root)
 """
@@ -35,14 +39,37 @@ PACKAGES = (
     ),
 )
 SUBSETS = ("latin", "latin-ext", "vietnamese")
+# Chinese hands: every subset (testkit.drawing.HAN_SUBSETS names them)
+HAN_PACKAGES = (
+    (
+        "ma-shan-zheng",
+        "5.3.1",
+        "sha512-cGGn7Yje2RSduXVxEk+rCfNZyD/T/7FMGj03LNPiK8TRL9Sing0tq1zJF3n+W29szPqgb2RNs5oIvmm+ikeI+Q==",
+    ),
+    (
+        "long-cang",
+        "5.3.0",
+        "sha512-lCcBJb+LWZpYCVtGvQRiZPy5/EaGPuYLycpJXUIOz28EYGGqhTVWBRqY6ucaW8l1F8gvfjutY1PoAPUrFiP0wg==",
+    ),
+    (
+        "zhi-mang-xing",
+        "5.3.0",
+        "sha512-V21yCCm5o2PHdXF2P9KKh7uiqL8QFFuII4DRQkpG24tfyDzJPchXKsxkcvKM43xEPvQKdbhHCBbXEFjcm/TUCQ==",
+    ),
+)
 
 
-def fetch(package: str, version: str, integrity: str, out: Path) -> None:
+def fetch(
+    package: str, version: str, integrity: str, out: Path, subsets: tuple[str, ...] = SUBSETS
+) -> None:
+    """The package's ``subsets`` into ``out`` (none given: every one it has)."""
     wanted = {
         f"package/files/{package}-{s}-400-normal.woff": out / f"{package}-{s}.woff"
-        for s in SUBSETS
+        for s in subsets
     }
-    if all(path.exists() for path in wanted.values()):
+    # every subset: the tarball names them; a stamp says they are all here
+    stamp = out / f"{package}-{version}.fetched"
+    if (wanted or stamp.exists()) and all(path.exists() for path in wanted.values()):
         return
     url = f"{REGISTRY}/{package}/-/{package}-{version}.tgz"
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (https, pinned)
@@ -51,11 +78,21 @@ def fetch(package: str, version: str, integrity: str, out: Path) -> None:
     if digest != integrity:
         raise SystemExit(f"{url}: checksum mismatch")
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        if not subsets:
+            prefix, suffix = f"package/files/{package}-", "-400-normal.woff"
+            parts = [
+                name[len(prefix) : -len(suffix)]
+                for name in tar.getnames()
+                if name.startswith(prefix) and name.endswith(suffix)
+            ]
+            wanted = {f"{prefix}{s}{suffix}": out / f"{package}-{s}.woff" for s in parts}
         for member, path in wanted.items():
             extracted = tar.extractfile(member)
             if extracted is None:
                 raise SystemExit(f"{url}: {member} missing")
             path.write_bytes(extracted.read())
+    if not subsets:
+        stamp.write_text(f"{len(wanted)} subsets\n", encoding="utf-8")
     print(f"fonts: {package} {version} -> {out}")
 
 
@@ -68,6 +105,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     for package, version, integrity in PACKAGES:
         fetch(package, version, integrity, out)
+    for package, version, integrity in HAN_PACKAGES:
+        fetch(package, version, integrity, out, subsets=())
 
 
 if __name__ == "__main__":

@@ -45,6 +45,19 @@ FONTS: dict[str, str] = {
         for part, subset in (("", "latin"), ("-ext", "latin-ext"), ("-vi", "vietnamese"))
     },
 }
+# Chinese written by hand (scripts/fetch_fonts.py): Ma Shan Zheng, Long Cang and Zhi Mang Xing,
+# each in @fontsource's unicode-range subsets (the same ones in all three), the face itself
+# the first of them and the others tried in turn, as a browser would.
+CHINESE_HANDS = ("ma-shan-zheng", "long-cang", "zhi-mang-xing")
+_HAN_NUMBERED = (5, 6, *range(21, 86), 90, 91, 97, 99, *range(100, 120))
+HAN_SUBSETS = tuple(sorted(("chinese-simplified", "latin", *map(str, _HAN_NUMBERED))))
+FONTS.update(
+    {
+        f"{face}#{part}" if part != HAN_SUBSETS[0] else face: str(_FETCHED / f"{face}-{part}.woff")
+        for face in CHINESE_HANDS
+        for part in HAN_SUBSETS
+    }
+)
 
 HANDWRITING_FONTS = (
     "comic",
@@ -60,7 +73,8 @@ HANDWRITING_FONTS = (
 )
 # A face's own other subsets, tried before FALLBACK_FONTS.
 SUBSETS: dict[str, tuple[str, ...]] = {
-    face: (f"{face}-vi", f"{face}-ext") for face in ("pangolin", "patrick")
+    **{face: (f"{face}-vi", f"{face}-ext") for face in ("pangolin", "patrick")},
+    **{face: tuple(f"{face}#{part}" for part in HAN_SUBSETS[1:]) for face in CHINESE_HANDS},
 }
 
 # Where a letter comes from when the note's face has no glyph for it (Comic Neue has no ọ or

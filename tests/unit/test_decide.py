@@ -96,6 +96,12 @@ def test_vietnamese_handwriting_tesseract_cannot_read_shows_rapids_letters_unsur
         assert verdict.reader == "rapid"  # its letters, the marks put back as a guess
         assert base_letters(verdict.text) == base_letters("Hom nay troi dep qua")
         assert verdict.confidence is not None and verdict.confidence < 0.75
+    # RapidOCR read a piece of a line Tesseract read whole: Tesseract's reading, unsure.
+    whole = decide(
+        Reading("Mua", 0.95, 1.0), Reading("Mua sữa và trứng ngày mai", 0.9), vi, MODELS
+    )
+    assert whole.text == "Mua sữa và trứng ngày mai" and whole.reader == "tesseract"
+    assert whole.confidence is not None and whole.confidence < 0.75
     # Tesseract read nothing and neither did RapidOCR: a could-not-read line as before.
     assert decide(Reading("", 0.0), Reading("", 0.0), vi, MODELS).confidence is None
 
@@ -135,6 +141,15 @@ def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:
     # too short for agreement to be more than chance
     short = decide(Reading("C C", 0.97, 1.0), Reading("C C", 0.55), en, MODELS)
     assert short.confidence is not None and short.confidence < 0.75
+    # Chinese: character for character, Tesseract's spaces between words aside
+    zh = decide(
+        Reading("记得交水电费和物业费", 0.97, 1.0),
+        Reading("记得 交 水 电费 和 物业 费", 0.55),
+        resolve("zh"),
+        MODELS,
+    )
+    assert zh.text == "记得交水电费和物业费"
+    assert zh.confidence is not None and zh.confidence >= 0.9
     # RapidOCR's own deep doubt (its LM rewrote the line, its re-reads differ) stands
     doubtful = replace(rapid, score=0.9, steady=0.5, lm_changed=True)
     unsure = decide(doubtful, Reading("Water the plants on Friday", 0.55), en, MODELS)
@@ -172,6 +187,23 @@ def test_chinese_shows_rapid() -> None:
         MODELS,
     )
     assert verdict.text == "下周五之前提交报告"
+
+
+def test_chinese_read_otherwise_in_another_crop_with_a_doubted_character_is_not_sure() -> None:
+    # A hand RapidOCR reads confidently wrong (zh hands cache, Zhi Mang Xing): 洗 for 浇, shown
+    # SURE at 0.92; Tesseract reads such a hand as noise.
+    wrong = Reading("星期五给花洗水", 0.98, steady=0.5, least=0.945, margin=0.903)
+    noise = Reading("星期 五 知 儿 将 沁", 0.15)
+    zh = resolve("zh")
+    assert decide(replace(wrong, steady=1.0), noise, zh, MODELS).confidence >= 0.9
+    verdict = decide(wrong, noise, zh, MODELS)
+    assert verdict.text == "星期五给花洗水"
+    assert verdict.confidence is not None and verdict.confidence < 0.6  # flagged at every preset
+    # Every character read surely, or not known (read greedily): the re-read alone decides
+    # nothing more than the model weighs.
+    for steady_enough in (replace(wrong, least=0.99, margin=0.98), replace(wrong, least=None)):
+        confidence = decide(steady_enough, noise, zh, MODELS).confidence
+        assert confidence is not None and confidence >= 0.75
 
 
 def test_a_word_nothing_vouches_for_keeps_its_line_unsure_however_sure_the_reader() -> None:

@@ -21,6 +21,7 @@ import re
 from difflib import SequenceMatcher
 
 from bot.ocr.decide.lexicon import capitals_inside, frequency, listed
+from bot.ocr.readers.tesseract import UNSPACED
 from bot.ocr.wordcase import cased_words
 
 # A line read alike with fewer letters and digits than this may be alike by chance ("C C").
@@ -34,7 +35,10 @@ _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 
 def read_alike(rapid: str, tesseract: str, language: str) -> bool:
     """Both readers wrote the line letter for letter alike, long enough for that to be no
-    chance, with no capital inside a sentence."""
+    chance, with no capital inside a sentence (Chinese: character for character, Tesseract's
+    spaces between words aside)."""
+    if language in UNSPACED:
+        rapid, tesseract = rapid.replace(" ", ""), tesseract.replace(" ", "")
     return (
         rapid == tesseract
         and sum(c.isalnum() for c in rapid) >= ALIKE_LETTERS

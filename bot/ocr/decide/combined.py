@@ -28,7 +28,9 @@ the other reader's score, how far the two agree, how steady RapidOCR's reading i
 ordinary its words are, whether the language model changed it, whether a word inside it
 is capitalised, how sure RapidOCR was of its least sure character and how far its reading
 stood out among those its beam search kept (:mod:`bot.ocr.decoding.standing`), one per
-script and shown reader. Where the two readers read a line alike, RapidOCR's model, which
+script and shown reader. A Chinese line RapidOCR reads otherwise in another crop, a character
+of it read less surely than any of a right line, is never sure (:func:`_doubted_chinese`).
+Where the two readers read a line alike, RapidOCR's model, which
 weighs the agreement, decides. It is fitted on drawn notes and the shared
 real notes, read with the language model as the default engine reads them
 (``bench.calibrate_evidence``, then ``bench.calibrate_reading --cache``; held out by seed and
@@ -85,9 +87,18 @@ _ALIKE = 0.9
 _ALIKE_FROM = 0.4
 _MISREAD_BY_TESSERACT = 0.75
 _MISREAD_FROM = 0.2
+# The most confidence a Chinese line gets when RapidOCR reads it otherwise in a padded or a
+# smaller crop (``steady`` < 1): its characters' probabilities do not tell a misread in a
+# hand it reads confidently wrong ("星期五给花洗水" for 浇, its least sure character 0.945,
+# its least margin 0.90) from the right lines of that hand (20 sure right lines read less
+# surely); that its reading changes with the crop does (bench/README, "Chinese: the least
+# sure character").
+_UNSTEADY_CHINESE = 0.5
+_LEAST_CHINESE = 0.97
 # Under this agreement on base letters, Tesseract's Vietnamese is noise beside RapidOCR's
 # reading (:func:`_garbled`).
 _GARBLED = 0.5
+_LONGER = 1.5
 
 
 def who_reads(language: Language) -> str:
@@ -329,6 +340,8 @@ def decide(
         shown, other, sure = rapid, tesseract, from_rapid
         if sure >= _MISREAD_FROM and tesseract_misread(rapid.text, tesseract.text, code):
             sure = max(sure, _MISREAD_BY_TESSERACT)
+    if script is Script.CHINESE and rapid.steady < 1.0 and _doubted_chinese(rapid):
+        sure = min(sure, _UNSTEADY_CHINESE)
     if unvouched(shown.text, other.text, code, shown.known):
         # A word no list of the language knows, nor the user, and the other reader read
         # otherwise ("Priyanka Nguyn", RapidOCR having no ễ to write): however sure the
@@ -337,6 +350,12 @@ def decide(
         sure = min(sure, _UNJUDGED_CAP)
     reader = "tesseract" if shown is tesseract else "rapid"
     return Verdict(shown.text, sure, ConfidenceSource.VERIFIED, reader)
+
+
+def _doubted_chinese(rapid: Reading) -> bool:
+    """RapidOCR read a character of the line less surely than any of a right Chinese line of
+    the fitting set (:data:`_LEAST_CHINESE`); unknown (read greedily): not."""
+    return rapid.least is not None and rapid.least < _LEAST_CHINESE
 
 
 def _as_written(reading: Reading | None, language: str) -> Reading | None:
@@ -381,7 +400,12 @@ def _garbled(tesseract: str, rapid: str) -> bool:
     more, bench/README "Vietnamese handwriting Tesseract cannot read")."""
     if not rapid.strip():
         return False
-    return not tesseract.strip() or vietnamese_agreement(tesseract, rapid) < _GARBLED
+    if not tesseract.strip():
+        return True
+    # Tesseract reading far more letters than RapidOCR: RapidOCR read a piece of the line
+    # (on the real handwriting, Tesseract's noise never had more letters than RapidOCR's).
+    more = sum(c.isalpha() for c in tesseract) > _LONGER * sum(c.isalpha() for c in rapid)
+    return not more and vietnamese_agreement(tesseract, rapid) < _GARBLED
 
 
 def _unmarked(rapid: Reading | None, models: Models) -> Verdict:

@@ -14,6 +14,8 @@ A user's words (issue 18 part 2) go with the language: :class:`DecodeAs`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 from PIL import Image
@@ -41,11 +43,14 @@ class Pieces(NamedTuple):
 
 
 def read_pieces(crops: list[Image.Image], decode_as: DecodeAs) -> Pieces:
-    """Each crop read and decoded (:func:`bot.ocr.decoding.line.read`)."""
+    """Each crop read and decoded (:func:`bot.ocr.decoding.line.read`), or read as RapidOCR
+    reads it where the language is not decoded (:func:`bot.ocr.decoding.line.as_read`:
+    Chinese, its doubt measured all the same)."""
     language, hotwords = decode_as
-    decoded = [
-        line.read(c, language, hotwords=hotwords) for c in crops if c.width >= 4 and c.height >= 4
-    ]
+    read_one: Callable[[Image.Image], line.Decoded] = line.as_read
+    if line.decodes(language):
+        read_one = partial(line.read, language=language, hotwords=hotwords)
+    decoded = [read_one(c) for c in crops if c.width >= 4 and c.height >= 4]
     read = [d for d in decoded if d.greedy]
     standing = Standing.least(d.standing for d in read if d.standing is not None)
     return Pieces(

@@ -91,8 +91,10 @@ def _decode_as(
     """issue 18 hook: the language RapidOCR's output is decoded in with the LM, and the
     user's rare words as hotwords, or None (greedy). Only where its text is shown (Latin
     script): elsewhere it is evidence, and an LM-changed reading would only be capped
-    (measured: Vietnamese precision 97% -> 49%)."""
-    if readers.lm and script_of(language) is Script.LATIN:
+    (measured: Vietnamese precision 97% -> 49%). Chinese is read as RapidOCR reads it, its
+    least sure character measured besides (:func:`bot.ocr.decoding.line.as_read`)."""
+    script = script_of(language)
+    if readers.lm and script in (Script.LATIN, Script.CHINESE):
         from bot.ocr.decoding.hook import DecodeAs
 
         return DecodeAs(language.code, hotwords.of(rare(words, language.code)))
@@ -233,7 +235,8 @@ class _LineReader:
             by_rapid = by_rapid.changed_by_lm()
         evidence = LineEvidence(spot.box, rapid=by_rapid)
         if tess_api is not None:
-            decoded = decode_as is not None
+            # (decoded with the LM: Chinese is read as RapidOCR reads it)
+            decoded = decode_as is not None and script is Script.LATIN
             if model is not None and (
                 line := settle.without_tesseract(model, language, evidence, decoded=decoded)
             ):
@@ -353,15 +356,21 @@ class RapidTesseract:
         if words:
             model = Knowing(model, words)
         if language.code == AUTO.code:
-            found = find_and_read(image, rapid=True)
+            # Read as RapidOCR reads it, and as Chinese is read (its doubt measured): not
+            # read twice when it is Chinese.
+            found = find_and_read(
+                image, rapid=True, decode_as=_decode_as(resolve("zh"), self.readers)
+            )
             language = resolve(guess_language(found.text(), language.latin))
             decode_as = _decode_as(language, self.readers, words)
-            if decode_as is not None:
+            if decode_as is not None and script_of(language) is Script.LATIN:
                 # issue 18 hook: the guess was made on the greedy reading; the lines are
                 # read again decoded in the language guessed
                 found = FoundLines(
                     found.spots, found.crops, *_rapid_readings(found.crops, True, decode_as)
                 )
+            elif script_of(language) is not Script.CHINESE:
+                found = replace(found, doubt=[])
         else:
             found = find_and_read(
                 image,

@@ -227,6 +227,28 @@ def read_line(line: Image.Image) -> tuple[str, float]:
 # --- Decoding hook (issue 18): the recognizer's own output, for bot.ocr.decoding ---------
 
 
+def read_line_seen(line: Image.Image) -> tuple[str, float, NDArray[np.float32] | None]:
+    """:func:`read_line`, and the recognizer's per-timestep probabilities its reading was
+    decoded from (as :func:`line_probabilities`; None: nothing was recognized). The reading
+    is RapidOCR's own, to the character: its preprocessing (a crop under 30 px high is
+    enlarged first) is not :func:`line_probabilities`'."""
+    rec = _engine()._load_rec_model()
+    session = rec.session
+    seen: list[NDArray[np.float32]] = []
+
+    def recording(batch: NDArray[np.float32]) -> Any:
+        out = session(batch)
+        seen.append(np.asarray(out, dtype=np.float32)[0])
+        return out
+
+    rec.session = recording  # this thread's own engine: nobody else calls it meanwhile
+    try:
+        text, score = read_line(line)
+    finally:
+        rec.session = session
+    return text, score, (seen[0] if len(seen) == 1 else None)
+
+
 def line_probabilities(line: Image.Image, width: int | None = None) -> NDArray[np.float32]:
     """The recognizer's per-timestep label probabilities for one line, T x labels (already
     softmax: column 0 is the CTC blank, the last column the space; see :func:`labels`).
