@@ -26,6 +26,10 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_ocr(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "ocr", *args],
@@ -186,6 +190,9 @@ def test_ctrl_c_stops_the_batch_keeping_what_was_written_whole(tmp_path: Path) -
         text=True,
         env=_env(tmp_path),
         cwd=tmp_path,
+        # Ctrl-C as on a terminal: a test run started in the background (`cmd &`, nohup)
+        # would pass on its shell's SIGINT ignored, which the CLI rightly keeps.
+        preexec_fn=_default_sigint,
     )
     try:
         # The first file written is the event waited for (a deadline, not a guess at timing).
