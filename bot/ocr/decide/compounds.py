@@ -67,7 +67,7 @@ def retone(words: Sequence[str], seen: Sequence[str | None]) -> Retoned:
     """Tesseract's Vietnamese ``words`` (as split on spaces) with RapidOCR's reading in the
     place of each (``seen``; None: nothing there) beside them: a syllable whose tone another
     tone would make a word with a neighbour, where it makes none (see the module)."""
-    lexicon = _lexicon()
+    lexicon = vi_words()
     cores = [_CORE.fullmatch(w) for w in words]
     keys: list[str | None] = [None] * len(words)
     for i, core in enumerate(cores):
@@ -75,7 +75,7 @@ def retone(words: Sequence[str], seen: Sequence[str | None]) -> Retoned:
             continue
         name = i > 0 and core.group(2)[0].isupper() and not words[i - 1].endswith(_ENDS)
         if not name:
-            keys[i] = _key(core.group(2))
+            keys[i] = key_of(core.group(2))
     # a mark between two words (a comma, a full stop) parts them
     apart = [not (a and b) or bool(a.group(3) or b.group(1)) for a, b in pairwise(cores)]
     covered = _covered(keys, apart, lexicon.words)
@@ -158,7 +158,7 @@ def _tone(text: str) -> int:
     return 0
 
 
-def _key(syllable: str) -> str:
+def key_of(syllable: str) -> str:
     """The syllable in lower case without its tone mark, and the tone's digit: the same
     key wherever the mark sits ("hòa", "hoà": "hoa1")."""
     decomposed = unicodedata.normalize("NFD", syllable.lower())
@@ -167,7 +167,7 @@ def _key(syllable: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> _Lexicon:
+def vi_words() -> _Lexicon:
     """:data:`WORDS`, read on the first Vietnamese line a process decides (25 000 words)."""
     words: set[str] = set()
     spelled: dict[str, str] = {}
@@ -176,7 +176,7 @@ def _lexicon() -> _Lexicon:
         syllables = line.split()
         for syllable in syllables:
             if syllable not in keys:
-                keys[syllable] = key = _key(syllable)
+                keys[syllable] = key = key_of(syllable)
                 spelled.setdefault(key, syllable)
         words.add(" ".join(keys[s] for s in syllables))
     return _Lexicon(frozenset(words), spelled)

@@ -8,7 +8,7 @@ letters are all there is, and the user would add every mark by hand. So the line
 as the likeliest Vietnamese its letters allow, a guess to check (the line stays unsure):
 
 - each word may be any syllable RapidOCR's reading allows (its letters with any marks, the
-  vowels it could not write put back: :func:`~bot.ocr.decide.syllables._candidates`);
+  vowels it could not write put back: :func:`~bot.ocr.decide.syllables.candidates_for`);
 - each is weighed by how far RapidOCR's reading is from it (:func:`_letter_cost`, how often
   RapidOCR reads a letter so: a vowel it has no label for is mostly dropped, seldom written
   bare; a mark it could write is almost always written), by how common it is (wordfreq's
@@ -29,15 +29,15 @@ import re
 from collections.abc import Sequence, Sized
 from functools import lru_cache
 
-from bot.ocr.decide.compounds import _key, _lexicon
+from bot.ocr.decide.compounds import key_of, vi_words
 from bot.ocr.decide.evidence import RAPID_WRITES
 from bot.ocr.decide.syllables import (
-    _LETTERS,
-    _VOWELS,
-    _base,
-    _candidates,
-    _distance,
-    _marks,
+    LETTERS,
+    VOWELS,
+    base_of,
+    candidates_for,
+    edit_cost,
+    marks_of,
     syllables,
 )
 
@@ -73,8 +73,8 @@ def _restore(text: str, commonness: float, in_a_word: float) -> str:
         i == 0 or not options[i - 1] or not options[i] or _parted(parts[i - 1], parts[i])
         for i in range(len(tokens))
     ]
-    words = _lexicon().words
-    # each reading of the line so far: its score, its syllables, their keys (compounds._key)
+    words = vi_words().words
+    # each reading of the line so far: its score, its syllables, their keys (compounds.key_of)
     beam: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(0.0, (), ())]
     for choices in options:
         grown = []
@@ -127,21 +127,21 @@ def _options(core: str, commonness: float) -> tuple[tuple[str, str, float], ...]
     """The syllables RapidOCR's word ``core`` may be, each with its key and its score, best
     first; none for a word that is no syllable to mend."""
     read = core.lower()
-    if core.isupper() and (len(core) == 1 or not any(c in _VOWELS for c in read)):
+    if core.isupper() and (len(core) == 1 or not any(c in VOWELS for c in read)):
         return ()  # an initial, a list's letter ("C.", "V"), "PNG"; a small "s" is "sự"
     if any(c.isdigit() or c in _FOREIGN for c in read):
         return ()
-    if not all(_base(c) in _LETTERS for c in read):
+    if not all(base_of(c) in LETTERS for c in read):
         return ()
     known = syllables()
-    found = _candidates(read, rapid=True)
+    found = candidates_for(read, rapid=True)
     if read in known:
         found.add(read)
     scored = sorted(
-        ((commonness * known[s] - _distance(s, read, _letter_cost), s) for s in found),
+        ((commonness * known[s] - edit_cost(s, read, _letter_cost), s) for s in found),
         reverse=True,
     )
-    return tuple((s, _key(s), score) for score, s in scored[:_PER_WORD])
+    return tuple((s, key_of(s), score) for score, s in scored[:_PER_WORD])
 
 
 def _cased(syllable: str, core: str) -> str:
@@ -168,16 +168,16 @@ def _letter_cost(letter: str | None, seen: str | None) -> float:
     if letter is None:
         return _RARE  # a letter the syllable has not
     if seen is None:
-        return _DROPPED if letter in _VOWELS and letter not in RAPID_WRITES else _RARE
+        return _DROPPED if letter in VOWELS and letter not in RAPID_WRITES else _RARE
     if letter == seen:
         return 0.0
-    if _base(letter) != _base(seen):
+    if base_of(letter) != base_of(seen):
         return _RARE
-    if seen not in _LETTERS:
+    if seen not in LETTERS:
         return _ODD  # a mark it has no Vietnamese letter for
     if letter in RAPID_WRITES:
-        return _WRITABLE_BARE if not _marks(seen) else _RARE
-    if not _marks(seen):
+        return _WRITABLE_BARE if not marks_of(seen) else _RARE
+    if not marks_of(seen):
         return _BARE
     return _HOOK_AS_ACCENT if _tone_as_hook(letter, seen) else _OTHER_MARKS
 
@@ -185,4 +185,4 @@ def _letter_cost(letter: str | None, seen: str | None) -> float:
 def _tone_as_hook(letter: str, seen: str) -> bool:
     """RapidOCR, which has no hook above, writes one as a grave or an acute ("cài")."""
     hook, grave, acute = "\u0309", "\u0300", "\u0301"
-    return hook in _marks(letter) and (grave in _marks(seen) or acute in _marks(seen))
+    return hook in marks_of(letter) and (grave in marks_of(seen) or acute in marks_of(seen))

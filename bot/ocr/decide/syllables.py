@@ -38,8 +38,8 @@ from bot.ocr.decide.compounds import retone
 from bot.ocr.decide.evidence import RAPID_WRITES
 
 # The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
-_VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
-_LETTERS = frozenset(_VOWELS + "bcdđfghjklmnpqrstvwxz")
+VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
+LETTERS = frozenset(VOWELS + "bcdđfghjklmnpqrstvwxz")
 # Marks a word may start or end with; the ones a speck on the paper is read as.
 _EDGE = ".,:;!?\"'()[]…-_“”„«»\u2018\u2019=~—\u2039\u203a"
 _SPECKS = frozenset(".:_-=~—\u2039\u203a")
@@ -56,7 +56,7 @@ _LOOKALIKES = {"1": "il", "|": "il", "0": "o", "5": "s", "8": "b", "†": "t", "
 # loanwords and names too: "leila" is no syllable to rewrite a word as).
 _SYLLABLE = re.compile(
     "(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdđghklmnprstvx])?"
-    f"[{_VOWELS}]{{1,3}}(?:ch|ng|nh|[cmnpt])?"
+    f"[{VOWELS}]{{1,3}}(?:ch|ng|nh|[cmnpt])?"
 )
 # How much a syllable's commonness (Zipf 0..7) counts against one edit; how close to
 # RapidOCR's reading a rewrite of a word that is not broken must be; how many candidates
@@ -119,7 +119,7 @@ def _small_seen(word: str, rapid: str) -> bool:
         and word[0].isupper()
         and not word.isupper()
         and rapid[:1].islower()
-        and _base(rapid[0]) == _base(word[0])
+        and base_of(rapid[0]) == base_of(word[0])
     )
 
 
@@ -140,7 +140,7 @@ def _mend(core: str, rapid: str) -> str:
 
 def _rewrite(core: str, rapid: str) -> str:
     """One word as read by Tesseract, mended against RapidOCR's (``""``: none), or as is."""
-    if len(core) < 2 or core[0].isdigit() or not any(c in _LETTERS for c in core.lower()):
+    if len(core) < 2 or core[0].isdigit() or not any(c in LETTERS for c in core.lower()):
         return core  # an initial, a number, a time ("15h30"): not a syllable to mend
     if core.lower() == rapid.lower() and _inner_capital(core) and not _inner_capital(rapid):
         return core[0] + rapid[1:]  # a capital inside RapidOCR read small ("HƯơng" / "Hương")
@@ -159,23 +159,23 @@ def _rewrite(core: str, rapid: str) -> str:
     ):
         return core
     read = _unreadable_capitals(core)
-    candidates = _candidates(read)
+    candidates = candidates_for(read)
     if rapid:
-        candidates |= _candidates(rapid.lower(), rapid=True)
+        candidates |= candidates_for(rapid.lower(), rapid=True)
     if not candidates:
         return core
     known = syllables()
 
     def by_tesseract(word: str) -> float:
-        return _distance(word, read, _tesseract_cost) - _COMMONNESS * known[word]
+        return edit_cost(word, read, _tesseract_cost) - _COMMONNESS * known[word]
 
     # The nearest to Tesseract's reading first (a word RapidOCR allows can be far from it).
     scored = sorted((by_tesseract(w), w) for w in candidates)[:_SHORTLIST]
     if rapid:
         seen = _skeleton(rapid)
-        scored = [(near + _distance(w, seen, _rapid_cost), w) for near, w in scored]
+        scored = [(near + edit_cost(w, seen, _rapid_cost), w) for near, w in scored]
     best = min(scored)[1]
-    if not broken and _distance(best, _skeleton(rapid), _rapid_cost) > _NEAR_RAPID:
+    if not broken and edit_cost(best, _skeleton(rapid), _rapid_cost) > _NEAR_RAPID:
         return core
     if core.isupper() and (not rapid or rapid.isupper()):
         return best.upper()  # a word in capitals ("HỌP")
@@ -198,10 +198,10 @@ def _letters_seen(core: str, rapid: str) -> str:
     out = []
     for mine, seen in zip(core, rapid, strict=True):
         low, their = mine.lower(), seen.lower()
-        if _base(mine) == _base(seen):
+        if base_of(mine) == base_of(seen):
             marked = low != their and not seen.isascii() and {low, their} <= RAPID_WRITES
             out.append((their.upper() if mine.isupper() else their) if marked else mine)
-        elif low in _VOWELS or their in _VOWELS or their not in _LETTERS:
+        elif low in VOWELS or their in VOWELS or their not in LETTERS:
             return core
         else:
             out.append(seen)
@@ -225,19 +225,19 @@ def read_through(word: str, tesseract: str, rapid: str) -> bool:
     # reach[j]: RapidOCR's first j letters account for the word's letters so far
     reach = [True] + [False] * len(seen)
     for t, w in zip(read, word, strict=True):
-        skipped = w not in RAPID_WRITES and w in _VOWELS and _same_marks(t, w)
+        skipped = w not in RAPID_WRITES and w in VOWELS and _same_marks(t, w)
         step = [False] * (len(seen) + 1)
         for j in range(len(seen) + 1):
             if not reach[j]:
                 continue
             if skipped:
                 step[j] = True
-            if j < len(seen) and _base(seen[j]) == _base(w):
+            if j < len(seen) and base_of(seen[j]) == base_of(w):
                 r = seen[j]
                 step[j + 1] |= (
                     t == w
                     or _same_marks(t, w)
-                    or (r == w and (bool(_marks(w)) or w not in _VOWELS))
+                    or (r == w and (bool(marks_of(w)) or w not in VOWELS))
                 )
         reach = step
     return reach[-1]
@@ -257,8 +257,8 @@ def recased(word: str, tesseract: str, rapid: str) -> bool:
 def _same_marks(tesseract: str, letter: str) -> bool:
     """Tesseract read a Vietnamese letter with the marks ``letter`` has (đ's stroke too)."""
     return (
-        tesseract in _LETTERS
-        and _marks(tesseract) == _marks(letter)
+        tesseract in LETTERS
+        and marks_of(tesseract) == marks_of(letter)
         and (tesseract == "đ") == (letter == "đ")
     )
 
@@ -278,7 +278,7 @@ def _broken(core: str, rapid: str) -> bool:
     between letters, or where RapidOCR read the word without it; "m2" is a unit), or a
     capital inside a word not all in capitals: no Vietnamese word is written so."""
     for i, char in enumerate(core):
-        if char.lower() in _LETTERS or char in rapid:
+        if char.lower() in LETTERS or char in rapid:
             continue
         if not char.isdigit() or rapid or core[i + 1 : i + 2].isalpha():
             return True
@@ -321,7 +321,7 @@ def toneless(text: str) -> str:
     for found in re.finditer(r"[^\W\d_]{2,}", text):
         word = found.group()
         lower = word.lower()
-        if any(_toned(c) for c in lower) or not all(c in _LETTERS for c in lower):
+        if any(_toned(c) for c in lower) or not all(c in LETTERS for c in lower):
             continue
         own = syllables().get(lower, 0.0)
         gap = 0.0 if lower.endswith(_CHECKED) else _TONELESS_GAP
@@ -366,20 +366,20 @@ def _listing() -> str:
 @lru_cache(maxsize=64)
 def _variants(base: str) -> str:
     """Every Vietnamese letter whose base letter is ``base`` (a regex class body)."""
-    return "".join(sorted(c for c in _LETTERS if _skeleton(c) == base)) or re.escape(base)
+    return "".join(sorted(c for c in LETTERS if _skeleton(c) == base)) or re.escape(base)
 
 
-def _candidates(word: str, *, rapid: bool = False) -> set[str]:
+def candidates_for(word: str, *, rapid: bool = False) -> set[str]:
     """The syllables this reading allows: its letters with any marks (or a letter they look
     like), an unreadable character as the letter it looks like or one or two vowels (where
     the marks a reader fails on are); RapidOCR's reading with the vowels it could not write
     put back anywhere."""
-    vowel = f"[{_VOWELS}]"
+    vowel = f"[{VOWELS}]"
     gap = f"{vowel}{{0,2}}" if rapid else ""
     parts = [gap]
     for char in word:
         base = _skeleton(char)
-        if char in _LETTERS or (rapid and base in _LETTERS):
+        if char in LETTERS or (rapid and base in LETTERS):
             alike = "".join(_variants(_skeleton(a)) for a in _LOOKALIKES.get(base, ""))
             parts.append(f"[{_variants(base)}{alike}]")
         elif char in _LOOKALIKES:
@@ -395,11 +395,11 @@ def _candidates(word: str, *, rapid: bool = False) -> set[str]:
 def _skeleton(text: str) -> str:
     """Base letters, lower case, one character for one: a letter with marks Vietnamese has
     or not ("ờ", "ā", "Ñ") counts as its base letter; a character without one stays."""
-    return "".join(_base(c) for c in text)
+    return "".join(base_of(c) for c in text)
 
 
 @lru_cache(maxsize=4096)
-def _base(char: str) -> str:
+def base_of(char: str) -> str:
     char = char.lower()
     base = "d" if char == "đ" else unicodedata.normalize("NFD", char)[0]
     return base if "a" <= base <= "z" else char
@@ -408,7 +408,7 @@ def _base(char: str) -> str:
 def _unread(letter: str) -> float:
     """Cost of a reader writing an odd character for ``letter``: it is a letter with marks
     it could not read or write far more often than a plain one."""
-    if letter not in _VOWELS:
+    if letter not in VOWELS:
         return 0.6
     return 0.45 if letter in "aeiouy" else 0.3
 
@@ -417,20 +417,20 @@ def _tesseract_cost(a: str | None, b: str | None) -> float:
     """Cost of turning a syllable's letter ``a`` into Tesseract's ``b`` (None: nothing).
     An odd character Tesseract wrote stands for ink: reading it as nothing costs too."""
     if a is None or b is None:
-        return 0.7 if (b is not None and b not in _LETTERS) else 1.0
+        return 0.7 if (b is not None and b not in LETTERS) else 1.0
     if a == b:
         return 0.0
-    if _base(a) in _LOOKALIKES.get(b, ""):
+    if base_of(a) in _LOOKALIKES.get(b, ""):
         return 0.3
-    if b not in _LETTERS:
+    if b not in LETTERS:
         return _unread(a)
     # Tesseract sees marks well where it reads the letter: a mark it did not write counts.
-    marks = 0.4 if _marks(a) != _marks(b) else 0.0
-    return marks if _base(a) == _base(b) else 1.0 + marks
+    marks = 0.4 if marks_of(a) != marks_of(b) else 0.0
+    return marks if base_of(a) == base_of(b) else 1.0 + marks
 
 
 @lru_cache(maxsize=4096)
-def _marks(char: str) -> str:
+def marks_of(char: str) -> str:
     return unicodedata.normalize("NFD", char)[1:]
 
 
@@ -440,15 +440,15 @@ def _rapid_cost(a: str | None, b: str | None) -> float:
     if a is None:
         return 1.0
     if b is None:
-        return 0.5 if a in _VOWELS else 1.0
-    if _base(a) == b:
+        return 0.5 if a in VOWELS else 1.0
+    if base_of(a) == b:
         return 0.0
-    if b not in _LETTERS:
+    if b not in LETTERS:
         return _unread(a)
-    return 0.5 if _base(a) in _LOOKALIKES.get(b, "") else 1.0
+    return 0.5 if base_of(a) in _LOOKALIKES.get(b, "") else 1.0
 
 
-def _distance(a: str, b: str, cost: Callable[[str | None, str | None], float]) -> float:
+def edit_cost(a: str, b: str, cost: Callable[[str | None, str | None], float]) -> float:
     """Weighted edit distance from ``a`` to ``b``."""
     previous = [0.0]
     for cb in b:
