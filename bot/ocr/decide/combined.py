@@ -64,7 +64,7 @@ from bot.ocr.decide.evidence import (
 from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility, unvouched
 from bot.ocr.decide.marks import restore
 from bot.ocr.decide.shown import shown_text
-from bot.ocr.decide.syllables import Repair, repair, toneless
+from bot.ocr.decide.syllables import Repair, onset_contradicts, repair, toneless
 from bot.ocr.decide.vouched import vouched
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
@@ -388,6 +388,7 @@ def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models
         or rapid_contradicts(shown.text, rapid.text)
         or case_contradicts(tesseract.text, rapid.text)
         or bool(toneless(shown.text))
+        or onset_contradicts(shown.text, rapid.text)
     )
     return _mended(verdict, mended, doubted=doubted)
 

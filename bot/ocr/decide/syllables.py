@@ -315,6 +315,28 @@ _TONELESS_GAP = 1.5  # and a marked form of it commoner by at least this much
 _CHECKED = ("p", "t", "c", "ch")
 
 
+# The consonants a Vietnamese syllable starts with (the longest first).
+_ONSET = re.compile(r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])")
+
+
+def onset_contradicts(tesseract: str, rapid: str) -> bool:
+    """A word of Tesseract's starts with another consonant than RapidOCR read in its place
+    ("Gắt" / "Ct" on the page "Cắt"): RapidOCR writes every consonant, so the two readers
+    differ on a letter both can write (d and đ aside: RapidOCR misses the crossbar)."""
+    words = tesseract.split()
+    for word, seen in zip(words, aligned(words, rapid), strict=True):
+        if seen is None:
+            continue
+        ours, theirs = (_ONSET.match(split_edges(w)[1].lower()) for w in (word, seen))
+        if ours and theirs and _other_consonant(ours.group()[0], theirs.group()[0]):
+            return True
+    return False
+
+
+def _other_consonant(ours: str, theirs: str) -> bool:
+    return ours != theirs and {ours, theirs} != {"d", "đ"}
+
+
 def toneless(text: str) -> str:
     """The first word of ``text`` that is most likely a Vietnamese syllable whose tone mark
     was not read ("Hop" for "Họp", "hoc" for "học"), or ""."""
