@@ -63,6 +63,13 @@ def cased_words(language: str) -> CasedWords:
     return _NONE if name is None else _read(name)
 
 
+@cache
+def names(language: str) -> frozenset[str]:
+    """:meth:`CasedWords.names` of ``language``, worked out once (deciding asks for them on
+    every reading it weighs)."""
+    return cased_words(language).names()
+
+
 # Cached per list only (six at most): other languages never push a list out to be read again.
 @cache
 def _read(name: str) -> CasedWords:

@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 
 from bot.ocr.decide.lexicon import capitals_inside, frequency, listed
 from bot.ocr.readers.tesseract import UNSPACED
-from bot.ocr.wordcase import cased_words
+from bot.ocr.wordcase import names
 
 # A line read alike with fewer letters and digits than this may be alike by chance ("C C").
 ALIKE_LETTERS = 8
@@ -77,14 +77,14 @@ def tesseract_misread(rapid: str, tesseract: str, language: str) -> bool:
 
 def _ordinary(words: list[str], language: str) -> bool:
     """Every word (two letters or more) is an ordinary word, and a name is capitalised."""
-    names = cased_words(language).names()
+    written_capitalised = names(language)
     for word in words:
         letters = _letters(word)
         if len(letters) < 2:
             continue
         if frequency(letters, language) < _ORDINARY:
             return False
-        if letters[0].islower() and letters.lower() in names:
+        if letters[0].islower() and letters.lower() in written_capitalised:
             return False  # "anna"
     return True
 

@@ -123,4 +123,4 @@ def _built(language: str, size: int) -> Wordlist:
     fold = lm.skeleton if language == "vi" else str.lower
     frequency = get_frequency_dict(code)
     words = [(fold(w), math.log10(frequency[w]) + 9) for w in top_n_list(code, size)]
-    return of(words, wordcase.cased_words(language).names())
+    return of(words, wordcase.names(language))
