@@ -42,11 +42,12 @@ WORDS = Path(__file__).with_name("vi_words.txt")
 _LONGEST = 4
 # Vietnamese's tone marks, combining, in the order of a key's digit: grave, acute, hook
 # above, tilde, dot below (0: none).
-_TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
+TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 _GRAVE, _ACUTE, _HOOK = 1, 2, 3
 # A word's letters between the marks at its edges.
 _CORE = re.compile(r"(\W*)(\w+)(\W*)")
-_ENDS = (".", ":", "!", "?")
+# A sentence ends with these: a capital after them is the sentence's.
+SENTENCE_ENDS = (".", ":", "!", "?")
 
 
 class Retoned(NamedTuple):
@@ -73,7 +74,7 @@ def retone(words: Sequence[str], seen: Sequence[str | None]) -> Retoned:
     for i, core in enumerate(cores):
         if core is None or not core.group(2).isalpha():
             continue
-        name = i > 0 and core.group(2)[0].isupper() and not words[i - 1].endswith(_ENDS)
+        name = i > 0 and core.group(2)[0].isupper() and not words[i - 1].endswith(SENTENCE_ENDS)
         if not name:
             keys[i] = key_of(core.group(2))
     # a mark between two words (a comma, a full stop) parts them
@@ -113,8 +114,8 @@ def _toned(word: str, tone: int, listed: str) -> str:
     ]
     out = []
     for i, letter in enumerate(letters):
-        bare = "".join(c for c in letter if c not in _TONE_MARKS)
-        mark = _TONE_MARKS[tone - 1] if tone and toned and i == toned[0] else ""
+        bare = "".join(c for c in letter if c not in TONE_MARKS)
+        mark = TONE_MARKS[tone - 1] if tone and toned and i == toned[0] else ""
         out.append(unicodedata.normalize("NFC", bare + mark))
     return "".join(out)
 
@@ -153,8 +154,8 @@ def _contradicts(seen: str, tone: int) -> bool:
 def _tone(text: str) -> int:
     """The first tone mark in ``text`` (0: none)."""
     for char in unicodedata.normalize("NFD", text):
-        if char in _TONE_MARKS:
-            return _TONE_MARKS.index(char) + 1
+        if char in TONE_MARKS:
+            return TONE_MARKS.index(char) + 1
     return 0
 
 
@@ -162,7 +163,7 @@ def key_of(syllable: str) -> str:
     """The syllable in lower case without its tone mark, and the tone's digit: the same
     key wherever the mark sits ("hòa", "hoà": "hoa1")."""
     decomposed = unicodedata.normalize("NFD", syllable.lower())
-    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
+    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
     return f"{bare}{_tone(syllable)}"
 
 

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.ocr.decide.compounds import retone
+from bot.ocr.decide.compounds import SENTENCE_ENDS, TONE_MARKS, retone
 from bot.ocr.decide.evidence import RAPID_WRITES
 
 # The Vietnamese vowels with every tone mark, and the consonants (f, j, w, z: loanwords).
@@ -97,17 +97,13 @@ def repair(tesseract: str, rapid: str) -> Repair:
         guessed |= word != core and not (
             read_through(word, core, other) or recased(word, core, other)
         )
-        if out and not out[-1].endswith(_ENDS) and _small_seen(word, other):
+        if out and not out[-1].endswith(SENTENCE_ENDS) and _small_seen(word, other):
             word = word[0].lower() + word[1:]
         if lead or word or trail:
             out.append(lead + word + trail)
             faced.append(other)
     retoned = retone(out, faced)
     return Repair(" ".join(retoned.words), guessed or retoned.doubted)
-
-
-# A sentence ends with these: a capital after them is the sentence's.
-_ENDS = (".", ":", "!", "?")
 
 
 def _small_seen(word: str, rapid: str) -> bool:
@@ -367,17 +363,13 @@ def _marked() -> dict[str, float]:
 
 def _untoned(word: str) -> str:
     """``word`` without its tone marks, its other marks kept ("học" -> "hoc", "mười" -> "mươi")."""
-    kept = "".join(c for c in unicodedata.normalize("NFD", word) if c not in _TONE_MARKS)
+    kept = "".join(c for c in unicodedata.normalize("NFD", word) if c not in TONE_MARKS)
     return unicodedata.normalize("NFC", kept)
-
-
-# Vietnamese's tone marks, combining: grave, acute, hook above, tilde, dot below.
-_TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
 
 
 def _toned(char: str) -> bool:
     """The letter carries a tone mark (grave, acute, hook, tilde, dot below)."""
-    return any(m in unicodedata.normalize("NFD", char) for m in _TONE_MARKS)
+    return any(m in unicodedata.normalize("NFD", char) for m in TONE_MARKS)
 
 
 @lru_cache(maxsize=1)
