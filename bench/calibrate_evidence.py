@@ -1,7 +1,7 @@
 """The default engine's evidence of every line of the fitting sets, read once and cached.
 
 Run: .venv/bin/python -m bench.calibrate_evidence [--quick] [--greedy] [--vi-training]
-         [--data DIR] [--out FILE]
+         [--set fitting|eval|held-out] [--data DIR] [--out FILE]
 
 Reads bench.calibrate's training seeds of drawn notes and the shared real notes with
 bot.ocr.job.rapid_tesseract.gather, as the engine reads a page (same limits, RAW scores,
@@ -11,6 +11,10 @@ page's written lines and its lines' evidence to a JSON file (bench/out/, not com
 Vietnamese faces and damage at its own seeds (kind "vi-training/...", file
 ``evidence-lm-vi.json``): the drawn set's six Vietnamese lines are read almost all right,
 too few wrong lines to fit the Vietnamese model on (bench README, 2026-12-07).
+``--set eval`` / ``--set held-out`` read bench.flag_quality's sets instead (its evaluation
+seeds, with its notes' own lines or the held-out texts; drawn only, a fold per seed;
+``evidence-lm-eval.json``, ``evidence-lm-held-out.json``), never fitted on: bench.flag_ceiling
+reads them.
 ``bench.calibrate_reading --cache FILE`` then refits deciding in seconds, as often as
 wanted, and scores any model exactly as bench.flag_quality / bench.real_notes would.
 """
@@ -28,6 +32,8 @@ from typing import Any
 from bench import vi_training
 from bench.calibrate import QUICK_SEEDS, TRAIN_SEEDS
 from bench.common import DRAWN_STYLES, drawn_fonts, drawn_set
+from bench.flag_quality import EVAL_SEEDS
+from bench.flag_quality import QUICK_SEEDS as EVAL_QUICK_SEEDS
 from bench.real_notes import DATA
 from bot.ocr.decide.evidence import LineEvidence, Reading
 from bot.ocr.job import Limits
@@ -66,9 +72,22 @@ def real_group(image: str) -> str:
     return stem.split("_eSc_")[0] if "_eSc_" in stem else stem
 
 
-def pages_to_read(
-    quick: bool, data: Path, vi_extra: bool = False
-) -> list[tuple[str, str, str, str, str, tuple[str, ...], bytes]]:
+Job = tuple[str, str, str, str, str, tuple[str, ...], bytes]
+
+
+def flag_quality_pages(quick: bool, held_out: bool) -> list[Job]:
+    """bench.flag_quality's drawn notes (its evaluation seeds), a fold per seed."""
+    jobs = []
+    seeds = EVAL_QUICK_SEEDS if quick else EVAL_SEEDS
+    for note in drawn_set(seeds, quick=quick, held_out=held_out):
+        lang, font, effect, seed = note.name.split("/")
+        jobs.append(
+            (note.name, "drawn", seed, f"{lang}/{font}/{effect}", lang, note.lines, note.image)
+        )
+    return jobs
+
+
+def pages_to_read(quick: bool, data: Path, vi_extra: bool = False) -> list[Job]:
     jobs = []
     for note in drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick):
         lang, font, effect, seed = note.name.split("/")
@@ -132,16 +151,27 @@ def main() -> None:
     parser.add_argument(
         "--vi-training", action="store_true", help="and bench.vi_training's Vietnamese pages"
     )
+    parser.add_argument(
+        "--set",
+        choices=("fitting", "eval", "held-out"),
+        default="fitting",
+        help="bench.calibrate's seeds and the real notes, or bench.flag_quality's sets",
+    )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     mode = "greedy" if args.greedy else "lm"
     extra = "-vi" if args.vi_training else ""
+    if args.set != "fitting":
+        extra = f"-{args.set}"
     out = args.out or OUT / f"evidence-{mode}{extra}{'-quick' if args.quick else ''}.json"
-    jobs = pages_to_read(args.quick, args.data, args.vi_training)
+    if args.set == "fitting":
+        jobs = pages_to_read(args.quick, args.data, args.vi_training)
+    else:
+        jobs = flag_quality_pages(args.quick, held_out=args.set == "held-out")
     t0 = time.perf_counter()
 
-    def one(job: tuple[str, str, str, str, str, tuple[str, ...], bytes]) -> CachedPage:
+    def one(job: Job) -> CachedPage:
         name, origin, group, kind, language, truth, image = job
         evidence = read_page(image, language, lm=not args.greedy)
         return CachedPage(name, origin, group, kind, language, truth, evidence)
