@@ -38,3 +38,16 @@ def test_vietnamese_words_tesseract_could_not_read_are_rewritten_as_a_guess() ->
 def test_nothing_read_nothing_shown() -> None:
     assert shown(Reading("", 0.0), Reading("", 0.0), "en") == ""
     assert shown_text("", None, None, resolve("en")).text == ""
+
+
+def test_chinese_written_simplified() -> None:
+    # RapidOCR writes a handwritten 给 or 电 in its traditional form now and then; the bot
+    # reads 中文 (简体), and Tesseract chi_sim reading it alike makes the two agree.
+    rapid = Reading("下午三點給牙醫打電話", 0.96, 1.0, least=0.98)
+    tesseract = Reading("下 午 三 点 给 牙医 打 电 话", 0.93)
+    assert shown(rapid, tesseract, "zh") == "下午三点给牙医打电话"
+    assert shown(rapid, None, "zh") == "下午三点给牙医打电话"
+    language, models = resolve("zh"), shipped_models()
+    assert decide(rapid, tesseract, language, models).confidence >= 0.9  # read alike
+    # other languages' letters are left alone
+    assert shown(Reading("Café 給", 0.99, 1.0), None, "fr") == "Café 給"

@@ -61,7 +61,7 @@ from bot.ocr.decide.evidence import (
     script_of,
     vietnamese_agreement,
 )
-from bot.ocr.decide.lexicon import capitals_inside, numbers_as_written, plausibility, unvouched
+from bot.ocr.decide.lexicon import as_written, capitals_inside, plausibility, unvouched
 from bot.ocr.decide.marks import restore
 from bot.ocr.decide.shown import shown_text
 from bot.ocr.decide.syllables import Repair, onset_contradicts, repair, toneless
@@ -359,10 +359,11 @@ def _doubted_chinese(rapid: Reading) -> bool:
 
 
 def _as_written(reading: Reading | None, language: str) -> Reading | None:
-    """The reading with numbers read as letters put back (:func:`numbers_as_written`)."""
+    """The reading as the language writes it (:func:`as_written`: numbers read as letters
+    put back, Chinese simplified)."""
     if reading is None:
         return None
-    text = numbers_as_written(reading.text, language)
+    text = as_written(reading.text, language)
     return reading if text == reading.text else replace(reading, text=text)
 
 

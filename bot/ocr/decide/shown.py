@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from bot.ocr.decide.evidence import Reading, Script, script_of
-from bot.ocr.decide.lexicon import numbers_as_written
+from bot.ocr.decide.lexicon import as_written
 from bot.ocr.decide.marks import restore
 from bot.ocr.decide.syllables import repair
 from bot.ocr.languages import Language
@@ -35,7 +35,8 @@ def shown_text(
 ) -> Shown:
     """What a user is shown for a line read by ``rapid`` and ``tesseract`` (None: that reader
     did not run) where deciding shows ``reader``'s reading ("rapid" or "tesseract"; "":
-    none): numbers as written (:func:`numbers_as_written`), Chinese and Japanese without
+    none): as the language writes it (:func:`as_written`: numbers read as letters put back,
+    Chinese simplified), Chinese and Japanese without
     Tesseract's gaps (:func:`tidy`), no space before a closing sign (:func:`punctuated`);
     Tesseract's Vietnamese with the words it could not read rewritten, RapidOCR's reading as
     evidence (:func:`repair`); RapidOCR's Vietnamese, where deciding shows it, with the tone
@@ -50,7 +51,7 @@ def shown_text(
             return Shown(restore(read.text), guessed=False)
         mended = repair(read.text, other.text if other is not None else "")
         return Shown(mended.text, mended.guessed)
-    written = numbers_as_written(read.text, language.code)
+    written = as_written(read.text, language.code)
     return Shown(punctuated(tidy(written, language), language), guessed=False)
 
 
