@@ -33,8 +33,10 @@ Prints, per set and per language (Latin, Vietnamese, Chinese):
 - what would be if "PP-OCRv4 reads the shown text" made a flagged line sure (exactly, and
   normalised): recall and precision as the benches score them, right lines no longer flagged,
   wrong lines made sure; and the converse, "PP-OCRv4 reads otherwise" flagging a sure line;
-- the time of PP-OCRv4's read of a line beside PP-OCRv6's of the same crops, and the memory
-  PP-OCRv4's session adds (RSS before and after loading it and reading a page's lines).
+- the time of PP-OCRv4's read of a line beside PP-OCRv6's of the same crops, and the process's
+  memory (RSS before and after loading PP-OCRv4, at the end and at its peak). ``--no-second``
+  reads the same pages without PP-OCRv4 (nothing of it loaded): the peaks of the two runs
+  side by side are the memory it adds.
 
 The lines are written to bench/out/second-reader.json; ``--cache FILE`` prints again from
 one without reading. ``--check N`` only prints PP-OCRv6's and PP-OCRv4's reading of the
@@ -195,7 +197,7 @@ def read_page(
     truth: Sequence[str],
     image: bytes,
     model: CombinedModel,
-    second: SecondReader,
+    second: SecondReader | None,
 ) -> PageRecord:
     evidence, crops = gather_kept(image, language)
     record = PageRecord(set_name, name, language, list(truth))
@@ -206,7 +208,7 @@ def read_page(
         t0 = time.perf_counter()
         kept.v6 = " ".join(t for t in (rapid.read_line(c)[0] for c in pieces) if t)
         t1 = time.perf_counter()
-        kept.v4 = second.read_pieces(pieces)
+        kept.v4 = second.read_pieces(pieces) if second is not None else ""
         t2 = time.perf_counter()
         kept.v6_ms, kept.v4_ms = 1000 * (t1 - t0), 1000 * (t2 - t1)
         record.lines.append(kept)
@@ -231,9 +233,10 @@ def pages_to_read(
     return jobs
 
 
-def rss_mb() -> float:
+def rss_mb(key: str = "VmRSS") -> float:
+    """The process's resident memory now (``VmHWM``: at its peak so far), in MB."""
     for row in Path("/proc/self/status").read_text().splitlines():
-        if row.startswith("VmRSS:"):
+        if row.startswith(f"{key}:"):
             return int(row.split()[1]) / 1024
     return float("nan")
 
@@ -273,7 +276,8 @@ class Counts:
 
     def row(self, label: str) -> str:
         return (
-            f"  {label:<8} right {self.right:4d}: v4 reads as shown {self.right_exact:4d} exactly, "
+            f"  {label:<8} right {self.right:4d}: v4 reads as shown {self.right_exact:4d} exactly,"
+            f" "
             f"{self.right_loose:4d} normalised ({self.right_marks:4d} marks aside) | "
             f"wrong {self.wrong:4d}: {self.wrong_exact:4d} exactly, {self.wrong_loose:4d} "
             f"normalised ({self.wrong_marks:4d} marks aside)"
@@ -403,6 +407,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="print from this file, reading nothing")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--check", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--no-second", action="store_true", help="PP-OCRv4 not loaded (its memory's baseline)"
+    )
     args = parser.parse_args()
     if args.cache:
         report(load(args.cache))
@@ -410,9 +417,9 @@ def main() -> None:
     # The bot's PP-OCRv6 warmed on a line first, so the RSS step is PP-OCRv4's alone.
     rapid.read_line(Image.new("RGB", (200, 48), "white"))
     before = rss_mb()
-    second = SecondReader(args.model)
+    second = None if args.no_second else SecondReader(args.model)
     loaded = rss_mb()
-    if args.check:
+    if args.check and second is not None:
         check(second, args.check)
         return
     sets = args.sets.split(",")
@@ -433,7 +440,8 @@ def main() -> None:
     print(
         f"RSS: {before:.0f} MB with PP-OCRv6 warm, {loaded:.0f} MB with PP-OCRv4 loaded "
         f"(+{loaded - before:.0f}), {after_first:.0f} MB after the first page "
-        f"(everything else loaded too), {rss_mb():.0f} MB at the end"
+        f"(everything else loaded too), {rss_mb():.0f} MB at the end, "
+        f"peak {rss_mb('VmHWM'):.0f} MB{' (PP-OCRv4 not loaded)' if second is None else ''}"
     )
     report(pages)
 
