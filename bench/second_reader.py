@@ -1,7 +1,8 @@
 """Issue 18: would a second recognizer's agreement make flags precise? (measured, not shipped)
 
 Run: PYTHONPATH=. .venv/bin/python -m bench.second_reader [--quick] [--sets drawn,held-out,real]
-         [--model FILE] [--data DIR] [--cache FILE] [--check N]
+         [--model FILE] [--min-width 320] [--no-second] [--data DIR] [--out FILE]
+         [--cache FILE] [--check N]
 
 The second recognizer is PP-OCRv4's Chinese-and-Latin CTC recognizer,
 ``ch_PP-OCRv4_rec_infer.onnx`` from the PyPI wheel ``rapidocr_onnxruntime==1.4.4`` (not a
@@ -85,7 +86,7 @@ class SecondReader:
     """PP-OCRv4's recognizer on one ONNX thread, reading a line as rapidocr_onnxruntime
     1.4.4 reads it (one line a batch)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, min_width: int = MIN_WIDTH) -> None:
         import hashlib
 
         import onnxruntime  # type: ignore[import-untyped]
@@ -104,6 +105,7 @@ class SecondReader:
         )
         characters = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         self.labels = ["", *characters, " "]
+        self.min_width = min_width
 
     def read_line(self, line: Image.Image) -> tuple[str, float]:
         """(text, mean probability of its characters) of one line crop; ("", 0.0) for none."""
@@ -113,7 +115,7 @@ class SecondReader:
             return "", 0.0
         bgr = np.ascontiguousarray(np.asarray(line.convert("RGB"), dtype=np.uint8)[:, :, ::-1])
         h, w = bgr.shape[:2]
-        width = int(HEIGHT * max(MIN_WIDTH / HEIGHT, w / h))
+        width = int(HEIGHT * max(self.min_width / HEIGHT, w / h))
         resized_w = min(width, math.ceil(HEIGHT * w / h))
         resized = cv2.resize(bgr, (resized_w, HEIGHT)).astype(np.float32)
         batch = np.zeros((1, 3, HEIGHT, width), dtype=np.float32)
@@ -408,6 +410,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--check", type=int, default=0, metavar="N")
     parser.add_argument(
+        "--min-width",
+        type=int,
+        default=MIN_WIDTH,
+        help="PP-OCRv4's input at least this wide (its wheel's 320; the bot's PP-OCRv6: 640)",
+    )
+    parser.add_argument(
         "--no-second", action="store_true", help="PP-OCRv4 not loaded (its memory's baseline)"
     )
     args = parser.parse_args()
@@ -417,7 +425,7 @@ def main() -> None:
     # The bot's PP-OCRv6 warmed on a line first, so the RSS step is PP-OCRv4's alone.
     rapid.read_line(Image.new("RGB", (200, 48), "white"))
     before = rss_mb()
-    second = None if args.no_second else SecondReader(args.model)
+    second = None if args.no_second else SecondReader(args.model, args.min_width)
     loaded = rss_mb()
     if args.check and second is not None:
         check(second, args.check)
