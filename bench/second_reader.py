@@ -60,7 +60,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bench.common import THRESHOLD, Tally, drawn_set, match_page
+from bench.common import (
+    THRESHOLD,
+    Tally,
+    align_lines,
+    drawn_set,
+    joined_lines,
+    match_page,
+    normalise,
+    similarity,
+)
 from bench.flag_quality import EVAL_SEEDS, QUICK_SEEDS
 from bench.real_notes import DATA, WRONG_CER
 from bot.ocr.decide.combined import CombinedModel, shipped_models
@@ -320,16 +329,20 @@ def report_group(set_name: str, language: str, pages: Sequence[PageRecord]) -> N
     counts = {"flagged": Counts(), "sure": Counts()}
     tallies = {rule: Tally() for rule in RULES}
     moved = {rule: [0, 0] for rule in RULES}  # lines whose flag the rule changes: right, wrong
+    near = [0, 0]  # flagged lines PP-OCRv4 reads within 10% of the shown text: right, wrong
+    mended = 0  # flagged wrong lines PP-OCRv4 reads as written (spacing aside)
     for p in pages:
-        base = match_page(
-            p.truth, p.page([ln.line() for ln in p.lines]), language=p.language,
-            wrong_cer=p.wrong_cer,
-        )  # fmt: skip
-        for ln, o in zip(p.lines, base.ocr, strict=True):
+        shown = [ln.line() for ln in p.lines]
+        base = match_page(p.truth, p.page(shown), language=p.language, wrong_cer=p.wrong_cer)
+        written = written_of(p, shown)
+        for i, (ln, o) in enumerate(zip(p.lines, base.ocr, strict=True)):
             if not ln.text.strip():
                 continue  # nothing shown, nothing for PP-OCRv4 to agree with: always flagged
             kind = "flagged" if o.flagged else "sure"
             counts[kind].add(o.error, ln)
+            if o.flagged:
+                near[o.error] += similarity(loose(ln.text), loose(ln.v4)) >= 0.9
+                mended += o.error and normalise(ln.v4, p.language) == written.get(i)
         for rule in RULES:
             lines = [ln.line(confidence_under(rule, ln)) for ln in p.lines]
             score = match_page(p.truth, p.page(lines), language=p.language, wrong_cer=p.wrong_cer)
@@ -341,6 +354,10 @@ def report_group(set_name: str, language: str, pages: Sequence[PageRecord]) -> N
     print(f"\n== {set_name}, {language}: {len(pages)} pages, {lines} lines shown")
     print(counts["flagged"].row("flagged"))
     print(counts["sure"].row("sure"))
+    print(
+        f"  flagged lines v4 reads within 10% of the shown (normalised): right {near[0]}, "
+        f"wrong {near[1]}; wrong ones v4 reads as written (spacing aside): {mended}"
+    )
     for rule in RULES:
         t = tallies[rule]
         right, wrong = moved[rule]
@@ -353,6 +370,13 @@ def report_group(set_name: str, language: str, pages: Sequence[PageRecord]) -> N
             f"flagged {t.flagged_ocr:4d} (right {t.flagged_ocr - t.flagged_ocr_error:4d})"
             f"{change}"
         )
+
+
+def written_of(page: PageRecord, shown: Sequence[Line]) -> dict[int, str]:
+    """The written line (normalised as bench.common matches) each shown line stands for."""
+    truth = joined_lines([t for t in page.truth if t.strip()], shown, page.language)
+    read = [normalise(ln.text, page.language) for ln in shown]
+    return {o: truth[g] for g, o in align_lines(truth, read)}
 
 
 def timing(pages: Sequence[PageRecord]) -> None:
