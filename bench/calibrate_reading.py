@@ -39,6 +39,7 @@ from bench.calibrate import CUT, QUICK_SEEDS, TRAIN_SEEDS, fit_logistic
 from bench.calibrate_evidence import CachedPage, load
 from bench.common import (
     DrawnNote,
+    PageScore,
     Tally,
     align_lines,
     cer,
@@ -259,15 +260,19 @@ def figures(pages: Sequence[CachedPage], models: Models) -> dict[str, Tally]:
     decider = CombinedModel(models)
     tallies: dict[str, Tally] = defaultdict(Tally)
     for page in pages:
-        language = resolve(page.language)
-        lines = tuple(decider.line(e, language) for e in page.evidence)
-        read = Page(engine="cached", language=page.language, lines=lines, width=1, height=1)
-        score = match_page(
-            page.truth, read, language=page.language, wrong_cer=WRONG_CER[page.origin]
-        )
+        score = decided(page, decider)
         for key in (page.origin, f"{page.origin} {page.kind.split('/')[0]}"):
             tallies[key].add(score)
     return tallies
+
+
+def decided(page: CachedPage, decider: CombinedModel) -> PageScore:
+    """``page``'s lines decided by ``decider`` and scored as bench.flag_quality (drawn) or
+    bench.real_notes (real) scores them."""
+    language = resolve(page.language)
+    lines = tuple(decider.line(e, language) for e in page.evidence)
+    read = Page(engine="cached", language=page.language, lines=lines, width=1, height=1)
+    return match_page(page.truth, read, language=page.language, wrong_cer=WRONG_CER[page.origin])
 
 
 def folds(pages: Sequence[CachedPage]) -> list[list[CachedPage]]:

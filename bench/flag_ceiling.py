@@ -37,13 +37,12 @@ import numpy as np
 
 from bench.calibrate import fit_logistic
 from bench.calibrate_evidence import OUT, CachedPage, load
-from bench.calibrate_reading import WRONG_CER
-from bench.common import match_page, pct
+from bench.calibrate_reading import decided
+from bench.common import pct
 from bot.ocr.decide.combined import CombinedModel, features, shipped_models
 from bot.ocr.decide.evidence import LineEvidence, Script, agreement, script_of
 from bot.ocr.decide.lexicon import frequency
 from bot.ocr.languages import resolve
-from bot.ocr.model import Page
 
 TARGETS = (0.97, 0.95, 0.90)
 # A set with fewer wrong lines than this has no precision worth printing (real Chinese: none).
@@ -68,11 +67,7 @@ def scored_lines(pages: list[CachedPage]) -> list[Scored]:
     out = []
     for page in pages:
         language = resolve(page.language)
-        lines = tuple(decider.line(e, language) for e in page.evidence)
-        read = Page(engine="cached", language=page.language, lines=lines, width=1, height=1)
-        score = match_page(
-            page.truth, read, language=page.language, wrong_cer=WRONG_CER[page.origin]
-        )
+        score = decided(page, decider)
         hand = "/".join(page.kind.split("/")[:2]) if page.origin == "drawn" else page.group
         for evidence, outcome in zip(page.evidence, score.ocr, strict=True):
             line = outcome.line
