@@ -121,6 +121,10 @@ def test_vietnamese_tesseract_cannot_read_gets_its_tone_marks_back_unsure() -> N
     # English read as Vietnamese: "to", "be" are syllables too, but not in this line
     english = Reading("I am sorry to be late", 0.95, 1.0)
     assert decide(english, Reading("", 0.0), vi, MODELS).text == "I am sorry to be late"
+    # a capital RapidOCR wrote is the word's first letter: "Nh" is no "Ảnh" (whose Ả it
+    # would have dropped, writing its n small)
+    capital = decide(Reading("Nh goi đin cho bà ngoi", 0.95, 1.0), Reading("", 0.0), vi, MODELS)
+    assert capital.text.startswith("Nh") and capital.text.endswith("gọi điện cho bà ngoại")
 
 
 def test_a_latin_line_both_readers_read_alike_is_sure_at_every_preset() -> None:

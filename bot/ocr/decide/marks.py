@@ -137,6 +137,10 @@ def _options(core: str, commonness: float) -> tuple[tuple[str, str, float], ...]
     found = candidates_for(read, rapid=True)
     if read in known:
         found.add(read)
+    if core[0].isupper():
+        # A capital RapidOCR wrote is the word's first letter: "Nh" is "Nhớ", not "Ảnh",
+        # whose capital it would have dropped and whose "n" it would have written small.
+        found = {s for s in found if base_of(s[0]) == base_of(read[0])}
     scored = sorted(
         ((commonness * known[s] - edit_cost(s, read, _letter_cost), s) for s in found),
         reverse=True,
