@@ -169,21 +169,8 @@ class LineModel:
 
     @property
     def weights(self) -> tuple[float, ...]:
-        return (
-            self.shown,
-            self.other,
-            self.agree,
-            self.same,
-            self.steady,
-            self.words,
-            self.lm,
-            self.capitals,
-            self.least,
-            self.margin,
-            self.posterior,
-            self.image,
-            self.lead,
-        )
+        """The weights of :data:`FEATURES`, in their order."""
+        return tuple(getattr(self, name) for name in FEATURES)
 
 
 FEATURES = (
