@@ -1,7 +1,7 @@
 """The default engine's evidence of every line of the fitting sets, read once and cached.
 
 Run: .venv/bin/python -m bench.calibrate_evidence [--quick] [--greedy] [--vi-training]
-         [--set fitting|eval|held-out] [--data DIR] [--out FILE]
+         [--vi-hands] [--set fitting|eval|held-out] [--data DIR] [--out FILE]
 
 Reads bench.calibrate's training seeds of drawn notes and the shared real notes with
 bot.ocr.job.rapid_tesseract.gather, as the engine reads a page (same limits, RAW scores,
@@ -10,7 +10,9 @@ page's written lines and its lines' evidence to a JSON file (bench/out/, not com
 ``--vi-training`` adds bench.vi_training's Vietnamese lines drawn in the drawn set's
 Vietnamese faces and damage at its own seeds (kind "vi-training/...", file
 ``evidence-lm-vi.json``): the drawn set's six Vietnamese lines are read almost all right,
-too few wrong lines to fit the Vietnamese model on (bench README, 2026-12-07).
+too few wrong lines to fit the Vietnamese model on (bench README, 2026-12-07). ``--vi-hands``
+draws them in bench.vi_training's two hands as well (``evidence-lm-vi-hands.json``): the
+shipped models were not fitted on those (bench README, "Vietnamese in two more hands").
 ``--set eval`` / ``--set held-out`` read bench.flag_quality's sets instead (its evaluation
 seeds, with its notes' own lines or the held-out texts; drawn only, a fold per seed;
 ``evidence-lm-eval.json``, ``evidence-lm-held-out.json``), never fitted on: bench.flag_ceiling
@@ -87,14 +89,18 @@ def flag_quality_pages(quick: bool, held_out: bool) -> list[Job]:
     return jobs
 
 
-def pages_to_read(quick: bool, data: Path, vi_extra: bool = False) -> list[Job]:
+def pages_to_read(
+    quick: bool, data: Path, vi_extra: bool = False, vi_hands: bool = False
+) -> list[Job]:
     jobs = []
     for note in drawn_set(QUICK_SEEDS if quick else TRAIN_SEEDS, quick=quick):
         lang, font, effect, seed = note.name.split("/")
         jobs.append(
             (note.name, "drawn", seed, f"{lang}/{font}/{effect}", lang, note.lines, note.image)
         )
-    vi_styles = [("vi", font, vi_training.LINES) for lang, font, _ in DRAWN_STYLES if lang == "vi"]
+    faces = [font for lang, font, _ in DRAWN_STYLES if lang == "vi"]
+    faces += list(vi_training.HANDS) if vi_hands else []
+    vi_styles = [("vi", font, vi_training.LINES) for font in faces]
     seeds = (vi_training.SEEDS[:1] if quick else vi_training.SEEDS) if vi_extra else ()
     for note in drawn_set(seeds, quick=quick, styles=vi_styles):
         kind = note.name.rsplit("/", 1)[0].replace("vi/", "vi-training/", 1)
@@ -152,6 +158,11 @@ def main() -> None:
         "--vi-training", action="store_true", help="and bench.vi_training's Vietnamese pages"
     )
     parser.add_argument(
+        "--vi-hands",
+        action="store_true",
+        help="with --vi-training: also in bench.vi_training's two hands (never fitted on yet)",
+    )
+    parser.add_argument(
         "--set",
         choices=("fitting", "eval", "held-out"),
         default="fitting",
@@ -161,12 +172,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     mode = "greedy" if args.greedy else "lm"
-    extra = "-vi" if args.vi_training else ""
+    extra = ("-vi-hands" if args.vi_hands else "-vi") if args.vi_training else ""
     if args.set != "fitting":
         extra = f"-{args.set}"
     out = args.out or OUT / f"evidence-{mode}{extra}{'-quick' if args.quick else ''}.json"
     if args.set == "fitting":
-        jobs = pages_to_read(args.quick, args.data, args.vi_training)
+        jobs = pages_to_read(args.quick, args.data, args.vi_training, args.vi_hands)
     else:
         jobs = flag_quality_pages(args.quick, held_out=args.set == "held-out")
     t0 = time.perf_counter()

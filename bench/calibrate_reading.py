@@ -261,7 +261,10 @@ def figures(pages: Sequence[CachedPage], models: Models) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     for page in pages:
         score = decided(page, decider)
-        for key in (page.origin, f"{page.origin} {page.kind.split('/')[0]}"):
+        keys = [page.origin, f"{page.origin} {page.kind.split('/')[0]}"]
+        if page.kind.startswith("vi-training/"):  # and face by face
+            keys.append(f"{page.origin} {'/'.join(page.kind.split('/')[:2])}")
+        for key in keys:
             tallies[key].add(score)
     return tallies
 
