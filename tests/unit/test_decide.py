@@ -296,3 +296,20 @@ def test_a_day_a_month_or_a_name_written_capitalised_is_no_doubt() -> None:
 
     assert sure("Water the plants on Friday") and sure("Send invoice 2041 to Anna")
     assert not sure("Ask Tom about the garden Fence")
+
+
+def test_vietnamese_marks_tesseract_reads_otherwise_when_enlarged_are_a_guess() -> None:
+    # Written "Lau cửa sổ": Tesseract read "của", a word too, and RapidOCR, which has no ử,
+    # dropped the vowel: nothing contradicted it, and the line was shown sure. Read again
+    # enlarged, Tesseract wrote "cửa": its marks there are a guess.
+    vi = resolve("vi")
+    rapid = Reading("Lau ca s và quét sân", 0.97, 1.0)
+    words = (0.93, 0.96, 0.97, 0.97, 0.9, 0.97)
+    first = Reading("Lau của sổ và quét sân", 0.95, words=words)
+    alike = decide(rapid, replace(first, again="Lau của sổ và quét sân"), vi, MODELS)
+    assert alike.confidence is not None and alike.confidence >= 0.75
+    otherwise = decide(rapid, replace(first, again="Lau cửa sổ và quét sân"), vi, MODELS)
+    assert otherwise.text == "Lau của sổ và quét sân"
+    assert otherwise.confidence is not None and otherwise.confidence < 0.75
+    # not read again (another engine, an older cache): as before
+    assert decide(rapid, first, vi, MODELS).confidence == alike.confidence

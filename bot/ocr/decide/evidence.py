@@ -67,7 +67,9 @@ class Reading:
     ``lead``, how RapidOCR's reading stands among those its beam search kept: its share of
     their probability with the language model and by the image alone, and its log score
     over the next one's (:mod:`bot.ocr.decoding.standing`; None: not known); ``words``,
-    Tesseract's confidence in each word of its text, in order (empty: not known)."""
+    Tesseract's confidence in each word of its text, in order (empty: not known);
+    ``again``, Tesseract's reading of the line's crop enlarged (Vietnamese; None: not read):
+    where it writes other marks or letters, its first reading's marks are a guess."""
 
     text: str
     score: float
@@ -81,6 +83,7 @@ class Reading:
     image_posterior: float | None = None
     lead: float | None = None
     words: tuple[float, ...] = ()
+    again: str | None = None
 
     @classmethod
     def of_pieces(cls, parts: list[tuple[str, float]], script: Script) -> Reading:
