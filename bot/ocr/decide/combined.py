@@ -96,7 +96,7 @@ _MISREAD_FROM = 0.2
 _UNSTEADY_CHINESE = 0.5
 _LEAST_CHINESE = 0.97
 # Under this agreement on base letters, Tesseract's Vietnamese is noise beside RapidOCR's
-# reading (:func:`_garbled`).
+# reading (:func:`garbled`).
 _GARBLED = 0.5
 _LONGER = 1.5
 
@@ -355,7 +355,7 @@ def _as_written(reading: Reading | None, language: str) -> Reading | None:
 
 
 def _vietnamese(rapid: Reading | None, tesseract: Reading | None, models: Models) -> Verdict:
-    if tesseract is None or (rapid is not None and _garbled(tesseract.text, rapid.text)):
+    if tesseract is None or (rapid is not None and garbled(tesseract.text, rapid.text)):
         return _unmarked(rapid, models)
     if not tesseract.text:
         return _unread()
@@ -402,7 +402,7 @@ def _words(text: str) -> list[str]:
     return [w.strip(signs).lower() for w in text.split() if w.strip(signs)]
 
 
-def _garbled(tesseract: str, rapid: str) -> bool:
+def garbled(tesseract: str, rapid: str) -> bool:
     """Tesseract read nothing, or nothing like RapidOCR's letters, where RapidOCR read a
     line: handwriting, which Tesseract reads as noise or not at all (real handwritten pages
     read as Vietnamese: 149 of 150 lines agree under 0.3 on base letters, Tesseract's CER

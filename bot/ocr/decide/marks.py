@@ -3,7 +3,7 @@
 RapidOCR has no label for most marked vowels (ờ ẹ ổ ạ ả ...): it writes "Hom nay tri đp
 quá" for "Hôm nay trời đẹp quá", dropping a vowel it cannot write or writing its base
 letter, and it drops marks it could write too. Where Tesseract ``vie`` reads a line as
-nothing or noise (real handwriting, :func:`bot.ocr.decide.combined._garbled`), RapidOCR's
+nothing or noise (real handwriting, :func:`bot.ocr.decide.combined.garbled`), RapidOCR's
 letters are all there is, and the user would add every mark by hand. So the line is shown
 as the likeliest Vietnamese its letters allow, a guess to check (the line stays unsure):
 

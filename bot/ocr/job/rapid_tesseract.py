@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from bot.ocr.decide.combined import CombinedModel, Models, shipped_models
+from bot.ocr.decide.combined import CombinedModel, Models, garbled, shipped_models
 from bot.ocr.decide.evidence import (
     LineEvidence,
     Model,
@@ -247,7 +247,10 @@ class _LineReader:
             by_tess = Reading.of_words(
                 [tess.read_line_words(tess_api, _padded(c)) for c in cs], script
             )
-            if script is Script.VIETNAMESE and by_tess.text:
+            vietnamese = script is Script.VIETNAMESE and bool(by_tess.text)
+            if vietnamese and not garbled(by_tess.text, by_rapid.text):
+                # (a line Tesseract read as nothing or noise shows RapidOCR's reading, unsure:
+                # its second reading would change nothing)
                 by_tess = replace(by_tess, again=_read_again(tess_api, cs))
             evidence = replace(evidence, tesseract=by_tess)
             if agreement(by_rapid.text, by_tess.text, script) >= 1:
