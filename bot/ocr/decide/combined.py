@@ -64,7 +64,7 @@ from bot.ocr.decide.evidence import (
 from bot.ocr.decide.lexicon import as_written, capitals_inside, plausibility, unvouched
 from bot.ocr.decide.marks import restore
 from bot.ocr.decide.shown import shown_text
-from bot.ocr.decide.syllables import Repair, onset_contradicts, repair, toneless
+from bot.ocr.decide.syllables import Repair, onset_contradicts, repair, split_edges, toneless
 from bot.ocr.decide.vouched import vouched
 from bot.ocr.languages import Language
 from bot.ocr.model import ConfidenceSource, Line
@@ -392,14 +392,13 @@ def _read_otherwise_again(tesseract: Reading, rapid: str, shown: str) -> bool:
     fitted faces 2 of 2 and 7 of 483; held-out texts 1 of 1 and 9 of 290.)"""
     if tesseract.again is None:
         return False
-    again = repair(tesseract.again, rapid).text if tesseract.again.strip() else ""
-    return _words(again) != _words(shown)
+    return _words(repair(tesseract.again, rapid).text) != _words(shown)
 
 
 def _words(text: str) -> list[str]:
-    """A line's words in lower case, the signs at their edges aside."""
-    signs = ".,:;!?\"'-"
-    return [w.strip(signs).lower() for w in text.split() if w.strip(signs)]
+    """A line's words in lower case, the signs at their edges aside (:func:`split_edges`)."""
+    cores = (split_edges(word)[1] for word in text.split())
+    return [core.lower() for core in cores if core]
 
 
 def garbled(tesseract: str, rapid: str) -> bool:
